@@ -1,0 +1,1 @@
+"""Presets shipped with synth: one TOML file per preset."""
