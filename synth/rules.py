@@ -68,8 +68,7 @@ mask-image.label-agreement | An anomaly image's mask has anomaly pixels; a norma
 RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
-        Rule(*(part.strip() for part in row.split("|", 1)))
-        for row in _TABLE.strip().splitlines()
+        Rule(*(part.strip() for part in row.split("|", 1))) for row in _TABLE.strip().splitlines()
     )
 }
 

@@ -1,0 +1,214 @@
+"""The `synth` command line: an edge of the program, where arguments become calls."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from synth import __version__
+from synth.errors import SynthError
+
+
+class _Group(click.Group):
+    """Turns a user's mistake (a SynthError) into one line and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SynthError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class _Size(click.ParamType):
+    name = "WxH"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        width, _, height = str(value).lower().partition("x")
+        try:
+            return int(width), int(height or width)
+        except ValueError:
+            self.fail(f"{value!r} is not a size such as 512 or 640x480", param, ctx)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="synth")
+def cli() -> None:
+    """Synthetic defect datasets and Lookout for Vision manifests, valid or broken on purpose."""
+
+
+@cli.command()
+@click.option(
+    "--preset",
+    "-p",
+    default="mixed",
+    show_default=True,
+    help="A built-in preset (see `synth presets`) or a path to a TOML preset.",
+)
+@click.option(
+    "--out",
+    "-o",
+    default="synth-data",
+    show_default=True,
+    help="A folder, the bucket's root (s3://BUCKET/KEY is OUT/KEY), or s3://BUCKET/PREFIX.",
+)
+@click.option("--count", "-n", type=click.IntRange(min=1), help="Number of images [preset's].")
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
+@click.option("--anomaly-fraction", type=click.FloatRange(0, 1), help="Share of anomalous images.")
+@click.option("--test-fraction", type=click.FloatRange(0, 1, max_open=True), help="Share in test.")
+@click.option("--bucket", help="Bucket named in the manifests' s3:// URIs [preset's].")
+@click.option(
+    "--base-dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Paint onto your own images (a folder of PNG/JPEG) instead of textures.",
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes; output is byte-identical for any number.",
+)
+@click.option(
+    "--compress-level",
+    type=click.IntRange(0, 9),
+    default=6,
+    show_default=True,
+    help="PNG zlib level: 1 is fastest, 9 smallest.",
+)
+@click.option("--overwrite", is_flag=True, help="Write into a non-empty output folder or prefix.")
+@click.option("--endpoint-url", help="S3-compatible server for s3:// output (moto, MinIO, ...).")
+@click.option("--create-bucket", is_flag=True, help="Create the s3:// output's bucket if missing.")
+@click.option(
+    "--mock-s3",
+    is_flag=True,
+    help="Write to moto's in-process S3 mock (bucket created, gone at exit): a dry run.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Concurrent S3 uploads.",
+)
+def generate(
+    preset: str,
+    out: str,
+    count: int | None,
+    seed: int,
+    size: tuple[int, int] | None,
+    anomaly_fraction: float | None,
+    test_fraction: float | None,
+    bucket: str | None,
+    base_dir: Path | None,
+    workers: int,
+    compress_level: int,
+    overwrite: bool,
+    endpoint_url: str | None,
+    create_bucket: bool,
+    mock_s3: bool,
+    concurrency: int,
+) -> None:
+    """Generate images, masks and manifests from a preset.
+
+    \b
+    Examples:
+      synth generate --preset dents --out ./data --count 200 --seed 1
+      synth generate --preset mixed --out s3://my-bucket/datasets/mixed --workers 2
+      synth generate --preset dents --out s3://demo/dents --mock-s3
+    """
+    from synth.pipeline import generate as run
+
+    if mock_s3 and not out.startswith("s3://"):
+        raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
+    width, height = size or (None, None)
+    with _mocked_s3() if mock_s3 else contextlib.nullcontext():
+        dataset = run(
+            preset,
+            out=out,
+            seed=seed,
+            count=count,
+            width=width,
+            height=height,
+            anomaly_fraction=anomaly_fraction,
+            test_fraction=test_fraction,
+            bucket=bucket,
+            base_dir=base_dir,
+            workers=workers,
+            compress_level=compress_level,
+            overwrite=overwrite,
+            progress=None,
+            endpoint_url=endpoint_url,
+            create_bucket=create_bucket or mock_s3,
+            concurrency=concurrency,
+        )
+    for split, counts in dataset.counts.items():
+        click.echo(
+            f"{dataset.locate(dataset.manifest_key(split))}: "
+            f"{counts['normal']} normal, {counts['anomaly']} anomaly"
+        )
+
+
+@cli.command()
+def presets() -> None:
+    """List the built-in presets."""
+    from synth.preset import builtin_presets, load_preset
+
+    names = builtin_presets()
+    width = max(map(len, names))
+    for name in names:
+        click.echo(f"{name:<{width}}  {load_preset(name).description}")
+
+
+@cli.command()
+@click.option(
+    "--preset", "-p", default="mixed", show_default=True, help="Preset name or TOML path."
+)
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--count", "-n", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
+@click.option("--columns", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option(
+    "--out",
+    "-o",
+    default="preview.png",
+    show_default=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+)
+def preview(
+    preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
+) -> None:
+    """Render a contact sheet: each image beside its mask, without writing a dataset."""
+    from synth.pipeline import resolve_preset
+    from synth.preview import preview as render_sheet
+
+    width, height = size or (None, None)
+    chosen = resolve_preset(preset).with_overrides(width=width, height=height)
+    sheet = render_sheet(chosen, seed=seed, count=count, columns=columns)
+    try:
+        sheet.save(out)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
+    click.echo(f"{out}: {count} images of preset {chosen.name!r} beside their masks")
+
+
+@contextlib.contextmanager
+def _mocked_s3() -> Iterator[None]:
+    import moto
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "testing")
+    with moto.mock_aws():
+        yield
+
+
+def main() -> None:
+    cli(prog_name="synth")

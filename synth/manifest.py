@@ -1,0 +1,56 @@
+"""Manifests: records serialised as JSON Lines, spooled to disk so memory stays flat."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+CONTENT_TYPE = "application/x-ndjson"
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One manifest line: compact, key order kept, non-ASCII kept as UTF-8."""
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+class ManifestSpool:
+    """Appends lines to temporary files, one per manifest, until the sink publishes them.
+
+    Lines are on disk, not in memory, so a run of any length holds no more than one line.
+    """
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="synth-manifests-")
+        self._files: dict[str, IO[str]] = {}
+        self.counts: dict[str, int] = {}
+
+    def append(self, name: str, line: str) -> None:
+        if name not in self._files:
+            self._files[name] = (Path(self._dir.name) / name).open(
+                "w", encoding="utf-8", newline="\n"
+            )
+            self.counts[name] = 0
+        self._files[name].write(line + "\n")
+        self.counts[name] += 1
+
+    def finish(self) -> dict[str, Path]:
+        """Close every file; name -> path of its complete content."""
+        for handle in self._files.values():
+            handle.close()
+        return {name: Path(handle.name) for name, handle in self._files.items()}
+
+    def __enter__(self) -> ManifestSpool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._dir.cleanup()

@@ -1,0 +1,300 @@
+"""The main job: preset -> specs -> rendered images and masks -> records -> manifests -> sink.
+
+`generate()` is the Python API behind `synth generate` and the pytest fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from synth import __version__
+from synth.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
+from synth.errors import OutputError
+from synth.executor import ordered_map
+from synth.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
+from synth.manifest import ManifestSpool, dumps
+from synth.preset import Preset, from_dict, load_preset
+from synth.records import job_names, palette, record
+from synth.render import base_files, render
+from synth.sinks import Sink, open_sink
+from synth.spec import image_spec
+
+PresetSource = str | Path | Mapping[str, Any] | Preset
+DATASET_FILE = "dataset.json"
+_LIBRARIES = ("numpy", "scikit-image", "pillow", "faker")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Object keys of a dataset below its prefix; one place decides them."""
+
+    prefix: str
+    image_ext: str
+
+    def image(self, stem: str) -> str:
+        return f"{self.prefix}images/{stem}.{self.image_ext}"
+
+    def mask(self, stem: str) -> str:
+        return f"{self.prefix}masks/{stem}.png"
+
+    def manifest(self, split: str) -> str:
+        return f"{self.prefix}{split}.manifest"
+
+    @property
+    def dataset_file(self) -> str:
+        return f"{self.prefix}{DATASET_FILE}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """Everything a worker needs to make any image; sent to each worker once."""
+
+    preset: Preset
+    seed: int
+    bucket: str
+    layout: Layout
+    compress_level: int
+    jobs: tuple[str, str]
+    bases: tuple[Path, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    split: str
+    anomalous: bool
+    line: str
+    objects: tuple[tuple[str, bytes, str], ...]
+
+
+def _make(job: _Job, index: int) -> _Made:
+    preset, layout = job.preset, job.layout
+    spec = image_spec(preset, job.seed, index)
+    rendered = render(preset, spec, job.seed, job.bases)
+    image_key, mask_key = layout.image(spec.stem), layout.mask(spec.stem)
+    line = dumps(
+        record(
+            preset,
+            spec,
+            job.seed,
+            image_uri=f"s3://{job.bucket}/{image_key}",
+            mask_uri=f"s3://{job.bucket}/{mask_key}",
+            jobs=job.jobs,
+        )
+    )
+    return _Made(
+        split=spec.split,
+        anomalous=spec.anomalous,
+        line=line,
+        objects=(
+            (
+                image_key,
+                encode_image(rendered.image, preset.image_format, job.compress_level),
+                CONTENT_TYPES[preset.image_format],
+            ),
+            (
+                mask_key,
+                encode_mask(rendered.labels, palette(preset), job.compress_level),
+                "image/png",
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A written dataset: where it is and what it holds."""
+
+    location: str
+    bucket: str
+    layout: Layout
+    count: int
+    counts: Mapping[str, Mapping[str, int]]
+    read: Callable[[str], bytes] = field(repr=False, compare=False)
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(self.counts)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def manifest_key(self, split: str = "train") -> str:
+        return self.layout.manifest(split)
+
+    def manifest_uri(self, split: str = "train") -> str:
+        return self.uri(self.manifest_key(split))
+
+    def locate(self, key: str) -> str:
+        """Where a user finds an object: its file in a local dataset, its URI in S3."""
+        if self.location.startswith("s3://"):
+            return self.uri(key)
+        return str(Path(self.location, key))
+
+    def object_keys(self) -> Iterator[str]:
+        """Every image and mask key, in index order."""
+        for index in range(self.count):
+            stem = f"{index:06d}"
+            yield self.layout.image(stem)
+            yield self.layout.mask(stem)
+
+    def lines(self, split: str = "train") -> list[str]:
+        return self.read(self.manifest_key(split)).decode("utf-8").splitlines()
+
+    def records(self, split: str = "train") -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines(split)]
+
+
+def resolve_preset(source: PresetSource) -> Preset:
+    if isinstance(source, Preset):
+        return source
+    if isinstance(source, Mapping):
+        return from_dict(source)
+    return load_preset(source)
+
+
+def generate(
+    preset: PresetSource = "mixed",
+    *,
+    out: str | Path = "synth-data",
+    seed: int = 0,
+    count: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    anomaly_fraction: float | None = None,
+    test_fraction: float | None = None,
+    bucket: str | None = None,
+    base_dir: Path | None = None,
+    workers: int = 1,
+    overwrite: bool = False,
+    compress_level: int = DEFAULT_COMPRESS_LEVEL,
+    progress: bool | None = False,
+    endpoint_url: str | None = None,
+    create_bucket: bool = False,
+    concurrency: int = 8,
+    sink: Sink | None = None,
+) -> Dataset:
+    """Write a dataset to a folder or an s3:// prefix, and return what was written.
+
+    Keyword overrides take precedence over the preset; `progress=None` shows bars only
+    on a terminal. The same arguments give byte-identical output for any `workers`.
+    For `out="s3://bucket/prefix"` the bucket comes from the URI, the client from
+    boto3's usual chain (so it works inside `moto.mock_aws()`), and `endpoint_url`
+    points it at an S3-compatible server.
+    """
+    resolved = resolve_preset(preset).with_overrides(
+        count=count,
+        width=width,
+        height=height,
+        anomaly_fraction=anomaly_fraction,
+        test_fraction=test_fraction,
+        bucket=bucket,
+    )
+    bases = _bases(base_dir)
+    target = sink or open_sink(
+        out,
+        resolved.bucket,
+        endpoint_url=endpoint_url,
+        create_bucket=create_bucket,
+        concurrency=concurrency,
+        progress=progress,
+    )
+    try:
+        return _write(resolved, seed, target, bases, overwrite, workers, compress_level, progress)
+    finally:
+        target.close()
+
+
+def _write(
+    preset: Preset,
+    seed: int,
+    target: Sink,
+    bases: tuple[Path, ...],
+    overwrite: bool,
+    workers: int,
+    compress_level: int,
+    progress: bool | None,
+) -> Dataset:
+    target.prepare(overwrite=overwrite)
+    layout = Layout(
+        prefix=target.prefix, image_ext="jpg" if preset.image_format == "jpeg" else "png"
+    )
+    job = _Job(
+        preset=preset,
+        seed=seed,
+        bucket=target.bucket,
+        layout=layout,
+        compress_level=compress_level,
+        jobs=job_names(seed),
+        bases=bases,
+    )
+    counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
+    with (
+        ManifestSpool() as spool,
+        tqdm(
+            total=preset.count,
+            unit="img",
+            desc="generate",
+            disable=None if progress is None else not progress,
+        ) as bar,
+    ):
+        for made in ordered_map(_make, job, range(preset.count), workers=workers):
+            for key, data, content_type in made.objects:
+                target.put(key, data, content_type)
+            spool.append(made.split, made.line)
+            counts[made.split]["anomaly" if made.anomalous else "normal"] += 1
+            bar.update()
+        summary = {
+            split: {"normal": c["normal"], "anomaly": c["anomaly"]} for split, c in counts.items()
+        }
+        summary = {split: c for split, c in summary.items() if sum(c.values())}
+        target.put(
+            layout.dataset_file,
+            _describe(preset, seed, summary, layout, target.bucket),
+            "application/json",
+        )
+        target.flush()
+        for split, path in spool.finish().items():
+            target.publish(layout.manifest(split), path, MANIFEST_CONTENT_TYPE)
+    return Dataset(
+        location=target.location,
+        bucket=target.bucket,
+        layout=layout,
+        count=preset.count,
+        counts=summary,
+        read=target.read,
+    )
+
+
+def _bases(base_dir: Path | None) -> tuple[Path, ...]:
+    if base_dir is None:
+        return ()
+    if not base_dir.is_dir():
+        raise OutputError(f"{base_dir}: --base-dir is not a folder")
+    found = base_files(base_dir)
+    if not found:
+        raise OutputError(f"{base_dir}: --base-dir holds no images (.png, .jpg, ...)")
+    return found
+
+
+def _describe(
+    preset: Preset, seed: int, counts: Mapping[str, Mapping[str, int]], layout: Layout, bucket: str
+) -> bytes:
+    """dataset.json: enough to regenerate the dataset and to know what it holds."""
+    description = {
+        "generator": {"name": "synth", "version": __version__},
+        "libraries": {name: metadata.version(name) for name in _LIBRARIES},
+        "preset": {"name": preset.name, **preset.to_dict()},
+        "seed": seed,
+        "count": preset.count,
+        "counts": counts,
+        "manifests": {split: f"s3://{bucket}/{layout.manifest(split)}" for split in counts},
+    }
+    return (json.dumps(description, indent=2) + "\n").encode()

@@ -1,0 +1,293 @@
+"""Presets: TOML files describing a dataset, read into a validated, immutable `Preset`.
+
+Every check names the file, the key and the reason, because a preset is user input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from synth.base_images import BASE_TEXTURES
+from synth.errors import PresetError
+from synth.painters import PAINTERS, resolve_params
+from synth.rules import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+
+ImageFormat = Literal["png", "jpeg"]
+
+_HEX_COLOR = re.compile(r"#[0-9a-f]{6}")
+_BUCKET = re.compile(r"(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
+_ATTRIBUTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+BACKGROUND_COLOR = "#ffffff"
+# The [dataset] table's keys, each a Preset field of the same name.
+_DATASET_KEYS = {
+    "count": int,
+    "anomaly_fraction": float,
+    "test_fraction": float,
+    "bucket": str,
+    "label_attribute": str,
+    "mask_attribute": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DefectClass:
+    """One anomaly class: its color-map entry and how to paint it."""
+
+    name: str
+    color: str
+    painter: str
+    count: tuple[int, int]
+    params: Mapping[str, tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    name: str
+    description: str
+    width: int
+    height: int
+    textures: tuple[str, ...]
+    classes: tuple[DefectClass, ...]
+    count: int = 100
+    anomaly_fraction: float = 0.5
+    test_fraction: float = 0.0
+    image_format: ImageFormat = "png"
+    bucket: str = "synth-dataset"
+    label_attribute: str = "anomaly-label"
+    mask_attribute: str = "anomaly-mask-ref"
+    base_dir: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_preset(self)
+
+    def with_overrides(self, **changes: Any) -> Preset:
+        """A copy with CLI/API overrides applied (None means keep), validated like the file."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return ("train", "test") if self.test_fraction > 0 else ("train",)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The preset as TOML-shaped data, recorded in dataset.json and accepted by `from_dict`."""
+        return {
+            "description": self.description,
+            "image": {
+                "width": self.width,
+                "height": self.height,
+                "textures": list(self.textures),
+                "format": self.image_format,
+            },
+            "dataset": {
+                "count": self.count,
+                "anomaly_fraction": self.anomaly_fraction,
+                "test_fraction": self.test_fraction,
+                "bucket": self.bucket,
+                "label_attribute": self.label_attribute,
+                "mask_attribute": self.mask_attribute,
+            },
+            "classes": [
+                {
+                    "name": c.name,
+                    "color": c.color,
+                    "painter": c.painter,
+                    "count": list(c.count),
+                    "params": {k: list(v) for k, v in c.params.items()},
+                }
+                for c in self.classes
+            ],
+        }
+
+
+def builtin_presets() -> dict[str, Path]:
+    """Name -> file of every preset shipped with the package."""
+    folder = resources.files("synth.presets")
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    }
+
+
+def load_preset(name_or_path: str | Path) -> Preset:
+    """A built-in preset by name, or a user's TOML file by path."""
+    builtin = builtin_presets()
+    if isinstance(name_or_path, str) and name_or_path in builtin:
+        path = builtin[name_or_path]
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            known = ", ".join(builtin)
+            raise PresetError(
+                f"unknown preset {str(name_or_path)!r}: not a built-in preset ({known}) "
+                "nor a TOML file"
+            )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PresetError(f"{path}: cannot read the preset: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"{path}: not valid TOML: {exc}") from None
+    return from_dict(data, name=path.stem, source=str(path))
+
+
+def from_dict(data: Mapping[str, Any], *, name: str = "custom", source: str = "preset") -> Preset:
+    """A preset from TOML-shaped data (a parsed file, or a dict in a user's test)."""
+    reader = _Reader(source)
+    reader.only(data, "", {"description", "image", "dataset", "classes"})
+    image = reader.table(data, "image")
+    dataset = reader.table(data, "dataset")
+    reader.only(image, "image.", {"width", "height", "textures", "format"})
+    reader.only(dataset, "dataset.", set(_DATASET_KEYS))
+    classes_data = data.get("classes", [])
+    if not isinstance(classes_data, list):
+        raise reader.error("classes", "must be an array of tables ([[classes]])")
+    kwargs: dict[str, Any] = {
+        "description": reader.get(data, "description", str, ""),
+        "width": reader.get(image, "image.width", int),
+        "height": reader.get(image, "image.height", int),
+        "textures": tuple(reader.get(image, "image.textures", list, list(BASE_TEXTURES))),
+        "image_format": reader.get(image, "image.format", str, "png"),
+        "classes": tuple(
+            _defect_class(reader, entry, f"classes[{i}]") for i, entry in enumerate(classes_data)
+        ),
+    }
+    # A preset without classes is normal-only unless it says otherwise.
+    kwargs["anomaly_fraction"] = 0.5 if kwargs["classes"] else 0.0
+    for key in dataset:
+        kwargs[key] = reader.get(dataset, f"dataset.{key}", _DATASET_KEYS[key])
+    try:
+        return Preset(name=name, **kwargs)
+    except PresetError as exc:
+        raise PresetError(f"{source}: {exc}") from None
+
+
+def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
+    if not isinstance(data, Mapping):
+        raise reader.error(where, "must be a table")
+    reader.only(data, f"{where}.", {"name", "color", "painter", "count", "params"})
+    painter = reader.get(data, f"{where}.painter", str)
+    if painter not in PAINTERS:
+        raise reader.error(
+            f"{where}.painter", f"unknown painter {painter!r}; known: {', '.join(PAINTERS)}"
+        )
+    count = reader.get(data, f"{where}.count", list, [1, 1])
+    if not (len(count) == 2 and all(type(n) is int for n in count) and 1 <= count[0] <= count[1]):
+        raise reader.error(
+            f"{where}.count", f"must be [min, max] with 1 <= min <= max, got {count!r}"
+        )
+    params = reader.get(data, f"{where}.params", dict, {})
+    try:
+        resolved = resolve_params(PAINTERS[painter], params)
+    except ValueError as exc:
+        raise reader.error(f"{where}.params", str(exc)) from None
+    return DefectClass(
+        name=reader.get(data, f"{where}.name", str),
+        color=reader.get(data, f"{where}.color", str).lower(),
+        painter=painter,
+        count=(count[0], count[1]),
+        params=resolved,
+    )
+
+
+def _check_preset(preset: Preset) -> None:
+    def fail(key: str, why: str) -> PresetError:
+        return PresetError(f"{key}: {why}")
+
+    for key, side in (("image.width", preset.width), ("image.height", preset.height)):
+        if not MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE:
+            raise fail(
+                key, f"must be between {MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE} pixels, got {side}"
+            )
+    if not preset.textures:
+        raise fail("image.textures", "must name at least one texture")
+    for texture in preset.textures:
+        if texture not in BASE_TEXTURES:
+            raise fail(
+                "image.textures", f"unknown texture {texture!r}; known: {', '.join(BASE_TEXTURES)}"
+            )
+    if preset.image_format not in ("png", "jpeg"):
+        raise fail("image.format", f"must be 'png' or 'jpeg', got {preset.image_format!r}")
+    if preset.count < 1:
+        raise fail("dataset.count", f"must be at least 1, got {preset.count}")
+    for key, value in (
+        ("dataset.anomaly_fraction", preset.anomaly_fraction),
+        ("dataset.test_fraction", preset.test_fraction),
+    ):
+        if not 0.0 <= value <= 1.0:
+            raise fail(key, f"must be between 0 and 1, got {value}")
+    if preset.test_fraction >= 1.0:
+        raise fail("dataset.test_fraction", "must leave images for training (below 1)")
+    if preset.anomaly_fraction > 0 and not preset.classes:
+        raise fail("dataset.anomaly_fraction", "is above 0 but the preset defines no [[classes]]")
+    if not _BUCKET.fullmatch(preset.bucket) or ".." in preset.bucket:
+        raise fail("dataset.bucket", f"{preset.bucket!r} is not a valid S3 bucket name")
+    if not _ATTRIBUTE.fullmatch(preset.label_attribute) or preset.label_attribute.endswith("-ref"):
+        raise fail(
+            "dataset.label_attribute",
+            f"{preset.label_attribute!r} must be a plain key that does not end in '-ref'",
+        )
+    if not _ATTRIBUTE.fullmatch(preset.mask_attribute) or not preset.mask_attribute.endswith(
+        "-ref"
+    ):
+        raise fail(
+            "dataset.mask_attribute", f"{preset.mask_attribute!r} must be a key ending in '-ref'"
+        )
+    if "source-ref" in (preset.label_attribute, preset.mask_attribute):
+        raise fail("dataset", "'source-ref' is reserved for the image's location")
+    seen_names, seen_colors = {"BACKGROUND"}, {BACKGROUND_COLOR}
+    for i, cls in enumerate(preset.classes):
+        if not cls.name or cls.name in seen_names:
+            raise fail(f"classes[{i}].name", f"{cls.name!r} is empty, BACKGROUND, or used twice")
+        if not _HEX_COLOR.fullmatch(cls.color) or cls.color in seen_colors:
+            raise fail(
+                f"classes[{i}].color",
+                f"{cls.color!r} must be #rrggbb, not white and not used by another class",
+            )
+        seen_names.add(cls.name)
+        seen_colors.add(cls.color)
+    if len(preset.classes) > 254:
+        raise fail("classes", "at most 254 classes fit in a mask")
+
+
+class _Reader:
+    """Typed access to TOML data with errors that say file, key and why."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, key: str, why: str) -> PresetError:
+        return PresetError(f"{self.source}: {key}: {why}")
+
+    def only(self, data: Mapping[str, Any], prefix: str, allowed: set[str]) -> None:
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.error(
+                prefix + unknown[0], f"unknown key; expected one of {', '.join(sorted(allowed))}"
+            )
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.error(key, "must be a table")
+        return value
+
+    def get(self, data: Mapping[str, Any], path: str, kind: type, default: Any = ...) -> Any:
+        key = path.rsplit(".", 1)[-1]
+        if key not in data:
+            if default is ...:
+                raise self.error(path, "is required")
+            return default
+        value = data[key]
+        if kind is float and type(value) is int:
+            value = float(value)
+        if type(value) is not kind:
+            raise self.error(path, f"must be {kind.__name__}, got {value!r}")
+        return value

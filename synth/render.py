@@ -1,0 +1,61 @@
+"""Image + mask: paint a spec's defects onto its base image and label every pixel.
+
+The mask is an index array (0 = background, i = the preset's i-th class). Defects
+are painted in order and a later defect wins where two overlap, in the image and in
+the mask alike, so the label of a pixel is always the defect you see there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from synth.base_images import load_base, render_base
+from synth.painters import PAINTERS
+from synth.preset import Preset
+from synth.seeding import Stream, image_rng
+from synth.spec import ImageSpec
+
+BASE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    image: np.ndarray  # uint8 (H, W, 3)
+    labels: np.ndarray  # uint8 (H, W): indices into the color map
+
+
+def base_files(base_dir: Path) -> tuple[Path, ...]:
+    """A user's base images, sorted so the choice per image is reproducible."""
+    return tuple(sorted(p for p in base_dir.iterdir() if p.suffix.lower() in BASE_SUFFIXES))
+
+
+def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] = ()) -> Rendered:
+    rng = image_rng(seed, spec.index, Stream.RENDER)
+    if bases:
+        image = load_base(bases[rng.integers(len(bases))], preset.height, preset.width, rng)
+    else:
+        texture = preset.textures[rng.integers(len(preset.textures))]
+        image = render_base(texture, preset.height, preset.width, rng)
+    labels = np.zeros((preset.height, preset.width), np.uint8)
+    if spec.anomalous:
+        for class_index in _chosen_classes(len(preset.classes), rng):
+            cls = preset.classes[class_index]
+            painter = PAINTERS[cls.painter]
+            for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
+                painted = painter(image, rng, cls.params)
+                image = painted.image
+                labels[painted.mask] = class_index + 1
+    return Rendered(image=to_uint8(image), labels=labels)
+
+
+def _chosen_classes(n: int, rng: np.random.Generator) -> list[int]:
+    """A non-empty random subset of the classes, in color-map order."""
+    chosen = np.flatnonzero(rng.random(n) < 0.5)
+    return chosen.tolist() if chosen.size else [int(rng.integers(n))]
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)

@@ -1,0 +1,59 @@
+"""The per-image plan: which split an image belongs to and whether it shows defects.
+
+Both are low-discrepancy (Weyl) sequences of the image index, so any run of images
+holds close to the preset's fractions, image i never depends on the count, and the
+two choices are jointly spread out (the test split gets its share of anomalies).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from synth.preset import Preset
+
+Split = Literal["train", "test"]
+
+# Rationally independent steps, so label and split sequences never fall into step.
+_LABEL_STEP = (math.sqrt(5) - 1) / 2
+_SPLIT_STEP = math.sqrt(2) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSpec:
+    index: int
+    split: Split
+    anomalous: bool
+
+    @property
+    def stem(self) -> str:
+        return f"{self.index:06d}"
+
+    @property
+    def class_name(self) -> str:
+        return "anomaly" if self.anomalous else "normal"
+
+
+def _weyl(index: int, step: float, offset: float) -> float:
+    return (offset + index * step) % 1.0
+
+
+def image_spec(preset: Preset, seed: int, index: int) -> ImageSpec:
+    # Offsets hashed from the seed, so seeds differ in where anomalies fall; the split's
+    # offset keeps image 0 in train, so every dataset has a training manifest.
+    label_offset = _weyl(seed, 0.7548776662466927, 0.5)
+    split_offset = preset.test_fraction + (1 - preset.test_fraction) * _weyl(
+        seed, 0.5698402909980532, 0.5
+    )
+    return ImageSpec(
+        index=index,
+        split="test" if _weyl(index, _SPLIT_STEP, split_offset) < preset.test_fraction else "train",
+        anomalous=_weyl(index, _LABEL_STEP, label_offset) < preset.anomaly_fraction,
+    )
+
+
+def plan(preset: Preset, seed: int, indices: Iterable[int]) -> Iterator[ImageSpec]:
+    for index in indices:
+        yield image_spec(preset, seed, index)

@@ -1,0 +1,184 @@
+"""End to end: generate writes a dataset whose every file is what the spec asks for."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from synth.errors import OutputError, PresetError
+from synth.pipeline import Dataset, generate
+from synth.preset import builtin_presets
+from tests.conftest import SMALL, files_of
+
+
+def _rgb(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as picture:
+        return np.asarray(picture.convert("RGB"))
+
+
+def _key(uri: str, bucket: str) -> str:
+    prefix = f"s3://{bucket}/"
+    assert uri.startswith(prefix)
+    return uri.removeprefix(prefix)
+
+
+def test_layout_is_a_bucket_root(mixed_dataset: Dataset) -> None:
+    root = Path(mixed_dataset.location)
+    names = set(files_of(root))
+    assert {"dataset.json", "train.manifest"} <= names
+    assert {f"images/{i:06d}.png" for i in range(SMALL["count"])} <= names
+    assert {f"masks/{i:06d}.png" for i in range(SMALL["count"])} <= names
+    assert set(mixed_dataset.object_keys()) == {
+        n for n in names if n.startswith(("images/", "masks/"))
+    }
+
+
+def test_every_line_references_matching_image_and_mask(mixed_dataset: Dataset) -> None:
+    root = Path(mixed_dataset.location)
+    seen = 0
+    for split in mixed_dataset.splits:
+        for record in mixed_dataset.records(split):
+            seen += 1
+            image = _rgb((root / _key(record["source-ref"], mixed_dataset.bucket)).read_bytes())
+            mask = _rgb(
+                (root / _key(record["anomaly-mask-ref"], mixed_dataset.bucket)).read_bytes()
+            )
+            assert image.shape == mask.shape == (SMALL["height"], SMALL["width"], 3)
+            color_map = record["anomaly-mask-ref-metadata"]["internal-color-map"]
+            allowed = {tuple(bytes.fromhex(e["hex-color"][1:])) for e in color_map.values()}
+            present = {tuple(c) for c in np.unique(mask.reshape(-1, 3), axis=0)}
+            assert present <= allowed
+            has_defect = present != {(255, 255, 255)}
+            label = record["anomaly-label-metadata"]["class-name"]
+            assert has_defect == (label == "anomaly")
+            assert record["anomaly-label"] == int(label == "anomaly")
+    assert seen == SMALL["count"]
+
+
+def test_manifest_lines_follow_the_spec_example(mixed_dataset: Dataset) -> None:
+    record = mixed_dataset.records()[0]
+    assert list(record) == [
+        "source-ref",
+        "anomaly-label",
+        "anomaly-label-metadata",
+        "anomaly-mask-ref",
+        "anomaly-mask-ref-metadata",
+    ]
+    meta = record["anomaly-label-metadata"]
+    assert meta["type"] == "groundtruth/image-classification"
+    assert meta["human-annotated"] == "yes"
+    assert meta["job-name"].startswith("labeling-job/")
+    mask_meta = record["anomaly-mask-ref-metadata"]
+    assert mask_meta["type"] == "groundtruth/semantic-segmentation"
+    assert mask_meta["internal-color-map"] == {
+        "0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
+        "1": {"class-name": "scratch", "hex-color": "#2ca02c", "confidence": 0.0},
+        "2": {"class-name": "dent", "hex-color": "#1f77b4", "confidence": 0.0},
+    }
+    raw = mixed_dataset.lines()[0]
+    assert '"confidence":0.0' in raw
+    assert " " not in raw.split('"job-name"')[0]
+
+
+def test_dataset_json_records_how_to_regenerate(mixed_dataset: Dataset) -> None:
+    description = json.loads((Path(mixed_dataset.location) / "dataset.json").read_text())
+    assert description["seed"] == 3
+    assert description["preset"]["name"] == "mixed"
+    assert description["count"] == SMALL["count"]
+    assert set(description["libraries"]) == {"numpy", "scikit-image", "pillow", "faker"}
+    total = sum(sum(c.values()) for c in description["counts"].values())
+    assert total == SMALL["count"]
+
+
+@pytest.mark.parametrize("preset", sorted(builtin_presets()))
+def test_same_seed_same_bytes_whatever_the_worker_count(preset: str, tmp_path: Path) -> None:
+    one = generate(preset, out=tmp_path / "one", seed=11, count=5, width=64, height=72)
+    two = generate(preset, out=tmp_path / "two", seed=11, count=5, width=64, height=72, workers=2)
+    assert files_of(Path(one.location)) == files_of(Path(two.location))
+
+
+def test_image_i_does_not_depend_on_the_count(tmp_path: Path) -> None:
+    few = generate("mixed", out=tmp_path / "few", seed=5, count=3, width=64, height=64)
+    many = generate("mixed", out=tmp_path / "many", seed=5, count=6, width=64, height=64)
+    few_files, many_files = files_of(Path(few.location)), files_of(Path(many.location))
+    for key in few.object_keys():
+        assert few_files[key] == many_files[key]
+
+
+def test_different_seeds_differ(tmp_path: Path) -> None:
+    a = generate("dents", out=tmp_path / "a", seed=1, count=2, width=64, height=64)
+    b = generate("dents", out=tmp_path / "b", seed=2, count=2, width=64, height=64)
+    assert (
+        files_of(Path(a.location))["images/000000.png"]
+        != files_of(Path(b.location))["images/000000.png"]
+    )
+
+
+def test_normal_only_has_no_anomaly_pixels(tmp_path: Path) -> None:
+    dataset = generate("normal-only", out=tmp_path, seed=0, count=4, width=64, height=64)
+    for record in dataset.records():
+        assert record["anomaly-label-metadata"]["class-name"] == "normal"
+        mask = _rgb((tmp_path / _key(record["anomaly-mask-ref"], dataset.bucket)).read_bytes())
+        assert (mask == 255).all()
+
+
+def test_custom_attribute_names_and_bucket(tmp_path: Path) -> None:
+    preset = {
+        "image": {"width": 64, "height": 64, "textures": ["painted"]},
+        "dataset": {
+            "count": 2,
+            "anomaly_fraction": 1.0,
+            "bucket": "my-bucket",
+            "label_attribute": "defect",
+            "mask_attribute": "defect-mask-ref",
+        },
+        "classes": [{"name": "dent", "color": "#1F77B4", "painter": "dent"}],
+    }
+    record = generate(preset, out=tmp_path).records()[0]
+    assert set(record) == {
+        "source-ref",
+        "defect",
+        "defect-metadata",
+        "defect-mask-ref",
+        "defect-mask-ref-metadata",
+    }
+    assert record["source-ref"].startswith("s3://my-bucket/images/")
+
+
+def test_non_empty_output_needs_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not empty; pass --overwrite"):
+        generate("dents", out=tmp_path, count=1, width=64, height=64)
+    assert not (tmp_path / "train.manifest").exists()
+    generate("dents", out=tmp_path, count=1, width=64, height=64, overwrite=True)
+    assert (tmp_path / "train.manifest").exists()
+
+
+def test_bad_override_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(PresetError, match=r"image\.width: must be between 64 and 4096"):
+        generate("dents", out=tmp_path, count=1, width=8, height=64)
+    assert not any(tmp_path.iterdir())
+
+
+def test_manifest_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth import sinks
+
+    real_put = sinks.LocalSink.put
+    calls = 0
+
+    def failing_put(self: sinks.LocalSink, key: str, data: bytes, content_type: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OutputError(f"{key}: disk full")
+        real_put(self, key, data, content_type)
+
+    monkeypatch.setattr(sinks.LocalSink, "put", failing_put)
+    with pytest.raises(OutputError, match="disk full"):
+        generate("dents", out=tmp_path, count=4, width=64, height=64)
+    assert not list(tmp_path.glob("*.manifest"))

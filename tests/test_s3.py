@@ -1,0 +1,151 @@
+"""S3 output: in-process moto, moto over real HTTP, and the failure paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from synth.errors import OutputError
+from synth.pipeline import Dataset, generate
+
+SMALL = {"count": 4, "width": 64, "height": 64, "seed": 2}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def mocked(aws_env: None) -> Iterator[Any]:
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="data")
+        yield s3
+
+
+@pytest.fixture
+def moto_server(aws_env: None) -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def _keys(s3: Any, bucket: str) -> set[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def _expected_keys(dataset: Dataset) -> set[str]:
+    prefix = dataset.layout.prefix
+    return (
+        set(dataset.object_keys())
+        | {dataset.manifest_key(split) for split in dataset.splits}
+        | {f"{prefix}dataset.json"}
+    )
+
+
+def _assert_references_resolve(s3: Any, dataset: Dataset) -> None:
+    for split in dataset.splits:
+        for record in dataset.records(split):
+            for uri in (record["source-ref"], record["anomaly-mask-ref"]):
+                bucket, _, key = uri.removeprefix("s3://").partition("/")
+                assert bucket == dataset.bucket
+                assert s3.head_object(Bucket=bucket, Key=key)["ContentType"] == "image/png"
+
+
+def test_generate_into_moto_in_process(mocked: Any) -> None:
+    dataset = generate("mixed", out="s3://data/runs/one", **SMALL)
+    assert dataset.location == "s3://data/runs/one/"
+    assert _keys(mocked, "data") == _expected_keys(dataset)
+    assert all(key.startswith("runs/one/") for key in _keys(mocked, "data"))
+    _assert_references_resolve(mocked, dataset)
+    head = mocked.head_object(Bucket="data", Key="runs/one/train.manifest")
+    assert head["ContentType"] == "application/x-ndjson"
+
+
+def test_s3_bytes_equal_local_bytes(mocked: Any, tmp_path: Any) -> None:
+    remote = generate("dents", out="s3://data/x", **SMALL)
+    local = generate("dents", out=tmp_path, bucket="data", **SMALL)
+    for key in local.object_keys():
+        body = mocked.get_object(Bucket="data", Key=f"x/{key}")["Body"].read()
+        assert body == (tmp_path / key).read_bytes()
+    assert remote.records()[0]["source-ref"] == "s3://data/x/images/000000.png"
+
+
+def test_generate_over_http_with_endpoint_url(moto_server: str) -> None:
+    s3 = boto3.client(
+        "s3", endpoint_url=moto_server, config=Config(s3={"addressing_style": "path"})
+    )
+    dataset = generate(
+        "mixed", out="s3://http-bucket/ds", endpoint_url=moto_server, create_bucket=True, **SMALL
+    )
+    assert _keys(s3, "http-bucket") == _expected_keys(dataset)
+    _assert_references_resolve(s3, dataset)
+
+
+def test_existing_prefix_needs_overwrite(mocked: Any) -> None:
+    generate("dents", out="s3://data/p", **SMALL)
+    with pytest.raises(OutputError, match="already holds objects; pass --overwrite"):
+        generate("dents", out="s3://data/p", **SMALL)
+    before = {
+        k: mocked.get_object(Bucket="data", Key=k)["Body"].read() for k in _keys(mocked, "data")
+    }
+    generate("dents", out="s3://data/p", overwrite=True, **SMALL)
+    after = {
+        k: mocked.get_object(Bucket="data", Key=k)["Body"].read() for k in _keys(mocked, "data")
+    }
+    assert before == after
+
+
+def test_missing_bucket_offers_create_bucket(mocked: Any) -> None:
+    with pytest.raises(OutputError, match="'nope' does not exist; pass --create-bucket"):
+        generate("dents", out="s3://nope/p", **SMALL)
+    generate("dents", out="s3://nope/p", create_bucket=True, **SMALL)
+    assert "p/train.manifest" in _keys(mocked, "nope")
+
+
+def test_failed_upload_leaves_no_manifest(mocked: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth import s3 as s3_module
+
+    real = s3_module.S3Sink._put
+
+    def flaky(self: Any, key: str, data: bytes, content_type: str) -> None:
+        if key.endswith("masks/000002.png"):
+            raise s3_module.explain(RuntimeError("connection reset"), self.bucket, key)
+        real(self, key, data, content_type)
+
+    monkeypatch.setattr(s3_module.S3Sink, "_put", flaky)
+    with pytest.raises(OutputError, match=r"s3://data/f/masks/000002.png"):
+        generate("dents", out="s3://data/f", **SMALL)
+    assert not {k for k in _keys(mocked, "data") if k.endswith(".manifest")}
+
+
+def test_unreachable_endpoint_is_one_sentence(aws_env: None) -> None:
+    with pytest.raises(OutputError, match="cannot reach the S3 endpoint"):
+        generate("dents", out="s3://data/p", endpoint_url="http://127.0.0.1:9", **SMALL)
+
+
+def test_no_credentials(monkeypatch: pytest.MonkeyPatch, moto_server: str) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(OutputError, match="no AWS credentials found"):
+        generate("dents", out="s3://data/p", endpoint_url=moto_server, **SMALL)
