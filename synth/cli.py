@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,48 @@ def _mocked_s3() -> Iterator[None]:
         os.environ.setdefault(name, "testing")
     with moto.mock_aws():
         yield
+
+
+@cli.command()
+@click.argument("manifest")
+@click.option(
+    "--objects",
+    is_flag=True,
+    help="Also check the images and masks the manifest references.",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Bucket-root folder holding the objects [the nearest folder up with dataset.json].",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--endpoint-url", help="S3-compatible server for an s3:// manifest.")
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    manifest: str,
+    objects: bool,
+    root: Path | None,
+    fmt: str,
+    endpoint_url: str | None,
+) -> None:
+    """Check a manifest (a file or s3://BUCKET/KEY) against every rule of the format.
+
+    Prints one finding a line, `file:line: severity: rule: message`, and exits 0 when
+    there is no error, 1 when there are errors, 2 when the manifest cannot be read.
+    """
+    from synth.validate import run
+
+    try:
+        code = run(
+            manifest, objects=objects, fmt=fmt, out=sys.stdout, root=root, endpoint_url=endpoint_url
+        )
+    except SynthError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
+    ctx.exit(code)
 
 
 def main() -> None:

@@ -17,12 +17,11 @@ from typing import Any, Literal
 from synth.base_images import BASE_TEXTURES
 from synth.errors import PresetError
 from synth.painters import PAINTERS, resolve_params
-from synth.rules import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+from synth.rules import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_bucket_name
 
 ImageFormat = Literal["png", "jpeg"]
 
 _HEX_COLOR = re.compile(r"#[0-9a-f]{6}")
-_BUCKET = re.compile(r"(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
 _ATTRIBUTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 BACKGROUND_COLOR = "#ffffff"
 # The [dataset] table's keys, each a Preset field of the same name.
@@ -227,7 +226,7 @@ def _check_preset(preset: Preset) -> None:
         raise fail("dataset.test_fraction", "must leave images for training (below 1)")
     if preset.anomaly_fraction > 0 and not preset.classes:
         raise fail("dataset.anomaly_fraction", "is above 0 but the preset defines no [[classes]]")
-    if not _BUCKET.fullmatch(preset.bucket) or ".." in preset.bucket:
+    if not is_bucket_name(preset.bucket):
         raise fail("dataset.bucket", f"{preset.bucket!r} is not a valid S3 bucket name")
     if not _ATTRIBUTE.fullmatch(preset.label_attribute) or preset.label_attribute.endswith("-ref"):
         raise fail(

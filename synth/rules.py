@@ -6,6 +6,7 @@ catalogue (which declares them) and the Hypothesis strategies (which carry them)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,6 +72,14 @@ RULES: dict[str, Rule] = {
         Rule(*(part.strip() for part in row.split("|", 1))) for row in _TABLE.strip().splitlines()
     )
 }
+
+_BUCKET_NAME = re.compile(r"(?=[a-z0-9.-]{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
+
+
+def is_bucket_name(name: str) -> bool:
+    """The bucket names rule source-ref.uri accepts (3-63 of a-z 0-9 . -, alphanumeric ends)."""
+    return bool(_BUCKET_NAME.fullmatch(name)) and ".." not in name
+
 
 # Limits the rules above refer to (Lookout for Vision service quotas).
 MIN_IMAGE_SIDE = 64

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from synth.errors import OutputError
+from synth.rules import is_bucket_name
 
 
 class Sink(Protocol):
@@ -51,6 +52,8 @@ def open_sink(
         from synth import s3
 
         name, prefix = s3.parse_uri(str(out))
+        if not is_bucket_name(name):
+            raise OutputError(f"{out}: {name!r} is not a valid S3 bucket name")
         return s3.S3Sink(
             s3.client(endpoint_url, concurrency=concurrency),
             name,

@@ -1,8 +1,9 @@
 """The per-image plan: which split an image belongs to and whether it shows defects.
 
-Both are low-discrepancy (Weyl) sequences of the image index, so any run of n images
-holds the preset's fractions to within about ln(n) images, image i never depends on the count, and the
-two choices are jointly spread out (the test split gets its share of anomalies).
+Both are low-discrepancy (Weyl) sequences of the image index: any run of n images
+holds the preset's fractions to within about ln(n) images, image i never depends on
+the count, and the two choices are jointly spread out (the test split gets its share
+of anomalies).
 """
 
 from __future__ import annotations

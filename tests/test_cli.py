@@ -97,3 +97,23 @@ def test_help_reads_well() -> None:
     result = CliRunner().invoke(cli, ["generate", "--help"])
     assert result.exit_code == 0
     assert "synth generate --preset dents" in result.output
+
+
+def test_validate_command_exit_codes(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    assert (
+        _run("generate", "-p", "dents", "-o", str(out), "-n", "3", "--size", "64").returncode == 0
+    )
+    clean = _run("validate", str(out / "train.manifest"), "--objects")
+    assert (clean.returncode, clean.stdout) == (0, "")
+    (out / "masks/000000.png").write_bytes(b"not a png")
+    broken = _run("validate", str(out / "train.manifest"), "--objects", "--format", "json")
+    assert broken.returncode == 1
+    assert '"rule": "mask-image.format"' in broken.stdout
+    missing = _run("validate", str(tmp_path / "nothing.manifest"))
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.strip() == f"Error: {tmp_path / 'nothing.manifest'}: no such manifest file"
+    )
+    usage = _run("validate", "x", "--format", "xml")
+    assert usage.returncode == 2

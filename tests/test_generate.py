@@ -182,3 +182,12 @@ def test_manifest_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(OutputError, match="disk full"):
         generate("dents", out=tmp_path, count=4, width=64, height=64)
     assert not list(tmp_path.glob("*.manifest"))
+
+
+@pytest.mark.parametrize("preset", sorted(builtin_presets()))
+def test_every_preset_validates_clean_with_objects(preset: str, tmp_path: Path) -> None:
+    from synth.validate import validate_manifest
+
+    dataset = generate(preset, out=tmp_path, seed=4, count=6, width=64, height=64)
+    for split in dataset.splits:
+        assert validate_manifest(tmp_path / dataset.manifest_key(split), objects=tmp_path) == []

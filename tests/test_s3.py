@@ -149,3 +149,30 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, moto_server: str) -> No
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(OutputError, match="no AWS credentials found"):
         generate("dents", out="s3://data/p", endpoint_url=moto_server, **SMALL)
+
+
+def test_validate_reads_an_s3_manifest_and_its_objects(moto_server: str) -> None:
+    import io
+
+    from synth.validate import run
+
+    generate("mixed", out="s3://valid/ds", endpoint_url=moto_server, create_bucket=True, **SMALL)
+    out = io.StringIO()
+    code = run(
+        "s3://valid/ds/train.manifest", objects=True, fmt="text", out=out, endpoint_url=moto_server
+    )
+    assert (code, out.getvalue()) == (0, "")
+    s3 = boto3.client("s3", endpoint_url=moto_server)
+    s3.delete_object(Bucket="valid", Key="ds/masks/000000.png")
+    out = io.StringIO()
+    assert (
+        run(
+            "s3://valid/ds/train.manifest",
+            objects=True,
+            fmt="text",
+            out=out,
+            endpoint_url=moto_server,
+        )
+        == 1
+    )
+    assert "mask-image.missing" in out.getvalue()

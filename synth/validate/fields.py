@@ -1,0 +1,290 @@
+"""Field rules: one parsed manifest line against the segmentation format.
+
+`check_line` yields (rule, field, message, severity) and the facts the object checks
+need. Each broken field yields its own rule and no other: for instance a label
+whose metadata has the wrong `type` is still found as the label (and reported as
+`label.type`, not `label.missing`), and a color map with errors is not used to
+judge the mask's colors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from synth.rules import Severity, is_bucket_name
+
+CLASSIFICATION = "groundtruth/image-classification"
+SEGMENTATION = "groundtruth/semantic-segmentation"
+BACKGROUND = "#ffffff"
+
+_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_KEY = re.compile(r"0|[1-9][0-9]*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
+
+Problem = tuple[str, str | None, str, Severity]
+
+
+@dataclass
+class LineFacts:
+    """What the object checks need from a line whose fields were read."""
+
+    image_uri: str | None = None
+    mask_uri: str | None = None
+    class_name: str | None = None
+    colors: frozenset[str] | None = None  # lower-case hex; None when the map has errors
+    buckets: list[tuple[str, str]] = field(default_factory=list)  # (field, bucket)
+
+
+def parse_s3_uri(value: object) -> tuple[str, str] | None:
+    """(bucket, key) of a valid s3://BUCKET/OBJECT_PATH, else None."""
+    if not isinstance(value, str):
+        return None
+    match = _S3_URI.fullmatch(value)
+    if not match or not is_bucket_name(match.group(1)):
+        return None
+    return match.group(1), match.group(2)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_utc_date(value: object) -> bool:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _error(rule: str, where: str | None, message: str) -> Problem:
+    return rule, where, message, Severity.ERROR
+
+
+def check_line(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+    yield from _source_ref(obj, facts)
+    yield from _label(obj, facts)
+    yield from _mask(obj, facts)
+
+
+def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+    if "source-ref" not in obj:
+        yield _error("source-ref.missing", "source-ref", "the line has no source-ref")
+        return
+    parsed = parse_s3_uri(obj["source-ref"])
+    if parsed is None:
+        yield _error(
+            "source-ref.uri",
+            "source-ref",
+            f"source-ref {obj['source-ref']!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+        )
+        return
+    facts.image_uri = obj["source-ref"]
+    facts.buckets.append(("source-ref", parsed[0]))
+
+
+def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
+    """The label attribute K (found through its K-metadata), or the problem finding it."""
+    metas = [k for k in obj if k.endswith("-metadata") and not k.endswith("-ref-metadata")]
+    typed = [k for k in metas if isinstance(obj[k], dict) and obj[k].get("type") == CLASSIFICATION]
+    if len(typed) > 1:
+        names = ", ".join(k.removesuffix("-metadata") for k in typed)
+        return None, _error("label.missing", None, f"more than one label attribute: {names}")
+    if typed:
+        return typed[0].removesuffix("-metadata"), None
+    objects = [k for k in metas if isinstance(obj[k], dict)]
+    if len(objects) == 1:
+        return objects[0].removesuffix("-metadata"), None
+    if len(metas) == 1:
+        return None, _error(
+            "label.metadata-missing", metas[0], f"{metas[0]} is not an object of label metadata"
+        )
+    bare = [
+        k
+        for k in obj
+        if k != "source-ref" and not k.endswith(("-ref", "-metadata")) and _is_int(obj[k])
+    ]
+    if len(bare) == 1 and not metas:
+        return None, _error(
+            "label.metadata-missing", f"{bare[0]}-metadata", f"{bare[0]} has no {bare[0]}-metadata"
+        )
+    return None, _error(
+        "label.missing",
+        None,
+        "no label attribute: a key K whose K-metadata has type groundtruth/image-classification",
+    )
+
+
+def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+    name, problem = _label_attribute(obj)
+    if problem is not None:
+        yield problem
+    if name is None:
+        return
+    meta: dict[str, Any] = obj[f"{name}-metadata"]
+    where = f"{name}-metadata"
+    if not _is_int(obj.get(name)):
+        got = repr(obj[name]) if name in obj else "nothing"
+        yield _error("label.value", name, f"{name} must be an integer (1 or 0), got {got}")
+    class_name = meta.get("class-name")
+    if not isinstance(class_name, str):
+        yield _error(
+            "label.class-name", f"{where}.class-name", "class-name must be 'normal' or 'anomaly'"
+        )
+    else:
+        facts.class_name = class_name
+        if class_name not in ("normal", "anomaly"):
+            yield (
+                "label.class-name",
+                f"{where}.class-name",
+                f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "
+                "the image is imported unlabeled",
+                Severity.WARNING,
+            )
+    if meta.get("human-annotated") not in ("yes", "no"):
+        yield _error(
+            "label.human-annotated",
+            f"{where}.human-annotated",
+            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
+        )
+    if meta.get("type") != CLASSIFICATION:
+        yield _error(
+            "label.type",
+            f"{where}.type",
+            f"type must be {CLASSIFICATION!r}, got {meta.get('type')!r}",
+        )
+    if "confidence" in meta and not _is_number(meta["confidence"]):
+        yield _error(
+            "label.confidence",
+            f"{where}.confidence",
+            f"confidence must be a number, got {meta['confidence']!r}",
+        )
+    if "job-name" in meta and not isinstance(meta["job-name"], str):
+        yield _error(
+            "label.job-name",
+            f"{where}.job-name",
+            f"job-name must be a string, got {meta['job-name']!r}",
+        )
+    if "creation-date" in meta and not _is_utc_date(meta["creation-date"]):
+        yield _error(
+            "label.creation-date",
+            f"{where}.creation-date",
+            f"creation-date {meta['creation-date']!r} is not a UTC ISO 8601 date-time",
+        )
+
+
+def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+    refs = [k for k in obj if k.endswith("-ref") and k != "source-ref"]
+    ref_metas = [k for k in obj if k.endswith("-ref-metadata")]
+    if not refs and not ref_metas:
+        return  # a classification line: nothing to segment
+    with_meta = [k for k in refs if f"{k}-metadata" in obj]
+    name = (with_meta or refs or [None])[0]
+    if name is None:
+        base = ref_metas[0].removesuffix("-metadata")
+        yield _error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}")
+        return
+    parsed = parse_s3_uri(obj[name])
+    if parsed is None:
+        yield _error(
+            "mask.uri",
+            name,
+            f"{name} {obj[name]!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+        )
+    else:
+        facts.mask_uri = obj[name]
+        facts.buckets.append((name, parsed[0]))
+    where = f"{name}-metadata"
+    meta = obj.get(where)
+    if not isinstance(meta, dict):
+        yield _error("mask.metadata-missing", where, f"{name} has no {where} object")
+        return
+    if meta.get("type") != SEGMENTATION:
+        yield _error(
+            "mask.type", f"{where}.type", f"type must be {SEGMENTATION!r}, got {meta.get('type')!r}"
+        )
+    if meta.get("human-annotated") not in ("yes", "no"):
+        yield _error(
+            "mask.human-annotated",
+            f"{where}.human-annotated",
+            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
+        )
+    if "creation-date" in meta and not _is_utc_date(meta["creation-date"]):
+        yield _error(
+            "mask.creation-date",
+            f"{where}.creation-date",
+            f"creation-date {meta['creation-date']!r} is not a UTC ISO 8601 date-time",
+        )
+    problems = list(_color_map(meta.get("internal-color-map"), f"{where}.internal-color-map"))
+    yield from problems
+    if not problems:
+        facts.colors = frozenset(
+            e["hex-color"].lower() for e in meta["internal-color-map"].values()
+        )
+
+
+def _color_map(cmap: object, where: str) -> Iterator[Problem]:
+    if not isinstance(cmap, dict) or not cmap:
+        yield _error("color-map.missing", where, "internal-color-map must be a non-empty object")
+        return
+    colors: dict[str, str] = {}
+    classes: dict[str, str] = {}
+    for key, entry in cmap.items():
+        at = f"{where}.{key}"
+        if not _KEY.fullmatch(key):
+            yield _error("color-map.key", at, f"key {key!r} is not a non-negative integer string")
+        entry = entry if isinstance(entry, dict) else {}
+        name, color = entry.get("class-name"), entry.get("hex-color")
+        if not isinstance(name, str) or not name:
+            yield _error(
+                "color-map.class-name", f"{at}.class-name", "class-name must be a non-empty string"
+            )
+        elif name in classes:
+            yield _error(
+                "color-map.duplicate-class",
+                f"{at}.class-name",
+                f"class-name {name!r} is also entry {classes[name]!r}",
+            )
+        else:
+            classes[name] = key
+        if not isinstance(color, str) or not _HEX.fullmatch(color):
+            yield _error(
+                "color-map.hex-color", f"{at}.hex-color", f"hex-color {color!r} is not #rrggbb"
+            )
+        elif color.lower() in colors:
+            yield _error(
+                "color-map.duplicate-color",
+                f"{at}.hex-color",
+                f"hex-color {color!r} is also entry {colors[color.lower()]!r}",
+            )
+        else:
+            colors[color.lower()] = key
+        if not isinstance(entry.get("confidence"), float):
+            yield _error(
+                "color-map.confidence",
+                f"{at}.confidence",
+                f"confidence must be a float such as 0.0, got {entry.get('confidence')!r}",
+            )
+    background = cmap.get("0")
+    if not (
+        isinstance(background, dict)
+        and background.get("class-name") == "BACKGROUND"
+        and isinstance(background.get("hex-color"), str)
+        and background["hex-color"].lower() == BACKGROUND
+    ):
+        yield _error(
+            "color-map.background",
+            f"{where}.0",
+            'entry "0" must be class-name BACKGROUND with hex-color #ffffff',
+        )

@@ -1,0 +1,34 @@
+"""Findings: what the validator reports, and how it prints them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+
+from synth.rules import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # a RULES.md id
+    severity: Severity
+    line: int | None  # 1-based; None for the manifest as a whole
+    field: str | None  # a JSON path such as anomaly-mask-ref-metadata.internal-color-map.0
+    message: str  # a sentence a person can act on
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "severity": str(self.severity)}
+
+
+def format_text(findings: Iterable[Finding], source: str) -> Iterator[str]:
+    """`file:line: severity: rule: message`, as compilers print, so editors can jump to it."""
+    for f in findings:
+        where = f"{source}:{f.line}" if f.line is not None else source
+        field = f" [{f.field}]" if f.field else ""
+        yield f"{where}: {f.severity}: {f.rule}: {f.message}{field}"
+
+
+def format_json(findings: Iterable[Finding], source: str) -> Iterator[str]:
+    for f in findings:
+        yield json.dumps({"file": source, **f.to_dict()}, ensure_ascii=False)
