@@ -117,3 +117,14 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     )
     usage = _run("validate", "x", "--format", "xml")
     assert usage.returncode == 2
+
+
+def test_mock_s3_dry_run() -> None:
+    result = _run(
+        "generate", "-p", "dents", "-o", "s3://demo/dents", "--mock-s3", "-n", "2", "--size", "64"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("s3://demo/dents/train.manifest: ")
+    usage = _run("generate", "-p", "dents", "-o", "local", "--mock-s3")
+    assert usage.returncode == 2
+    assert "--mock-s3 needs an s3://BUCKET/PREFIX --out" in usage.stderr
