@@ -6,11 +6,10 @@ Run: .venv/bin/python bench/bench_upload.py [COUNT]
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
-
-import logging
 
 from moto.server import ThreadedMotoServer
 
