@@ -64,6 +64,16 @@ def cli() -> None:
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
 @click.option("--anomaly-fraction", type=click.FloatRange(0, 1), help="Share of anomalous images.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, max_open=True), help="Share in test.")
+@click.option(
+    "--broken",
+    "broken_fraction",
+    type=click.FloatRange(0, 1),
+    help="Share of lines to break in the broken/ manifests (valid ones are kept).",
+)
+@click.option(
+    "--faults",
+    help="Comma-separated fault names or rule ids to draw from [all; see `synth faults`].",
+)
 @click.option("--bucket", help="Bucket named in the manifests' s3:// URIs [preset's].")
 @click.option(
     "--base-dir",
@@ -108,6 +118,8 @@ def generate(
     size: tuple[int, int] | None,
     anomaly_fraction: float | None,
     test_fraction: float | None,
+    broken_fraction: float | None,
+    faults: str | None,
     bucket: str | None,
     base_dir: Path | None,
     workers: int,
@@ -125,6 +137,7 @@ def generate(
       synth generate --preset dents --out ./data --count 200 --seed 1
       synth generate --preset mixed --out s3://my-bucket/datasets/mixed --workers 2
       synth generate --preset dents --out s3://demo/dents --mock-s3
+      synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
     from synth.pipeline import generate as run
 
@@ -141,6 +154,8 @@ def generate(
             height=height,
             anomaly_fraction=anomaly_fraction,
             test_fraction=test_fraction,
+            broken_fraction=broken_fraction,
+            faults=None if faults is None else [f.strip() for f in faults.split(",") if f.strip()],
             bucket=bucket,
             base_dir=base_dir,
             workers=workers,
@@ -156,6 +171,21 @@ def generate(
             f"{dataset.locate(dataset.manifest_key(split))}: "
             f"{counts['normal']} normal, {counts['anomaly']} anomaly"
         )
+
+
+@cli.command()
+@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+def faults(markdown: bool) -> None:
+    """List every fault with the rules it breaks (near-misses break none)."""
+    from synth.faults import CATALOGUE, markdown_table
+
+    if markdown:
+        click.echo(markdown_table())
+        return
+    width = max(map(len, CATALOGUE))
+    for fault in CATALOGUE.values():
+        rules = ", ".join(sorted(fault.rules)) or "(valid near-miss)"
+        click.echo(f"{fault.name:<{width}}  {fault.level:<6}  {rules}")
 
 
 @cli.command()

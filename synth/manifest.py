@@ -29,8 +29,10 @@ class ManifestSpool:
 
     def append(self, name: str, line: str) -> None:
         if name not in self._files:
-            self._files[name] = (Path(self._dir.name) / name).open(
-                "w", encoding="utf-8", newline="\n"
+            # surrogateescape writes back the raw bytes of a deliberately non-UTF-8 line.
+            path = Path(self._dir.name) / name.replace("/", "__")
+            self._files[name] = path.open(
+                "w", encoding="utf-8", errors="surrogateescape", newline="\n"
             )
             self.counts[name] = 0
         self._files[name].write(line + "\n")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,11 +19,13 @@ from synth import __version__
 from synth.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.errors import OutputError
 from synth.executor import ordered_map
+from synth.faults import CATALOGUE, Case, break_case, select
 from synth.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.manifest import ManifestSpool, dumps
 from synth.preset import Preset, from_dict, load_preset
 from synth.records import job_names, palette, record
 from synth.render import base_files, render
+from synth.seeding import Stream, image_rng
 from synth.sinks import Sink, open_sink
 from synth.spec import image_spec
 
@@ -48,6 +50,14 @@ class Layout:
     def manifest(self, split: str) -> str:
         return f"{self.prefix}{split}.manifest"
 
+    def broken(self, key: str) -> str:
+        """Where the broken copy of an object goes: under broken/, beside its valid twin."""
+        return f"{self.prefix}broken/{key.removeprefix(self.prefix)}"
+
+    @property
+    def expected(self) -> str:
+        return f"{self.prefix}broken/expected.jsonl"
+
     @property
     def dataset_file(self) -> str:
         return f"{self.prefix}{DATASET_FILE}"
@@ -64,6 +74,7 @@ class _Job:
     compress_level: int
     jobs: tuple[str, str]
     bases: tuple[Path, ...]
+    faults: tuple[str, ...]  # names: the catalogue's functions do not pickle
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,7 @@ class _Made:
     anomalous: bool
     line: str
     objects: tuple[tuple[str, bytes, str], ...]
+    broken: Case | None  # the line and objects of the broken manifests, when this image is one
 
 
 def _make(job: _Job, index: int) -> _Made:
@@ -79,32 +91,33 @@ def _make(job: _Job, index: int) -> _Made:
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
     image_key, mask_key = layout.image(spec.stem), layout.mask(spec.stem)
-    line = dumps(
-        record(
-            preset,
-            spec,
-            job.seed,
-            image_uri=f"s3://{job.bucket}/{image_key}",
-            mask_uri=f"s3://{job.bucket}/{mask_key}",
-            jobs=job.jobs,
-        )
+    uri = f"s3://{job.bucket}/{{}}".format
+    valid = record(
+        preset, spec, job.seed, image_uri=uri(image_key), mask_uri=uri(mask_key), jobs=job.jobs
     )
+    image = encode_image(rendered.image, preset.image_format, job.compress_level)
+    mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+    broken = None
+    if spec.broken:
+        twins = {
+            "source-ref": layout.broken(image_key),
+            preset.mask_attribute: layout.broken(mask_key),
+        }
+        case = Case(
+            record={**valid, **{k: uri(v) for k, v in twins.items()}},
+            objects={uri(twins["source-ref"]): image, uri(twins[preset.mask_attribute]): mask},
+        )
+        faults = [CATALOGUE[name] for name in job.faults]
+        broken = break_case(case, faults, image_rng(job.seed, index, Stream.FAULT))
     return _Made(
         split=spec.split,
         anomalous=spec.anomalous,
-        line=line,
+        line=dumps(valid),
         objects=(
-            (
-                image_key,
-                encode_image(rendered.image, preset.image_format, job.compress_level),
-                CONTENT_TYPES[preset.image_format],
-            ),
-            (
-                mask_key,
-                encode_mask(rendered.labels, palette(preset), job.compress_level),
-                "image/png",
-            ),
+            (image_key, image, CONTENT_TYPES[preset.image_format]),
+            (mask_key, mask, "image/png"),
         ),
+        broken=broken,
     )
 
 
@@ -151,6 +164,13 @@ class Dataset:
     def records(self, split: str = "train") -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines(split)]
 
+    def broken_manifest_key(self, split: str = "train") -> str:
+        return self.layout.broken(self.manifest_key(split))
+
+    def expected(self) -> list[dict[str, Any]]:
+        """Each line of the broken manifests: its fault, and the rules a validator must report."""
+        return [json.loads(line) for line in self.read(self.layout.expected).splitlines()]
+
 
 def resolve_preset(source: PresetSource) -> Preset:
     if isinstance(source, Preset):
@@ -170,6 +190,8 @@ def generate(
     height: int | None = None,
     anomaly_fraction: float | None = None,
     test_fraction: float | None = None,
+    broken_fraction: float | None = None,
+    faults: Sequence[str] | None = None,
     bucket: str | None = None,
     base_dir: Path | None = None,
     workers: int = 1,
@@ -195,6 +217,8 @@ def generate(
         height=height,
         anomaly_fraction=anomaly_fraction,
         test_fraction=test_fraction,
+        broken_fraction=broken_fraction,
+        faults=None if faults is None else tuple(faults),
         bucket=bucket,
     )
     bases = _bases(base_dir)
@@ -234,6 +258,9 @@ def _write(
         compress_level=compress_level,
         jobs=job_names(seed),
         bases=bases,
+        faults=tuple(
+            f.name for f in (select(preset.faults) if preset.faults else CATALOGUE.values())
+        ),
     )
     counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
     with (
@@ -248,7 +275,9 @@ def _write(
         for made in ordered_map(_make, job, range(preset.count), workers=workers):
             for key, data, content_type in made.objects:
                 target.put(key, data, content_type)
-            spool.append(made.split, made.line)
+            spool.append(layout.manifest(made.split), made.line)
+            if preset.broken_fraction > 0:
+                _spool_broken(target, spool, layout, made)
             counts[made.split]["anomaly" if made.anomalous else "normal"] += 1
             bar.update()
         summary = {
@@ -261,8 +290,9 @@ def _write(
             "application/json",
         )
         target.flush()
-        for split, path in spool.finish().items():
-            target.publish(layout.manifest(split), path, MANIFEST_CONTENT_TYPE)
+        for key, path in spool.finish().items():
+            kind = "application/x-ndjson" if key.endswith(".jsonl") else MANIFEST_CONTENT_TYPE
+            target.publish(key, path, kind)
     return Dataset(
         location=target.location,
         bucket=target.bucket,
@@ -271,6 +301,36 @@ def _write(
         counts=summary,
         read=target.read,
     )
+
+
+def _spool_broken(target: Sink, spool: ManifestSpool, layout: Layout, made: _Made) -> None:
+    """The image's line in the broken manifest, its objects, and what a validator must say."""
+    manifest = layout.broken(layout.manifest(made.split))
+    if made.broken is None:
+        spool.append(manifest, made.line)
+        expected: dict[str, object] = {"fault": None, "rules": [], "warnings": []}
+    else:
+        for uri, data in made.broken.objects.items():
+            # Objects of another bucket are kept under their key, where a folder reader finds them.
+            target.put(uri.split("/", 3)[3], data, _content_type(data))
+        spool.append(manifest, made.broken.line)
+        expected = {
+            "fault": "+".join(made.broken.faults) or None,
+            "rules": sorted(made.broken.expected_rules),
+            "warnings": sorted(made.broken.expected_warnings),
+        }
+    spool.append(
+        layout.expected,
+        json.dumps({"manifest": manifest, "line": spool.counts[manifest], **expected}),
+    )
+
+
+def _content_type(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    return "application/octet-stream"
 
 
 def _bases(base_dir: Path | None) -> tuple[Path, ...]:

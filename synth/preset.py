@@ -9,13 +9,14 @@ import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from synth.base_images import BASE_TEXTURES
 from synth.errors import PresetError
+from synth.faults import select
 from synth.painters import PAINTERS, resolve_params
 from synth.rules import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_bucket_name
 
@@ -32,6 +33,8 @@ _DATASET_KEYS = {
     "bucket": str,
     "label_attribute": str,
     "mask_attribute": str,
+    "broken_fraction": float,
+    "faults": list,
 }
 
 
@@ -61,7 +64,8 @@ class Preset:
     bucket: str = "synth-dataset"
     label_attribute: str = "anomaly-label"
     mask_attribute: str = "anomaly-mask-ref"
-    base_dir: Path | None = field(default=None, compare=False)
+    broken_fraction: float = 0.0
+    faults: tuple[str, ...] = ()  # fault names or rule ids; empty means the whole catalogue
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -91,6 +95,8 @@ class Preset:
                 "bucket": self.bucket,
                 "label_attribute": self.label_attribute,
                 "mask_attribute": self.mask_attribute,
+                "broken_fraction": self.broken_fraction,
+                "faults": list(self.faults),
             },
             "classes": [
                 {
@@ -162,6 +168,7 @@ def from_dict(data: Mapping[str, Any], *, name: str = "custom", source: str = "p
     kwargs["anomaly_fraction"] = 0.5 if kwargs["classes"] else 0.0
     for key in dataset:
         kwargs[key] = reader.get(dataset, f"dataset.{key}", _DATASET_KEYS[key])
+    kwargs["faults"] = tuple(kwargs.get("faults", ()))
     try:
         return Preset(name=name, **kwargs)
     except PresetError as exc:
@@ -219,11 +226,16 @@ def _check_preset(preset: Preset) -> None:
     for key, value in (
         ("dataset.anomaly_fraction", preset.anomaly_fraction),
         ("dataset.test_fraction", preset.test_fraction),
+        ("dataset.broken_fraction", preset.broken_fraction),
     ):
         if not 0.0 <= value <= 1.0:
             raise fail(key, f"must be between 0 and 1, got {value}")
     if preset.test_fraction >= 1.0:
         raise fail("dataset.test_fraction", "must leave images for training (below 1)")
+    try:
+        select(preset.faults)
+    except (ValueError, TypeError) as exc:
+        raise fail("dataset.faults", str(exc)) from None
     if preset.anomaly_fraction > 0 and not preset.classes:
         raise fail("dataset.anomaly_fraction", "is above 0 but the preset defines no [[classes]]")
     if not is_bucket_name(preset.bucket):

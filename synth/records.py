@@ -13,13 +13,12 @@ from typing import Any
 from faker import Faker
 
 from synth.preset import BACKGROUND_COLOR, Preset
+from synth.rules import CLASSIFICATION_TYPE, SEGMENTATION_TYPE
 from synth.seeding import Stream, image_seed
 from synth.spec import ImageSpec
 
 DATES_FROM = datetime(2021, 1, 1, tzinfo=UTC)
 DATES_TO = datetime(2025, 12, 31, tzinfo=UTC)
-CLASSIFICATION_TYPE = "groundtruth/image-classification"
-SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
 
 
 @functools.cache

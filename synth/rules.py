@@ -81,6 +81,10 @@ def is_bucket_name(name: str) -> bool:
     return bool(_BUCKET_NAME.fullmatch(name)) and ".." not in name
 
 
+# The fixed `type` values of the two metadata objects.
+CLASSIFICATION_TYPE = "groundtruth/image-classification"
+SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
+
 # Limits the rules above refer to (Lookout for Vision service quotas).
 MIN_IMAGE_SIDE = 64
 MAX_IMAGE_SIDE = 4096

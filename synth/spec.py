@@ -20,6 +20,7 @@ Split = Literal["train", "test"]
 # Rationally independent steps, so label and split sequences never fall into step.
 _LABEL_STEP = (math.sqrt(5) - 1) / 2
 _SPLIT_STEP = math.sqrt(2) - 1
+_BROKEN_STEP = math.sqrt(3) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ImageSpec:
     index: int
     split: Split
     anomalous: bool
+    broken: bool = False  # its line in the broken manifests carries a fault
 
     @property
     def stem(self) -> str:
@@ -52,6 +54,7 @@ def image_spec(preset: Preset, seed: int, index: int) -> ImageSpec:
         index=index,
         split="test" if _weyl(index, _SPLIT_STEP, split_offset) < preset.test_fraction else "train",
         anomalous=_weyl(index, _LABEL_STEP, label_offset) < preset.anomaly_fraction,
+        broken=_weyl(index, _BROKEN_STEP, label_offset) < preset.broken_fraction,
     )
 
 

@@ -54,16 +54,24 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _encode(text: str) -> bytes:
+    """Text as the bytes of a file: escaped bytes (surrogateescape) go back to what they were."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _lines(source: Source) -> Iterator[bytes]:
     if isinstance(source, Path):
         with source.open("rb") as handle:
             yield from handle
     elif isinstance(source, bytes | str):
-        data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+        data = _encode(source) if isinstance(source, str) else source
         yield from io.BytesIO(data)
     else:
         for line in source:
-            yield line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+            yield _encode(line) if isinstance(line, str) else line
 
 
 def _finding(number: int | None, rule: str, where: str | None, message: str) -> Finding:
@@ -73,8 +81,8 @@ def _finding(number: int | None, rule: str, where: str | None, message: str) -> 
 def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The line's object, or the text-level findings that stop it being read."""
     findings: list[Finding] = []
-    if number == 1 and raw.startswith(_BOM):
-        findings.append(_finding(number, "manifest.encoding", None, "the file starts with a BOM"))
+    if raw.startswith(_BOM):
+        findings.append(_finding(number, "manifest.encoding", None, "the line starts with a BOM"))
         raw = raw[len(_BOM) :]
     raw = raw.rstrip(b"\n").removesuffix(b"\r")
     try:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from synth.rules import Severity, is_bucket_name
+from synth.rules import CLASSIFICATION_TYPE, SEGMENTATION_TYPE, Severity, is_bucket_name
 
-CLASSIFICATION = "groundtruth/image-classification"
-SEGMENTATION = "groundtruth/semantic-segmentation"
+CLASSIFICATION = CLASSIFICATION_TYPE
+SEGMENTATION = SEGMENTATION_TYPE
 BACKGROUND = "#ffffff"
 
 _S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
