@@ -25,7 +25,7 @@ Level = Literal["text", "field", "object"]
 Applies = Literal["any", "anomaly", "normal"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Case:
     """One manifest line (as a dict until serialised) and the objects it references."""
 
@@ -41,6 +41,14 @@ class Case:
         if self.text is not None:
             return self.text
         return json.dumps(self.record, separators=(",", ":"), ensure_ascii=False)
+
+    def __repr__(self) -> str:
+        """Readable when Hypothesis prints a shrunk case: the line, and objects summarised."""
+        objects = {uri: _describe(data) for uri, data in self.objects.items()}
+        return (
+            f"Case(line={self.line!r}, objects={objects!r}, "
+            f"expected_rules={sorted(self.expected_rules)!r}, faults={self.faults!r})"
+        )
 
     @property
     def label(self) -> str:
@@ -62,6 +70,15 @@ class Case:
 
 
 Transform = Callable[[Case, np.random.Generator], Case]
+
+
+def _describe(data: bytes) -> str:
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            shape = f"{picture.width}x{picture.height} {picture.mode}"
+            return f"<{picture.format} {shape}, {len(data):,} bytes>"
+    except (OSError, ValueError):
+        return f"<{len(data):,} bytes: {data[:24]!r}>"
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,10 @@ class Dataset:
     def manifest_uri(self, split: str = "train") -> str:
         return self.uri(self.manifest_key(split))
 
+    def manifest_location(self, split: str = "train") -> str:
+        """The manifest's file (local dataset) or URI (S3), to hand to the code under test."""
+        return self.locate(self.manifest_key(split))
+
     def locate(self, key: str) -> str:
         """Where a user finds an object: its file in a local dataset, its URI in S3."""
         if self.location.startswith("s3://"):

@@ -1,0 +1,127 @@
+"""pytest fixtures for other projects' test suites, loaded through the `pytest11` entry point.
+
+The module stays light: numpy, Pillow, boto3 and moto are imported inside the
+fixtures, so a test run that uses none of them pays nothing for the plugin.
+
+    def test_my_importer(synth_dataset):
+        dataset = synth_dataset("dents", count=10)
+        assert my_importer(dataset.manifest_location("train")).images == 10
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from synth.pipeline import Dataset
+
+_DEFAULTS = {"count": 8, "width": 64, "height": 64}
+
+
+def _seed_of(node_id: str) -> int:
+    """A stable seed from the test's node id, so each test gets its own, run after run."""
+    return zlib.crc32(node_id.encode())
+
+
+def _key(preset: str | Mapping[str, Any], overrides: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps([preset, sorted(overrides.items())], sort_keys=True, default=str)
+
+
+class _Cache:
+    """Datasets built once per session, by preset and overrides, for tests that only read them."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.datasets: dict[str, Dataset] = {}
+
+    def get(self, preset: str | Mapping[str, Any], overrides: Mapping[str, Any]) -> Dataset:
+        from synth.pipeline import generate
+
+        key = _key(preset, overrides)
+        if key not in self.datasets:
+            self.datasets[key] = generate(preset, out=self.factory.mktemp("synth"), **overrides)
+        return self.datasets[key]
+
+
+@pytest.fixture(scope="session")
+def synth_dataset_cache(tmp_path_factory: pytest.TempPathFactory) -> _Cache:
+    return _Cache(tmp_path_factory)
+
+
+@pytest.fixture
+def synth_dataset(
+    request: pytest.FixtureRequest, synth_dataset_cache: _Cache
+) -> Callable[..., Dataset]:
+    """Build (or reuse) a dataset in a temporary folder: `synth_dataset("dents", count=10)`.
+
+    Takes a preset name or a preset dict and any keyword of `synth.generate` (count,
+    seed, width, height, broken_fraction, faults, ...). Small by default (8 images of
+    64x64). The seed is derived from the test's node id unless given. Datasets with the
+    same arguments are built once per session: treat them as read-only.
+    """
+
+    def build(preset: str | Mapping[str, Any] = "mixed", **overrides: Any) -> Dataset:
+        options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
+        return synth_dataset_cache.get(preset, options)
+
+    return build
+
+
+@dataclass(frozen=True)
+class MockedBucket:
+    """A moto-mocked bucket holding a dataset: what a test needs to point its code at it."""
+
+    client: Any
+    bucket: str
+    dataset: Dataset
+
+    @property
+    def manifest_uri(self) -> str:
+        return self.dataset.manifest_uri("train")
+
+
+@pytest.fixture
+def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBucket]]:
+    """Fill a moto-mocked S3 bucket with a dataset: `synth_s3("dents", count=4)`.
+
+    The mock is active for the rest of the test (boto3 anywhere in the test sees the
+    bucket) and torn down after it. Fake credentials are set if none are.
+    """
+    import boto3
+    from moto import mock_aws
+
+    from synth.pipeline import generate
+
+    fake = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    fake["AWS_DEFAULT_REGION"] = "us-east-1"
+    saved = {k: os.environ.get(k) for k in fake}
+    for name, value in fake.items():
+        os.environ.setdefault(name, value)
+    with mock_aws():
+
+        def fill(
+            preset: str | Mapping[str, Any] = "mixed",
+            *,
+            bucket: str = "synth-test",
+            prefix: str = "dataset",
+            **overrides: Any,
+        ) -> MockedBucket:
+            options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
+            dataset = generate(preset, out=f"s3://{bucket}/{prefix}", create_bucket=True, **options)
+            return MockedBucket(boto3.client("s3"), bucket, dataset)
+
+        yield fill
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+
+
+__all__ = ["MockedBucket", "synth_dataset", "synth_dataset_cache", "synth_s3"]

@@ -1,0 +1,72 @@
+"""The pytest plugin and strategies, used as another project would: no conftest, a subprocess."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user="""
+        import json
+        from pathlib import Path
+
+        from hypothesis import given, settings
+        from synth.strategies import manifest_cases
+        from synth.validate import validate_manifest
+
+
+        def test_local_dataset(synth_dataset):
+            dataset = synth_dataset("dents", count=3)
+            lines = Path(dataset.manifest_location("train")).read_text().splitlines()
+            assert [json.loads(line)["source-ref"][:5] for line in lines] == ["s3://"] * len(lines)
+
+
+        def test_same_arguments_same_dataset(synth_dataset):
+            assert synth_dataset("dents", count=3) is synth_dataset("dents", count=3)
+
+
+        def test_broken_dataset_knows_its_rules(synth_dataset):
+            dataset = synth_dataset("mixed", count=6, broken_fraction=1.0, faults=["mask.type"])
+            assert {tuple(e["rules"]) for e in dataset.expected()} == {("mask.type",)}
+
+
+        def test_mocked_bucket(synth_s3):
+            bucket = synth_s3("mixed", count=2)
+            listing = bucket.client.list_objects_v2(Bucket="synth-test")["Contents"]
+            keys = [o["Key"] for o in listing]
+            assert "dataset/train.manifest" in keys
+            assert bucket.manifest_uri == "s3://synth-test/dataset/train.manifest"
+
+
+        @settings(max_examples=20, deadline=None)
+        @given(manifest_cases(valid=False, objects=False))
+        def test_strategy(case):
+            errors = {f.rule for f in validate_manifest([case.line]) if f.severity == "error"}
+            assert errors == case.expected_rules
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
+
+
+def test_plugin_module_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, synth.pytest_plugin; "
+        "print(sorted(m for m in ('numpy', 'PIL', 'boto3', 'moto') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_example_finds_the_toy_validators_bug() -> None:
+    example = runpy.run_path(str(Path(__file__).parents[1] / "examples" / "test_toy_validator.py"))
+    example["test_fuzzing_finds_the_upper_case_bug"]()

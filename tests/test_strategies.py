@@ -1,0 +1,91 @@
+"""The Hypothesis strategies: every drawn case is judged by the validator exactly as it says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from synth.faults import Case
+from synth.rules import RULES, Severity
+from synth.strategies import color_maps, datasets, label_metadata, manifest_cases, masks, s3_uris
+from synth.validate import validate_manifest
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _errors(case: Case) -> set[str]:
+    findings = validate_manifest([case.line], objects=case.objects or None)
+    return {f.rule for f in findings if f.severity is Severity.ERROR}
+
+
+@FAST
+@given(manifest_cases())
+def test_any_case_is_judged_as_it_says(case: Case) -> None:
+    assert _errors(case) == case.expected_rules
+
+
+@FAST
+@given(manifest_cases(valid=True))
+def test_valid_cases_have_no_errors(case: Case) -> None:
+    assert case.expected_rules == frozenset()
+    assert _errors(case) == set()
+
+
+@FAST
+@given(manifest_cases(valid=False, objects=False))
+def test_broken_line_only_cases(case: Case) -> None:
+    assert case.objects == {}
+    assert case.expected_rules
+    assert _errors(case) == case.expected_rules
+
+
+@FAST
+@given(manifest_cases(valid=False, rules={"mask-image.color", "color-map.hex-color"}))
+def test_rules_restrict_the_faults(case: Case) -> None:
+    assert case.expected_rules & {"mask-image.color", "color-map.hex-color"}
+    assert _errors(case) == case.expected_rules
+
+
+def test_unknown_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown rule ids: nope"):
+        manifest_cases(rules={"nope"})
+
+
+@FAST
+@given(datasets(max_size=3, valid=True))
+def test_datasets_validate_as_one_manifest(cases: list[Case]) -> None:
+    objects = {uri: data for case in cases for uri, data in case.objects.items()}
+    findings = validate_manifest([c.line for c in cases], objects=objects)
+    assert [f for f in findings if f.severity is Severity.ERROR] == []
+
+
+@given(color_maps())
+def test_color_maps(cmap: dict[str, dict[str, object]]) -> None:
+    assert cmap["0"] == {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0}
+    assert len({e["hex-color"] for e in cmap.values()}) == len(cmap)
+
+
+@given(label_metadata(), s3_uris())
+def test_label_metadata_and_uris_make_valid_lines(meta: dict[str, object], uri: str) -> None:
+    line = {"source-ref": uri, "label": 1, "label-metadata": meta}
+    import json
+
+    assert validate_manifest(json.dumps(line)) == []
+
+
+@given(masks(width=80, height=64, classes=3))
+def test_masks(mask: np.ndarray) -> None:
+    assert mask.shape == (64, 80)
+    assert mask.max() <= 3
+
+
+def test_drawing_is_cheap() -> None:
+    import time
+
+    strategy = manifest_cases()
+    start = time.perf_counter()
+    for _ in range(20):
+        assert set(strategy.example().expected_rules) <= set(RULES)
+    # Generous: .example() adds Hypothesis' own search overhead to the few ms of the case.
+    assert time.perf_counter() - start < 30
