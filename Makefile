@@ -29,7 +29,9 @@ format: setup
 	$(BIN)/ruff format .
 
 bench: setup
+	$(BIN)/python bench/bench_generate.py --memory 200,20000 --large
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_upload.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .hypothesis

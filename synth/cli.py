@@ -25,6 +25,22 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
+class _ShardParam(click.ParamType):
+    name = "I/N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from synth.pipeline import Shard
+
+        index, _, count = str(value).partition("/")
+        try:
+            shard = Shard(int(index), int(count))
+        except ValueError:
+            self.fail(f"{value!r} is not a shard such as 0/4", param, ctx)
+        if not 0 <= shard.index < shard.count:
+            self.fail(f"{value!r}: the index must be from 0 to {shard.count - 1}", param, ctx)
+        return shard
+
+
 class _Size(click.ParamType):
     name = "WxH"
 
@@ -95,6 +111,11 @@ def cli() -> None:
     show_default=True,
     help="PNG zlib level: 1 is fastest, 9 smallest.",
 )
+@click.option(
+    "--shard",
+    type=_ShardParam(),
+    help="Make only shard I of N (0-based); join the shards with `synth merge OUT`.",
+)
 @click.option("--overwrite", is_flag=True, help="Write into a non-empty output folder or prefix.")
 @click.option("--endpoint-url", help="S3-compatible server for s3:// output (moto, MinIO, ...).")
 @click.option("--create-bucket", is_flag=True, help="Create the s3:// output's bucket if missing.")
@@ -129,6 +150,7 @@ def generate(
     create_bucket: bool,
     mock_s3: bool,
     concurrency: int,
+    shard: Any,
 ) -> None:
     """Generate images, masks and manifests from a preset.
 
@@ -165,12 +187,12 @@ def generate(
             endpoint_url=endpoint_url,
             create_bucket=create_bucket or mock_s3,
             concurrency=concurrency,
+            shard=shard,
         )
-    for split, counts in dataset.counts.items():
-        click.echo(
-            f"{dataset.locate(dataset.manifest_key(split))}: "
-            f"{counts['normal']} normal, {counts['anomaly']} anomaly"
-        )
+    if shard is not None:
+        click.echo(f"{dataset.location}: shard {shard.index} of {shard.count} written")
+        return
+    _report(dataset)
 
 
 @cli.command()
@@ -231,6 +253,14 @@ def preview(
     click.echo(f"{out}: {count} images of preset {chosen.name!r} beside their masks")
 
 
+def _report(dataset: Any) -> None:
+    for split, counts in dataset.counts.items():
+        click.echo(
+            f"{dataset.manifest_location(split)}: "
+            f"{counts['normal']} normal, {counts['anomaly']} anomaly"
+        )
+
+
 @contextlib.contextmanager
 def _mocked_s3() -> Iterator[None]:
     import moto
@@ -239,6 +269,23 @@ def _mocked_s3() -> Iterator[None]:
         os.environ.setdefault(name, "testing")
     with moto.mock_aws():
         yield
+
+
+@cli.command()
+@click.argument("out")
+@click.option("--endpoint-url", help="S3-compatible server for an s3:// output.")
+def merge(out: str, endpoint_url: str | None) -> None:
+    """Join the shards written by `synth generate --shard I/N` into the final manifests.
+
+    \b
+    Example (any batch system can run the shards):
+      synth generate -p mixed -o data -n 10000 --shard 0/2
+      synth generate -p mixed -o data -n 10000 --shard 1/2
+      synth merge data
+    """
+    from synth.shards import merge as join
+
+    _report(join(out, endpoint_url=endpoint_url))
 
 
 @cli.command()

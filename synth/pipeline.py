@@ -59,8 +59,34 @@ class Layout:
         return f"{self.prefix}broken/expected.jsonl"
 
     @property
+    def shards(self) -> str:
+        return f"{self.prefix}shards/"
+
+    def part(self, key: str, shard: Shard) -> str:
+        """A shard's partial copy of a manifest (or of expected.jsonl)."""
+        return f"{self.shards}{key.removeprefix(self.prefix)}.{shard.suffix}"
+
+    def summary(self, shard: Shard) -> str:
+        return f"{self.shards}{shard.suffix}.json"
+
+    @property
     def dataset_file(self) -> str:
         return f"{self.prefix}{DATASET_FILE}"
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Shard `index` of `count`: a contiguous run of image indices, so shards concatenate."""
+
+    index: int
+    count: int
+
+    @property
+    def suffix(self) -> str:
+        return f"part-{self.index:05d}-of-{self.count:05d}"
+
+    def indices(self, images: int) -> range:
+        return range(images * self.index // self.count, images * (self.index + 1) // self.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +189,8 @@ class Dataset:
             yield self.layout.mask(stem)
 
     def lines(self, split: str = "train") -> list[str]:
-        return self.read(self.manifest_key(split)).decode("utf-8").splitlines()
+        # Split on newlines only: JSON strings may hold U+2028, which splitlines() breaks at.
+        return self.read(self.manifest_key(split)).decode("utf-8").split("\n")[:-1]
 
     def records(self, split: str = "train") -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines(split)]
@@ -205,6 +232,7 @@ def generate(
     endpoint_url: str | None = None,
     create_bucket: bool = False,
     concurrency: int = 8,
+    shard: Shard | None = None,
     sink: Sink | None = None,
 ) -> Dataset:
     """Write a dataset to a folder or an s3:// prefix, and return what was written.
@@ -213,7 +241,8 @@ def generate(
     on a terminal. The same arguments give byte-identical output for any `workers`.
     For `out="s3://bucket/prefix"` the bucket comes from the URI, the client from
     boto3's usual chain (so it works inside `moto.mock_aws()`), and `endpoint_url`
-    points it at an S3-compatible server.
+    points it at an S3-compatible server. With `shard`, only that shard's images are
+    made, and its manifests are kept as parts for `synth.shards.merge`.
     """
     resolved = resolve_preset(preset).with_overrides(
         count=count,
@@ -235,7 +264,9 @@ def generate(
         progress=progress,
     )
     try:
-        return _write(resolved, seed, target, bases, overwrite, workers, compress_level, progress)
+        return _write(
+            resolved, seed, target, bases, overwrite, workers, compress_level, progress, shard
+        )
     finally:
         target.close()
 
@@ -249,8 +280,11 @@ def _write(
     workers: int,
     compress_level: int,
     progress: bool | None,
+    shard: Shard | None,
 ) -> Dataset:
-    target.prepare(overwrite=overwrite)
+    # Shards write into one shared output, so none of them may ask for it to be empty.
+    target.prepare(overwrite=overwrite or shard is not None)
+    indices = shard.indices(preset.count) if shard else range(preset.count)
     layout = Layout(
         prefix=target.prefix, image_ext="jpg" if preset.image_format == "jpeg" else "png"
     )
@@ -270,13 +304,13 @@ def _write(
     with (
         ManifestSpool() as spool,
         tqdm(
-            total=preset.count,
+            total=len(indices),
             unit="img",
             desc="generate",
             disable=None if progress is None else not progress,
         ) as bar,
     ):
-        for made in ordered_map(_make, job, range(preset.count), workers=workers):
+        for made in ordered_map(_make, job, indices, workers=workers):
             for key, data, content_type in made.objects:
                 target.put(key, data, content_type)
             spool.append(layout.manifest(made.split), made.line)
@@ -288,15 +322,20 @@ def _write(
             split: {"normal": c["normal"], "anomaly": c["anomaly"]} for split, c in counts.items()
         }
         summary = {split: c for split, c in summary.items() if sum(c.values())}
-        target.put(
-            layout.dataset_file,
-            _describe(preset, seed, summary, layout, target.bucket),
-            "application/json",
-        )
+        if shard is None:
+            target.put(
+                layout.dataset_file,
+                describe(preset, seed, summary, layout, target.bucket),
+                "application/json",
+            )
+        else:
+            part = {"preset": {"name": preset.name, **preset.to_dict()}, "seed": seed}
+            part["counts"] = summary
+            target.put(layout.summary(shard), json.dumps(part).encode(), "application/json")
         target.flush()
         for key, path in spool.finish().items():
             kind = "application/x-ndjson" if key.endswith(".jsonl") else MANIFEST_CONTENT_TYPE
-            target.publish(key, path, kind)
+            target.publish(layout.part(key, shard) if shard else key, path, kind)
     return Dataset(
         location=target.location,
         bucket=target.bucket,
@@ -348,7 +387,7 @@ def _bases(base_dir: Path | None) -> tuple[Path, ...]:
     return found
 
 
-def _describe(
+def describe(
     preset: Preset, seed: int, counts: Mapping[str, Mapping[str, int]], layout: Layout, bucket: str
 ) -> bytes:
     """dataset.json: enough to regenerate the dataset and to know what it holds."""

@@ -180,6 +180,18 @@ class S3Sink:
                 str(path), self.bucket, key, ExtraArgs={"ContentType": content_type}
             )
 
+    def keys(self, prefix: str) -> Iterator[str]:
+        with translated(self.bucket, prefix):
+            pages = self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                yield from (item["Key"] for item in page.get("Contents", []))
+
+    def delete(self, key: str) -> None:
+        with translated(self.bucket, key):
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
+
     def read(self, key: str) -> bytes:
         with translated(self.bucket, key):
             return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()

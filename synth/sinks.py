@@ -9,6 +9,7 @@ they reference is confirmed written.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +37,11 @@ class Sink(Protocol):
 
     def close(self) -> None:
         """Release connections and threads; the sink is not used after."""
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every key under a prefix."""
+
+    def delete(self, key: str) -> None: ...
 
 
 def open_sink(
@@ -103,6 +109,14 @@ class LocalSink:
 
     def close(self) -> None:
         """Nothing is held open."""
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        for path in (self.root / prefix).rglob("*"):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix()
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
     def read(self, key: str) -> bytes:
         return (self.root / key).read_bytes()

@@ -128,3 +128,17 @@ def test_mock_s3_dry_run() -> None:
     usage = _run("generate", "-p", "dents", "-o", "local", "--mock-s3")
     assert usage.returncode == 2
     assert "--mock-s3 needs an s3://BUCKET/PREFIX --out" in usage.stderr
+
+
+def test_shards_then_merge(tmp_path: Path) -> None:
+    args = ["generate", "-p", "dents", "-n", "5", "--size", "64", "-s", "3"]
+    assert _run(*args, "-o", str(tmp_path / "one")).returncode == 0
+    for shard in ("1/2", "0/2"):
+        result = _run(*args, "-o", str(tmp_path / "two"), "--shard", shard)
+        assert result.returncode == 0, result.stderr
+    merged = _run("merge", str(tmp_path / "two"))
+    assert merged.returncode == 0, merged.stderr
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
+    bad = _run(*args, "-o", str(tmp_path / "x"), "--shard", "2/2")
+    assert bad.returncode == 2
+    assert "the index must be from 0 to 1" in bad.stderr
