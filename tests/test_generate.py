@@ -191,3 +191,20 @@ def test_every_preset_validates_clean_with_objects(preset: str, tmp_path: Path) 
     dataset = generate(preset, out=tmp_path, seed=4, count=6, width=64, height=64)
     for split in dataset.splits:
         assert validate_manifest(tmp_path / dataset.manifest_key(split), objects=tmp_path) == []
+
+
+def test_base_dir_paints_on_users_images(tmp_path: Path) -> None:
+    from synth.errors import InputError
+
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    Image.fromarray(np.full((120, 150, 3), (200, 30, 30), np.uint8)).save(bases / "red.png")
+    dataset = generate("dents", out=tmp_path / "out", count=2, width=64, height=64, base_dir=bases)
+    image = _rgb((tmp_path / "out" / next(dataset.object_keys())).read_bytes())
+    assert np.median(image.reshape(-1, 3), axis=0)[0] > 150
+    (bases / "zz-corrupt.png").write_bytes(b"nope")
+    with pytest.raises(InputError, match=r"zz-corrupt\.png: not an image"):
+        generate(
+            "dents", out=tmp_path / "o2", count=6, width=64, height=64, base_dir=bases, workers=2
+        )
+    assert not (tmp_path / "o2" / "train.manifest").exists()

@@ -1,0 +1,110 @@
+"""Painters and base images: properties that hold for any seed and image size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from scipy import ndimage
+
+from synth.base_images import BASE_TEXTURES, load_base, render_base
+from synth.errors import InputError
+from synth.painters import PAINTERS, resolve_params
+
+SIDES = st.integers(64, 200)
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def _surface(height: int, width: int, seed: int) -> np.ndarray:
+    return render_base("painted", height, width, np.random.default_rng(seed))
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(PAINTERS)), height=SIDES, width=SIDES, seed=SEEDS)
+def test_painter_properties(name: str, height: int, width: int, seed: int) -> None:
+    painter = PAINTERS[name]
+    image = _surface(height, width, seed)
+    before = image.copy()
+    painted = painter(image, np.random.default_rng(seed), resolve_params(painter, {}))
+    assert np.array_equal(image, before), "the input image was modified"
+    assert painted.mask.dtype == bool
+    assert painted.mask.shape == (height, width)
+    assert painted.mask.any(), "the mask is empty"
+    assert painted.image.shape == image.shape
+    assert painted.image.dtype == np.float32
+    assert painted.image.min() >= 0.0 and painted.image.max() <= 1.0
+    # The anti-aliasing band: beyond `band` px of the labeled pixels nothing changed.
+    far = ndimage.distance_transform_edt(~painted.mask) > painted.band
+    assert np.array_equal(painted.image[far], image[far])
+    # And the defect shows: the labeled pixels changed visibly on average.
+    change = np.abs(painted.image[painted.mask] - image[painted.mask]).mean()
+    assert change > 0.005
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=st.sampled_from(sorted(PAINTERS)), seed=SEEDS)
+def test_painters_are_deterministic(name: str, seed: int) -> None:
+    painter = PAINTERS[name]
+    image = _surface(80, 96, 1)
+    params = resolve_params(painter, {})
+    one = painter(image, np.random.default_rng(seed), params)
+    two = painter(image, np.random.default_rng(seed), params)
+    assert np.array_equal(one.image, two.image)
+    assert np.array_equal(one.mask, two.mask)
+
+
+def test_band_bounds_are_as_documented() -> None:
+    image = _surface(256, 256, 0)
+    for seed in range(10):
+        scratch = PAINTERS["scratch"](
+            image,
+            np.random.default_rng(seed),
+            {**resolve_params(PAINTERS["scratch"], {"width": [4, 4]})},
+        )
+        assert scratch.band == 5  # ceil(width / 2 + 3)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"size": [1, 2]}, "unknown parameter 'size'"),
+        ({"width": 3}, r"width: must be \[low, high\]"),
+        ({"width": [4, 2]}, "low 4.0 is above high 2.0"),
+        ({"width": [0.1, 2]}, r"outside \[1.5, 24.0\]"),
+    ],
+)
+def test_resolve_params_errors(given: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        resolve_params(PAINTERS["scratch"], given)
+
+
+@settings(max_examples=30, deadline=None)
+@given(texture=st.sampled_from(BASE_TEXTURES), height=SIDES, width=SIDES, seed=SEEDS)
+def test_textures_render_any_size(texture: str, height: int, width: int, seed: int) -> None:
+    image = render_base(texture, height, width, np.random.default_rng(seed))
+    assert image.shape == (height, width, 3)
+    assert image.dtype == np.float32
+    assert image.min() >= 0.0 and image.max() <= 1.0
+    again = render_base(texture, height, width, np.random.default_rng(seed))
+    assert np.array_equal(image, again)
+    other = render_base(texture, height, width, np.random.default_rng(seed + 1))
+    assert not np.array_equal(image, other)
+
+
+def test_load_base_crops_a_users_image(tmp_path: Path) -> None:
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.full((50, 300, 3), 90, np.uint8)).save(path)
+    image = load_base(path, 64, 80, np.random.default_rng(0))
+    assert image.shape == (64, 80, 3)
+    assert np.allclose(image, 90 / 255, atol=0.02)
+
+
+def test_load_base_names_a_corrupt_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG not really")
+    with pytest.raises(InputError, match="broken.png: not an image"):
+        load_base(path, 64, 64, np.random.default_rng(0))
