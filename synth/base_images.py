@@ -99,6 +99,15 @@ def render_base(texture: str, height: int, width: int, rng: np.random.Generator)
     return _TEXTURES[texture](height, width, rng)
 
 
+def check_image(path: Path) -> None:
+    """Raise InputError naming the file unless Pillow can read its header."""
+    try:
+        with Image.open(path) as picture:
+            picture.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+        raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
+
+
 def load_base(path: Path, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A user's own image as a random crop, resized to (height, width, 3) float32 in [0, 1]."""
     try:

@@ -24,6 +24,7 @@ from synth.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.manifest import ManifestSpool, dumps
 from synth.preset import Preset, from_dict, load_preset
 from synth.records import job_names, palette, record
+from synth.base_images import check_image
 from synth.render import base_files, render
 from synth.seeding import Stream, image_rng
 from synth.sinks import Sink, open_sink
@@ -384,6 +385,8 @@ def _bases(base_dir: Path | None) -> tuple[Path, ...]:
     found = base_files(base_dir)
     if not found:
         raise OutputError(f"{base_dir}: --base-dir holds no images (.png, .jpg, ...)")
+    for path in found:  # a header check up front, so a bad file stops the run before it starts
+        check_image(path)
     return found
 
 

@@ -36,7 +36,8 @@ def test_painter_properties(name: str, height: int, width: int, seed: int) -> No
     assert painted.mask.any(), "the mask is empty"
     assert painted.image.shape == image.shape
     assert painted.image.dtype == np.float32
-    assert painted.image.min() >= 0.0 and painted.image.max() <= 1.0
+    assert painted.image.min() >= 0.0
+    assert painted.image.max() <= 1.0
     # The anti-aliasing band: beyond `band` px of the labeled pixels nothing changed.
     far = ndimage.distance_transform_edt(~painted.mask) > painted.band
     assert np.array_equal(painted.image[far], image[far])
@@ -88,7 +89,8 @@ def test_textures_render_any_size(texture: str, height: int, width: int, seed: i
     image = render_base(texture, height, width, np.random.default_rng(seed))
     assert image.shape == (height, width, 3)
     assert image.dtype == np.float32
-    assert image.min() >= 0.0 and image.max() <= 1.0
+    assert image.min() >= 0.0
+    assert image.max() <= 1.0
     again = render_base(texture, height, width, np.random.default_rng(seed))
     assert np.array_equal(image, again)
     other = render_base(texture, height, width, np.random.default_rng(seed + 1))
@@ -106,5 +108,5 @@ def test_load_base_crops_a_users_image(tmp_path: Path) -> None:
 def test_load_base_names_a_corrupt_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.png"
     path.write_bytes(b"\x89PNG not really")
-    with pytest.raises(InputError, match="broken.png: not an image"):
+    with pytest.raises(InputError, match=r"broken\.png: not an image"):
         load_base(path, 64, 64, np.random.default_rng(0))
