@@ -16,6 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from synth import __version__
+from synth.base_images import check_image
 from synth.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.errors import OutputError
 from synth.executor import ordered_map
@@ -24,7 +25,6 @@ from synth.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.manifest import ManifestSpool, dumps
 from synth.preset import Preset, from_dict, load_preset
 from synth.records import job_names, palette, record
-from synth.base_images import check_image
 from synth.render import base_files, render
 from synth.seeding import Stream, image_rng
 from synth.sinks import Sink, open_sink
