@@ -112,6 +112,14 @@ def cli() -> None:
     help="PNG zlib level: 1 is fastest, 9 smallest.",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where images are made: local processes, or a dask.distributed cluster.",
+)
+@click.option("--scheduler", help="The dask scheduler's address, with --executor dask.")
+@click.option(
     "--shard",
     type=_ShardParam(),
     help="Make only shard I of N (0-based); join the shards with `synth merge OUT`.",
@@ -150,6 +158,8 @@ def generate(
     create_bucket: bool,
     mock_s3: bool,
     concurrency: int,
+    executor: str,
+    scheduler: str | None,
     shard: Any,
 ) -> None:
     """Generate images, masks and manifests from a preset.
@@ -163,6 +173,8 @@ def generate(
     """
     from synth.pipeline import generate as run
 
+    if (executor == "dask") != (scheduler is not None):
+        raise click.UsageError("--executor dask and --scheduler ADDRESS go together")
     if mock_s3 and not out.startswith("s3://"):
         raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
     width, height = size or (None, None)
@@ -188,6 +200,7 @@ def generate(
             create_bucket=create_bucket or mock_s3,
             concurrency=concurrency,
             shard=shard,
+            scheduler=scheduler,
         )
     if shard is not None:
         click.echo(f"{dataset.location}: shard {shard.index} of {shard.count} written")

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from synth.errors import SynthError
+
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -29,9 +31,20 @@ def _call(fn: Callable[[Any, int], R], index: int) -> R:
 
 
 def ordered_map(
-    fn: Callable[[C, int], R], context: C, indices: Iterable[int], *, workers: int = 1
+    fn: Callable[[C, int], R],
+    context: C,
+    indices: Iterable[int],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> Iterator[R]:
-    """`fn(context, i)` for each index, in order; `context` is sent to each worker once."""
+    """`fn(context, i)` for each index, in order; `context` is sent to each worker once.
+
+    With `scheduler`, the work runs on that dask.distributed cluster instead.
+    """
+    if scheduler is not None:
+        yield from _dask_map(fn, context, indices, scheduler)
+        return
     if workers <= 1:
         for index in indices:
             yield fn(context, index)
@@ -53,3 +66,28 @@ def ordered_map(
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_map(
+    fn: Callable[[C, int], R], context: C, indices: Iterable[int], scheduler: str
+) -> Iterator[R]:
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise SynthError(
+            "--executor dask needs the dask extra: pip install 'synth[dask]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as exc:
+        raise SynthError(f"cannot reach the dask scheduler at {scheduler} ({exc})") from None
+    with client:
+        shared = client.scatter(context, broadcast=True)
+        window = 4 * max(1, sum(client.nthreads().values()))
+        pending: deque[Any] = deque()
+        for index in indices:
+            pending.append(client.submit(fn, shared, index, pure=False))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -234,6 +234,7 @@ def generate(
     create_bucket: bool = False,
     concurrency: int = 8,
     shard: Shard | None = None,
+    scheduler: str | None = None,
     sink: Sink | None = None,
 ) -> Dataset:
     """Write a dataset to a folder or an s3:// prefix, and return what was written.
@@ -243,7 +244,8 @@ def generate(
     For `out="s3://bucket/prefix"` the bucket comes from the URI, the client from
     boto3's usual chain (so it works inside `moto.mock_aws()`), and `endpoint_url`
     points it at an S3-compatible server. With `shard`, only that shard's images are
-    made, and its manifests are kept as parts for `synth.shards.merge`.
+    made, and its manifests are kept as parts for `synth.shards.merge`. With
+    `scheduler` (a dask.distributed address), images are made on that cluster.
     """
     resolved = resolve_preset(preset).with_overrides(
         count=count,
@@ -266,7 +268,16 @@ def generate(
     )
     try:
         return _write(
-            resolved, seed, target, bases, overwrite, workers, compress_level, progress, shard
+            resolved,
+            seed,
+            target,
+            bases,
+            overwrite,
+            workers,
+            compress_level,
+            progress,
+            shard,
+            scheduler,
         )
     finally:
         target.close()
@@ -282,6 +293,7 @@ def _write(
     compress_level: int,
     progress: bool | None,
     shard: Shard | None,
+    scheduler: str | None,
 ) -> Dataset:
     # Shards write into one shared output, so none of them may ask for it to be empty.
     target.prepare(overwrite=overwrite or shard is not None)
@@ -311,7 +323,7 @@ def _write(
             disable=None if progress is None else not progress,
         ) as bar,
     ):
-        for made in ordered_map(_make, job, indices, workers=workers):
+        for made in ordered_map(_make, job, indices, workers=workers, scheduler=scheduler):
             for key, data, content_type in made.objects:
                 target.put(key, data, content_type)
             spool.append(layout.manifest(made.split), made.line)

@@ -1,0 +1,36 @@
+"""The dask executor: a LocalCluster makes the same bytes as local processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from synth.errors import SynthError
+from synth.pipeline import generate
+from tests.conftest import files_of
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_output_is_byte_identical(scheduler: str, tmp_path: Path) -> None:
+    options = {"count": 6, "width": 64, "height": 64, "seed": 8, "broken_fraction": 0.5}
+    generate("mixed", out=tmp_path / "local", **options)
+    generate("mixed", out=tmp_path / "dask", scheduler=scheduler, **options)
+    assert files_of(tmp_path / "dask") == files_of(tmp_path / "local")
+
+
+def test_unreachable_scheduler_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(
+        SynthError, match=r"cannot reach the dask scheduler at tcp://127\.0\.0\.1:9"
+    ):
+        generate("dents", out=tmp_path, count=1, width=64, height=64, scheduler="tcp://127.0.0.1:9")
