@@ -136,6 +136,13 @@ def _compose(
     return Painted(image=out, mask=mask, band=band)
 
 
+def _at_least_centre(mask: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """A tiny defect still labels its centre pixel: a mask is never empty."""
+    if not mask.any():
+        mask[np.unravel_index(np.argmin(rho), rho.shape)] = True
+    return mask
+
+
 class Scratch:
     """A curved groove with tapered ends: dark or bright, with a lit burr along its edge."""
 
@@ -227,10 +234,7 @@ class Dent:
         amplitude = 0.35 * depth * radius
         bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2
         rim = 0.12 * amplitude * np.exp(-(((rho - 1.05) / 0.12) ** 2))
-        mask_patch = rho <= 0.7
-        if not mask_patch.any():
-            nearest = np.unravel_index(np.argmin(rho), rho.shape)
-            mask_patch[nearest] = True
+        mask_patch = _at_least_centre(rho <= 0.7, rho)
         band = math.ceil(0.8 * radius * stretch) + 2
         occlusion = 1 - 0.12 * depth * (bowl / -amplitude)
         shaded = shade(
@@ -260,9 +264,7 @@ class Stain:
         rho = np.hypot(ys - cy, xs - cx) / radius
         rho = rho * (1 + 0.35 * smooth_noise(ys.shape, max(3.0, radius / 3), rng))
         alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
-        mask_patch = alpha >= opacity / 2
-        if not mask_patch.any():
-            mask_patch[np.unravel_index(np.argmin(rho), rho.shape)] = True
+        mask_patch = _at_least_centre(alpha >= opacity / 2, rho)
         colors = np.array([[0.45, 0.22, 0.08], [0.12, 0.11, 0.09], [0.55, 0.5, 0.3]], np.float32)
         color = colors[rng.integers(len(colors))]
         patch = image[box]

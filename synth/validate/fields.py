@@ -152,18 +152,7 @@ def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
                 "the image is imported unlabeled",
                 Severity.WARNING,
             )
-    if meta.get("human-annotated") not in ("yes", "no"):
-        yield _error(
-            "label.human-annotated",
-            f"{where}.human-annotated",
-            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
-        )
-    if meta.get("type") != CLASSIFICATION:
-        yield _error(
-            "label.type",
-            f"{where}.type",
-            f"type must be {CLASSIFICATION!r}, got {meta.get('type')!r}",
-        )
+    yield from _metadata("label", meta, where, CLASSIFICATION)
     if "confidence" in meta and not _is_number(meta["confidence"]):
         yield _error(
             "label.confidence",
@@ -176,9 +165,25 @@ def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
             f"{where}.job-name",
             f"job-name must be a string, got {meta['job-name']!r}",
         )
+
+
+def _metadata(kind: str, meta: dict[str, Any], where: str, expected_type: str) -> Iterator[Problem]:
+    """The fields label and mask metadata share: type, human-annotated, creation-date."""
+    if meta.get("type") != expected_type:
+        yield _error(
+            f"{kind}.type",
+            f"{where}.type",
+            f"type must be {expected_type!r}, got {meta.get('type')!r}",
+        )
+    if meta.get("human-annotated") not in ("yes", "no"):
+        yield _error(
+            f"{kind}.human-annotated",
+            f"{where}.human-annotated",
+            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
+        )
     if "creation-date" in meta and not _is_utc_date(meta["creation-date"]):
         yield _error(
-            "label.creation-date",
+            f"{kind}.creation-date",
             f"{where}.creation-date",
             f"creation-date {meta['creation-date']!r} is not a UTC ISO 8601 date-time",
         )
@@ -210,22 +215,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     if not isinstance(meta, dict):
         yield _error("mask.metadata-missing", where, f"{name} has no {where} object")
         return
-    if meta.get("type") != SEGMENTATION:
-        yield _error(
-            "mask.type", f"{where}.type", f"type must be {SEGMENTATION!r}, got {meta.get('type')!r}"
-        )
-    if meta.get("human-annotated") not in ("yes", "no"):
-        yield _error(
-            "mask.human-annotated",
-            f"{where}.human-annotated",
-            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
-        )
-    if "creation-date" in meta and not _is_utc_date(meta["creation-date"]):
-        yield _error(
-            "mask.creation-date",
-            f"{where}.creation-date",
-            f"creation-date {meta['creation-date']!r} is not a UTC ISO 8601 date-time",
-        )
+    yield from _metadata("mask", meta, where, SEGMENTATION)
     problems = list(_color_map(meta.get("internal-color-map"), f"{where}.internal-color-map"))
     yield from problems
     if not problems:
