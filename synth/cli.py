@@ -340,6 +340,10 @@ def validate(
     except SynthError as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(2)
+    except BrokenPipeError:
+        # Piped into `head`: stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(1)
     ctx.exit(code)
 
 

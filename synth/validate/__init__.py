@@ -197,6 +197,8 @@ def run(
             errors += finding.severity is Severity.ERROR
             for text in formatter([finding], source):
                 print(text, file=out)
+    except BrokenPipeError:
+        raise  # the reader of our output went away (`| head`): not a problem with the input
     except OSError as exc:
         raise ValidationSetupError(f"{source}: cannot read ({exc})") from None
     except Exception as exc:
