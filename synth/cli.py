@@ -76,7 +76,14 @@ def cli() -> None:
     help="A folder, the bucket's root (s3://BUCKET/KEY is OUT/KEY), or s3://BUCKET/PREFIX.",
 )
 @click.option("--count", "-n", type=click.IntRange(min=1), help="Number of images [preset's].")
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--seed",
+    "-s",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The same seed gives the same bytes.",
+)
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
 @click.option("--anomaly-fraction", type=click.FloatRange(0, 1), help="Share of anomalous images.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, max_open=True), help="Share in test.")
