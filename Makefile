@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python bench/bench_generate.py --memory 200,20000 --large
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_upload.py
+	$(BIN)/python bench/bench_strategies.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .hypothesis
