@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from synth.faults import Case
-from synth.rules import RULES, Severity
+from synth.rules import Severity
 from synth.strategies import color_maps, datasets, label_metadata, manifest_cases, masks, s3_uris
 from synth.validate import validate_manifest
 
