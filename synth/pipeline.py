@@ -347,8 +347,7 @@ def _write(
             target.put(layout.summary(shard), json.dumps(part).encode(), "application/json")
         target.flush()
         for key, path in spool.finish().items():
-            kind = "application/x-ndjson" if key.endswith(".jsonl") else MANIFEST_CONTENT_TYPE
-            target.publish(layout.part(key, shard) if shard else key, path, kind)
+            target.publish(layout.part(key, shard) if shard else key, path, MANIFEST_CONTENT_TYPE)
     return Dataset(
         location=target.location,
         bucket=target.bucket,

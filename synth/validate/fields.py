@@ -17,8 +17,6 @@ from typing import Any
 
 from synth.rules import CLASSIFICATION_TYPE, SEGMENTATION_TYPE, Severity, is_bucket_name
 
-CLASSIFICATION = CLASSIFICATION_TYPE
-SEGMENTATION = SEGMENTATION_TYPE
 BACKGROUND = "#ffffff"
 
 _S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
@@ -97,7 +95,9 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
 def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
     """The label attribute K (found through its K-metadata), or the problem finding it."""
     metas = [k for k in obj if k.endswith("-metadata") and not k.endswith("-ref-metadata")]
-    typed = [k for k in metas if isinstance(obj[k], dict) and obj[k].get("type") == CLASSIFICATION]
+    typed = [
+        k for k in metas if isinstance(obj[k], dict) and obj[k].get("type") == CLASSIFICATION_TYPE
+    ]
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
         return None, _error("label.missing", None, f"more than one label attribute: {names}")
@@ -152,7 +152,7 @@ def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
                 "the image is imported unlabeled",
                 Severity.WARNING,
             )
-    yield from _metadata("label", meta, where, CLASSIFICATION)
+    yield from _metadata("label", meta, where, CLASSIFICATION_TYPE)
     if "confidence" in meta and not _is_number(meta["confidence"]):
         yield _error(
             "label.confidence",
@@ -215,7 +215,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     if not isinstance(meta, dict):
         yield _error("mask.metadata-missing", where, f"{name} has no {where} object")
         return
-    yield from _metadata("mask", meta, where, SEGMENTATION)
+    yield from _metadata("mask", meta, where, SEGMENTATION_TYPE)
     problems = list(_color_map(meta.get("internal-color-map"), f"{where}.internal-color-map"))
     yield from problems
     if not problems:
