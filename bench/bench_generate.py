@@ -17,16 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from synth.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
-from synth.pipeline import generate
-from synth.preset import load_preset
-from synth.records import palette
-from synth.render import render
-from synth.spec import image_spec
+from synth.annotate.records import palette
+from synth.config.preset import load_preset
+from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
+from synth.imaging.render import render
+from synth.plan import image_spec
+from synth.run.generate import generate
 
 _MEASURE_RSS = """
 import resource, sys, tempfile
-from synth.pipeline import generate
+from synth.run.generate import generate
 with tempfile.TemporaryDirectory() as out:
     generate("mixed", out=out, count=int(sys.argv[1]), width=256, height=256, overwrite=True)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -13,11 +13,11 @@ import time
 
 from moto.server import ThreadedMotoServer
 
-from synth import s3
-from synth.encode import encode_image
-from synth.preset import load_preset
-from synth.render import render
-from synth.spec import image_spec
+from synth.config.preset import load_preset
+from synth.imaging.encode import encode_image
+from synth.imaging.render import render
+from synth.output import s3
+from synth.plan import image_spec
 
 
 def main(count: int = 1000) -> None:

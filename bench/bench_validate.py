@@ -11,10 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from synth.manifest import dumps
-from synth.preset import load_preset
-from synth.records import job_names, record
-from synth.spec import image_spec
+from synth.annotate.manifest import dumps
+from synth.annotate.records import job_names, record
+from synth.config.preset import load_preset
+from synth.plan import image_spec
 from synth.validate import iter_findings
 
 

@@ -8,13 +8,13 @@ __version__ = "0.1.0"
 __all__ = ["Dataset", "generate"]
 
 if TYPE_CHECKING:
-    from synth.pipeline import Dataset, generate
+    from synth.run.generate import Dataset, generate
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `import synth` (as the pytest plugin does) does not pull in numpy and friends.
     if name in __all__:
-        from synth import pipeline as module
+        from synth.run import generate as module
 
         return getattr(module, name)
     raise AttributeError(f"module 'synth' has no attribute {name!r}")

@@ -29,7 +29,7 @@ class _ShardParam(click.ParamType):
     name = "I/N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from synth.pipeline import Shard
+        from synth.run.generate import Shard
 
         index, _, count = str(value).partition("/")
         try:
@@ -178,7 +178,7 @@ def generate(
       synth generate --preset dents --out s3://demo/dents --mock-s3
       synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
-    from synth.pipeline import generate as run
+    from synth.run.generate import generate as run
 
     if (executor == "dask") != (scheduler is not None):
         raise click.UsageError("--executor dask and --scheduler ADDRESS go together")
@@ -219,7 +219,7 @@ def generate(
 @click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults import CATALOGUE, markdown_table
+    from synth.faults.catalogue import CATALOGUE, markdown_table
 
     if markdown:
         click.echo(markdown_table())
@@ -233,7 +233,7 @@ def faults(markdown: bool) -> None:
 @cli.command()
 def presets() -> None:
     """List the built-in presets."""
-    from synth.preset import builtin_presets, load_preset
+    from synth.config.preset import builtin_presets, load_preset
 
     names = builtin_presets()
     width = max(map(len, names))
@@ -260,8 +260,8 @@ def preview(
     preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
 ) -> None:
     """Render a contact sheet: each image beside its mask, without writing a dataset."""
-    from synth.pipeline import resolve_preset
-    from synth.preview import preview as render_sheet
+    from synth.imaging.preview import preview as render_sheet
+    from synth.run.generate import resolve_preset
 
     width, height = size or (None, None)
     chosen = resolve_preset(preset).with_overrides(width=width, height=height)
@@ -303,7 +303,7 @@ def merge(out: str, endpoint_url: str | None) -> None:
       synth generate -p mixed -o data -n 10000 --shard 1/2
       synth merge data
     """
-    from synth.shards import merge as join
+    from synth.run.merge import merge as join
 
     _report(join(out, endpoint_url=endpoint_url))
 

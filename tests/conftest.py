@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.pipeline import Dataset, generate
+from synth.run.generate import Dataset, generate
 
 SMALL = {"count": 8, "width": 96, "height": 80}
 

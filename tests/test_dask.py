@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from synth.errors import SynthError
-from synth.pipeline import generate
+from synth.run.generate import generate
 from tests.conftest import files_of
 
 distributed = pytest.importorskip("dask.distributed")

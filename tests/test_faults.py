@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.faults import (
+from synth.config.preset import builtin_presets
+from synth.faults.catalogue import (
     CATALOGUE,
     Case,
     Fault,
@@ -17,9 +18,8 @@ from synth.faults import (
     near_misses,
     select,
 )
-from synth.pipeline import generate
-from synth.preset import builtin_presets
-from synth.rules import RULES, Severity
+from synth.format import RULES, Severity
+from synth.run.generate import generate
 from synth.validate import validate_manifest
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from synth.config.preset import builtin_presets
 from synth.errors import OutputError, PresetError
-from synth.pipeline import Dataset, generate
-from synth.preset import builtin_presets
+from synth.run.generate import Dataset, generate
 from tests.conftest import SMALL, files_of
 
 
@@ -166,7 +166,7 @@ def test_bad_override_names_the_key(tmp_path: Path) -> None:
 
 
 def test_manifest_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from synth import sinks
+    from synth.output import sinks
 
     real_put = sinks.LocalSink.put
     calls = 0

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from scipy import ndimage
 
-from synth.base_images import BASE_TEXTURES, load_base, render_base
 from synth.errors import InputError
-from synth.painters import PAINTERS, resolve_params
+from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.textures import BASE_TEXTURES, load_base, render_base
 
 SIDES = st.integers(64, 200)
 SEEDS = st.integers(0, 2**32 - 1)

@@ -17,7 +17,7 @@ def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytest
         from pathlib import Path
 
         from hypothesis import given, settings
-        from synth.strategies import manifest_cases
+        from synth.testing.strategies import manifest_cases
         from synth.validate import validate_manifest
 
 
@@ -60,7 +60,7 @@ def test_plugin_module_imports_nothing_heavy() -> None:
     import sys
 
     code = (
-        "import sys, synth.pytest_plugin; "
+        "import sys, synth.testing.pytest_plugin; "
         "print(sorted(m for m in ('numpy', 'PIL', 'boto3', 'moto') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

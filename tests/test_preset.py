@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from synth.config.preset import builtin_presets, from_dict, load_preset
 from synth.errors import PresetError
-from synth.preset import builtin_presets, from_dict, load_preset
 
 
 def test_builtin_presets_ship_with_the_package() -> None:

@@ -7,9 +7,9 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synth.preset import load_preset
-from synth.records import DATES_FROM, DATES_TO, job_names, record
-from synth.spec import image_spec
+from synth.annotate.records import DATES_FROM, DATES_TO, job_names, record
+from synth.config.preset import load_preset
+from synth.plan import image_spec
 
 MIXED = load_preset("mixed")
 

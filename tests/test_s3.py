@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from synth.errors import OutputError
-from synth.pipeline import Dataset, generate
+from synth.run.generate import Dataset, generate
 
 SMALL = {"count": 4, "width": 64, "height": 64, "seed": 2}
 
@@ -121,7 +121,7 @@ def test_missing_bucket_offers_create_bucket(mocked: Any) -> None:
 
 
 def test_failed_upload_leaves_no_manifest(mocked: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from synth import s3 as s3_module
+    from synth.output import s3 as s3_module
 
     real = s3_module.S3Sink._put
 

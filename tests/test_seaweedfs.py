@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 
 from synth.errors import OutputError
-from synth.pipeline import generate
+from synth.run.generate import generate
 from synth.validate import run
 
 WEED = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from synth.errors import OutputError
-from synth.pipeline import Shard, generate
-from synth.shards import merge
+from synth.run.generate import Shard, generate
+from synth.run.merge import merge
 from tests.conftest import files_of
 
 OPTIONS = {"count": 7, "width": 64, "height": 64, "seed": 5, "broken_fraction": 0.5}

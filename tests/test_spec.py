@@ -7,8 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synth.preset import load_preset
-from synth.spec import image_spec, plan
+from synth.config.preset import load_preset
+from synth.plan import image_spec, plan
 
 DENTS = load_preset("dents")
 

@@ -6,9 +6,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults import Case
-from synth.rules import Severity
-from synth.strategies import color_maps, datasets, label_metadata, manifest_cases, masks, s3_uris
+from synth.faults.catalogue import Case
+from synth.format import Severity
+from synth.testing.strategies import (
+    color_maps,
+    datasets,
+    label_metadata,
+    manifest_cases,
+    masks,
+    s3_uris,
+)
 from synth.validate import validate_manifest
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

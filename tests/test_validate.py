@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from synth.rules import RULES, Severity
+from synth.format import RULES, Severity
 from synth.validate import ValidationSetupError, run, validate_manifest
 
 IMAGE = "s3://bucket/images/a.png"

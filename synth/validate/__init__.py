@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from synth.errors import InputError
-from synth.rules import Severity
+from synth.format import Severity
 from synth.validate.fields import LineFacts, check_line, parse_s3_uri
 from synth.validate.findings import Finding, format_json, format_text
 from synth.validate.objects import ObjectReader, check_objects, object_reader
@@ -204,7 +204,7 @@ def run(
     except Exception as exc:
         # boto3's errors reading an S3 manifest or its objects: the setup, not the input.
         if type(exc).__module__.startswith("botocore"):
-            from synth import s3
+            from synth.output import s3
 
             raise ValidationSetupError(
                 str(s3.explain(exc, *parse_s3_uri(source) or ("?",)))
@@ -214,7 +214,7 @@ def run(
 
 
 def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterator[bytes], Any]:
-    from synth import s3
+    from synth.output import s3
 
     parsed = parse_s3_uri(source)
     if parsed is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from synth.rules import CLASSIFICATION_TYPE, SEGMENTATION_TYPE, Severity, is_bucket_name
+from synth.format import CLASSIFICATION_TYPE, SEGMENTATION_TYPE, Severity, is_bucket_name
 
 BACKGROUND = "#ffffff"
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
-from synth.rules import Severity
+from synth.format import Severity
 
 
 @dataclass(frozen=True, slots=True)

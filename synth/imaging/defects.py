@@ -18,7 +18,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from synth.noise import smooth_noise
+from synth.imaging.noise import smooth_noise
+from synth.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,4 +275,10 @@ class Stain:
         )
 
 
-PAINTERS: Mapping[str, Painter] = {p.name: p for p in (Scratch(), Dent(), Stain())}
+PAINTERS: Registry[Painter] = Registry(
+    "synth.painters",
+    "painter",
+    coerce=lambda loaded: loaded() if isinstance(loaded, type) else loaded,
+)
+for _painter in (Scratch(), Dent(), Stain()):
+    PAINTERS.register(_painter.name, _painter)

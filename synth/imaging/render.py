@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.base_images import load_base, render_base
-from synth.painters import PAINTERS
-from synth.preset import Preset
+from synth.config.preset import Preset
+from synth.imaging.defects import PAINTERS
+from synth.imaging.textures import load_base, render_base
+from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
-from synth.spec import ImageSpec
 
 BASE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 

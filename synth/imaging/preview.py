@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from PIL import Image
 
-from synth.contact_sheet import contact_sheet
-from synth.encode import mask_to_rgb
-from synth.preset import Preset
-from synth.records import palette
-from synth.render import render
-from synth.spec import image_spec
+from synth.annotate.records import palette
+from synth.config.preset import Preset
+from synth.imaging.contact_sheet import contact_sheet
+from synth.imaging.encode import mask_to_rgb
+from synth.imaging.render import render
+from synth.plan import image_spec
 
 
 def preview(

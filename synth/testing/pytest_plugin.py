@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from synth.pipeline import Dataset
+    from synth.run.generate import Dataset
 
 _DEFAULTS = {"count": 8, "width": 64, "height": 64}
 
@@ -43,7 +43,7 @@ class _Cache:
         self.datasets: dict[str, Dataset] = {}
 
     def get(self, preset: str | Mapping[str, Any], overrides: Mapping[str, Any]) -> Dataset:
-        from synth.pipeline import generate
+        from synth.run.generate import generate
 
         key = _key(preset, overrides)
         if key not in self.datasets:
@@ -98,7 +98,7 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
     import boto3
     from moto import mock_aws
 
-    from synth.pipeline import generate
+    from synth.run.generate import generate
 
     fake = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     fake["AWS_DEFAULT_REGION"] = "us-east-1"

@@ -12,10 +12,10 @@ from typing import Any
 
 from faker import Faker
 
-from synth.preset import BACKGROUND_COLOR, Preset
-from synth.rules import CLASSIFICATION_TYPE, SEGMENTATION_TYPE
+from synth.config.preset import BACKGROUND_COLOR, Preset
+from synth.format import CLASSIFICATION_TYPE, SEGMENTATION_TYPE
+from synth.plan import ImageSpec
 from synth.seeding import Stream, image_seed
-from synth.spec import ImageSpec
 
 DATES_FROM = datetime(2021, 1, 1, tzinfo=UTC)
 DATES_TO = datetime(2025, 12, 31, tzinfo=UTC)

@@ -14,11 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from synth.base_images import BASE_TEXTURES
 from synth.errors import PresetError
-from synth.faults import select
-from synth.painters import PAINTERS, resolve_params
-from synth.rules import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_bucket_name
+from synth.faults.catalogue import select
+from synth.format import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_bucket_name
+from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.textures import BASE_TEXTURES, TEXTURES
 
 ImageFormat = Literal["png", "jpeg"]
 
@@ -215,9 +215,9 @@ def _check_preset(preset: Preset) -> None:
     if not preset.textures:
         raise fail("image.textures", "must name at least one texture")
     for texture in preset.textures:
-        if texture not in BASE_TEXTURES:
+        if texture not in TEXTURES:
             raise fail(
-                "image.textures", f"unknown texture {texture!r}; known: {', '.join(BASE_TEXTURES)}"
+                "image.textures", f"unknown texture {texture!r}; known: {', '.join(TEXTURES)}"
             )
     if preset.image_format not in ("png", "jpeg"):
         raise fail("image.format", f"must be 'png' or 'jpeg', got {preset.image_format!r}")

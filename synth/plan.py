@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from synth.preset import Preset
+from synth.config.preset import Preset
 
 Split = Literal["train", "test"]
 

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from synth.rules import CLASSIFICATION_TYPE
+from synth.format import CLASSIFICATION_TYPE
+from synth.registry import Registry
 
 Level = Literal["text", "field", "object"]
 Applies = Literal["any", "anomaly", "normal"]
@@ -104,7 +105,7 @@ class Fault:
         return self.applies == "any" or (self.applies == "anomaly") == case.anomalous
 
 
-CATALOGUE: dict[str, Fault] = {}
+CATALOGUE: Registry[Fault] = Registry("synth.faults", "fault")
 
 
 def _fault(
@@ -117,8 +118,8 @@ def _fault(
     warnings: Iterable[str] = (),
 ) -> Callable[[Transform], Transform]:
     def register(transform: Transform) -> Transform:
-        CATALOGUE[name] = Fault(
-            name, level, frozenset(rules), doc, transform, applies, frozenset(warnings)
+        CATALOGUE.register(
+            name, Fault(name, level, frozenset(rules), doc, transform, applies, frozenset(warnings))
         )
         return transform
 

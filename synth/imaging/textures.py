@@ -16,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
 
 from synth.errors import InputError
-from synth.noise import smooth_noise
+from synth.imaging.noise import smooth_noise
+from synth.registry import Registry
 
 Texture = Callable[[int, int, np.random.Generator], np.ndarray]
 
@@ -83,7 +84,7 @@ def _photo_texture(name: str) -> Texture:
     return texture
 
 
-_TEXTURES: dict[str, Texture] = {
+_BUILT_IN: dict[str, Texture] = {
     "brushed-metal": _brushed_metal,
     "painted": _painted,
     "fabric": _fabric,
@@ -91,12 +92,15 @@ _TEXTURES: dict[str, Texture] = {
     "gravel": _photo_texture("gravel"),
     "grass": _photo_texture("grass"),
 }
-BASE_TEXTURES: tuple[str, ...] = tuple(_TEXTURES)
+TEXTURES: Registry[Texture] = Registry("synth.textures", "texture")
+for _name, _texture in _BUILT_IN.items():
+    TEXTURES.register(_name, _texture)
+BASE_TEXTURES: tuple[str, ...] = tuple(_BUILT_IN)  # a preset's default: synth's own textures
 
 
 def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """float32 array (height, width, 3) in [0, 1]."""
-    return _TEXTURES[texture](height, width, rng)
+    return TEXTURES.get_entry(texture)(height, width, rng)
 
 
 def check_image(path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from synth.errors import OutputError
-from synth.rules import is_bucket_name
+from synth.format import is_bucket_name
 
 
 class Sink(Protocol):
@@ -55,7 +55,7 @@ def open_sink(
 ) -> Sink:
     """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
     if str(out).startswith("s3://"):
-        from synth import s3
+        from synth.output import s3
 
         name, prefix = s3.parse_uri(str(out))
         if not is_bucket_name(name):

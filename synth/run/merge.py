@@ -13,11 +13,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
+from synth.config.preset import from_dict
 from synth.errors import OutputError
-from synth.manifest import CONTENT_TYPE, ManifestSpool
-from synth.pipeline import Dataset, Layout, Shard, describe
-from synth.preset import from_dict
-from synth.sinks import Sink, open_sink
+from synth.output.sinks import Sink, open_sink
+from synth.run.generate import Dataset, Layout, Shard, describe
 
 _PART = re.compile(r"(.+)\.part-(\d{5})-of-(\d{5})")
 _SUMMARY = re.compile(r"part-(\d{5})-of-(\d{5})\.json")

@@ -16,19 +16,19 @@ from typing import Any
 from tqdm import tqdm
 
 from synth import __version__
-from synth.base_images import check_image
-from synth.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
+from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
+from synth.annotate.manifest import ManifestSpool, dumps
+from synth.annotate.records import job_names, palette, record
+from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import OutputError
-from synth.executor import ordered_map
-from synth.faults import CATALOGUE, Case, break_case, select
-from synth.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
-from synth.manifest import ManifestSpool, dumps
-from synth.preset import Preset, from_dict, load_preset
-from synth.records import job_names, palette, record
-from synth.render import base_files, render
+from synth.faults.catalogue import CATALOGUE, Case, break_case, select
+from synth.imaging.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
+from synth.imaging.render import base_files, render
+from synth.imaging.textures import check_image
+from synth.output.sinks import Sink, open_sink
+from synth.plan import image_spec
+from synth.run.executor import ordered_map
 from synth.seeding import Stream, image_rng
-from synth.sinks import Sink, open_sink
-from synth.spec import image_spec
 
 PresetSource = str | Path | Mapping[str, Any] | Preset
 DATASET_FILE = "dataset.json"
@@ -244,7 +244,7 @@ def generate(
     For `out="s3://bucket/prefix"` the bucket comes from the URI, the client from
     boto3's usual chain (so it works inside `moto.mock_aws()`), and `endpoint_url`
     points it at an S3-compatible server. With `shard`, only that shard's images are
-    made, and its manifests are kept as parts for `synth.shards.merge`. With
+    made, and its manifests are kept as parts for `synth.run.merge.merge`. With
     `scheduler` (a dask.distributed address), images are made on that cluster.
     """
     resolved = resolve_preset(preset).with_overrides(

@@ -1,0 +1,1 @@
+"""Stage 1: what to make. A preset file becomes one validated, frozen configuration."""

@@ -1,0 +1,1 @@
+"""Stage 3: pixels. Textures, defect painters, the rendered image and mask, and their encodings."""
