@@ -231,6 +231,24 @@ def faults(markdown: bool) -> None:
 
 
 @cli.command()
+@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+def painters(markdown: bool) -> None:
+    """List the defect painters (plugins' too) with their parameters, ranges and units."""
+    from synth.imaging import listing
+
+    click.echo(listing.painters_markdown() if markdown else "\n".join(listing.painter_lines()))
+
+
+@cli.command()
+@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+def textures(markdown: bool) -> None:
+    """List the base textures (plugins' too)."""
+    from synth.imaging import listing
+
+    click.echo(listing.textures_markdown() if markdown else "\n".join(listing.texture_lines()))
+
+
+@cli.command()
 def presets() -> None:
     """List the built-in presets."""
     from synth.config.preset import builtin_presets, load_preset

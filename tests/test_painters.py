@@ -6,13 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from scipy import ndimage
 
+from synth.cli import cli
 from synth.errors import InputError
 from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.listing import painters_markdown, textures_markdown
 from synth.imaging.textures import BASE_TEXTURES, load_base, render_base
 
 SIDES = st.integers(64, 200)
@@ -110,3 +113,21 @@ def test_load_base_names_a_corrupt_file(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG not really")
     with pytest.raises(InputError, match=r"broken\.png: not an image"):
         load_base(path, 64, 64, np.random.default_rng(0))
+
+
+def test_readme_tables_are_the_generated_ones() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert painters_markdown() in readme
+    assert textures_markdown() in readme
+
+
+def test_cli_lists_every_registered_painter_and_texture() -> None:
+    painters = CliRunner().invoke(cli, ["painters"])
+    assert painters.exit_code == 0, painters.output
+    for name, painter in PAINTERS.items():
+        assert f"\n{name}: " in f"\n{painters.output}"
+        for param in painter.params:
+            assert f"    {param} [" in painters.output
+    textures = CliRunner().invoke(cli, ["textures", "--markdown"])
+    assert textures.exit_code == 0
+    assert textures.output.strip() == textures_markdown()

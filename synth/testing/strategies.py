@@ -41,7 +41,6 @@ __all__ = [
     "s3_uris",
 ]
 
-_PAINTERS = ("scratch", "dent", "stain")
 _NAMES = st.sampled_from(["scratch", "dent", "stain", "crack", "rust", "chip", "pit", "burn"])
 
 
@@ -61,11 +60,10 @@ def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[s
 
 
 def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass, ...]]:
-    """1..max_classes classes with distinct names and colors, each with a painter."""
+    """1..max_classes classes with distinct names and colors, each with a registered painter."""
+    from synth.imaging.defects import PAINTERS, resolve_params
 
     def build(names: list[str], colors: list[str], painters: list[str]) -> tuple[DefectClass, ...]:
-        from synth.imaging.defects import PAINTERS, resolve_params
-
         return tuple(
             DefectClass(name, color, painter, (1, 2), resolve_params(PAINTERS[painter], {}))
             for name, color, painter in zip(names, colors, painters, strict=False)
@@ -76,7 +74,7 @@ def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass,
             build,
             st.lists(_NAMES, min_size=n, max_size=n, unique=True),
             st.lists(hex_colors(), min_size=n, max_size=n, unique=True),
-            st.lists(st.sampled_from(_PAINTERS), min_size=n, max_size=n),
+            st.lists(st.sampled_from(PAINTERS.names()), min_size=n, max_size=n),
         )
     )
 

@@ -1,0 +1,28 @@
+"""A synth plugin: the `bubble` painter, registered by the entry point in pyproject.toml."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth.imaging.defects import base
+
+
+class Bubble(base.Painter):
+    """A blister: a round dome of coating lifted by trapped air, with a glint on top."""
+
+    name = "bubble"
+    params = base.declare(
+        radius=base.ParamRange((0.02, 0.05), 0.005, 0.3, base.SHORT_SIDE, "size"),
+        height=base.ParamRange((0.3, 0.8), 0.05, 1.0, "0..1", "how far the coating is lifted"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        radius = base.span(params["radius"], image)
+        cy, cx = base.centre(rng, image)
+        box = base.bbox(cy, cx, radius + 3, image.shape)
+        ys, xs = np.mgrid[box]
+        rho = np.hypot(ys - cy, xs - cx) / radius
+        dome = params["height"] * radius * 0.6 * np.clip(1 - rho * rho, 0, 1) ** 1.5
+        mask = base.at_least_centre(rho <= 1.0, rho)
+        shaded = base.shade(image[box], dome, base.light(rng), strength=1.4, gloss=0.6)
+        return base.compose(image, box, shaded.astype(np.float32), mask, 2)

@@ -1,0 +1,36 @@
+"""Defect painters: one module per kind, registered here by name.
+
+Each painter draws its declared parameters, then paints one defect and returns the
+new image and the pixels it labels (see `base`). A new kind is one `Painter` subclass
+in its own module plus one line below; another package adds one with an entry point in
+the group `synth.painters` (see examples/synth-plugin-bubbles).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth.imaging.defects.base import Painted, Painter, ParamRange, resolve_params
+from synth.imaging.defects.dent import Dent
+from synth.imaging.defects.scratch import Scratch
+from synth.imaging.defects.stain import Stain
+from synth.registry import Registry, RegistryError
+
+__all__ = ["PAINTERS", "Painted", "Painter", "ParamRange", "resolve_params"]
+
+
+def _painter(loaded: Any) -> Painter:
+    """A plugin's entry point names a Painter subclass (or an instance of one)."""
+    entry = loaded() if isinstance(loaded, type) and issubclass(loaded, Painter) else loaded
+    if not isinstance(entry, Painter):
+        raise RegistryError(f"{loaded!r} is not a synth Painter subclass")
+    return entry
+
+
+PAINTERS: Registry[Painter] = Registry("synth.painters", "painter", coerce=_painter)
+for _built_in in (
+    Scratch(),
+    Dent(),
+    Stain(),
+):
+    PAINTERS.register(_built_in.name, _built_in)

@@ -1,0 +1,173 @@
+"""What every painter shares: declared parameters, the draw-then-apply split, light and compose.
+
+A painter declares its parameters (`ParamRange`: a default [low, high], the allowed
+bounds, a unit and a line of doc); `get_params` draws one value per parameter from the
+preset's ranges, in declaration order, and `apply` paints with them. Relief is lit by
+one shading function (a dark side, a lit side, a glint) and the result is put back by
+`compose`, which changes only pixels within `band` of the labeled set: the mask is
+computed first, so it is exact by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import ClassVar
+
+import numpy as np
+from scipy import ndimage
+
+Ranges = Mapping[str, tuple[float, float]]  # a preset's [low, high] per parameter
+Params = Mapping[str, float]  # one drawn value per parameter
+Rng = np.random.Generator
+SHORT_SIDE = "fraction of the shorter side"  # the unit of sizes that scale with the image
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRange:
+    """A preset parameter given as [low, high]; the painter draws a value uniformly from it."""
+
+    default: tuple[float, float]
+    minimum: float
+    maximum: float
+    unit: str
+    doc: str
+
+
+def declare(**params: ParamRange) -> Mapping[str, ParamRange]:
+    """A painter's parameters, read-only, in the order `get_params` draws them."""
+    return MappingProxyType(params)
+
+
+@dataclass(frozen=True, slots=True)
+class Painted:
+    image: np.ndarray  # float32 (H, W, 3) in [0, 1], a new array
+    mask: np.ndarray  # bool (H, W): exactly the pixels this defect labels, never empty
+    band: int  # pixels farther than this from `mask` are unchanged
+
+
+class Painter(ABC):
+    """One defect kind. Subclasses set `name` and `params` and implement `apply`.
+
+    The class docstring's first line is the painter's description in `synth painters`
+    and the README. `apply` gets the drawn parameter values and the image's generator,
+    which it uses for placement and the defect's own noise.
+    """
+
+    name: ClassVar[str]
+    params: ClassVar[Mapping[str, ParamRange]]
+
+    def get_params(self, rng: Rng, ranges: Ranges) -> dict[str, float]:
+        """One value per declared parameter, drawn uniformly from its range, in order."""
+        return {name: float(rng.uniform(*ranges[name])) for name in self.params}
+
+    @abstractmethod
+    def apply(self, image: np.ndarray, params: Params, rng: Rng) -> Painted: ...
+
+    def __call__(self, image: np.ndarray, rng: Rng, ranges: Ranges) -> Painted:
+        return self.apply(image, self.get_params(rng, ranges), rng)
+
+
+def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, tuple[float, float]]:
+    """The painter's full parameter set: the preset's ranges, checked, over the defaults."""
+    resolved: dict[str, tuple[float, float]] = {}
+    for name in given:
+        if name not in painter.params:
+            raise ValueError(
+                f"unknown parameter {name!r} for painter {painter.name!r}; "
+                f"known: {', '.join(painter.params)}"
+            )
+    for name, spec in painter.params.items():
+        value = given.get(name, spec.default)
+        if not (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        ):
+            raise ValueError(f"{name}: must be [low, high], got {value!r}")
+        low, high = float(value[0]), float(value[1])
+        if low > high:
+            raise ValueError(f"{name}: low {low} is above high {high}")
+        if low < spec.minimum or high > spec.maximum:
+            raise ValueError(
+                f"{name}: [{low}, {high}] is outside [{spec.minimum}, {spec.maximum}] ({spec.unit})"
+            )
+        resolved[name] = (low, high)
+    return resolved
+
+
+def span(fraction: float, image: np.ndarray, least: float = 2.0) -> float:
+    """A size given as a fraction of the image's shorter side, in px, at least `least`."""
+    return max(least, fraction * min(image.shape[:2]))
+
+
+def centre(rng: Rng, image: np.ndarray) -> tuple[float, float]:
+    """A point inside the image, so a defect centred there labels at least one pixel."""
+    return rng.uniform(0, image.shape[0] - 1), rng.uniform(0, image.shape[1] - 1)
+
+
+def light(rng: Rng) -> np.ndarray:
+    """Light from the upper left, as people expect surface relief to be lit."""
+    azimuth = math.radians(rng.uniform(110.0, 160.0))
+    elevation = math.radians(rng.uniform(35.0, 55.0))
+    return np.array(
+        [
+            math.cos(elevation) * math.cos(azimuth),
+            -math.cos(elevation) * math.sin(azimuth),
+            math.sin(elevation),
+        ],
+        np.float32,
+    )
+
+
+def shade(
+    patch: np.ndarray, height: np.ndarray, light: np.ndarray, strength: float, gloss: float
+) -> np.ndarray:
+    """Light a height field (in px) over an image patch: Lambert relative to flat, and a glint."""
+    gy, gx = np.gradient(height.astype(np.float32))
+    norm = np.sqrt(gx * gx + gy * gy + 1.0)
+    lambert = (-gx * light[0] - gy * light[1] + light[2]) / norm
+    relief = (lambert - light[2]) * strength
+    half = light + np.array([0.0, 0.0, 1.0], np.float32)
+    half /= np.linalg.norm(half)
+    specular = np.clip((-gx * half[0] - gy * half[1] + half[2]) / norm, 0.0, 1.0) ** 40
+    flat_specular = float(half[2]) ** 40
+    glint = gloss * np.clip(specular - flat_specular, 0.0, None)
+    return np.clip(patch * (1.0 + relief[..., None]) + glint[..., None], 0.0, 1.0)
+
+
+def bbox(
+    cy: np.ndarray | float, cx: np.ndarray | float, margin: float, shape: tuple[int, ...]
+) -> tuple[slice, slice]:
+    """The box around points (cy, cx) grown by `margin`, clipped to the image."""
+    top = max(0, math.floor(np.min(cy) - margin))
+    left = max(0, math.floor(np.min(cx) - margin))
+    bottom = min(shape[0], math.ceil(np.max(cy) + margin) + 1)
+    right = min(shape[1], math.ceil(np.max(cx) + margin) + 1)
+    return slice(top, bottom), slice(left, right)
+
+
+def compose(
+    image: np.ndarray,
+    box: tuple[slice, slice],
+    new_patch: np.ndarray,
+    mask_patch: np.ndarray,
+    band: int,
+) -> Painted:
+    """Put the painted patch back, changed only within `band` px of the labeled pixels."""
+    near = ndimage.distance_transform_edt(~mask_patch) <= band
+    out = image.copy()
+    out[box] = np.where(near[..., None], new_patch, image[box]).astype(np.float32)
+    mask = np.zeros(image.shape[:2], bool)
+    mask[box] = mask_patch
+    return Painted(image=out, mask=mask, band=band)
+
+
+def at_least_centre(mask: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """A tiny defect still labels its centre pixel (where `rho` is least): never empty."""
+    if not mask.any():
+        mask[np.unravel_index(np.argmin(rho), rho.shape)] = True
+    return mask

@@ -1,0 +1,46 @@
+"""Dent: a smooth depression with a soft raised rim."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from synth.imaging.defects import base
+from synth.imaging.noise import smooth_noise
+
+
+class Dent(base.Painter):
+    """A smooth depression with a soft raised rim, lit so one side is dark and the other bright."""
+
+    name = "dent"
+    params = base.declare(
+        radius=base.ParamRange((0.04, 0.1), 0.01, 0.5, base.SHORT_SIDE, "dent radius"),
+        depth=base.ParamRange((0.4, 1.0), 0.05, 1.0, "0..1", "how deep the dent looks"),
+        elongation=base.ParamRange((1.0, 1.6), 1.0, 4.0, "ratio", "long axis over short axis"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        radius = base.span(params["radius"], image)
+        depth = params["depth"]
+        stretch = params["elongation"]
+        angle = rng.uniform(0, math.pi)
+        cy, cx = base.centre(rng, image)
+        reach = 1.5 * radius * stretch
+        box = base.bbox(cy, cx, reach, image.shape)
+        ys, xs = np.mgrid[box]
+        dy, dx = ys - cy, xs - cx
+        u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
+        v = -dx * math.sin(angle) + dy * math.cos(angle)
+        wobble = 1 + 0.08 * smooth_noise(ys.shape, max(4.0, radius / 2), rng)
+        rho = np.sqrt(u * u + v * v) / (radius * wobble)
+        amplitude = 0.35 * depth * radius
+        bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2
+        rim = 0.12 * amplitude * np.exp(-(((rho - 1.05) / 0.12) ** 2))
+        mask_patch = base.at_least_centre(rho <= 0.7, rho)
+        band = math.ceil(0.8 * radius * stretch) + 2
+        occlusion = 1 - 0.12 * depth * (bowl / -amplitude)
+        shaded = base.shade(
+            image[box] * occlusion[..., None], bowl + rim, base.light(rng), 1.6, 0.35 * depth
+        )
+        return base.compose(image, box, shaded.astype(np.float32), mask_patch, band)

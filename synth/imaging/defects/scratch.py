@@ -1,0 +1,68 @@
+"""Scratch: a curved groove with tapered ends, dark or bright, with a lit burr."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from synth.imaging.defects import base
+
+
+class Scratch(base.Painter):
+    """A curved groove with tapered ends: dark or bright, with a lit burr along its edge."""
+
+    name = "scratch"
+    params = base.declare(
+        length=base.ParamRange((0.15, 0.5), 0.02, 1.5, base.SHORT_SIDE, "stroke length"),
+        width=base.ParamRange((1.5, 3.5), 1.5, 24.0, "px", "widest point of the stroke"),
+        depth=base.ParamRange((0.5, 1.0), 0.05, 1.0, "0..1", "how strongly the groove shows"),
+        curvature=base.ParamRange(
+            (0.0, 0.3), 0.0, 1.0, "fraction of the length", "bend of the stroke"
+        ),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        height, width = image.shape[:2]
+        length = params["length"] * min(height, width)
+        stroke = params["width"]
+        depth = params["depth"]
+        bend = params["curvature"] * length
+        # The widest point (the middle) lies inside the image, so the mask is never empty.
+        mid = np.array([rng.uniform(0, height - 1), rng.uniform(0, width - 1)])
+        angle = rng.uniform(0, math.pi)
+        along = np.array([math.sin(angle), math.cos(angle)])
+        across = np.array([along[1], -along[0]])
+        p0, p3 = mid - along * length / 2, mid + along * length / 2
+        p1 = mid - along * length / 6 + across * bend * rng.uniform(-1, 1)
+        p2 = mid + along * length / 6 + across * bend * rng.uniform(-1, 1)
+        samples = max(16, int(length * 2))
+        t = np.linspace(0.0, 1.0, samples)[:, None]
+        path = (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
+        jitter = ndimage.gaussian_filter1d(
+            rng.standard_normal(samples), samples / 12, mode="nearest"
+        )
+        jitter /= max(1e-6, float(np.abs(jitter).max()))
+        half = stroke / 2 * np.sin(np.pi * t[:, 0]) ** 0.6 * (1 + 0.25 * jitter)
+        band = math.ceil(stroke / 2 + 3)
+        box = base.bbox(path[:, 0], path[:, 1], stroke + band + 2, image.shape)
+        ys, xs = np.mgrid[box]
+        distance, nearest = cKDTree(path).query(
+            np.column_stack([ys.ravel(), xs.ravel()]), distance_upper_bound=stroke + band
+        )
+        distance = distance.reshape(ys.shape)
+        far = ~np.isfinite(distance)
+        hw = half[np.minimum(nearest, samples - 1)].reshape(ys.shape)
+        distance[far] = 1e3
+        coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
+        mask_patch = coverage >= 0.5
+        groove = -1.2 * depth * stroke * np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1)
+        burr = 0.35 * depth * stroke * np.exp(-(((distance - hw - 0.7) / 0.7) ** 2))
+        relief = groove + burr * (hw > 0.2)
+        patch = image[box]
+        tone = patch * 0.45 if rng.random() < 0.6 else patch * 0.5 + 0.45
+        toned = patch + (tone - patch) * (coverage * depth * 0.8)[..., None]
+        shaded = base.shade(toned, relief, base.light(rng), strength=0.9, gloss=0.5 * depth)
+        return base.compose(image, box, shaded.astype(np.float32), mask_patch, band)

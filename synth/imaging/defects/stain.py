@@ -1,0 +1,40 @@
+"""Stain: an irregular discoloration with a soft edge and no relief."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from synth.imaging.defects import base
+from synth.imaging.noise import smooth_noise
+
+# Rust-brown, near-black grime, and a yellowed residue, as multipliers of the surface.
+_COLORS = np.array([[0.45, 0.22, 0.08], [0.12, 0.11, 0.09], [0.55, 0.5, 0.3]], np.float32)
+
+
+class Stain(base.Painter):
+    """An irregular discoloration (rust, oil) with a soft edge: a defect with no relief."""
+
+    name = "stain"
+    params = base.declare(
+        radius=base.ParamRange((0.04, 0.12), 0.01, 0.5, base.SHORT_SIDE, "stain size"),
+        opacity=base.ParamRange((0.35, 0.7), 0.1, 1.0, "0..1", "strength of the discoloration"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        radius = base.span(params["radius"], image)
+        opacity = params["opacity"]
+        cy, cx = base.centre(rng, image)
+        box = base.bbox(cy, cx, 1.6 * radius, image.shape)
+        ys, xs = np.mgrid[box]
+        rho = np.hypot(ys - cy, xs - cx) / radius
+        rho = rho * (1 + 0.35 * smooth_noise(ys.shape, max(3.0, radius / 3), rng))
+        alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
+        mask_patch = base.at_least_centre(alpha >= opacity / 2, rho)
+        color = _COLORS[rng.integers(len(_COLORS))]
+        patch = image[box]
+        stained = patch + (patch * color * 1.2 - patch) * alpha[..., None]
+        return base.compose(
+            image, box, stained.astype(np.float32), mask_patch, math.ceil(0.6 * radius) + 2
+        )

@@ -1,0 +1,40 @@
+"""Base images: the surfaces defects are painted on, one module per family, registered here.
+
+Procedural textures are drawn from noise blurred at low resolution and upsampled
+(a large blur at full size would cost more than the PNG encode). Another package adds
+a texture with an entry point in the group `synth.textures`: a function
+(height, width, rng) -> float32 (height, width, 3) in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth.imaging.textures.base import Texture
+from synth.imaging.textures.fabric import fabric
+from synth.imaging.textures.metal import brushed_metal
+from synth.imaging.textures.painted import painted
+from synth.imaging.textures.photo import photo_texture
+from synth.imaging.textures.user import check_image, load_base
+from synth.registry import Registry
+
+__all__ = ["BASE_TEXTURES", "TEXTURES", "Texture", "check_image", "load_base", "render_base"]
+
+_BUILT_IN: tuple[tuple[str, Texture], ...] = (
+    ("brushed-metal", brushed_metal),
+    ("painted", painted),
+    ("fabric", fabric),
+    ("brick", photo_texture("brick", "Brick wall (scikit-image photo), tinted.")),
+    ("gravel", photo_texture("gravel", "Gravel (scikit-image photo): optional, not a part.")),
+    ("grass", photo_texture("grass", "Grass (scikit-image photo): optional, not a part.")),
+)
+TEXTURES: Registry[Texture] = Registry("synth.textures", "texture")
+for _name, _texture in _BUILT_IN:
+    TEXTURES.register(_name, _texture)
+# A preset's default: synth's own textures.
+BASE_TEXTURES: tuple[str, ...] = tuple(name for name, _ in _BUILT_IN)
+
+
+def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """float32 array (height, width, 3) in [0, 1]."""
+    return TEXTURES.get_entry(texture)(height, width, rng)

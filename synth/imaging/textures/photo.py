@@ -1,0 +1,36 @@
+"""Photo textures: the ones scikit-image ships in its wheel, so nothing is downloaded."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy import ndimage
+
+from synth.imaging.textures.base import Texture, tint
+
+
+@functools.cache
+def _photo(name: str) -> np.ndarray:
+    import skimage.data
+
+    return getattr(skimage.data, name)().astype(np.float32) / 255.0
+
+
+def photo_texture(name: str, doc: str) -> Texture:
+    """A random crop of scikit-image's `name` photo: rotated, mirrored, rescaled and tinted."""
+
+    def texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+        photo = np.rot90(_photo(name), int(rng.integers(4)))
+        if rng.random() < 0.5:
+            photo = photo[:, ::-1]
+        side = int(min(photo.shape) * rng.uniform(0.5, 1.0))
+        top = int(rng.integers(photo.shape[0] - side + 1))
+        left = int(rng.integers(photo.shape[1] - side + 1))
+        crop = photo[top : top + side, left : left + side]
+        gray = ndimage.zoom(crop, (height / side, width / side), order=1)[:height, :width]
+        color = rng.uniform(0.75, 1.15, 3).astype(np.float32)
+        return tint(gray, color)
+
+    texture.__doc__ = doc
+    return texture
