@@ -13,6 +13,7 @@ import click
 
 from synth import __version__
 from synth.errors import SynthError
+from synth.format import is_s3
 
 
 class _Group(click.Group):
@@ -182,7 +183,7 @@ def generate(
 
     if (executor == "dask") != (scheduler is not None):
         raise click.UsageError("--executor dask and --scheduler ADDRESS go together")
-    if mock_s3 and not out.startswith("s3://"):
+    if mock_s3 and not is_s3(out):
         raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
     width, height = size or (None, None)
     with _mocked_s3() if mock_s3 else contextlib.nullcontext():

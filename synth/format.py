@@ -1,7 +1,10 @@
-"""The manifest rules, by the stable ids of the spec's RULES.md.
+"""The format in one place: the manifest rules by their stable ids, and the constants they name.
 
 The ids are a contract shared by the validator (which reports them), the fault
 catalogue (which declares them) and the Hypothesis strategies (which carry them).
+Every module that builds or reads an s3:// URI does it through `S3Uri`, and every
+module that needs the background, a metadata type or a limit imports it from here,
+so the rule text, the generator and the validator cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,64 +19,123 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+class Level(StrEnum):
+    """Where a rule is checked: the manifest's text, a line's fields, the objects, the dataset."""
+
+    TEXT = "text"
+    FIELD = "field"
+    OBJECT = "object"
+    DATASET = "dataset"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
+    level: Level
+    source: str  # where the rule comes from, as RULES.md marks it
     summary: str
 
 
+# id | level | source | rule. "seed page" is the Lookout for Vision page on segmentation
+# JSON lines; "LFV docs"/"LFV quotas" the rest of its guide; "inferred" follows from them.
 _TABLE = """
-manifest.encoding | The manifest is UTF-8 text with no byte-order mark.
-manifest.blank-line | No blank lines: every line is one JSON line.
-manifest.json | Each line parses as JSON, complete on its line.
-manifest.object | Each line is a JSON object.
-manifest.duplicate-key | No key appears twice in one object.
-manifest.empty | A manifest has at least one line.
-dataset.bucket | Every image and mask of a dataset is in the same S3 bucket.
-source-ref.missing | `source-ref` is present.
-source-ref.uri | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.
-label.missing | Exactly one label attribute K whose K-metadata has the classification type.
-label.value | The label attribute's value is present and an integer.
-label.metadata-missing | A label attribute K has its K-metadata object.
-label.class-name | `class-name` is a string; `normal` or `anomaly` label the image.
-label.human-annotated | The label metadata's `human-annotated` is "yes" or "no".
-label.type | The label metadata's `type` is "groundtruth/image-classification".
-label.confidence | If present, the label metadata's `confidence` is a number.
-label.job-name | If present, the label metadata's `job-name` is a string.
-label.creation-date | If present, the label metadata's `creation-date` is a UTC ISO 8601 date-time.
-mask.missing | A segmentation line has a mask attribute (a key ending in -ref).
-mask.uri | The mask attribute's value is a valid s3://BUCKET/OBJECT_PATH.
-mask.metadata-missing | The mask attribute M has its M-metadata object.
-mask.type | The mask metadata's `type` is "groundtruth/semantic-segmentation".
-mask.human-annotated | The mask metadata's `human-annotated` is "yes" or "no".
-mask.creation-date | If present, the mask metadata's `creation-date` is a UTC ISO 8601 date-time.
-color-map.missing | The mask metadata has a non-empty `internal-color-map` object.
-color-map.background | Entry "0" is BACKGROUND with hex-color #ffffff.
-color-map.key | Color map keys are non-negative integers written as strings.
-color-map.class-name | Every color map entry has a non-empty string `class-name`.
-color-map.hex-color | Every color map entry has a `hex-color` of the form #rrggbb.
-color-map.confidence | Every color map entry has a float `confidence`.
-color-map.duplicate-color | No two color map entries share a color.
-color-map.duplicate-class | No two color map entries share a class-name.
-image.missing | The object at `source-ref` exists.
-image.format | The image is a PNG or JPEG.
-image.size | The image's width and height are each between 64 and 4096 pixels.
-image.file-size | The image file is at most 8 MB.
-mask-image.missing | The object at the mask attribute exists.
-mask-image.format | The mask is a PNG.
-mask-image.size | The mask has the same width and height as its image.
-mask-image.color | Every mask pixel is a color of the line's color map.
-mask-image.label-agreement | An anomaly image's mask has anomaly pixels; a normal one's has none.
+manifest.encoding | text | LFV docs | The manifest is UTF-8 text with no byte-order mark.
+manifest.blank-line | text | seed page | No blank lines: every line is one JSON line.
+manifest.json | text | seed page | Each line parses as JSON, complete on its line.
+manifest.object | text | seed page | Each line is a JSON object.
+manifest.duplicate-key | text | inferred | No key appears twice in one object.
+manifest.empty | text | seed page | A manifest has at least one line.
+dataset.bucket | dataset | LFV docs | Every image and mask of a dataset is in the same S3 bucket.
+source-ref.missing | field | seed page | `source-ref` is present.
+source-ref.uri | field | seed page | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.
+label.missing | field | seed page | Exactly one label attribute K whose K-metadata has the classification type.
+label.value | field | seed page | The label attribute's value is present and an integer.
+label.metadata-missing | field | seed page | A label attribute K has its K-metadata object.
+label.class-name | field | seed page | `class-name` is a string; `normal` or `anomaly` label the image.
+label.human-annotated | field | seed page | The label metadata's `human-annotated` is "yes" or "no".
+label.type | field | seed page | The label metadata's `type` is "groundtruth/image-classification".
+label.confidence | field | seed page | If present, the label metadata's `confidence` is a number.
+label.job-name | field | seed page | If present, the label metadata's `job-name` is a string.
+label.creation-date | field | seed page | If present, the label metadata's `creation-date` is a UTC ISO 8601 date-time.
+mask.missing | field | seed page | A segmentation line has a mask attribute (a key ending in -ref).
+mask.uri | field | seed page | The mask attribute's value is a valid s3://BUCKET/OBJECT_PATH.
+mask.metadata-missing | field | seed page | The mask attribute M has its M-metadata object.
+mask.type | field | seed page | The mask metadata's `type` is "groundtruth/semantic-segmentation".
+mask.human-annotated | field | seed page | The mask metadata's `human-annotated` is "yes" or "no".
+mask.creation-date | field | seed page | If present, the mask metadata's `creation-date` is a UTC ISO 8601 date-time.
+color-map.missing | field | seed page | The mask metadata has a non-empty `internal-color-map` object.
+color-map.background | field | seed page | Entry "0" is BACKGROUND with hex-color #ffffff.
+color-map.key | field | inferred | Color map keys are non-negative integers written as strings.
+color-map.class-name | field | seed page | Every color map entry has a non-empty string `class-name`.
+color-map.hex-color | field | seed page | Every color map entry has a `hex-color` of the form #rrggbb.
+color-map.confidence | field | seed page | Every color map entry has a float `confidence`.
+color-map.duplicate-color | field | inferred | No two color map entries share a color.
+color-map.duplicate-class | field | inferred | No two color map entries share a class-name.
+image.missing | object | seed page | The object at `source-ref` exists.
+image.format | object | LFV docs | The image is a PNG or JPEG.
+image.size | object | LFV quotas | The image's width and height are each between 64 and 4096 pixels.
+image.file-size | object | LFV quotas | The image file is at most 8 MB.
+mask-image.missing | object | seed page | The object at the mask attribute exists.
+mask-image.format | object | LFV docs | The mask is a PNG.
+mask-image.size | object | inferred | The mask has the same width and height as its image.
+mask-image.color | object | LFV docs | Every mask pixel is a color of the line's color map.
+mask-image.label-agreement | object | inferred | An anomaly image's mask has anomaly pixels; a normal one's has none.
 """
 
-RULES: dict[str, Rule] = {
-    rule.id: rule
-    for rule in (
-        Rule(*(part.strip() for part in row.split("|", 1))) for row in _TABLE.strip().splitlines()
-    )
-}
+
+def _rule(row: str) -> Rule:
+    rule_id, level, source, summary = (part.strip() for part in row.split("|", 3))
+    return Rule(rule_id, Level(level), source, summary)
+
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in map(_rule, _TABLE.strip().splitlines())}
+
+
+def rules_markdown() -> str:
+    """docs/rules.md: the table above as a reader sees it (`synth rules --markdown`)."""
+    rows = [
+        "# The manifest rules",
+        "",
+        "Every rule `synth validate` checks, by the stable id it reports, the faults declare and",
+        "the strategies carry. Generated by `synth rules --markdown`; a test keeps it in step.",
+        "The level says what a rule looks at: the manifest's text, one line's fields, the",
+        "objects a line references, or the dataset across lines. The source is where the rule",
+        "comes from: the seed page (the Lookout for Vision page on segmentation JSON lines),",
+        "the rest of the Lookout for Vision guide (docs, quotas), or inferred from them.",
+        "",
+        "| id | level | rule | source |",
+        "|---|---|---|---|",
+    ]
+    rows += [f"| `{r.id}` | {r.level} | {r.summary} | {r.source} |" for r in RULES.values()]
+    return "\n".join(rows) + "\n"
+
+
+# ---- the color map ---------------------------------------------------------------------
+
+BACKGROUND_CLASS = "BACKGROUND"
+BACKGROUND_COLOR = "#ffffff"  # the only form; `rgb24(BACKGROUND_COLOR)` for packed pixels
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # either case, as rule color-map.hex-color reads it
+
+
+def rgb24(color: str) -> int:
+    """#rrggbb -> 0xRRGGBB, the form mask pixels are compared in."""
+    return int(color[1:], 16)
+
+
+# ---- the metadata objects and the objects' limits (Lookout for Vision service quotas) ----
+
+CLASSIFICATION_TYPE = "groundtruth/image-classification"
+SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
+MIN_IMAGE_SIDE = 64
+MAX_IMAGE_SIDE = 4096
+MAX_IMAGE_BYTES = 8 * 1024 * 1024  # "8 MB"; read generously so no valid image is refused
+
+
+# ---- S3 URIs ---------------------------------------------------------------------------
 
 _BUCKET_NAME = re.compile(r"(?=[a-z0-9.-]{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
+_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
+SCHEME = "s3://"
 
 
 def is_bucket_name(name: str) -> bool:
@@ -81,11 +143,55 @@ def is_bucket_name(name: str) -> bool:
     return bool(_BUCKET_NAME.fullmatch(name)) and ".." not in name
 
 
-# The fixed `type` values of the two metadata objects.
-CLASSIFICATION_TYPE = "groundtruth/image-classification"
-SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
+def is_s3(location: object) -> bool:
+    """Whether a user's location (an --out, a manifest) names S3 rather than a file."""
+    return str(location).startswith(SCHEME)
 
-# Limits the rules above refer to (Lookout for Vision service quotas).
-MIN_IMAGE_SIDE = 64
-MAX_IMAGE_SIDE = 4096
-MAX_IMAGE_BYTES = 8 * 1024 * 1024  # "8 MB"; read generously so no valid image is refused
+
+@dataclass(frozen=True, slots=True)
+class S3Uri:
+    """s3://BUCKET/KEY as a value: `parse` checks it, `str` writes it.
+
+    Built directly, the parts are trusted (the generator's bucket was checked when the
+    preset or the output was read; a fault may build a bad one on purpose); `parse`
+    and `parse_prefix` are for text from outside.
+    """
+
+    bucket: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{SCHEME}{self.bucket}/{self.key}"
+
+    @classmethod
+    def find(cls, value: object) -> S3Uri | None:
+        """The URI rules source-ref.uri and mask.uri accept (a valid bucket, a key), else None."""
+        if not isinstance(value, str):
+            return None
+        match = _S3_URI.fullmatch(value)
+        if not match or not is_bucket_name(match[1]):
+            return None
+        return cls(match[1], match[2])
+
+    @classmethod
+    def parse(cls, value: object) -> S3Uri:
+        """An object's URI, as `find`, or ValueError saying what is wrong."""
+        uri = cls.find(value)
+        if uri is None:
+            raise ValueError(f"{value!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket name")
+        return uri
+
+    @classmethod
+    def parse_prefix(cls, value: str) -> S3Uri:
+        """A location s3://BUCKET[/PREFIX]: the key is a folder, "" or "some/prefix/"."""
+        if not is_s3(value):
+            raise ValueError(f"{value!r} is not s3://BUCKET/PREFIX")
+        bucket, _, prefix = value.removeprefix(SCHEME).partition("/")
+        if not is_bucket_name(bucket):
+            raise ValueError(f"{value}: {bucket!r} is not a valid S3 bucket name")
+        prefix = prefix.strip("/")
+        return cls(bucket, f"{prefix}/" if prefix else "")
+
+    def with_key(self, key: str) -> S3Uri:
+        """Another object of the same bucket."""
+        return S3Uri(self.bucket, key)

@@ -12,8 +12,13 @@ from typing import Any
 
 from faker import Faker
 
-from synth.config.preset import BACKGROUND_COLOR, Preset
-from synth.format import CLASSIFICATION_TYPE, SEGMENTATION_TYPE
+from synth.config.preset import Preset
+from synth.format import (
+    BACKGROUND_CLASS,
+    BACKGROUND_COLOR,
+    CLASSIFICATION_TYPE,
+    SEGMENTATION_TYPE,
+)
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_seed
 
@@ -36,7 +41,7 @@ def job_names(seed: int) -> tuple[str, str]:
 
 
 def color_map(preset: Preset) -> dict[str, dict[str, Any]]:
-    entries = [("BACKGROUND", BACKGROUND_COLOR)] + [(c.name, c.color) for c in preset.classes]
+    entries = [(BACKGROUND_CLASS, BACKGROUND_COLOR)] + [(c.name, c.color) for c in preset.classes]
     return {
         str(i): {"class-name": name, "hex-color": color, "confidence": 0.0}
         for i, (name, color) in enumerate(entries)

@@ -16,15 +16,20 @@ from typing import Any, Literal
 
 from synth.errors import PresetError
 from synth.faults.catalogue import select
-from synth.format import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_bucket_name
+from synth.format import (
+    BACKGROUND_CLASS,
+    BACKGROUND_COLOR,
+    HEX_COLOR,
+    MAX_IMAGE_SIDE,
+    MIN_IMAGE_SIDE,
+    is_bucket_name,
+)
 from synth.imaging.defects import PAINTERS, resolve_params
 from synth.imaging.textures import BASE_TEXTURES, TEXTURES
 
 ImageFormat = Literal["png", "jpeg"]
 
-_HEX_COLOR = re.compile(r"#[0-9a-f]{6}")
 _ATTRIBUTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-BACKGROUND_COLOR = "#ffffff"
 # The [dataset] table's keys, each a Preset field of the same name.
 _DATASET_KEYS = {
     "count": int,
@@ -253,11 +258,15 @@ def _check_preset(preset: Preset) -> None:
         )
     if "source-ref" in (preset.label_attribute, preset.mask_attribute):
         raise fail("dataset", "'source-ref' is reserved for the image's location")
-    seen_names, seen_colors = {"BACKGROUND"}, {BACKGROUND_COLOR}
+    seen_names, seen_colors = {BACKGROUND_CLASS}, {BACKGROUND_COLOR}
     for i, cls in enumerate(preset.classes):
         if not cls.name or cls.name in seen_names:
             raise fail(f"classes[{i}].name", f"{cls.name!r} is empty, BACKGROUND, or used twice")
-        if not _HEX_COLOR.fullmatch(cls.color) or cls.color in seen_colors:
+        if (
+            not HEX_COLOR.fullmatch(cls.color)
+            or cls.color != cls.color.lower()
+            or cls.color in seen_colors
+        ):
             raise fail(
                 f"classes[{i}].color",
                 f"{cls.color!r} must be #rrggbb, not white and not used by another class",

@@ -25,15 +25,9 @@ from botocore.exceptions import (
 from tqdm import tqdm
 
 from synth.errors import OutputError
+from synth.format import S3Uri
 
 DEFAULT_CONCURRENCY = 8
-
-
-def parse_uri(uri: str) -> tuple[str, str]:
-    """s3://bucket/some/prefix -> ("bucket", "some/prefix/"): a prefix is a folder."""
-    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-    prefix = prefix.strip("/")
-    return bucket, f"{prefix}/" if prefix else ""
 
 
 def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCURRENCY) -> Any:
@@ -49,7 +43,7 @@ def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCUR
 
 def explain(exc: Exception, bucket: str, key: str | None = None) -> OutputError:
     """One sentence a user can act on, for what boto3 raised."""
-    where = f"s3://{bucket}/{key}" if key else f"s3://{bucket}"
+    where = S3Uri(bucket, key or "")
     if isinstance(exc, NoCredentialsError):
         return OutputError(
             f"{where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
@@ -104,7 +98,7 @@ class S3Sink:
         self.s3 = s3
         self.bucket = bucket
         self.prefix = prefix
-        self.location = f"s3://{bucket}/{prefix}"
+        self.location = str(S3Uri(bucket, prefix))
         self.create_bucket = create_bucket
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="synth-upload")
         # At most 4 uploads per thread held in memory: the pipeline waits, memory stays flat.

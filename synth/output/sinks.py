@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from synth.errors import OutputError
-from synth.format import is_bucket_name
+from synth.format import S3Uri, is_s3
 
 
 class Sink(Protocol):
@@ -54,16 +54,17 @@ def open_sink(
     progress: bool | None = False,
 ) -> Sink:
     """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
-    if str(out).startswith("s3://"):
+    if is_s3(out):
         from synth.output import s3
 
-        name, prefix = s3.parse_uri(str(out))
-        if not is_bucket_name(name):
-            raise OutputError(f"{out}: {name!r} is not a valid S3 bucket name")
+        try:
+            location = S3Uri.parse_prefix(str(out))
+        except ValueError as exc:
+            raise OutputError(str(exc)) from None
         return s3.S3Sink(
             s3.client(endpoint_url, concurrency=concurrency),
-            name,
-            prefix,
+            location.bucket,
+            location.key,
             create_bucket=create_bucket,
             concurrency=concurrency,
             progress=progress,

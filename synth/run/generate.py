@@ -22,6 +22,7 @@ from synth.annotate.records import job_names, palette, record
 from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import OutputError
 from synth.faults.catalogue import CATALOGUE, Case, break_case, select
+from synth.format import S3Uri, is_s3
 from synth.imaging.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import base_files, render
 from synth.imaging.textures import check_image
@@ -118,7 +119,10 @@ def _make(job: _Job, index: int) -> _Made:
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
     image_key, mask_key = layout.image(spec.stem), layout.mask(spec.stem)
-    uri = f"s3://{job.bucket}/{{}}".format
+
+    def uri(key: str) -> str:
+        return str(S3Uri(job.bucket, key))
+
     valid = record(
         preset, spec, job.seed, image_uri=uri(image_key), mask_uri=uri(mask_key), jobs=job.jobs
     )
@@ -164,7 +168,7 @@ class Dataset:
         return tuple(self.counts)
 
     def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{key}"
+        return str(S3Uri(self.bucket, key))
 
     def manifest_key(self, split: str = "train") -> str:
         return self.layout.manifest(split)
@@ -178,7 +182,7 @@ class Dataset:
 
     def locate(self, key: str) -> str:
         """Where a user finds an object: its file in a local dataset, its URI in S3."""
-        if self.location.startswith("s3://"):
+        if is_s3(self.location):
             return self.uri(key)
         return str(Path(self.location, key))
 
@@ -367,7 +371,7 @@ def _spool_broken(target: Sink, spool: ManifestSpool, layout: Layout, made: _Mad
     else:
         for uri, data in made.broken.objects.items():
             # Objects of another bucket are kept under their key, where a folder reader finds them.
-            target.put(uri.split("/", 3)[3], data, _content_type(data))
+            target.put(S3Uri.parse(uri).key, data, _content_type(data))
         spool.append(manifest, made.broken.line)
         expected = {
             "fault": "+".join(made.broken.faults) or None,
@@ -412,6 +416,6 @@ def describe(
         "seed": seed,
         "count": preset.count,
         "counts": counts,
-        "manifests": {split: f"s3://{bucket}/{layout.manifest(split)}" for split in counts},
+        "manifests": {split: str(S3Uri(bucket, layout.manifest(split))) for split in counts},
     }
     return (json.dumps(description, indent=2) + "\n").encode()

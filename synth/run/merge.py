@@ -16,6 +16,7 @@ from typing import Any
 from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError
+from synth.format import is_s3
 from synth.output.sinks import Sink, open_sink
 from synth.run.generate import Dataset, Layout, Shard, describe
 
@@ -86,7 +87,7 @@ def _merge(target: Sink) -> Dataset:
                 entry = json.loads(line)
                 entry["line"] += offsets[entry["manifest"], index]
                 spool.append(layout.expected, json.dumps(entry))
-        bucket = target.bucket if target.location.startswith("s3://") else preset.bucket
+        bucket = target.bucket if is_s3(target.location) else preset.bucket
         target.put(
             layout.dataset_file,
             describe(preset, first["seed"], totals, layout, bucket),

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from synth.format import S3Uri
+
 if TYPE_CHECKING:
     from synth.run.generate import Dataset
 
@@ -115,7 +117,7 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
             **overrides: Any,
         ) -> MockedBucket:
             options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
-            dataset = generate(preset, out=f"s3://{bucket}/{prefix}", create_bucket=True, **options)
+            dataset = generate(preset, out=str(S3Uri(bucket, prefix)), create_bucket=True, **options)
             return MockedBucket(boto3.client("s3"), bucket, dataset)
 
         yield fill

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from synth.annotate.records import color_map, job_names, palette, record
 from synth.config.preset import DefectClass, Preset
 from synth.faults.catalogue import Case, Fault, breaking, near_misses
-from synth.format import RULES
+from synth.format import RULES, S3Uri
 from synth.imaging.encode import encode_image, encode_mask
 from synth.imaging.render import render
 from synth.plan import ImageSpec
@@ -56,7 +56,7 @@ def bucket_names() -> st.SearchStrategy[str]:
 def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
     """Valid s3://BUCKET/OBJECT_PATH URIs."""
     keys = st.from_regex(r"[a-z0-9][a-z0-9/_.-]{0,30}\.png", fullmatch=True)
-    return st.builds(lambda b, k: f"s3://{b}/{k}", bucket or bucket_names(), keys)
+    return st.builds(lambda b, k: str(S3Uri(b, k)), bucket or bucket_names(), keys)
 
 
 def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass, ...]]:
@@ -144,7 +144,7 @@ def _valid_case(
     seed = draw(st.integers(0, 2**32 - 1))
     spec = ImageSpec(index=0, split="train", anomalous=draw(st.booleans()))
     rendered = render(preset, spec, seed)
-    image_uri, mask_uri = f"s3://{bucket}/images/{seed}.png", f"s3://{bucket}/masks/{seed}.png"
+    image_uri, mask_uri = (str(S3Uri(bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))
     line = record(preset, spec, seed, image_uri=image_uri, mask_uri=mask_uri, jobs=job_names(seed))
     objects = {
         image_uri: encode_image(rendered.image, "png", compress_level=1),

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from synth.errors import InputError
-from synth.format import Severity
-from synth.validate.fields import LineFacts, check_line, parse_s3_uri
+from synth.format import S3Uri, Severity, is_s3
+from synth.validate.fields import LineFacts, check_line
 from synth.validate.findings import Finding, format_json, format_text
 from synth.validate.objects import ObjectReader, check_objects, object_reader
 
@@ -182,7 +182,7 @@ def run(
     """The `synth validate` command: 0 with no errors, 1 with errors."""
     lines: Source
     reader: Any = None
-    if source.startswith("s3://"):
+    if is_s3(source):
         lines, reader = _open_s3(source, endpoint_url)
     else:
         path = Path(source)
@@ -206,8 +206,9 @@ def run(
         if type(exc).__module__.startswith("botocore"):
             from synth.output import s3
 
+            uri = S3Uri.find(source)
             raise ValidationSetupError(
-                str(s3.explain(exc, *parse_s3_uri(source) or ("?",)))
+                str(s3.explain(exc, uri.bucket, uri.key) if uri else s3.explain(exc, "?"))
             ) from None
         raise
     return 1 if errors else 0
@@ -216,10 +217,10 @@ def run(
 def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterator[bytes], Any]:
     from synth.output import s3
 
-    parsed = parse_s3_uri(source)
-    if parsed is None:
-        raise ValidationSetupError(f"{source}: not an s3://BUCKET/KEY URI")
+    uri = S3Uri.find(source)
+    if uri is None:
+        raise ValidationSetupError(f"{source}: not an s3://BUCKET/KEY URI with a valid bucket name")
     client = s3.client(endpoint_url)
-    with s3.translated(*parsed):
-        body = client.get_object(Bucket=parsed[0], Key=parsed[1])["Body"]
+    with s3.translated(uri.bucket, uri.key):
+        body = client.get_object(Bucket=uri.bucket, Key=uri.key)["Body"]
     return body.iter_lines(keepends=True), client

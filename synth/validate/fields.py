@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from synth.format import CLASSIFICATION_TYPE, SEGMENTATION_TYPE, Severity, is_bucket_name
+from synth.format import (
+    BACKGROUND_CLASS,
+    BACKGROUND_COLOR,
+    CLASSIFICATION_TYPE,
+    HEX_COLOR,
+    SEGMENTATION_TYPE,
+    S3Uri,
+    Severity,
+)
 
-BACKGROUND = "#ffffff"
-
-_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _KEY = re.compile(r"0|[1-9][0-9]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
 
@@ -36,16 +40,6 @@ class LineFacts:
     class_name: str | None = None
     colors: frozenset[str] | None = None  # lower-case hex; None when the map has errors
     buckets: list[tuple[str, str]] = field(default_factory=list)  # (field, bucket)
-
-
-def parse_s3_uri(value: object) -> tuple[str, str] | None:
-    """(bucket, key) of a valid s3://BUCKET/OBJECT_PATH, else None."""
-    if not isinstance(value, str):
-        return None
-    match = _S3_URI.fullmatch(value)
-    if not match or not is_bucket_name(match.group(1)):
-        return None
-    return match.group(1), match.group(2)
 
 
 def _is_int(value: object) -> bool:
@@ -80,7 +74,7 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     if "source-ref" not in obj:
         yield _error("source-ref.missing", "source-ref", "the line has no source-ref")
         return
-    parsed = parse_s3_uri(obj["source-ref"])
+    parsed = S3Uri.find(obj["source-ref"])
     if parsed is None:
         yield _error(
             "source-ref.uri",
@@ -89,7 +83,7 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
         )
         return
     facts.image_uri = obj["source-ref"]
-    facts.buckets.append(("source-ref", parsed[0]))
+    facts.buckets.append(("source-ref", parsed.bucket))
 
 
 def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
@@ -200,7 +194,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
         base = ref_metas[0].removesuffix("-metadata")
         yield _error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}")
         return
-    parsed = parse_s3_uri(obj[name])
+    parsed = S3Uri.find(obj[name])
     if parsed is None:
         yield _error(
             "mask.uri",
@@ -209,7 +203,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
         )
     else:
         facts.mask_uri = obj[name]
-        facts.buckets.append((name, parsed[0]))
+        facts.buckets.append((name, parsed.bucket))
     where = f"{name}-metadata"
     meta = obj.get(where)
     if not isinstance(meta, dict):
@@ -248,7 +242,7 @@ def _color_map(cmap: object, where: str) -> Iterator[Problem]:
             )
         else:
             classes[name] = key
-        if not isinstance(color, str) or not _HEX.fullmatch(color):
+        if not isinstance(color, str) or not HEX_COLOR.fullmatch(color):
             yield _error(
                 "color-map.hex-color", f"{at}.hex-color", f"hex-color {color!r} is not #rrggbb"
             )
@@ -269,12 +263,12 @@ def _color_map(cmap: object, where: str) -> Iterator[Problem]:
     background = cmap.get("0")
     if not (
         isinstance(background, dict)
-        and background.get("class-name") == "BACKGROUND"
+        and background.get("class-name") == BACKGROUND_CLASS
         and isinstance(background.get("hex-color"), str)
-        and background["hex-color"].lower() == BACKGROUND
+        and background["hex-color"].lower() == BACKGROUND_COLOR
     ):
         yield _error(
             "color-map.background",
             f"{where}.0",
-            'entry "0" must be class-name BACKGROUND with hex-color #ffffff',
+            f'entry "0" must be class-name {BACKGROUND_CLASS} with hex-color {BACKGROUND_COLOR}',
         )

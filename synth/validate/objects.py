@@ -11,10 +11,18 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Severity
-from synth.validate.fields import LineFacts, Problem, parse_s3_uri
+from synth.format import (
+    BACKGROUND_COLOR,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_SIDE,
+    MIN_IMAGE_SIDE,
+    S3Uri,
+    Severity,
+    rgb24,
+)
+from synth.validate.fields import LineFacts, Problem
 
-_WHITE = 0xFFFFFF
+_WHITE = rgb24(BACKGROUND_COLOR)
 
 
 class ObjectReader(Protocol):
@@ -29,10 +37,10 @@ class FolderReader:
         self.root = root
 
     def read(self, uri: str) -> bytes | None:
-        parsed = parse_s3_uri(uri)
+        parsed = S3Uri.find(uri)
         if parsed is None:
             return None
-        path = self.root / parsed[1]
+        path = self.root / parsed.key
         try:
             return path.read_bytes() if path.is_file() else None
         except OSError:
@@ -54,11 +62,11 @@ class S3Reader:
     def read(self, uri: str) -> bytes | None:
         from botocore.exceptions import ClientError
 
-        parsed = parse_s3_uri(uri)
+        parsed = S3Uri.find(uri)
         if parsed is None:
             return None
         try:
-            return self.client.get_object(Bucket=parsed[0], Key=parsed[1])["Body"].read()
+            return self.client.get_object(Bucket=parsed.bucket, Key=parsed.key)["Body"].read()
         except ClientError as exc:
             if str(exc.response.get("Error", {}).get("Code")) in ("NoSuchKey", "404", "NotFound"):
                 return None
@@ -156,7 +164,7 @@ def _check_mask(
     packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     present, counts = np.unique(packed, return_counts=True)
     if facts.colors is not None:
-        allowed = np.array([int(c[1:], 16) for c in facts.colors], np.uint32)
+        allowed = np.array([rgb24(c) for c in facts.colors], np.uint32)
         stray = ~np.isin(present, allowed)
         if stray.any():
             examples = ", ".join(f"#{int(c):06x}" for c in present[stray][:3])
