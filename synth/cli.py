@@ -250,6 +250,20 @@ def textures(markdown: bool) -> None:
 
 
 @cli.command()
+@click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
+def rules(markdown: bool) -> None:
+    """List every rule of the format: id, level, source and what it asks."""
+    from synth.format import RULES, rules_markdown
+
+    if markdown:
+        click.echo(rules_markdown(), nl=False)
+        return
+    width = max(map(len, RULES))
+    for rule in RULES.values():
+        click.echo(f"{rule.id:<{width}}  {rule.level:<7}  {rule.summary}  ({rule.source})")
+
+
+@cli.command()
 def presets() -> None:
     """List the built-in presets."""
     from synth.config.preset import builtin_presets, load_preset

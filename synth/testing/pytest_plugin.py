@@ -117,7 +117,9 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
             **overrides: Any,
         ) -> MockedBucket:
             options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
-            dataset = generate(preset, out=str(S3Uri(bucket, prefix)), create_bucket=True, **options)
+            dataset = generate(
+                preset, out=str(S3Uri(bucket, prefix)), create_bucket=True, **options
+            )
             return MockedBucket(boto3.client("s3"), bucket, dataset)
 
         yield fill

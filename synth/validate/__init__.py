@@ -1,4 +1,4 @@
-"""The reference validator: a manifest, and optionally its objects, against every rule of RULES.md.
+"""The reference validator: a manifest, and its objects if asked, against every rule of the format.
 
 It streams: one line at a time, with O(1) state per line, so a manifest of any
 length validates in bounded memory. It never raises on input: any bytes at all give

@@ -11,7 +11,7 @@ from synth.format import Severity
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule: str  # a RULES.md id
+    rule: str  # an id of synth.format.RULES
     severity: Severity
     line: int | None  # 1-based; None for the manifest as a whole
     field: str | None  # a JSON path such as anomaly-mask-ref-metadata.internal-color-map.0
