@@ -10,7 +10,7 @@ import time
 
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults.catalogue import Case
+from synth.faults import Case
 from synth.testing.strategies import manifest_cases
 from synth.validate import validate_manifest
 

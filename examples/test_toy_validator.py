@@ -12,7 +12,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults.catalogue import Case
+from synth.faults import Case
 from synth.testing.strategies import manifest_cases
 
 HEX = re.compile(r"#[0-9a-f]{6}")  # the bug: #rrggbb allows A-F too

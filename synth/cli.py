@@ -220,7 +220,7 @@ def generate(
 @click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults.catalogue import CATALOGUE, markdown_table
+    from synth.faults import CATALOGUE, markdown_table
 
     if markdown:
         click.echo(markdown_table())

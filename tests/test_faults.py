@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from synth.config.preset import builtin_presets
-from synth.faults.catalogue import (
+from synth.faults import (
     CATALOGUE,
     Case,
     Fault,
+    FaultError,
     breaking,
     compose,
     markdown_table,
@@ -76,7 +77,7 @@ def test_faults_compose(cases: list[Case]) -> None:
     )
     assert broken.expected_rules == {"label.type", "color-map.hex-color", "mask-image.size"}
     assert _report(broken)[0] == broken.expected_rules
-    with pytest.raises(ValueError, match="at most one text-level fault"):
+    with pytest.raises(FaultError, match="'truncated-line' and 'json-array' do not compose"):
         compose(
             case, [CATALOGUE["truncated-line"], CATALOGUE["json-array"]], np.random.default_rng(0)
         )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults.catalogue import Case
+from synth.faults import Case
 from synth.format import Severity
 from synth.testing.strategies import (
     color_maps,

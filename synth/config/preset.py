@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from synth.errors import PresetError
-from synth.faults.catalogue import select
+from synth.faults import select
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,

@@ -1,12 +1,16 @@
-"""The fault catalogue: ways to break a manifest line or its objects, naming the rules broken."""
+"""The fault catalogue: ways to break a manifest line or its objects, naming the rules broken.
 
-from synth.faults.catalogue import (
+The modules register their faults in the catalogue on import: text, field and object
+faults, then the near-misses (valid lines that look odd). Another package adds faults
+through the `synth.faults` entry-point group.
+"""
+
+from synth.faults import fields, near_miss, objects, text  # noqa: F401  (registration)
+from synth.faults.compose import break_case, clash, compose
+from synth.faults.model import Case, Fault, FaultError, fault
+from synth.faults.registry import (
     CATALOGUE,
-    Case,
-    Fault,
-    break_case,
     breaking,
-    compose,
     markdown_table,
     near_misses,
     select,
@@ -16,9 +20,12 @@ __all__ = [
     "CATALOGUE",
     "Case",
     "Fault",
+    "FaultError",
     "break_case",
     "breaking",
+    "clash",
     "compose",
+    "fault",
     "markdown_table",
     "near_misses",
     "select",

@@ -21,7 +21,7 @@ from synth.annotate.manifest import ManifestSpool, dumps
 from synth.annotate.records import job_names, palette, record
 from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import OutputError
-from synth.faults.catalogue import CATALOGUE, Case, break_case, select
+from synth.faults import CATALOGUE, Case, break_case, select
 from synth.format import S3Uri, is_s3
 from synth.imaging.encode import CONTENT_TYPES, DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import base_files, render

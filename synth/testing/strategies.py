@@ -2,14 +2,17 @@
 say which rules they break.
 
     from hypothesis import given
-    from synth.testing.strategies import manifest_cases
+    from synth.testing import manifest_cases
 
     @given(manifest_cases())
     def test_my_validator(case):
-        assert my_validate(case.line, case.objects) == case.expected_rules
+        assert my_validate(case.manifest, case.objects) == case.expected_rules
 
-Cases are small (64x64 images by default) and shrink towards a plain valid line, the
-smallest image, one defect class and a single fault.
+By default about half the cases are broken: a rule is drawn first, uniformly, then one
+of the faults breaking it that fits the case; of the valid half, about half are
+near-misses (valid lines that look odd). Everything is built by construction, never
+filtered. Cases are small (64 px images by default) and shrink towards a plain valid
+line, the smallest image, one defect class and a single fault.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from hypothesis import strategies as st
 
 from synth.annotate.records import color_map, job_names, palette, record
 from synth.config.preset import DefectClass, Preset
-from synth.faults.catalogue import Case, Fault, breaking, near_misses
+from synth.faults import Case, Fault, breaking, clash, compose, near_misses
 from synth.format import RULES, S3Uri
 from synth.imaging.encode import encode_image, encode_mask
 from synth.imaging.render import render
@@ -31,6 +34,7 @@ from synth.seeding import Stream, image_rng
 
 __all__ = [
     "Case",
+    "bucket_names",
     "color_maps",
     "datasets",
     "defect_classes",
@@ -39,18 +43,46 @@ __all__ = [
     "manifest_cases",
     "masks",
     "s3_uris",
+    "valid_cases",
 ]
 
 _NAMES = st.sampled_from(["scratch", "dent", "stain", "crack", "rust", "chip", "pit", "burn"])
+# Colors where validators and faults go wrong: black, one step from white, grey, ...
+_EDGE_COLORS = ("#000000", "#fffffe", "#000001", "#fefefe", "#7f7f7f", "#ff0000")
+_WHITE = 0xFFFFFF
 
 
 def hex_colors() -> st.SearchStrategy[str]:
-    """Lower-case #rrggbb colors other than the background's white."""
-    return st.integers(0, 0xFFFFFE).map(lambda n: f"#{n:06x}")
+    """Lower-case #rrggbb colors other than the background's white, edge colors often."""
+    return st.sampled_from(_EDGE_COLORS) | st.integers(0, 0xFFFFFE).map(lambda n: f"#{n:06x}")
+
+
+def _neighbours(n: int) -> st.SearchStrategy[list[str]]:
+    """Up to n colors one step (one bit of one channel) apart from a first one."""
+    return st.builds(
+        lambda base, bits: list(
+            dict.fromkeys(
+                f"#{c:06x}" for c in (base, *(base ^ (1 << b) for b in bits)) if c != _WHITE
+            )
+        ),
+        st.integers(0, 0xFFFFFE),
+        st.lists(st.integers(0, 23), min_size=n - 1, max_size=n - 1, unique=True),
+    )
 
 
 def bucket_names() -> st.SearchStrategy[str]:
-    return st.from_regex(r"[a-z0-9][a-z0-9-]{1,20}[a-z0-9]", fullmatch=True)
+    """Valid bucket names, 3 to 63 characters, the longest ones often."""
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> str:
+        size = draw(st.sampled_from([3, 63]) | st.integers(3, 63))
+        ends = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789")
+        middle = draw(
+            st.text("abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=size - 2, max_size=size - 2)
+        )
+        return draw(ends) + middle.replace("..", ".-") + draw(ends)
+
+    return draw()
 
 
 def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
@@ -60,7 +92,10 @@ def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[s
 
 
 def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass, ...]]:
-    """1..max_classes classes with distinct names and colors, each with a registered painter."""
+    """1..max_classes classes with distinct names and colors, each with a painter.
+
+    Colors are drawn apart, or as neighbours one step apart, edge colors often.
+    """
     from synth.imaging.defects import PAINTERS, resolve_params
 
     def build(names: list[str], colors: list[str], painters: list[str]) -> tuple[DefectClass, ...]:
@@ -73,7 +108,7 @@ def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass,
         lambda n: st.builds(
             build,
             st.lists(_NAMES, min_size=n, max_size=n, unique=True),
-            st.lists(hex_colors(), min_size=n, max_size=n, unique=True),
+            st.lists(hex_colors(), min_size=n, max_size=n, unique=True) | _neighbours(n),
             st.lists(st.sampled_from(PAINTERS.names()), min_size=n, max_size=n),
         )
     )
@@ -130,20 +165,11 @@ def masks(width: int = 64, height: int = 64, classes: int = 2) -> st.SearchStrat
     return draw()
 
 
-_BUCKETS = st.sampled_from(["synth-dataset", "b-0", "test.bucket"]) | bucket_names()
-
-
-@st.composite
-def _valid_case(
-    draw: st.DrawFn, sizes: Sequence[tuple[int, int]], buckets: st.SearchStrategy[str]
-) -> Case:
-    classes = draw(defect_classes())
-    width, height = draw(st.sampled_from(sizes))
-    bucket = draw(buckets)
-    preset = _preset(classes, width, height, bucket)
-    seed = draw(st.integers(0, 2**32 - 1))
-    spec = ImageSpec(index=0, split="train", anomalous=draw(st.booleans()))
+def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
+    """The valid case synth renders for one image of `preset`: its line and objects."""
+    spec = ImageSpec(index=0, split="train", anomalous=anomalous)
     rendered = render(preset, spec, seed)
+    bucket = preset.bucket
     image_uri, mask_uri = (str(S3Uri(bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))
     line = record(preset, spec, seed, image_uri=image_uri, mask_uri=mask_uri, jobs=job_names(seed))
     objects = {
@@ -153,45 +179,90 @@ def _valid_case(
     return Case(record=line, objects=objects)
 
 
+_SIZES = ((64, 64), (96, 64), (64, 128))
+_BUCKETS = st.sampled_from(["synth-dataset", "b-0", "test.bucket"]) | bucket_names()
+
+
+def valid_cases(
+    sizes: Sequence[tuple[int, int]] = _SIZES,
+    buckets: st.SearchStrategy[str] | None = None,
+    anomalous: bool | None = None,
+    max_classes: int = 3,
+) -> st.SearchStrategy[Case]:
+    """Plain valid cases from drawn presets (classes, colors, size, bucket)."""
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> Case:
+        classes = draw(defect_classes(max_classes))
+        width, height = draw(st.sampled_from(sizes))
+        preset = _preset(classes, width, height, draw(_BUCKETS if buckets is None else buckets))
+        flag = draw(st.booleans()) if anomalous is None else anomalous
+        return build_case(preset, draw(st.integers(0, 2**32 - 1)), flag)
+
+    return draw()
+
+
+def _labeled_as(faults: Sequence[Fault]) -> bool | None:
+    """The label a case must have for one of `faults` to fit it (None: either will do)."""
+    wanted = {f.applies for f in faults}
+    return (wanted.pop() == "anomaly") if len(wanted) == 1 and "any" not in wanted else None
+
+
 def manifest_cases(
     valid: bool | None = None,
     rules: Collection[str] | None = None,
     objects: bool = True,
-    sizes: Sequence[tuple[int, int]] = ((64, 64), (96, 64), (64, 128)),
+    sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
+    max_faults: int = 1,
 ) -> st.SearchStrategy[Case]:
     """One manifest line with its objects and the rule ids a correct validator must report.
 
-    `valid=True` draws valid cases only (plain, or a near-miss that looks odd but is
+    `valid=True` draws valid cases only (plain, or near-misses that look odd but are
     valid); `valid=False` broken ones only; `rules` restricts broken cases to faults
     breaking those rules; `objects=False` leaves `objects` empty and draws no fault
-    that lives in the objects.
+    that lives in the objects; `max_faults` > 1 composes up to that many faults (or
+    near-misses) on one case, their rules adding up.
     """
     unknown = set(rules or ()) - set(RULES)
     if unknown:
         raise ValueError(f"unknown rule ids: {', '.join(sorted(unknown))}")
-    allowed: list[Fault] = [
-        f
-        for f in breaking()
-        if (rules is None or f.rules & set(rules)) and (objects or f.level != "object")
-    ]
+    if max_faults < 1:
+        raise ValueError("max_faults must be at least 1")
+    usable = [f for f in breaking() if objects or f.level != "object"]
+    allowed = [f for f in usable if rules is None or f.rules & set(rules)]
     odd = [f for f in near_misses() if objects or f.level != "object"]
-    choices: list[Fault | None] = []
-    if valid is not False:
-        choices += [None, *odd]
-    if valid is not True:
-        choices += allowed
-    if not choices:
+    by_rule = {
+        rule: [f for f in allowed if rule in f.rules]
+        for rule in sorted({r for f in allowed for r in f.rules} & set(rules or RULES))
+    }
+    if valid is False and not by_rule:
         raise ValueError(
             "no fault breaks those rules" + (" without objects" if not objects else "")
         )
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        case = draw(_valid_case(sizes, _BUCKETS if buckets is None else buckets))
-        fault = draw(st.sampled_from(choices).filter(lambda f: f is None or f.fits(case)))
-        if fault is not None:
-            case = fault.apply(case, image_rng(draw(st.integers(0, 2**16)), 0, Stream.FAULT))
+        broken = bool(by_rule) and (valid is False or (valid is None and draw(st.booleans())))
+        if broken:
+            candidates = by_rule[draw(st.sampled_from(sorted(by_rule)))]
+            case = draw(valid_cases(sizes, buckets, _labeled_as(candidates)))
+            chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
+        else:
+            case = draw(valid_cases(sizes, buckets))
+            fitting = [f for f in odd if f.fits(case)]
+            chosen = [draw(st.sampled_from(fitting))] if draw(st.booleans()) else []
+        for _ in range(draw(st.integers(0, max_faults - 1)) if chosen else 0):
+            more = [
+                f
+                for f in (allowed + odd if broken else odd)
+                if f.fits(case) and clash([*chosen, f]) is None
+            ]
+            if more:
+                chosen.append(draw(st.sampled_from(more)))
+        if chosen:
+            rng = image_rng(draw(st.integers(0, 2**16)), 0, Stream.FAULT)
+            case = compose(case, chosen, rng)
         return case if objects else replace(case, objects={})
 
     return draw()

@@ -1,0 +1,411 @@
+"""Faults in a line's fields, one table row each: which field, what change, which rule.
+
+Parts a fault touches or needs are dotted paths (`label.meta.type`, `mask.meta.color-map.1`):
+faults on different paths compose, and their rules add up.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from synth.faults.model import Case, Fault, Precondition, Transform, fault
+from synth.faults.ops import (
+    cmap,
+    drop,
+    edit,
+    entry,
+    has_entry,
+    label_meta,
+    mask_meta,
+    mask_uri,
+    next_key,
+    read,
+    rename,
+    set_,
+    top,
+    unused_color,
+    unused_name,
+)
+from synth.faults.registry import CATALOGUE
+from synth.format import is_bucket_name
+
+CMAP = "mask.meta.color-map"
+ONE = f"{CMAP}.1"
+FIRST_CLASS = has_entry("1")
+
+
+def row(
+    name: str,
+    rule: str,
+    doc: str,
+    transform: Transform,
+    touches: Iterable[str],
+    needs: Iterable[str] = (),
+    precondition: Precondition | None = None,
+) -> Fault:
+    return fault(
+        name,
+        "field",
+        [rule],
+        doc,
+        transform,
+        touches=touches,
+        needs=needs,
+        precondition=precondition,
+    )
+
+
+def _uri(key: str, change: Any) -> Transform:
+    """Rewrite the s3:// URI at top-level `key` (a function of the case naming it)."""
+    return set_(top, key, lambda case: change(case.record[_resolve(key, case)]))
+
+
+def _resolve(key: Any, case: Case) -> str:
+    return key(case) if callable(key) else key
+
+
+def _mask_key(case: Case) -> str:
+    return case.mask
+
+
+def _other_bucket(bucket: str) -> str:
+    """A valid bucket name other than `bucket`, 3..63 characters however long `bucket` is."""
+    for suffix in ("-other", "-other2"):
+        other = bucket[: 63 - len(suffix)] + suffix
+        if other != bucket and is_bucket_name(other):
+            return other
+    raise AssertionError(f"no other bucket name for {bucket!r}")
+
+
+def _move_mask(case: Case, rng: np.random.Generator) -> Case:
+    old = mask_uri(case)
+    bucket = old.split("/")[2]
+    new = old.replace(f"s3://{bucket}/", f"s3://{_other_bucket(bucket)}/", 1)
+    moved = {new if uri == old else uri: data for uri, data in case.objects.items()}
+    return replace(edit(case, lambda r: r.update({case.mask: new})), objects=moved)
+
+
+def _second_label(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        record["second-label"] = record.get(case.label, 1)
+        record["second-label-metadata"] = copy.deepcopy(record[f"{case.label}-metadata"])
+
+    return edit(case, change)
+
+
+def _swap_background(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        colors = record[f"{case.mask}-metadata"]["internal-color-map"]
+        colors["0"], colors["1"] = colors["1"], colors["0"]
+
+    return edit(case, change)
+
+
+def _twin(case: Case, *, same: str) -> dict[str, Any]:
+    """A new color map entry sharing entry 1's `same` field, and unused in the other."""
+    first = read(case, entry("1"))
+    return {
+        "class-name": first["class-name"] if same == "class-name" else unused_name(case, "twin"),
+        "hex-color": first["hex-color"] if same == "hex-color" else unused_color(case),
+        "confidence": 0.0,
+    }
+
+
+CATALOGUE.add(
+    # ---- source-ref and the bucket ---------------------------------------------------
+    row(
+        "source-ref-missing",
+        "source-ref.missing",
+        "No source-ref key.",
+        drop(top, "source-ref"),
+        ["source"],
+    ),
+    row(
+        "source-ref-https",
+        "source-ref.uri",
+        "source-ref is an https:// URL, not s3://.",
+        _uri("source-ref", lambda v: v.replace("s3://", "https://", 1)),
+        ["source"],
+    ),
+    row(
+        "source-ref-bad-bucket",
+        "source-ref.uri",
+        "source-ref names a bucket with upper case and underscores.",
+        _uri("source-ref", lambda v: "s3://My_Bucket/" + v.split("/", 3)[3]),
+        ["source"],
+    ),
+    row(
+        "source-ref-no-key",
+        "source-ref.uri",
+        "source-ref is a bucket with no object path.",
+        _uri("source-ref", lambda v: "s3://" + v.split("/")[2] + "/"),
+        ["source"],
+    ),
+    row(
+        "other-bucket",
+        "dataset.bucket",
+        "The mask is in another (valid) bucket than the image.",
+        _move_mask,
+        ["mask.ref"],
+        needs=["source"],
+    ),
+    # ---- The label attribute ---------------------------------------------------------
+    row(
+        "label-missing",
+        "label.missing",
+        "Neither the label attribute nor its metadata.",
+        drop(top, lambda c: c.label, lambda c: f"{c.label}-metadata"),
+        ["label"],
+    ),
+    row(
+        "label-twice",
+        "label.missing",
+        "Two label attributes, each with classification metadata.",
+        _second_label,
+        ["label"],
+    ),
+    row(
+        "label-value-string",
+        "label.value",
+        'The label value is a string ("1"), not an integer.',
+        set_(top, lambda c: c.label, lambda c: str(c.record.get(c.label, 1))),
+        ["label.value"],
+    ),
+    row(
+        "label-value-missing",
+        "label.value",
+        "The label attribute is absent; its metadata is there.",
+        drop(top, lambda c: c.label),
+        ["label.value"],
+    ),
+    row(
+        "label-metadata-missing",
+        "label.metadata-missing",
+        "The label attribute has no -metadata object.",
+        drop(top, lambda c: f"{c.label}-metadata"),
+        ["label"],
+        needs=["label.value"],
+    ),
+    row(
+        "label-metadata-suffix",
+        "label.metadata-missing",
+        "The label's metadata key is misspelled (-meta for -metadata).",
+        rename(top, lambda c: f"{c.label}-metadata", lambda c: f"{c.label}-meta"),
+        ["label"],
+        needs=["label.value"],
+    ),
+    row(
+        "class-name-missing",
+        "label.class-name",
+        "The label metadata has no class-name.",
+        drop(label_meta, "class-name"),
+        ["label.meta.class-name"],
+    ),
+    row(
+        "class-name-number",
+        "label.class-name",
+        "class-name is the number 1.",
+        set_(label_meta, "class-name", 1),
+        ["label.meta.class-name"],
+    ),
+    row(
+        "label-human-annotated-bool",
+        "label.human-annotated",
+        "human-annotated is true, not 'yes'.",
+        set_(label_meta, "human-annotated", True),
+        ["label.meta.human-annotated"],
+    ),
+    row(
+        "label-type-wrong",
+        "label.type",
+        "The label metadata's type is image-classification without groundtruth/.",
+        set_(label_meta, "type", "image-classification"),
+        ["label.meta.type"],
+    ),
+    row(
+        "label-confidence-string",
+        "label.confidence",
+        'confidence is the string "1".',
+        set_(label_meta, "confidence", "1"),
+        ["label.meta.confidence"],
+    ),
+    row(
+        "job-name-number",
+        "label.job-name",
+        "job-name is a number.",
+        set_(label_meta, "job-name", 42),
+        ["label.meta.job-name"],
+    ),
+    row(
+        "label-date-offset",
+        "label.creation-date",
+        "creation-date has a +02:00 offset: not UTC.",
+        set_(label_meta, "creation-date", "2021-10-12T16:16:45.668+02:00"),
+        ["label.meta.creation-date"],
+    ),
+    row(
+        "label-date-words",
+        "label.creation-date",
+        "creation-date is not a date-time.",
+        set_(label_meta, "creation-date", "12 October 2021"),
+        ["label.meta.creation-date"],
+    ),
+    # ---- The mask attribute ----------------------------------------------------------
+    row(
+        "mask-ref-missing",
+        "mask.missing",
+        "The mask attribute is absent; its metadata is there.",
+        drop(top, _mask_key),
+        ["mask"],
+    ),
+    row(
+        "mask-ref-not-s3",
+        "mask.uri",
+        "The mask attribute is a relative path.",
+        _uri(_mask_key, lambda v: v.split("/", 3)[3]),
+        ["mask.ref"],
+    ),
+    row(
+        "mask-metadata-missing",
+        "mask.metadata-missing",
+        "The mask attribute has no -metadata object.",
+        drop(top, lambda c: f"{c.mask}-metadata"),
+        ["mask.meta"],
+    ),
+    row(
+        "mask-metadata-suffix",
+        "mask.metadata-missing",
+        "The mask's metadata key is misspelled (-meta for -metadata).",
+        rename(top, lambda c: f"{c.mask}-metadata", lambda c: f"{c.mask}-meta"),
+        ["mask.meta"],
+    ),
+    row(
+        "mask-type-wrong",
+        "mask.type",
+        "The mask metadata's type is semantic-segmentation without groundtruth/.",
+        set_(mask_meta, "type", "semantic-segmentation"),
+        ["mask.meta.type"],
+    ),
+    row(
+        "mask-human-annotated-case",
+        "mask.human-annotated",
+        "human-annotated is 'YES'.",
+        set_(mask_meta, "human-annotated", "YES"),
+        ["mask.meta.human-annotated"],
+    ),
+    row(
+        "mask-date-no-time",
+        "mask.creation-date",
+        "creation-date is a date without a time.",
+        set_(mask_meta, "creation-date", "2021-11-23"),
+        ["mask.meta.creation-date"],
+    ),
+    # ---- The color map ---------------------------------------------------------------
+    row(
+        "color-map-missing",
+        "color-map.missing",
+        "The mask metadata has no internal-color-map.",
+        drop(mask_meta, "internal-color-map"),
+        [CMAP],
+    ),
+    row(
+        "color-map-empty",
+        "color-map.missing",
+        "internal-color-map is an empty object.",
+        set_(mask_meta, "internal-color-map", {}),
+        [CMAP],
+    ),
+    row(
+        "background-missing",
+        "color-map.background",
+        'The color map has no entry "0" (BACKGROUND).',
+        drop(cmap, "0"),
+        [f"{CMAP}.0"],
+    ),
+    row(
+        "background-on-other-key",
+        "color-map.background",
+        'BACKGROUND is entry "1"; entry "0" is a defect class.',
+        _swap_background,
+        [f"{CMAP}.0", ONE],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "background-not-white",
+        "color-map.background",
+        "BACKGROUND's hex-color is a color no class uses, not #ffffff.",
+        set_(entry("0"), "hex-color", unused_color),
+        [f"{CMAP}.0.hex-color"],
+    ),
+    row(
+        "color-map-key-word",
+        "color-map.key",
+        'A color map key is "one", not an integer string.',
+        rename(cmap, "1", "one"),
+        [ONE],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "color-map-class-name-empty",
+        "color-map.class-name",
+        "A color map entry's class-name is empty.",
+        set_(entry("1"), "class-name", ""),
+        [f"{ONE}.class-name"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "hex-color-short",
+        "color-map.hex-color",
+        "A hex-color has five digits.",
+        set_(entry("1"), "hex-color", lambda c: read(c, entry("1"))["hex-color"][:-1]),
+        [f"{ONE}.hex-color"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "hex-color-name",
+        "color-map.hex-color",
+        "A hex-color is a color name.",
+        set_(entry("1"), "hex-color", "green"),
+        [f"{ONE}.hex-color"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "confidence-integer",
+        "color-map.confidence",
+        "A color map confidence is the integer 0, not a float.",
+        set_(entry("1"), "confidence", 0),
+        [f"{ONE}.confidence"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "confidence-missing",
+        "color-map.confidence",
+        "A color map entry has no confidence.",
+        drop(entry("1"), "confidence"),
+        [f"{ONE}.confidence"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "duplicate-color",
+        "color-map.duplicate-color",
+        "A new class shares entry 1's hex-color (its name unused).",
+        set_(cmap, next_key, lambda c: _twin(c, same="hex-color")),
+        [f"{CMAP}.new"],
+        needs=[f"{ONE}.hex-color"],
+        precondition=FIRST_CLASS,
+    ),
+    row(
+        "duplicate-class",
+        "color-map.duplicate-class",
+        "A new entry shares entry 1's class-name (its color unused).",
+        set_(cmap, next_key, lambda c: _twin(c, same="class-name")),
+        [f"{CMAP}.new"],
+        needs=[f"{ONE}.class-name"],
+        precondition=FIRST_CLASS,
+    ),
+)

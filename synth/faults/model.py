@@ -1,0 +1,216 @@
+"""What a fault is, and what it acts on: a `Case` (one manifest line and its objects).
+
+A fault declares the RULES.md ids a correct validator must report for the case it
+makes (`rules`), the warnings it may see (`warnings`), and the parts of a line it
+changes (`touches`) and relies on staying intact (`needs`). Two faults compose when
+neither touches what the other touches or needs, so their rules add up by
+construction; a fault that cannot apply to a case says so through `fits`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from synth.format import CLASSIFICATION_TYPE
+
+Level = Literal["text", "field", "object"]
+Applies = Literal["any", "anomaly", "normal"]
+
+# The root of every part: a fault touching it (a line that no longer parses) hides all others.
+LINE = "line"
+
+
+class FaultError(ValueError):
+    """A fault asked to apply where it cannot: the case lacks what it needs, or faults clash."""
+
+
+@dataclass(frozen=True, repr=False)
+class Case:
+    """One manifest line (as a dict until serialised) and the objects it references.
+
+    `label` and `mask` name the line's label and mask attributes; they are found in the
+    valid record when not given, and follow the record through faults that rename them.
+    """
+
+    record: dict[str, Any]
+    objects: dict[str, bytes]
+    expected_rules: frozenset[str] = frozenset()
+    expected_warnings: frozenset[str] = frozenset()
+    faults: tuple[str, ...] = ()
+    text: str | None = None  # set by text-level faults: the line exactly as written
+    label: str = ""
+    mask: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", _label_attribute(self.record))
+        if not self.mask:
+            object.__setattr__(self, "mask", _mask_attribute(self.record))
+
+    @property
+    def line(self) -> str:
+        """The line as text; undecodable bytes appear as lone surrogates (surrogateescape)."""
+        if self.text is not None:
+            return self.text
+        return json.dumps(self.record, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def manifest(self) -> bytes:
+        """The exact bytes of a one-line manifest holding this case: what to feed a validator.
+
+        A blank-line case is `b"\\n"` (one empty line), not an empty manifest; a not-UTF-8
+        case holds the raw invalid byte.
+        """
+        return self.line.encode("utf-8", "surrogateescape") + b"\n"
+
+    @property
+    def anomalous(self) -> bool:
+        meta = self.record.get(f"{self.label}-metadata")
+        return isinstance(meta, dict) and meta.get("class-name") == "anomaly"
+
+    def __repr__(self) -> str:
+        return self._pretty()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis (and IPython) print a falsifying Case with this: a screen, not 10 kB."""
+        printer.text("Case(...)" if cycle else self._pretty())
+
+    def _pretty(self) -> str:
+        line = self.line
+        if len(line) > 1500:
+            line = f"{line[:1500]}... ({len(line):,} characters)"
+        objects = ", ".join(f"{uri!r}: {describe(data)}" for uri, data in self.objects.items())
+        warnings = sorted(self.expected_warnings)
+        return (
+            "Case(\n"
+            f"    faults={self.faults!r},\n"
+            f"    expected_rules={sorted(self.expected_rules)!r},\n"
+            + (f"    expected_warnings={warnings!r},\n" if warnings else "")
+            + f"    line={line!r},\n"
+            f"    objects={{{objects}}},\n"
+            ")"
+        )
+
+
+def _label_attribute(record: dict[str, Any]) -> str:
+    for key, value in record.items():
+        if (
+            key.endswith("-metadata")
+            and isinstance(value, dict)
+            and value.get("type") == CLASSIFICATION_TYPE
+        ):
+            return key.removesuffix("-metadata")
+    raise FaultError("the record has no label attribute (no classification metadata)")
+
+
+def _mask_attribute(record: dict[str, Any]) -> str:
+    for key in record:
+        if key.endswith("-ref") and key != "source-ref":
+            return key
+    raise FaultError("the record has no mask attribute (no key ending in -ref)")
+
+
+def describe(data: bytes) -> str:
+    """An object in a few words: `<PNG 64x64 P, 310 bytes>`, or its first bytes."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            shape = f"{picture.width}x{picture.height} {picture.mode}"
+            return f"<{picture.format} {shape}, {len(data):,} bytes>"
+    except (OSError, ValueError):
+        return f"<{len(data):,} bytes: {data[:24]!r}>"
+
+
+Transform = Callable[[Case, np.random.Generator], Case]
+Precondition = Callable[[Case], bool]
+
+
+def overlaps(one: str, other: str) -> bool:
+    """Two parts of a line overlap when one contains the other (dotted paths; LINE holds all)."""
+    return (
+        LINE in (one, other)
+        or one == other
+        or one.startswith(other + ".")
+        or other.startswith(one + ".")
+    )
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    level: Level
+    rules: frozenset[str]
+    doc: str
+    transform: Transform = field(repr=False)
+    touches: frozenset[str] = field(repr=False)
+    needs: frozenset[str] = field(default=frozenset(), repr=False)
+    applies: Applies = "any"  # what the case must be labeled: lets a strategy draw a fitting one
+    precondition: Precondition | None = field(default=None, repr=False)
+    warnings: frozenset[str] = frozenset()
+
+    def fits(self, case: Case) -> bool:
+        """Whether this fault can make its rules' findings from `case`."""
+        if self.applies != "any" and (self.applies == "anomaly") != case.anomalous:
+            return False
+        return self.precondition is None or self.precondition(case)
+
+    def apply(self, case: Case, rng: np.random.Generator) -> Case:
+        if not self.fits(case):
+            raise FaultError(f"fault {self.name!r} does not fit this case ({self.doc})")
+        broken = self.transform(case, rng)
+        return replace(
+            broken,
+            expected_rules=case.expected_rules | self.rules,
+            expected_warnings=case.expected_warnings | self.warnings,
+            faults=(*case.faults, self.name),
+        )
+
+    def clash(self, other: Fault) -> str | None:
+        """Why the two cannot compose (one changes what the other changes or needs), or None."""
+        for mine, theirs, verb in (
+            (self.touches, other.touches | other.needs, "needs or changes"),
+            (other.touches, self.touches | self.needs, "needs or changes"),
+        ):
+            for part in mine:
+                hit = next((p for p in theirs if overlaps(part, p)), None)
+                if hit is not None:
+                    return f"one changes {part!r}, which the other {verb} ({hit!r})"
+        return None
+
+    def composes_with(self, other: Fault) -> bool:
+        return self is not other and self.clash(other) is None
+
+
+def fault(
+    name: str,
+    level: Level,
+    rules: Iterable[str],
+    doc: str,
+    transform: Transform,
+    *,
+    touches: Iterable[str],
+    needs: Iterable[str] = (),
+    applies: Applies = "any",
+    precondition: Precondition | None = None,
+    warnings: Iterable[str] = (),
+) -> Fault:
+    """A Fault from plain iterables: the shape the catalogue modules write it in."""
+    return Fault(
+        name,
+        level,
+        frozenset(rules),
+        doc,
+        transform,
+        frozenset(touches),
+        frozenset(needs),
+        applies,
+        precondition,
+        frozenset(warnings),
+    )

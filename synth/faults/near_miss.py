@@ -1,0 +1,165 @@
+"""Near-misses: valid lines that look odd. They break no rule, so a validator that is too
+strict (fixed attribute names, lower-case hex only, no Z dates...) fails on them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from synth.faults.model import Case, fault
+from synth.faults.ops import (
+    decode,
+    edit,
+    encode,
+    label_meta,
+    mask_uri,
+    rename_key,
+    replace_object,
+    set_,
+)
+from synth.faults.registry import CATALOGUE
+
+_OPTIONAL = ("confidence", "job-name", "creation-date")
+
+
+def _custom_names(case: Case, rng: np.random.Generator) -> Case:
+    names = {case.label: "defect-label", case.mask: "defect-mask-ref"}
+
+    def change(record: dict[str, Any]) -> None:
+        for old, new in names.items():
+            rename_key(record, old, new)
+            rename_key(record, f"{old}-metadata", f"{new}-metadata")
+
+    return replace(edit(case, change), label=names[case.label], mask=names[case.mask])
+
+
+def _extra_fields(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        record.update({"reviewed-by": "qa-team", "batch": {"id": 7}})
+        record[f"{case.label}-metadata"]["notes"] = "second pass"
+
+    return edit(case, change)
+
+
+def _reversed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reversed(v) for k, v in reversed(value.items())}
+    return value
+
+
+def _upper_case_hex(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        for entry in record[f"{case.mask}-metadata"]["internal-color-map"].values():
+            if isinstance(entry, dict) and isinstance(entry.get("hex-color"), str):
+                entry["hex-color"] = entry["hex-color"].upper()
+
+    return edit(case, change)
+
+
+def _metas(case: Case, record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record[f"{case.label}-metadata"], record[f"{case.mask}-metadata"]]
+
+
+def _without_optional(case: Case, rng: np.random.Generator) -> Case:
+    return edit(case, lambda r: [m.pop(k, None) for m in _metas(case, r) for k in _OPTIONAL])
+
+
+def _z_dates(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        for meta in _metas(case, record):
+            if "creation-date" in meta:
+                meta["creation-date"] += "Z"
+
+    return edit(case, change)
+
+
+def _has_optional(case: Case) -> bool:
+    return any(k in m for m in _metas(case, case.record) for k in _OPTIONAL)
+
+
+def _has_dates(case: Case) -> bool:
+    return any("creation-date" in m for m in _metas(case, case.record))
+
+
+_BOTH_METAS = ["label.meta.object", "mask.meta.object"]
+_DATES = ["label.meta.creation-date", "mask.meta.creation-date"]
+
+CATALOGUE.add(
+    fault(
+        "custom-attribute-names",
+        "field",
+        [],
+        "Attributes named defect-label and defect-mask-ref.",
+        _custom_names,
+        touches=["names"],
+        needs=["label.key", "mask.key"],
+    ),
+    fault(
+        "extra-fields",
+        "field",
+        [],
+        "Unknown extra keys at the top and in the metadata.",
+        _extra_fields,
+        touches=["extra"],
+        needs=["label.meta.object"],
+    ),
+    fault(
+        "keys-reordered",
+        "field",
+        [],
+        "Keys in reverse order, at every level.",
+        lambda case, rng: replace(case, record=_reversed(case.record)),
+        touches=["order"],
+    ),
+    fault(
+        "upper-case-hex",
+        "field",
+        [],
+        "Hex colors in upper case (#FFFFFF, #2CA02C).",
+        _upper_case_hex,
+        touches=["hex-case"],
+        needs=["mask.meta.color-map.object"],
+    ),
+    fault(
+        "optional-fields-absent",
+        "field",
+        [],
+        "No confidence, job-name or creation-date.",
+        _without_optional,
+        touches=[f"{m}.{k}" for m in ("label.meta", "mask.meta") for k in _OPTIONAL],
+        needs=_BOTH_METAS,
+        precondition=_has_optional,
+    ),
+    fault(
+        "utc-z-dates",
+        "field",
+        [],
+        "creation-dates end in Z.",
+        _z_dates,
+        touches=_DATES,
+        needs=_BOTH_METAS,
+        precondition=_has_dates,
+    ),
+    fault(
+        "class-name-unlabeled",
+        "field",
+        [],
+        "class-name 'needs-review': imported unlabeled, a warning only.",
+        set_(label_meta, "class-name", "needs-review"),
+        touches=["label.meta.class-name"],
+        warnings=["label.class-name"],
+    ),
+    fault(
+        "rgb-mask",
+        "object",
+        [],
+        "The mask is an RGB PNG, not a palette PNG.",
+        lambda case, rng: replace_object(
+            case, mask_uri(case), encode(decode(case.objects[mask_uri(case)]))
+        ),
+        touches=["mask-image.palette"],
+        needs=["mask.ref"],
+    ),
+)

@@ -1,0 +1,277 @@
+"""Faults in the objects a line references: the image and the mask.
+
+Sizes come from the rules' constants (synth.format), and colors from the case's own
+color map, so each fault breaks its rule whatever preset the case was drawn from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from synth.faults.model import Applies, Case, Fault, Precondition, Transform, fault
+from synth.faults.ops import (
+    WHITE,
+    cmap,
+    colors_of,
+    decode,
+    encode,
+    has_defect_pixels,
+    image_uri,
+    mask_pixels,
+    mask_uri,
+    packed,
+    read,
+    recolor,
+    replace_object,
+    unused_color,
+)
+from synth.faults.registry import CATALOGUE
+from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+
+IMAGE = ["source"]  # what an image fault needs: a source-ref the validator follows
+MASK = ["mask.ref"]  # and a mask fault: a mask attribute it follows
+MAP = "mask.meta.color-map"  # judging mask colors needs a valid color map
+
+
+def obj(
+    name: str,
+    rule: str,
+    doc: str,
+    transform: Transform,
+    touches: Iterable[str],
+    needs: Iterable[str],
+    applies: Applies = "any",
+    precondition: Precondition | None = None,
+) -> Fault:
+    return fault(
+        name,
+        "object",
+        [rule],
+        doc,
+        transform,
+        touches=touches,
+        needs=needs,
+        applies=applies,
+        precondition=precondition,
+    )
+
+
+def _set_image(make: object) -> Transform:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        data = make(case) if callable(make) else make
+        return replace_object(case, image_uri(case), data)  # type: ignore[arg-type]
+
+    return transform
+
+
+def _reencode(uri: object, fmt: str) -> Transform:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        where = uri(case)  # type: ignore[operator]
+        return replace_object(case, where, encode(decode(case.objects[where]), fmt))
+
+    return transform
+
+
+def _both(case: Case, change: object) -> Case:
+    """Image and mask changed alike (cropped or padded), so they keep one size."""
+    image, mask = image_uri(case), mask_uri(case)
+    new_image, new_mask = change(decode(case.objects[image]), decode(case.objects[mask]))  # type: ignore[operator]
+    return replace_object(replace_object(case, image, encode(new_image)), mask, encode(new_mask))
+
+
+def _too_small(case: Case, rng: np.random.Generator) -> Case:
+    """MIN_IMAGE_SIDE - 16 rows of image and mask, around the first defect row."""
+    rows = MIN_IMAGE_SIDE - 16
+
+    def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        defect = np.flatnonzero((packed(mask) != 0xFFFFFF).any(axis=1))
+        first = int(defect[0]) if defect.size else 0
+        start = max(0, min(first - rows // 2, mask.shape[0] - rows))
+        return image[start : start + rows], mask[start : start + rows]
+
+    return _both(case, crop)
+
+
+def _too_large(case: Case, rng: np.random.Generator) -> Case:
+    """Padded to MAX_IMAGE_SIDE + 4 wide: edge pixels for the image, background for the mask."""
+
+    def pad(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wide = ((0, 0), (0, MAX_IMAGE_SIDE + 4 - mask.shape[1]), (0, 0))
+        return np.pad(image, wide, "edge"), np.pad(mask, wide, constant_values=255)
+
+    return _both(case, pad)
+
+
+def _wider_mask(case: Case, rng: np.random.Generator) -> Case:
+    """The mask with its last column repeated 8 times: its pixels' colors unchanged."""
+    wider = np.pad(mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge")
+    return replace_object(case, mask_uri(case), encode(wider))
+
+
+def _map_colors(case: Case) -> np.ndarray:
+    return np.array(sorted(int(c[1:], 16) for c in colors_of(case)), np.uint32)
+
+
+def _stray(case: Case, mask: np.ndarray) -> np.ndarray:
+    """Each defect color moved to its nearest neighbour (one step in a channel) outside the map."""
+    flat = packed(mask)
+    taken = set(_map_colors(case).tolist()) | {0xFFFFFF}
+    for color in np.unique(flat[flat != 0xFFFFFF]):
+        neighbours = [int(color) ^ (1 << bit) for bit in range(24)]
+        stray = next((n for n in neighbours if n not in taken), None)
+        if stray is None:  # a map holding all 24 neighbours: any color outside it
+            stray = int(unused_color(case)[1:], 16)
+        mask[flat == color] = [(stray >> 16) & 255, (stray >> 8) & 255, stray & 255]
+    return mask
+
+
+def _antialiased(case: Case, mask: np.ndarray) -> np.ndarray:
+    """3x3 box blur; pixels whose blend happens to be a map color keep their own color."""
+    from scipy import ndimage
+
+    blurred = np.rint(ndimage.uniform_filter(mask.astype(np.float32), size=(3, 3, 1)))
+    blurred = blurred.astype(np.uint8)
+    keep = np.isin(packed(blurred), _map_colors(case), invert=True) & (packed(blurred) != 0xFFFFFF)
+    out = mask.copy()
+    out[keep] = blurred[keep]
+    return out
+
+
+def _blends_outside_the_map(case: Case) -> bool:
+    mask = mask_pixels(case)
+    return bool((_antialiased(case, mask) != mask).any())
+
+
+def _class_colors(case: Case) -> list[str]:
+    return [
+        e["hex-color"]
+        for k, e in sorted(read(case, cmap).items())
+        if k != "0" and e["hex-color"].lower() != WHITE
+    ]
+
+
+def _paint_defect(case: Case, mask: np.ndarray) -> np.ndarray:
+    h, w = mask.shape[:2]
+    mask[h // 3 : h // 2, w // 3 : w // 2] = np.frombuffer(
+        bytes.fromhex(_class_colors(case)[0][1:]), np.uint8
+    )
+    return mask
+
+
+_PIXELS = ["mask-image.pixels"]
+
+CATALOGUE.add(
+    obj(
+        "image-missing",
+        "image.missing",
+        "The image object does not exist.",
+        _set_image(None),
+        ["image"],
+        IMAGE,
+    ),
+    obj(
+        "image-not-an-image",
+        "image.format",
+        "The image object is text, not an image.",
+        _set_image(b"<html>Access Denied</html>\n"),
+        ["image"],
+        IMAGE,
+    ),
+    obj(
+        "image-gif",
+        "image.format",
+        "The image is a GIF.",
+        _reencode(image_uri, "GIF"),
+        ["image"],
+        IMAGE,
+    ),
+    obj(
+        "image-too-small",
+        "image.size",
+        f"Image and mask are {MIN_IMAGE_SIDE - 16} px high, under the {MIN_IMAGE_SIDE} px minimum.",
+        _too_small,
+        ["image", "mask-image"],
+        IMAGE + MASK,
+    ),
+    obj(
+        "image-too-large",
+        "image.size",
+        f"Image and mask are {MAX_IMAGE_SIDE + 4} px wide, over the {MAX_IMAGE_SIDE} maximum.",
+        _too_large,
+        ["image", "mask-image"],
+        IMAGE + MASK,
+    ),
+    obj(
+        "image-file-too-large",
+        "image.file-size",
+        f"The image file is {MAX_IMAGE_BYTES + 1:,} bytes: zeros after the image's own.",
+        _set_image(lambda c: c.objects[image_uri(c)].ljust(MAX_IMAGE_BYTES + 1, b"\0")),
+        ["image"],
+        IMAGE,
+    ),
+    obj(
+        "mask-missing",
+        "mask-image.missing",
+        "The mask object does not exist.",
+        lambda case, rng: replace_object(case, mask_uri(case), None),
+        ["mask-image"],
+        MASK,
+    ),
+    obj(
+        "mask-jpeg",
+        "mask-image.format",
+        "The mask is a JPEG (with JPEG's blurred colors).",
+        _reencode(mask_uri, "JPEG"),
+        ["mask-image"],
+        MASK,
+    ),
+    obj(
+        "mask-wrong-size",
+        "mask-image.size",
+        "The mask is 8 px wider than its image.",
+        _wider_mask,
+        ["mask-image.size"],
+        [*IMAGE, *MASK, "image"],
+    ),
+    obj(
+        "mask-stray-color",
+        "mask-image.color",
+        "Each defect color is one step off, to a color outside the color map.",
+        recolor(_stray),
+        _PIXELS,
+        [*MASK, MAP],
+        applies="anomaly",
+        precondition=has_defect_pixels,
+    ),
+    obj(
+        "mask-antialiased",
+        "mask-image.color",
+        "The mask's edges are anti-aliased: blends of defect and background colors.",
+        recolor(_antialiased),
+        _PIXELS,
+        [*MASK, MAP],
+        applies="anomaly",
+        precondition=_blends_outside_the_map,
+    ),
+    obj(
+        "normal-with-defect-pixels",
+        "mask-image.label-agreement",
+        "A normal image's mask has a block of a class's color.",
+        recolor(_paint_defect),
+        _PIXELS,
+        [*MASK, MAP, "label.meta.class-name"],
+        applies="normal",
+        precondition=lambda case: bool(_class_colors(case)),
+    ),
+    obj(
+        "anomaly-empty-mask",
+        "mask-image.label-agreement",
+        "An anomaly image's mask is all background.",
+        recolor(lambda case, mask: np.full_like(mask, 255)),
+        _PIXELS,
+        [*MASK, "label.meta.class-name"],
+        applies="anomaly",
+    ),
+)

@@ -1,0 +1,198 @@
+"""Generic operations faults are made of: drop, set, rename a field; replace an object.
+
+A place in the record is a `Path`: a function from the case to the keys leading to a
+dict (so it follows the case's own attribute names). Values may be functions of the
+case, so a fault's values are derived from the case it breaks, not fixed literals.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from synth.faults.model import Case, Transform
+
+Path = Callable[[Case], tuple[str, ...]]
+Value = Any | Callable[[Case], Any]
+
+WHITE = "#ffffff"
+
+
+def top(case: Case) -> tuple[str, ...]:
+    return ()
+
+
+def label_meta(case: Case) -> tuple[str, ...]:
+    return (f"{case.label}-metadata",)
+
+
+def mask_meta(case: Case) -> tuple[str, ...]:
+    return (f"{case.mask}-metadata",)
+
+
+def cmap(case: Case) -> tuple[str, ...]:
+    return (*mask_meta(case), "internal-color-map")
+
+
+def entry(key: str) -> Path:
+    """A color map entry by key."""
+    return lambda case: (*cmap(case), key)
+
+
+def at(record: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    for key in path:
+        record = record[key]
+    return record
+
+
+def read(case: Case, path: Path) -> dict[str, Any]:
+    return at(case.record, path(case))
+
+
+def edit(case: Case, change: Callable[[dict[str, Any]], object]) -> Case:
+    """A copy of the case whose record `change` has edited in place."""
+    record = copy.deepcopy(case.record)
+    change(record)
+    return replace(case, record=record)
+
+
+def _value(value: Value, case: Case) -> Any:
+    return value(case) if callable(value) else value
+
+
+def drop(path: Path, *keys: Value) -> Transform:
+    """Remove keys (missing ones are no error: a fault may drop optional fields)."""
+
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        names = [_value(k, case) for k in keys]
+        return edit(case, lambda r: [at(r, path(case)).pop(n, None) for n in names])
+
+    return transform
+
+
+def set_(path: Path, key: Value, value: Value) -> Transform:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        name, new = _value(key, case), _value(value, case)
+        return edit(case, lambda r: at(r, path(case)).update({name: new}))
+
+    return transform
+
+
+def rename_key(mapping: dict[str, Any], old: str, new: str) -> None:
+    """Rename a key in place, keeping its position."""
+    items = [(new if k == old else k, v) for k, v in mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+
+
+def rename(path: Path, old: Value, new: Value) -> Transform:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        before, after = _value(old, case), _value(new, case)
+        return edit(case, lambda r: rename_key(at(r, path(case)), before, after))
+
+    return transform
+
+
+def text(case: Case, line: str) -> Case:
+    return replace(case, text=line)
+
+
+# ---- Values derived from the case ------------------------------------------------------
+
+
+def colors_of(case: Case) -> set[str]:
+    """The map's hex colors, lower case (the validator compares them case-insensitively)."""
+    return {
+        e["hex-color"].lower()
+        for e in read(case, cmap).values()
+        if isinstance(e, dict) and isinstance(e.get("hex-color"), str)
+    }
+
+
+def unused_color(case: Case, start: int = 0x000000) -> str:
+    """The first #rrggbb from `start` on that is neither in the color map nor white."""
+    taken = colors_of(case) | {WHITE}
+    for step in range(0x1000000):
+        color = f"#{(start + step) % 0x1000000:06x}"
+        if color not in taken:
+            return color
+    raise AssertionError("unreachable: a color map has fewer than 2**24 colors")
+
+
+def unused_name(case: Case, base: str) -> str:
+    names = {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
+    return next(n for n in (base, *(f"{base}-{i}" for i in range(2, 1000))) if n not in names)
+
+
+def next_key(case: Case) -> str:
+    keys = [int(k) for k in read(case, cmap) if k.isdigit()]
+    return str(max(keys, default=0) + 1)
+
+
+def has_entry(key: str) -> Callable[[Case], bool]:
+    return lambda case: isinstance(read(case, cmap).get(key), dict)
+
+
+# ---- Objects ---------------------------------------------------------------------------
+
+
+def image_uri(case: Case) -> str:
+    return case.record["source-ref"]
+
+
+def mask_uri(case: Case) -> str:
+    return case.record[case.mask]
+
+
+def decode(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:
+        return np.asarray(picture.convert("RGB"))
+
+
+def encode(array: np.ndarray, fmt: str = "PNG") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def replace_object(case: Case, uri: str, data: bytes | None) -> Case:
+    """The case with the object at `uri` replaced, or removed when `data` is None."""
+    objects = dict(case.objects)
+    if data is None:
+        objects.pop(uri, None)
+    else:
+        objects[uri] = data
+    return replace(case, objects=objects)
+
+
+def mask_pixels(case: Case) -> np.ndarray:
+    return decode(case.objects[mask_uri(case)])
+
+
+def packed(rgb: np.ndarray) -> np.ndarray:
+    """RGB pixels as 0xRRGGBB integers."""
+    rgb = rgb.astype(np.uint32)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+def recolor(change: Callable[[Case, np.ndarray], np.ndarray]) -> Transform:
+    """Redraw the mask's pixels (an RGB PNG)."""
+
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        pixels = change(case, mask_pixels(case).copy())
+        return replace_object(case, mask_uri(case), encode(pixels))
+
+    return transform
+
+
+def has_defect_pixels(case: Case) -> bool:
+    return bool((packed(mask_pixels(case)) != 0xFFFFFF).any())

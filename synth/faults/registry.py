@@ -1,0 +1,69 @@
+"""The catalogue of faults: a Registry that refuses a fault naming a rule that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from synth.faults.model import Fault
+from synth.format import RULES
+from synth.registry import Registry, RegistryError
+
+
+class FaultRegistry(Registry[Fault]):
+    """Faults by name; each registration checks its rule and warning ids against RULES."""
+
+    def register(self, name: str, entry: Fault) -> Fault:
+        if not isinstance(entry, Fault):
+            raise RegistryError(f"fault {name!r} is a {type(entry).__name__}, not a Fault")
+        if name != entry.name:
+            raise RegistryError(f"fault {entry.name!r} is registered as {name!r}")
+        unknown = sorted((entry.rules | entry.warnings) - set(RULES))
+        if unknown:
+            raise RegistryError(f"fault {name!r} names unknown rule ids: {', '.join(unknown)}")
+        return super().register(name, entry)
+
+    def add(self, *faults: Fault) -> None:
+        for entry in faults:
+            self.register(entry.name, entry)
+
+
+def _coerce(loaded: Any) -> Fault:
+    """An entry point may name a Fault or a function returning one."""
+    return loaded if isinstance(loaded, Fault) else loaded()
+
+
+CATALOGUE: FaultRegistry = FaultRegistry("synth.faults", "fault", _coerce)
+
+
+def near_misses() -> list[Fault]:
+    """Faults that break nothing: valid lines that look odd, for catching strict validators."""
+    return [f for f in CATALOGUE.values() if not f.rules]
+
+
+def breaking() -> list[Fault]:
+    return [f for f in CATALOGUE.values() if f.rules]
+
+
+def select(names_or_rules: Iterable[str]) -> list[Fault]:
+    """Faults by name or by a rule id they break; an unknown word is a ValueError naming it."""
+    chosen: dict[str, Fault] = {}
+    for word in names_or_rules:
+        matches = [f for f in CATALOGUE.values() if word == f.name or word in f.rules]
+        if not matches:
+            raise ValueError(
+                f"{word!r} is neither a fault nor a rule any fault breaks (see `synth faults`)"
+            )
+        chosen.update((f.name, f) for f in matches)
+    return list(chosen.values())
+
+
+def markdown_table(catalogue: Mapping[str, Fault] = CATALOGUE) -> str:
+    """The README's table of faults, generated so it cannot drift from the code."""
+    rows = ["| fault | level | breaks | what it does |", "|---|---|---|---|"]
+    for entry in catalogue.values():
+        breaks = ", ".join(f"`{r}`" for r in sorted(entry.rules)) or "nothing (near-miss)"
+        if entry.warnings:
+            breaks += " (warning: " + ", ".join(f"`{w}`" for w in sorted(entry.warnings)) + ")"
+        rows.append(f"| `{entry.name}` | {entry.level} | {breaks} | {entry.doc} |")
+    return "\n".join(rows)

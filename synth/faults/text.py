@@ -1,0 +1,107 @@
+"""Faults in the manifest text: a line that is not one JSON object, or not UTF-8.
+
+Most of them stop the line being read at all, so they touch the whole LINE and compose
+with nothing; a byte-order mark and a repeated key leave the object readable, and add
+up with any field or object fault.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from synth.faults.model import LINE, Case, fault
+from synth.faults.ops import text
+from synth.faults.registry import CATALOGUE
+
+
+def _truncated(case: Case, rng: np.random.Generator) -> Case:
+    """Cut somewhere inside: at least one character stays, and the closing brace goes."""
+    line = case.line
+    return text(case, line[: int(rng.integers(1, len(line)))])
+
+
+def _not_utf8(case: Case, rng: np.random.Generator) -> Case:
+    """Latin-1 é (byte 0xE9, escaped as a lone surrogate) inside the first key."""
+    line = case.line
+    return text(case, line[:2] + "\udce9" + line[2:])
+
+
+def _duplicate_key(case: Case, rng: np.random.Generator) -> Case:
+    """The first key again, with the same value: what JSON parsers silently accept."""
+    key, value = next(iter(case.record.items()))
+    return text(case, case.line[:-1] + f",{json.dumps(key)}:{json.dumps(value)}}}")
+
+
+def _blank(case: Case, rng: np.random.Generator) -> Case:
+    return text(case, "")
+
+
+CATALOGUE.add(
+    fault(
+        "truncated-line",
+        "text",
+        ["manifest.json"],
+        "The line is cut short, as by a partial write.",
+        _truncated,
+        touches=[LINE],
+    ),
+    fault(
+        "trailing-garbage",
+        "text",
+        ["manifest.json"],
+        "Text follows the JSON object on its line.",
+        lambda case, rng: text(case, case.line + " ,"),
+        touches=[LINE],
+    ),
+    fault(
+        "byte-order-mark",
+        "text",
+        ["manifest.encoding"],
+        "The line starts with a UTF-8 BOM.",
+        lambda case, rng: text(case, "\ufeff" + case.line),
+        touches=["text.start"],
+    ),
+    fault(
+        "not-utf8",
+        "text",
+        ["manifest.encoding"],
+        "A byte that is not UTF-8 (Latin-1 text).",
+        _not_utf8,
+        touches=[LINE],
+    ),
+    fault(
+        "blank-line",
+        "text",
+        ["manifest.blank-line"],
+        "An empty line where a JSON line should be.",
+        _blank,
+        touches=[LINE],
+    ),
+    fault(
+        "json-array",
+        "text",
+        ["manifest.object"],
+        "The line is a JSON array holding the object.",
+        lambda case, rng: text(case, "[" + case.line + "]"),
+        touches=[LINE],
+    ),
+    fault(
+        "json-string",
+        "text",
+        ["manifest.object"],
+        "The line is the object as a JSON string.",
+        lambda case, rng: text(case, json.dumps(case.line)),
+        touches=[LINE],
+    ),
+    fault(
+        "duplicate-key",
+        "text",
+        ["manifest.duplicate-key"],
+        "The line's first key appears twice in the object.",
+        _duplicate_key,
+        touches=["text.keys"],
+        precondition=lambda case: bool(case.record),
+    ),
+)
