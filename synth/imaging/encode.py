@@ -1,39 +1,94 @@
-"""Encoding arrays as image files, with fixed settings so the same array gives the same bytes."""
+"""Encoding arrays as image files, with fixed settings so the same array gives the same bytes.
+
+PNGs are written here rather than by Pillow: each row is filtered with PNG's Sub filter
+(the difference to the pixel on the left, one numpy subtraction) and deflated by
+libdeflate (the `deflate` package, pinned, so the bytes are fixed for a synth version).
+Measured on synth's own images at 256 to 2048 px, this is about 10x faster than Pillow
+at level 6 with files 2-7% smaller (bench/bench_encoders.py); choosing a filter per row
+made files only 1-3% smaller at three times the cost.
+"""
 
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from collections.abc import Sequence
 
+import deflate
 import numpy as np
 from PIL import Image
 
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
-DEFAULT_COMPRESS_LEVEL = 6
+DEFAULT_COMPRESS_LEVEL = 4
+MAX_COMPRESS_LEVEL = 12  # libdeflate's levels: 0 stores, 1 is fastest, 12 smallest
 JPEG_QUALITY = 92
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_RGB, _PALETTE = 2, 3  # PNG color types
+_FILTER_NONE, _FILTER_SUB = 0, 1
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(data, zlib.crc32(tag))
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+def _png(rows: np.ndarray, width: int, color_type: int, level: int, *extra: bytes) -> bytes:
+    """A PNG of filtered rows (height, 1 + row bytes) uint8: each row its filter byte first."""
+    header = struct.pack(">IIBBBBB", width, rows.shape[0], 8, color_type, 0, 0, 0)
+    return b"".join(
+        (
+            _SIGNATURE,
+            _chunk(b"IHDR", header),
+            *extra,
+            _chunk(b"IDAT", deflate.zlib_compress(rows, level)),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def sub_filtered(image: np.ndarray) -> np.ndarray:
+    """The rows of an (H, W, C) uint8 image under PNG's Sub filter, filter byte first."""
+    height, width, channels = image.shape
+    flat = image.reshape(height, width * channels)
+    rows = np.empty((height, width * channels + 1), np.uint8)
+    rows[:, 0] = _FILTER_SUB
+    rows[:, 1 : channels + 1] = flat[:, :channels]
+    np.subtract(flat[:, channels:], flat[:, :-channels], out=rows[:, channels + 1 :])
+    return rows
+
+
+def encode_png(image: np.ndarray, level: int = DEFAULT_COMPRESS_LEVEL) -> bytes:
+    """An 8-bit RGB PNG of an (H, W, 3) uint8 array."""
+    image = np.ascontiguousarray(image, np.uint8)
+    return _png(sub_filtered(image), image.shape[1], _RGB, level)
 
 
 def encode_image(
     image: np.ndarray, fmt: str, compress_level: int = DEFAULT_COMPRESS_LEVEL
 ) -> bytes:
-    buffer = io.BytesIO()
-    picture = Image.fromarray(image, "RGB")
     if fmt == "png":
-        picture.save(buffer, "PNG", compress_level=compress_level)
-    else:
-        picture.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling=0)
+        return encode_png(image, compress_level)
+    buffer = io.BytesIO()
+    Image.fromarray(image, "RGB").save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling=0)
     return buffer.getvalue()
 
 
 def encode_mask(
     labels: np.ndarray, palette: Sequence[str], compress_level: int = DEFAULT_COMPRESS_LEVEL
 ) -> bytes:
-    """A palette PNG whose palette is exactly the color map: every pixel is one of its colors."""
-    picture = Image.fromarray(labels, "P")
-    picture.putpalette(b"".join(bytes.fromhex(color[1:]) for color in palette))
-    buffer = io.BytesIO()
-    picture.save(buffer, "PNG", compress_level=compress_level)
-    return buffer.getvalue()
+    """A palette PNG whose palette is exactly the color map: every pixel is one of its colors.
+
+    Rows are unfiltered, as the PNG specification advises for palette images: the long
+    runs of one index deflate well as they are.
+    """
+    labels = np.ascontiguousarray(labels, np.uint8)
+    rows = np.empty((labels.shape[0], labels.shape[1] + 1), np.uint8)
+    rows[:, 0] = _FILTER_NONE
+    rows[:, 1:] = labels
+    colors = b"".join(bytes.fromhex(color[1:]) for color in palette)
+    return _png(rows, labels.shape[1], _PALETTE, compress_level, _chunk(b"PLTE", colors))
 
 
 def mask_to_rgb(labels: np.ndarray, palette: Sequence[str]) -> np.ndarray:
