@@ -16,9 +16,7 @@ sides = st.integers(1, 40)
 levels = st.integers(0, MAX_COMPRESS_LEVEL)
 
 
-@given(
-    image=st.tuples(sides, sides).flatmap(lambda hw: arrays(np.uint8, (*hw, 3))), level=levels
-)
+@given(image=st.tuples(sides, sides).flatmap(lambda hw: arrays(np.uint8, (*hw, 3))), level=levels)
 def test_png_decodes_to_the_same_pixels(image: np.ndarray, level: int) -> None:
     with Image.open(io.BytesIO(encode_image(image, "png", level))) as picture:
         picture.load()

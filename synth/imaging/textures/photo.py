@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import ndimage
 
+from synth.imaging.noise import linear_zoom_matrix, zoom2d
 from synth.imaging.textures.base import Texture, tint
 
 
@@ -28,7 +28,7 @@ def photo_texture(name: str, doc: str) -> Texture:
         top = int(rng.integers(photo.shape[0] - side + 1))
         left = int(rng.integers(photo.shape[1] - side + 1))
         crop = photo[top : top + side, left : left + side]
-        gray = ndimage.zoom(crop, (height / side, width / side), order=1)[:height, :width]
+        gray = zoom2d(crop, linear_zoom_matrix(height, side), linear_zoom_matrix(width, side))
         color = rng.uniform(0.75, 1.15, 3).astype(np.float32)
         return tint(gray, color)
 
