@@ -6,9 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import linear_zoom_matrix, smooth_noise
-from synth.imaging.textures.base import tint
-
-_UNIT = np.float32(np.sqrt(12.0))  # uniform [0, 1) noise times this has unit variance
+from synth.imaging.textures.base import grain, tint
 
 
 def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -17,10 +15,9 @@ def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarr
     streak_len = max(8, width // 6)
     rows = rng.standard_normal((height, width // streak_len + 2), np.float32)
     streaks = rows @ linear_zoom_matrix(width, rows.shape[1]).T.toarray()
-    # Fine grain: uniform noise scaled to unit variance, box-filtered along the brushing.
-    fine = ndimage.uniform_filter1d(rng.random((height, width), np.float32), 9, axis=1)
+    fine = ndimage.uniform_filter1d(grain((height, width), rng), 9, axis=1)
     sheen = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None] * rng.uniform(-0.08, 0.08)
     sheen = sheen + 0.06 * smooth_noise((height, width), max(height, width) / 2, rng)
-    gray = rng.uniform(0.55, 0.75) + 0.035 * streaks + _UNIT * 0.04 * (fine - 0.5) + sheen
+    gray = rng.uniform(0.55, 0.75) + 0.035 * streaks + 0.04 * fine + sheen
     color = np.array([1.0, 1.0, 1.0], np.float32) + rng.uniform(-0.04, 0.04, 3).astype(np.float32)
     return tint(gray[:, ::-1] if rng.random() < 0.5 else gray, color)
