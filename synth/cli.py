@@ -30,7 +30,7 @@ class _ShardParam(click.ParamType):
     name = "I/N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from synth.run.generate import Shard
+        from synth.output.layout import Shard
 
         index, _, count = str(value).partition("/")
         try:
@@ -149,26 +149,12 @@ def cli() -> None:
 )
 def generate(
     preset: str,
-    out: str,
-    count: int | None,
-    seed: int,
     size: tuple[int, int] | None,
-    anomaly_fraction: float | None,
-    test_fraction: float | None,
-    broken_fraction: float | None,
     faults: str | None,
-    bucket: str | None,
-    base_dir: Path | None,
-    workers: int,
-    compress_level: int,
-    overwrite: bool,
-    endpoint_url: str | None,
-    create_bucket: bool,
     mock_s3: bool,
-    concurrency: int,
     executor: str,
-    scheduler: str | None,
-    shard: Any,
+    create_bucket: bool,
+    **options: Any,
 ) -> None:
     """Generate images, masks and manifests from a preset.
 
@@ -179,37 +165,28 @@ def generate(
       synth generate --preset dents --out s3://demo/dents --mock-s3
       synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
-    from synth.run.generate import generate as run
+    from synth.config.run import RunConfig
+    from synth.run.generate import run
 
-    if (executor == "dask") != (scheduler is not None):
+    # Every other option is named as RunConfig.build takes it.
+    if (executor == "dask") != (options["scheduler"] is not None):
         raise click.UsageError("--executor dask and --scheduler ADDRESS go together")
-    if mock_s3 and not is_s3(out):
+    if mock_s3 and not is_s3(options["out"]):
         raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
     width, height = size or (None, None)
+    chosen = None if faults is None else [f.strip() for f in faults.split(",") if f.strip()]
     with _mocked_s3() if mock_s3 else contextlib.nullcontext():
-        dataset = run(
+        config = RunConfig.build(
             preset,
-            out=out,
-            seed=seed,
-            count=count,
             width=width,
             height=height,
-            anomaly_fraction=anomaly_fraction,
-            test_fraction=test_fraction,
-            broken_fraction=broken_fraction,
-            faults=None if faults is None else [f.strip() for f in faults.split(",") if f.strip()],
-            bucket=bucket,
-            base_dir=base_dir,
-            workers=workers,
-            compress_level=compress_level,
-            overwrite=overwrite,
-            progress=None,
-            endpoint_url=endpoint_url,
+            faults=chosen,
             create_bucket=create_bucket or mock_s3,
-            concurrency=concurrency,
-            shard=shard,
-            scheduler=scheduler,
+            progress=None,
+            **options,
         )
+        dataset = run(config)
+    shard = config.shard
     if shard is not None:
         click.echo(f"{dataset.location}: shard {shard.index} of {shard.count} written")
         return
@@ -293,8 +270,8 @@ def preview(
     preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
 ) -> None:
     """Render a contact sheet: each image beside its mask, without writing a dataset."""
+    from synth.config.run import resolve_preset
     from synth.imaging.preview import preview as render_sheet
-    from synth.run.generate import resolve_preset
 
     width, height = size or (None, None)
     chosen = resolve_preset(preset).with_overrides(width=width, height=height)

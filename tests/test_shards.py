@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from synth.errors import OutputError
-from synth.run.generate import Shard, generate
+from synth.output.layout import Shard
+from synth.run.generate import generate
 from synth.run.merge import merge
 from tests.conftest import files_of
 

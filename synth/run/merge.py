@@ -8,7 +8,6 @@ merge publishes the manifests last, then removes the parts.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,9 @@ from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError
 from synth.format import is_s3
+from synth.output.layout import Layout
 from synth.output.sinks import Sink, open_sink
-from synth.run.generate import Dataset, Layout, Shard, describe
-
-_PART = re.compile(r"(.+)\.part-(\d{5})-of-(\d{5})")
-_SUMMARY = re.compile(r"part-(\d{5})-of-(\d{5})\.json")
+from synth.run.dataset import Dataset, describe
 
 
 def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
@@ -34,21 +31,22 @@ def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
 
 
 def _merge(target: Sink) -> Dataset:
-    shards_prefix = f"{target.prefix}shards/"
-    keys = sorted(target.keys(shards_prefix))
-    parts: dict[str, dict[int, str]] = defaultdict(dict)
+    scan = Layout(target.prefix)
+    keys = sorted(target.keys(scan.shards))
+    parts: dict[str, dict[int, str]] = defaultdict(dict)  # manifest key -> shard -> part key
     summaries: dict[int, dict[str, Any]] = {}
     counts: set[int] = set()
     for key in keys:
-        name = key.removeprefix(shards_prefix)
-        if summary := _SUMMARY.fullmatch(name):
-            summaries[int(summary[1])] = json.loads(target.read(key))
-            counts.add(int(summary[2]))
-        elif part := _PART.fullmatch(name):
-            parts[part[1]][int(part[2])] = key
-            counts.add(int(part[3]))
+        found = scan.shard_file(key)
+        if found is None:
+            continue
+        counts.add(found.shard.count)
+        if found.of is None:
+            summaries[found.shard.index] = json.loads(target.read(key))
+        else:
+            parts[found.of][found.shard.index] = key
     if not summaries:
-        raise OutputError(f"{target.location}: no shards to merge under {shards_prefix}")
+        raise OutputError(f"{target.location}: no shards to merge under {scan.shards}")
     if len(counts) != 1:
         raise OutputError(f"{target.location}: shards of different counts: {sorted(counts)}")
     (count,) = counts
@@ -67,7 +65,7 @@ def _merge(target: Sink) -> Dataset:
     preset = from_dict(
         {k: v for k, v in first["preset"].items() if k != "name"}, name=first["preset"]["name"]
     )
-    layout = Layout(target.prefix, "jpg" if preset.image_format == "jpeg" else "png")
+    layout = Layout.of(target.prefix, preset.image_format)
     totals: dict[str, dict[str, int]] = {}
     for split in preset.splits:
         for summary in summaries.values():
@@ -75,15 +73,13 @@ def _merge(target: Sink) -> Dataset:
                 totals.setdefault(split, {"normal": 0, "anomaly": 0})[kind] += n
     offsets: dict[tuple[str, int], int] = {}
     with ManifestSpool() as spool:
-        for base in sorted(b for b in parts if b != _expected(layout)):
-            key = f"{target.prefix}{base}"
+        for key in sorted(k for k in parts if k != layout.expected):
             for index in range(count):
                 offsets[key, index] = spool.counts.get(key, 0)
-                for line in _lines(target, parts[base].get(index)):
+                for line in _lines(target, parts[key].get(index)):
                     spool.append(key, line)
-        expected = _expected(layout)
         for index in range(count):
-            for line in _lines(target, parts.get(expected, {}).get(index)):
+            for line in _lines(target, parts.get(layout.expected, {}).get(index)):
                 entry = json.loads(line)
                 entry["line"] += offsets[entry["manifest"], index]
                 spool.append(layout.expected, json.dumps(entry))
@@ -108,15 +104,8 @@ def _merge(target: Sink) -> Dataset:
     )
 
 
-def _expected(layout: Layout) -> str:
-    return layout.expected.removeprefix(layout.prefix)
-
-
 def _lines(target: Sink, key: str | None) -> list[str]:
     if key is None:
         return []
     text = target.read(key).decode("utf-8", "surrogateescape")
     return text.split("\n")[:-1]
-
-
-__all__ = ["Shard", "merge"]

@@ -1,0 +1,92 @@
+"""One run's configuration, decided before the run starts and frozen for its length.
+
+The CLI, the pytest plugin and `synth.generate()` all build it with `RunConfig.build`,
+so an option means the same everywhere and the list of preset overrides is written
+once, in `Overrides`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from synth.config.preset import Preset, from_dict, load_preset
+from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL
+from synth.output.layout import Shard
+
+PresetSource = str | Path | Mapping[str, Any] | Preset
+DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
+
+
+def resolve_preset(source: PresetSource) -> Preset:
+    """A preset from a built-in name, a TOML path, TOML-shaped data, or a Preset."""
+    if isinstance(source, Preset):
+        return source
+    if isinstance(source, Mapping):
+        return from_dict(source)
+    return load_preset(source)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Overrides:
+    """The preset values a run may change; None keeps the preset's."""
+
+    count: int | None = None
+    width: int | None = None
+    height: int | None = None
+    anomaly_fraction: float | None = None
+    test_fraction: float | None = None
+    broken_fraction: float | None = None
+    faults: tuple[str, ...] | None = None  # fault names or rule ids
+    bucket: str | None = None
+
+    def apply(self, preset: Preset) -> Preset:
+        """The preset with these values, checked like a preset file."""
+        return preset.with_overrides(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunConfig:
+    """Everything a run needs besides its output's connection: what to make and how."""
+
+    preset: Preset  # with the overrides applied
+    out: str | Path = "synth-data"  # a folder (the bucket's root) or s3://BUCKET/PREFIX
+    seed: int = 0
+    base_dir: Path | None = None  # paint onto these images instead of textures
+    workers: int = 1
+    overwrite: bool = False
+    compress_level: int = DEFAULT_COMPRESS_LEVEL
+    progress: bool | None = False  # None: bars only on a terminal
+    endpoint_url: str | None = None  # an S3-compatible server
+    create_bucket: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    shard: Shard | None = None  # make only this shard's images, kept as parts to merge
+    scheduler: str | None = None  # a dask.distributed address: make images on that cluster
+
+    def __post_init__(self) -> None:
+        checks = {
+            "seed": self.seed >= 0,
+            "workers": self.workers >= 1,
+            "compress_level": 0 <= self.compress_level <= 9,
+            "concurrency": self.concurrency >= 1,
+            "shard": self.shard is None or 0 <= self.shard.index < self.shard.count,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
+
+    @classmethod
+    def build(cls, preset: PresetSource = "mixed", **options: Any) -> RunConfig:
+        """The configuration for `generate(preset, **options)`: overrides and run options."""
+        override_names = {f.name for f in fields(Overrides)}
+        known = override_names | {f.name for f in fields(cls)} - {"preset"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown option {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        changes = {k: v for k, v in options.items() if k in override_names}
+        if changes.get("faults") is not None:
+            changes["faults"] = tuple(changes["faults"])
+        run = {k: v for k, v in options.items() if k not in override_names}
+        return cls(preset=Overrides(**changes).apply(resolve_preset(preset)), **run)

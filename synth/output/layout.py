@@ -1,0 +1,100 @@
+"""Where each object of a dataset goes: keys below the output's prefix, and shard parts.
+
+One module decides every key, and reads them back: the run writes with it, the merge
+parses shard parts with it, and `Dataset` finds objects with it.
+
+```
+PREFIX/train.manifest, test.manifest     the manifests, published last
+PREFIX/images/000000.png, masks/000000.png
+PREFIX/dataset.json                      how to regenerate the dataset
+PREFIX/broken/...                        the broken twins, and broken/expected.jsonl
+PREFIX/shards/KEY.part-00001-of-00004    shard 1's part of the manifest KEY
+PREFIX/shards/part-00001-of-00004.json   shard 1's summary: preset, seed, counts
+```
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DATASET_FILE = "dataset.json"
+_SUFFIX = r"part-(\d{5})-of-(\d{5})"
+_PART = re.compile(rf"(.+)\.{_SUFFIX}")
+_SUMMARY = re.compile(rf"{_SUFFIX}\.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Shard `index` of `count`: a contiguous run of image indices, so shards concatenate."""
+
+    index: int
+    count: int
+
+    @property
+    def suffix(self) -> str:
+        return f"part-{self.index:05d}-of-{self.count:05d}"
+
+    def indices(self, images: int) -> range:
+        return range(images * self.index // self.count, images * (self.index + 1) // self.count)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardFile:
+    """A file under shards/, read back from its key: a part of `of`, or (of=None) a summary."""
+
+    shard: Shard
+    of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Object keys of a dataset below its prefix ("" or "some/folder/")."""
+
+    prefix: str
+    image_ext: str = "png"  # "jpg" for a JPEG preset; shard keys do not depend on it
+
+    @classmethod
+    def of(cls, prefix: str, image_format: str) -> Layout:
+        return cls(prefix, "jpg" if image_format == "jpeg" else "png")
+
+    def image(self, index: int) -> str:
+        return f"{self.prefix}images/{index:06d}.{self.image_ext}"
+
+    def mask(self, index: int) -> str:
+        return f"{self.prefix}masks/{index:06d}.png"
+
+    def manifest(self, split: str) -> str:
+        return f"{self.prefix}{split}.manifest"
+
+    def broken(self, key: str) -> str:
+        """Where the broken copy of an object goes: under broken/, beside its valid twin."""
+        return f"{self.prefix}broken/{key.removeprefix(self.prefix)}"
+
+    @property
+    def expected(self) -> str:
+        return f"{self.prefix}broken/expected.jsonl"
+
+    @property
+    def dataset_file(self) -> str:
+        return f"{self.prefix}{DATASET_FILE}"
+
+    @property
+    def shards(self) -> str:
+        return f"{self.prefix}shards/"
+
+    def part(self, key: str, shard: Shard) -> str:
+        """A shard's partial copy of a manifest (or of expected.jsonl)."""
+        return f"{self.shards}{key.removeprefix(self.prefix)}.{shard.suffix}"
+
+    def summary(self, shard: Shard) -> str:
+        return f"{self.shards}{shard.suffix}.json"
+
+    def shard_file(self, key: str) -> ShardFile | None:
+        """What `part` or `summary` wrote at `key`, or None for any other key."""
+        name = key.removeprefix(self.shards)
+        if summary := _SUMMARY.fullmatch(name):
+            return ShardFile(Shard(int(summary[1]), int(summary[2])), None)
+        if part := _PART.fullmatch(name):
+            return ShardFile(Shard(int(part[2]), int(part[3])), f"{self.prefix}{part[1]}")
+        return None

@@ -1,0 +1,169 @@
+"""One run's output, in four steps: plan, render, write, publish.
+
+- plan: check the inputs and the output before any work, and fix what every image shares;
+- render: make each image (pixels, files, line, broken twin), in index order, anywhere;
+- write: put objects to the sink as they come, and spool the manifests' lines to disk;
+- publish: make the run visible, the manifests last, once every object is confirmed.
+
+Nothing a reader can see appears before `publish`, and `publish` is the one place
+that decides what becomes visible and in which order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
+from synth.annotate.manifest import ManifestSpool
+from synth.annotate.records import job_names
+from synth.config.run import RunConfig
+from synth.errors import OutputError
+from synth.faults import CATALOGUE, select
+from synth.format import S3Uri
+from synth.imaging.encode import CONTENT_TYPES
+from synth.imaging.render import base_files
+from synth.imaging.textures import check_image
+from synth.output.layout import Layout
+from synth.output.sinks import Sink
+from synth.run.dataset import Counts, Dataset, describe
+from synth.run.executor import ordered_map
+from synth.run.make import Job, Made, make
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    job: Job
+    indices: range
+
+
+class Writer:
+    """Writes the dataset a RunConfig describes to a sink that is already open."""
+
+    def __init__(self, config: RunConfig, target: Sink) -> None:
+        self.config = config
+        self.target = target
+
+    def run(self) -> Dataset:
+        plan = self.plan()
+        with ManifestSpool() as spool:
+            counts = self.write(plan, self.render(plan), spool)
+            self.publish(plan, spool, counts)
+        return Dataset(
+            location=self.target.location,
+            bucket=self.target.bucket,
+            layout=plan.job.layout,
+            count=self.config.preset.count,
+            counts=counts,
+            read=self.target.read,
+        )
+
+    def plan(self) -> Plan:
+        config, preset = self.config, self.config.preset
+        bases = _bases(config.base_dir)
+        # Shards write into one shared output, so none of them may ask for it to be empty.
+        self.target.prepare(overwrite=config.overwrite or config.shard is not None)
+        faults = select(preset.faults) if preset.faults else CATALOGUE.values()
+        job = Job(
+            preset=preset,
+            seed=config.seed,
+            bucket=self.target.bucket,
+            layout=Layout.of(self.target.prefix, preset.image_format),
+            compress_level=config.compress_level,
+            jobs=job_names(config.seed),
+            bases=bases,
+            faults=tuple(fault.name for fault in faults),
+        )
+        indices = config.shard.indices(preset.count) if config.shard else range(preset.count)
+        return Plan(job, indices)
+
+    def render(self, plan: Plan) -> Iterator[Made]:
+        """Each image, in index order, from local processes or a dask cluster alike."""
+        return ordered_map(
+            make,
+            plan.job,
+            plan.indices,
+            workers=self.config.workers,
+            scheduler=self.config.scheduler,
+        )
+
+    def write(self, plan: Plan, made: Iterable[Made], spool: ManifestSpool) -> Counts:
+        """Objects to the sink as they come, lines to the spool; the counts per split."""
+        layout, preset = plan.job.layout, self.config.preset
+        counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
+        progress = self.config.progress
+        disable = None if progress is None else not progress
+        with tqdm(total=len(plan.indices), unit="img", desc="generate", disable=disable) as bar:
+            for image in made:
+                for key, data, content_type in image.objects:
+                    self.target.put(key, data, content_type)
+                spool.append(layout.manifest(image.split), image.line)
+                if preset.broken_fraction > 0:
+                    self._write_broken(layout, spool, image)
+                counts[image.split]["anomaly" if image.anomalous else "normal"] += 1
+                bar.update()
+        return {
+            split: {"normal": c["normal"], "anomaly": c["anomaly"]}
+            for split, c in counts.items()
+            if c.total()
+        }
+
+    def publish(self, plan: Plan, spool: ManifestSpool, counts: Counts) -> None:
+        """The run's description, then, once every object is confirmed, the manifests."""
+        layout, preset, shard = plan.job.layout, self.config.preset, self.config.shard
+        if shard is None:
+            description = describe(preset, self.config.seed, counts, layout, self.target.bucket)
+            self.target.put(layout.dataset_file, description, "application/json")
+        else:
+            part = {"preset": {"name": preset.name, **preset.to_dict()}, "seed": self.config.seed}
+            part["counts"] = counts
+            self.target.put(layout.summary(shard), json.dumps(part).encode(), "application/json")
+        self.target.flush()
+        for key, path in spool.finish().items():
+            published = layout.part(key, shard) if shard else key
+            self.target.publish(published, path, MANIFEST_CONTENT_TYPE)
+
+    def _write_broken(self, layout: Layout, spool: ManifestSpool, image: Made) -> None:
+        """The image's line in the broken manifest, its objects, and what a validator must say."""
+        manifest = layout.broken(layout.manifest(image.split))
+        if image.broken is None:
+            spool.append(manifest, image.line)
+            expected: dict[str, object] = {"fault": None, "rules": [], "warnings": []}
+        else:
+            for uri, data in image.broken.objects.items():
+                # Objects of another bucket keep their key, where a folder reader finds them.
+                self.target.put(S3Uri.parse(uri).key, data, _content_type(data))
+            spool.append(manifest, image.broken.line)
+            expected = {
+                "fault": "+".join(image.broken.faults) or None,
+                "rules": sorted(image.broken.expected_rules),
+                "warnings": sorted(image.broken.expected_warnings),
+            }
+        line = {"manifest": manifest, "line": spool.counts[manifest], **expected}
+        spool.append(layout.expected, json.dumps(line))
+
+
+def _content_type(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return CONTENT_TYPES["png"]
+    if data.startswith(b"\xff\xd8"):
+        return CONTENT_TYPES["jpeg"]
+    return "application/octet-stream"
+
+
+def _bases(base_dir: Path | None) -> tuple[Path, ...]:
+    if base_dir is None:
+        return ()
+    if not base_dir.is_dir():
+        raise OutputError(f"{base_dir}: --base-dir is not a folder")
+    found = base_files(base_dir)
+    if not found:
+        raise OutputError(f"{base_dir}: --base-dir holds no images (.png, .jpg, ...)")
+    for path in found:  # a header check up front, so a bad file stops the run before it starts
+        check_image(path)
+    return found
