@@ -241,6 +241,22 @@ def rules(markdown: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--out", "-o", default="docs/gallery", type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+def gallery(out: Path, seed: int) -> None:
+    """Write one PNG per painter: its defect on two surfaces, each beside its mask."""
+    from synth.imaging.gallery import write_gallery
+
+    try:
+        written = write_gallery(out, seed=seed)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
+    click.echo(f"{out}: {len(written)} gallery rows")
+
+
+@cli.command()
 def presets() -> None:
     """List the built-in presets."""
     from synth.config.preset import builtin_presets, load_preset

@@ -56,7 +56,8 @@ def test_unknown_preset_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: unknown preset 'nope': not a built-in preset "
-        "(dents, mixed, normal-only, scratches) nor a TOML file"
+        "(corrosion, cracks, dents, electronics, mixed, normal-only, scratches, showcase) "
+        "nor a TOML file"
     ]
     assert not (tmp_path / "o").exists()
 

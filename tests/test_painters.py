@@ -15,22 +15,30 @@ from scipy import ndimage
 from synth.cli import cli
 from synth.errors import InputError
 from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.gallery import gallery_markdown, write_gallery
 from synth.imaging.listing import painters_markdown, textures_markdown
-from synth.imaging.textures import BASE_TEXTURES, load_base, render_base
+from synth.imaging.textures import BASE_TEXTURES, TEXTURES, load_base, render_base
 
 SIDES = st.integers(64, 200)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
-def _surface(height: int, width: int, seed: int) -> np.ndarray:
-    return render_base("painted", height, width, np.random.default_rng(seed))
+def _surface(height: int, width: int, seed: int, texture: str = "painted") -> np.ndarray:
+    return render_base(texture, height, width, np.random.default_rng(seed))
 
 
-@settings(max_examples=40, deadline=None)
-@given(name=st.sampled_from(sorted(PAINTERS)), height=SIDES, width=SIDES, seed=SEEDS)
-def test_painter_properties(name: str, height: int, width: int, seed: int) -> None:
+# Every registered painter (a plugin's too) on every registered texture.
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(sorted(PAINTERS)),
+    texture=st.sampled_from(sorted(TEXTURES)),
+    height=SIDES,
+    width=SIDES,
+    seed=SEEDS,
+)
+def test_painter_properties(name: str, texture: str, height: int, width: int, seed: int) -> None:
     painter = PAINTERS[name]
-    image = _surface(height, width, seed)
+    image = _surface(height, width, seed, texture)
     before = image.copy()
     painted = painter(image, np.random.default_rng(seed), resolve_params(painter, {}))
     assert np.array_equal(image, before), "the input image was modified"
@@ -86,8 +94,8 @@ def test_resolve_params_errors(given: dict[str, object], message: str) -> None:
         resolve_params(PAINTERS["scratch"], given)
 
 
-@settings(max_examples=30, deadline=None)
-@given(texture=st.sampled_from(BASE_TEXTURES), height=SIDES, width=SIDES, seed=SEEDS)
+@settings(max_examples=60, deadline=None)
+@given(texture=st.sampled_from(sorted(TEXTURES)), height=SIDES, width=SIDES, seed=SEEDS)
 def test_textures_render_any_size(texture: str, height: int, width: int, seed: int) -> None:
     image = render_base(texture, height, width, np.random.default_rng(seed))
     assert image.shape == (height, width, 3)
@@ -131,3 +139,85 @@ def test_cli_lists_every_registered_painter_and_texture() -> None:
     textures = CliRunner().invoke(cli, ["textures", "--markdown"])
     assert textures.exit_code == 0
     assert textures.output.strip() == textures_markdown()
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(sorted(PAINTERS)), seed=SEEDS, data=st.data())
+def test_get_params_draws_each_parameter_within_its_range(
+    name: str, seed: int, data: st.DataObject
+) -> None:
+    painter = PAINTERS[name]
+    ranges = {}
+    for param, spec in painter.params.items():
+        low = data.draw(st.floats(spec.minimum, spec.maximum), label=param)
+        ranges[param] = (low, data.draw(st.floats(low, spec.maximum), label=f"{param} high"))
+    drawn = painter.get_params(np.random.default_rng(seed), ranges)
+    assert list(drawn) == list(painter.params)
+    for param, value in drawn.items():
+        assert ranges[param][0] <= value <= ranges[param][1]
+
+
+def test_every_painters_gallery_surfaces_are_textures_and_defaults_resolve() -> None:
+    for name, painter in PAINTERS.items():
+        assert set(painter.surfaces) <= set(TEXTURES), name
+        assert set(resolve_params(painter, {})) == set(painter.params)
+
+
+def test_builtin_defaults_are_industrial_surfaces() -> None:
+    assert {"grass", "gravel"} <= set(TEXTURES)
+    assert not {"grass", "gravel"} & set(BASE_TEXTURES)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=SEEDS)
+def test_corrosion_oxidation_sets_the_rust_colour(seed: int) -> None:
+    """Fresh rust (oxidation 0) is brighter and redder than old oxide (oxidation 1)."""
+    painter = PAINTERS["corrosion"]
+    image = _surface(160, 160, 7, "machined-metal")
+
+    def crust(oxidation: float) -> np.ndarray:
+        ranges = resolve_params(painter, {"oxidation": [oxidation, oxidation]})
+        painted = painter(image, np.random.default_rng(seed), ranges)
+        return painted.image[painted.mask].mean(axis=0)
+
+    fresh, old = crust(0.0), crust(1.0)
+    assert fresh.sum() > old.sum()
+    assert fresh[0] - fresh[2] > old[0] - old[2]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=SEEDS)
+def test_crack_width_and_branching_grow_its_mask(seed: int) -> None:
+    painter = PAINTERS["crack"]
+    image = _surface(200, 200, 3, "ceramic-tile")
+
+    def area(width: float, branching: float) -> int:
+        ranges = resolve_params(
+            painter, {"width": [width, width], "branching": [branching, branching]}
+        )
+        return int(painter(image, np.random.default_rng(seed), ranges).mask.sum())
+
+    assert area(4.0, 0.0) > area(1.0, 0.0)
+    assert area(1.0, 1.0) >= area(1.0, 0.0)
+
+
+def test_gallery_writes_one_readable_png_per_painter(tmp_path: Path) -> None:
+    written = write_gallery(tmp_path, size=128)
+    assert [p.stem for p in written] == list(PAINTERS)
+    for path in written:
+        with Image.open(path) as row:
+            assert row.mode == "RGB"
+            assert row.width > 2 * row.height  # two surfaces, each image beside its mask
+
+
+def test_readme_gallery_shows_a_committed_small_png_per_painter() -> None:
+    root = Path(__file__).parents[1]
+    assert gallery_markdown() in (root / "README.md").read_text()
+    total = 0
+    for name in PAINTERS:
+        path = root / "docs" / "gallery" / f"{name}.png"
+        with Image.open(path) as row:
+            row.verify()
+        total += path.stat().st_size
+        assert path.stat().st_size < 150_000, path
+    assert total < 2_000_000

@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from synth.imaging.defects.base import Painted, Painter, ParamRange, resolve_params
+from synth.imaging.defects.chip import Chip
+from synth.imaging.defects.corrosion import Corrosion
+from synth.imaging.defects.crack import Crack
 from synth.imaging.defects.dent import Dent
+from synth.imaging.defects.dust import Dust
+from synth.imaging.defects.fibre import Fibre
+from synth.imaging.defects.oil import Oil
+from synth.imaging.defects.pit import Pit
 from synth.imaging.defects.scratch import Scratch
 from synth.imaging.defects.stain import Stain
 from synth.registry import Registry, RegistryError
@@ -32,5 +39,12 @@ for _built_in in (
     Scratch(),
     Dent(),
     Stain(),
+    Crack(),
+    Corrosion(),
+    Chip(),
+    Pit(),
+    Oil(),
+    Dust(),
+    Fibre(),
 ):
     PAINTERS.register(_built_in.name, _built_in)

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 Ranges = Mapping[str, tuple[float, float]]  # a preset's [low, high] per parameter
 Params = Mapping[str, float]  # one drawn value per parameter
@@ -59,6 +60,8 @@ class Painter(ABC):
 
     name: ClassVar[str]
     params: ClassVar[Mapping[str, ParamRange]]
+    # Where this kind is found: the gallery shows it on these two textures.
+    surfaces: ClassVar[tuple[str, str]] = ("painted", "brushed-metal")
 
     def get_params(self, rng: Rng, ranges: Ranges) -> dict[str, float]:
         """One value per declared parameter, drawn uniformly from its range, in order."""
@@ -171,3 +174,32 @@ def at_least_centre(mask: np.ndarray, rho: np.ndarray) -> np.ndarray:
     if not mask.any():
         mask[np.unravel_index(np.argmin(rho), rho.shape)] = True
     return mask
+
+
+def walk(
+    start: np.ndarray, angle: float, length: float, wander: float, jag: float, rng: Rng
+) -> np.ndarray:
+    """A path of points 0.5 px apart: a heading that drifts smoothly (`wander`, radians)
+    and turns in sudden kinks every few px (`jag`, radians), as cracks and fibres do."""
+    steps = max(2, math.ceil(length * 2))
+    drift = ndimage.gaussian_filter1d(rng.standard_normal(steps), steps / 6 + 1, mode="nearest")
+    drift *= wander / max(1e-6, float(np.abs(drift).max()))
+    kinks = np.repeat(rng.normal(0.0, jag, steps // 8 + 1), 8)[:steps]
+    heading = angle + drift + kinks
+    moves = 0.5 * np.column_stack([np.sin(heading), np.cos(heading)])
+    return start + np.vstack([np.zeros((1, 2)), np.cumsum(moves, axis=0)[:-1]])
+
+
+def stroke_field(
+    path: np.ndarray, half: np.ndarray, box: tuple[slice, slice], reach: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each box pixel's distance to the nearest path point (1e3 beyond `reach`), and the
+    half-width there: what a stroke of varying width needs for coverage and relief."""
+    ys, xs = np.mgrid[box]
+    distance, nearest = cKDTree(path).query(
+        np.column_stack([ys.ravel(), xs.ravel()]), distance_upper_bound=reach
+    )
+    distance = distance.reshape(ys.shape)
+    width = half[np.minimum(nearest, len(path) - 1)].reshape(ys.shape)
+    distance[~np.isfinite(distance)] = 1e3
+    return distance, width

@@ -14,6 +14,7 @@ class Dent(base.Painter):
     """A smooth depression with a soft raised rim, lit so one side is dark and the other bright."""
 
     name = "dent"
+    surfaces = ("painted", "brushed-metal")
     params = base.declare(
         radius=base.ParamRange((0.04, 0.1), 0.01, 0.5, base.SHORT_SIDE, "dent radius"),
         depth=base.ParamRange((0.4, 1.0), 0.05, 1.0, "0..1", "how deep the dent looks"),

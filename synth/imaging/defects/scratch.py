@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from synth.imaging.defects import base
 
@@ -15,6 +14,7 @@ class Scratch(base.Painter):
     """A curved groove with tapered ends: dark or bright, with a lit burr along its edge."""
 
     name = "scratch"
+    surfaces = ("brushed-metal", "plastic")
     params = base.declare(
         length=base.ParamRange((0.15, 0.5), 0.02, 1.5, base.SHORT_SIDE, "stroke length"),
         width=base.ParamRange((1.5, 3.5), 1.5, 24.0, "px", "widest point of the stroke"),
@@ -48,14 +48,7 @@ class Scratch(base.Painter):
         half = stroke / 2 * np.sin(np.pi * t[:, 0]) ** 0.6 * (1 + 0.25 * jitter)
         band = math.ceil(stroke / 2 + 3)
         box = base.bbox(path[:, 0], path[:, 1], stroke + band + 2, image.shape)
-        ys, xs = np.mgrid[box]
-        distance, nearest = cKDTree(path).query(
-            np.column_stack([ys.ravel(), xs.ravel()]), distance_upper_bound=stroke + band
-        )
-        distance = distance.reshape(ys.shape)
-        far = ~np.isfinite(distance)
-        hw = half[np.minimum(nearest, samples - 1)].reshape(ys.shape)
-        distance[far] = 1e3
+        distance, hw = base.stroke_field(path, half, box, stroke + band)
         coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
         mask_patch = coverage >= 0.5
         groove = -1.2 * depth * stroke * np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1)

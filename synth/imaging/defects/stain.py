@@ -17,6 +17,7 @@ class Stain(base.Painter):
     """An irregular discoloration (rust, oil) with a soft edge: a defect with no relief."""
 
     name = "stain"
+    surfaces = ("wood", "ceramic-tile")
     params = base.declare(
         radius=base.ParamRange((0.04, 0.12), 0.01, 0.5, base.SHORT_SIDE, "stain size"),
         opacity=base.ParamRange((0.35, 0.7), 0.1, 1.0, "0..1", "strength of the discoloration"),

@@ -11,11 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.textures.base import Texture
-from synth.imaging.textures.fabric import fabric
-from synth.imaging.textures.metal import brushed_metal
+from synth.imaging.textures.fabric import carpet, fabric
+from synth.imaging.textures.leather import leather
+from synth.imaging.textures.metal import brushed_metal, cast_metal, machined_metal
 from synth.imaging.textures.painted import painted
+from synth.imaging.textures.pcb import pcb
 from synth.imaging.textures.photo import photo_texture
+from synth.imaging.textures.plastic import plastic
+from synth.imaging.textures.tile import ceramic_tile
 from synth.imaging.textures.user import check_image, load_base
+from synth.imaging.textures.wood import wood
 from synth.registry import Registry
 
 __all__ = ["BASE_TEXTURES", "TEXTURES", "Texture", "check_image", "load_base", "render_base"]
@@ -24,6 +29,14 @@ _BUILT_IN: tuple[tuple[str, Texture], ...] = (
     ("brushed-metal", brushed_metal),
     ("painted", painted),
     ("fabric", fabric),
+    ("cast-metal", cast_metal),
+    ("machined-metal", machined_metal),
+    ("plastic", plastic),
+    ("pcb", pcb),
+    ("wood", wood),
+    ("leather", leather),
+    ("ceramic-tile", ceramic_tile),
+    ("carpet", carpet),
     ("brick", photo_texture("brick", "Brick wall (scikit-image photo), tinted.")),
     ("gravel", photo_texture("gravel", "Gravel (scikit-image photo): optional, not a part.")),
     ("grass", photo_texture("grass", "Grass (scikit-image photo): optional, not a part.")),
@@ -31,8 +44,10 @@ _BUILT_IN: tuple[tuple[str, Texture], ...] = (
 TEXTURES: Registry[Texture] = Registry("synth.textures", "texture")
 for _name, _texture in _BUILT_IN:
     TEXTURES.register(_name, _texture)
-# A preset's default: synth's own textures.
-BASE_TEXTURES: tuple[str, ...] = tuple(name for name, _ in _BUILT_IN)
+# A preset's default: synth's own surfaces of inspected parts (not gravel or grass).
+BASE_TEXTURES: tuple[str, ...] = tuple(
+    name for name, _ in _BUILT_IN if name not in ("gravel", "grass")
+)
 
 
 def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,8 +1,9 @@
-"""Textiles: a plain weave."""
+"""Textiles: a plain weave and a loop-pile carpet."""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise
 from synth.imaging.textures.base import grain, tint
@@ -19,3 +20,30 @@ def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     fine = 0.05 * grain((height, width), rng)
     color = rng.uniform(0.2, 0.8, 3).astype(np.float32)
     return tint(0.75 + 0.35 * (weave - 0.5) + slub + fine, color * 1.15)
+
+
+# Greys, navy, beige, burgundy, moss: contract carpet colours.
+_CARPETS = np.array(
+    [
+        [0.42, 0.42, 0.42],
+        [0.2, 0.24, 0.36],
+        [0.62, 0.56, 0.46],
+        [0.42, 0.16, 0.18],
+        [0.32, 0.36, 0.24],
+    ],
+    np.float32,
+)
+
+
+def carpet(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Loop-pile carpet (grey, navy, beige, burgundy, moss): tufts, lighter flecks, mottled dye."""
+    pitch = rng.uniform(3.0, 5.0)
+    y, x = np.ogrid[:height, :width]
+    loops = np.sin(2 * np.pi * y / pitch) * np.sin(2 * np.pi * x / (pitch * 0.8))
+    tufts = ndimage.uniform_filter(grain((height, width), rng), 3)
+    mottle = 0.06 * smooth_noise((height, width), 20.0, rng)
+    gray = 0.9 + 0.08 * loops.astype(np.float32) + 0.25 * tufts + mottle
+    image = tint(gray, _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1))
+    # A second yarn, a shade lighter, shows as flecks among the tufts.
+    flecks = (tufts > 0.7)[..., None]
+    return np.where(flecks, image * 1.25, image).clip(0.0, 1.0).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Metal surfaces: brushed sheet."""
+"""Metal surfaces: brushed sheet, sand-cast skin, machined faces."""
 
 from __future__ import annotations
 
@@ -21,3 +21,30 @@ def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarr
     gray = rng.uniform(0.55, 0.75) + 0.035 * streaks + 0.04 * fine + sheen
     color = np.array([1.0, 1.0, 1.0], np.float32) + rng.uniform(-0.04, 0.04, 3).astype(np.float32)
     return tint(gray[:, ::-1] if rng.random() < 0.5 else gray, color)
+
+
+def cast_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Sand-cast iron or aluminium: a dull grainy skin, mottled, with scattered small pores."""
+    sand = ndimage.uniform_filter(grain((height, width), rng), 2)
+    mottle = smooth_noise((height, width), 30.0, rng)
+    pores = ndimage.grey_dilation(rng.random((height, width), np.float32) < 0.0015, size=2)
+    gray = rng.uniform(0.38, 0.55) * (1 + 0.08 * sand + 0.07 * mottle - 0.35 * pores)
+    color = np.array([1.0, 1.0, 1.02], np.float32) + rng.uniform(-0.03, 0.03, 3).astype(np.float32)
+    return tint(gray, color)
+
+
+def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Face-turned or milled steel: fine concentric tool marks around a centre off the image."""
+    radius = rng.uniform(1.5, 4.0) * max(height, width)
+    angle = rng.uniform(0, 2 * np.pi)
+    cy = height / 2 + radius * np.sin(angle)
+    cx = width / 2 + radius * np.cos(angle)
+    y, x = np.ogrid[:height, :width]
+    r = np.sqrt((y - cy) ** 2 + (x - cx) ** 2).astype(np.float32)
+    pitch = rng.uniform(3.5, 6.0)  # finer marks would alias into moire at 1 px per sample
+    marks = np.sin(2 * np.pi * r / pitch) + 0.6 * np.sin(2 * np.pi * r / (pitch * 2.7))
+    chatter = 0.04 * smooth_noise((height, width), 6.0, rng)
+    sheen = 0.1 * np.cos(2 * np.pi * (r - r.min()) / max(height, width) / 1.5 + angle)
+    gray = rng.uniform(0.6, 0.75) + 0.035 * marks + chatter + sheen
+    color = np.array([1.0, 1.0, 1.03], np.float32)
+    return tint(gray, color)

@@ -7,10 +7,28 @@ import numpy as np
 from synth.imaging.noise import smooth_noise
 from synth.imaging.textures.base import tint
 
+# Industrial coatings, after RAL: signal red, traffic yellow, gentian blue, moss green,
+# light grey, anthracite, pure orange, signal white, machine green.
+_COATINGS = np.array(
+    [
+        [0.64, 0.13, 0.12],
+        [0.9, 0.7, 0.05],
+        [0.1, 0.3, 0.52],
+        [0.18, 0.33, 0.2],
+        [0.78, 0.79, 0.77],
+        [0.24, 0.26, 0.27],
+        [0.85, 0.38, 0.08],
+        [0.9, 0.9, 0.87],
+        [0.3, 0.42, 0.36],
+    ],
+    np.float32,
+)
+
 
 def painted(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """Painted sheet metal in any color: slow shading and a fine orange-peel."""
-    hue_color = rng.uniform(0.15, 0.85, 3).astype(np.float32)
+    """Painted sheet metal in an industrial colour: slow shading and a fine orange-peel."""
+    jitter = rng.uniform(0.9, 1.08) * rng.uniform(0.97, 1.03, 3).astype(np.float32)
+    hue_color = _COATINGS[rng.integers(len(_COATINGS))] * jitter
     shading = 0.05 * smooth_noise((height, width), max(height, width) / 3, rng)
     peel = 0.012 * smooth_noise((height, width), 3.0, rng)
     gray = 1.0 + shading + peel

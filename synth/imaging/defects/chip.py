@@ -1,0 +1,68 @@
+"""Chip: a flake of coating broken off to the primer or the bare metal, with a hard stepped edge."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from synth.imaging.defects import base
+from synth.imaging.noise import smooth_noise
+
+# Primer: light grey, red oxide, off-white.
+_PRIMERS = np.array([[0.62, 0.62, 0.6], [0.55, 0.26, 0.18], [0.8, 0.78, 0.72]], np.float32)
+
+
+class Chip(base.Painter):
+    """Paint flaked off to primer or bare metal: an angular hard edge, stepped and lit."""
+
+    name = "chip"
+    surfaces = ("painted", "ceramic-tile")
+    params = base.declare(
+        radius=base.ParamRange((0.025, 0.06), 0.005, 0.3, base.SHORT_SIDE, "flake size"),
+        bare=base.ParamRange(
+            (0.0, 1.0), 0.0, 1.0, "0..1", "chance the flake goes through the primer to metal"
+        ),
+        thickness=base.ParamRange((0.6, 1.2), 0.2, 3.0, "px", "height of the coating's step"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        radius = base.span(params["radius"], image, least=3.0)
+        step = params["thickness"]
+        to_metal = rng.random() < params["bare"]
+        cy, cx = base.centre(rng, image)
+        box = base.bbox(cy, cx, 1.6 * radius + 2, image.shape)
+        ys, xs = np.mgrid[box]
+        # An angular flake: the intersection of a few half-planes (straight fractures
+        # around the centre), its edges bitten by fine noise. `inset`: px inside the edge.
+        sides = int(rng.integers(5, 9))
+        normals = np.linspace(0, 2 * math.pi, sides, endpoint=False) + rng.uniform(0, math.pi)
+        normals += rng.uniform(-0.3, 0.3, sides) * 2 * math.pi / sides
+        reach = radius * rng.uniform(0.55, 1.0, sides)
+        dy, dx = ys - cy, xs - cx
+        inset = np.min(
+            [
+                r - (math.cos(a) * dx + math.sin(a) * dy)
+                for a, r in zip(normals, reach, strict=True)
+            ],
+            axis=0,
+        )
+        inset += 0.06 * radius * smooth_noise(ys.shape, max(1.5, radius / 6), rng)
+        coverage = np.clip(inset + 0.5, 0.0, 1.0)
+        mask_patch = base.at_least_centre(coverage >= 0.5, -inset)
+        primer = _PRIMERS[rng.integers(len(_PRIMERS))] * rng.uniform(0.9, 1.05)
+        grain = smooth_noise(ys.shape, 2.0, rng)
+        floor = primer * (1 + 0.04 * grain)[..., None]
+        depth = step * coverage
+        if to_metal:
+            ring = rng.uniform(1.5, 3.5)  # the primer shows as a rim around the metal
+            metal = np.clip(inset - ring + 0.5, 0.0, 1.0)
+            steel = rng.uniform(0.55, 0.72) * (1 + 0.06 * grain)
+            floor = floor * (1 - metal[..., None]) + steel[..., None] * metal[..., None]
+            depth = depth + 0.6 * step * metal
+        patch = image[box]
+        # Under the step the floor gets less light: a dark fringe just inside the edge.
+        fringe = 1 - 0.25 * np.exp(-np.maximum(inset, 0.0) / 1.5) * coverage
+        chipped = patch * (1 - coverage[..., None]) + floor * (coverage * fringe)[..., None]
+        shaded = base.shade(chipped, -depth, base.light(rng), strength=1.2, gloss=0.25)
+        return base.compose(image, box, shaded.astype(np.float32), mask_patch, 3)

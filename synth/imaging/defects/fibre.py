@@ -1,0 +1,54 @@
+"""Fibre: a loose hair or thread lying on the surface, casting a faint shadow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+
+from synth.imaging.defects import base
+
+# Dark hair, pale lint, a dyed thread.
+_COLORS = np.array([[0.1, 0.08, 0.07], [0.88, 0.87, 0.84], [0.2, 0.3, 0.55]], np.float32)
+
+
+class Fibre(base.Painter):
+    """Contamination: a loose curling fibre (hair, lint, thread) with a soft shadow beside it."""
+
+    name = "fibre"
+    surfaces = ("pcb", "fabric")
+    params = base.declare(
+        length=base.ParamRange((0.08, 0.25), 0.02, 1.0, base.SHORT_SIDE, "fibre length"),
+        width=base.ParamRange((0.8, 1.6), 0.5, 4.0, "px", "thickness"),
+        curl=base.ParamRange((0.3, 1.2), 0.0, 3.0, "radians", "how far the fibre turns"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        length = params["length"] * min(image.shape[:2])
+        half_width = params["width"] / 2
+        start = np.array(base.centre(rng, image))
+        path = base.walk(start, rng.uniform(0, 2 * math.pi), length, params["curl"], 0.04, rng)
+        band = math.ceil(half_width + 4)
+        box = base.bbox(path[:, 0], path[:, 1], band + 2, image.shape)
+        distance, _ = base.stroke_field(path, np.full(len(path), half_width), box, band + 2)
+        drawn = max(half_width, 0.5)
+        mask_patch = base.at_least_centre(distance <= drawn, distance)
+        coverage = np.clip(drawn - distance + 0.5, 0.0, 1.0) * min(1.0, 2 * half_width)
+        lit = base.light(rng)
+        # The shadow falls away from the light, offset by the fibre's height above the surface.
+        offset = (lit[1] * 1.5, -lit[0] * 1.5)
+        shadow = ndimage.gaussian_filter(ndimage.shift(coverage, offset, order=1), 0.8)
+        patch = image[box]
+        # Any fibre can land anywhere, but one the colour of the surface is not a defect
+        # anyone could label: draw among the colours that stand out from this surface.
+        contrast = np.abs(_COLORS.mean(axis=1) - float(patch.mean()))
+        showing = np.flatnonzero(contrast >= 0.2)
+        choice = showing[rng.integers(len(showing))] if showing.size else np.argmax(contrast)
+        color = (
+            _COLORS[choice]
+            * rng.uniform(0.85, 1.15)
+            * (1 - 0.5 * shadow * (1 - coverage))[..., None]
+        )
+        fibred = patch + (color - patch) * (0.9 * coverage)[..., None]
+        return base.compose(image, box, np.clip(fibred, 0, 1).astype(np.float32), mask_patch, band)

@@ -1,0 +1,40 @@
+"""Pit: a small, deep hole with steep walls, its inside in shadow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from synth.imaging.defects import base
+from synth.imaging.noise import smooth_noise
+
+
+class Pit(base.Painter):
+    """A small deep hole: steep walls, a dark shadowed inside, a lit far wall and a thin lip."""
+
+    name = "pit"
+    surfaces = ("cast-metal", "plastic")
+    params = base.declare(
+        radius=base.ParamRange((0.005, 0.012), 0.002, 0.05, base.SHORT_SIDE, "hole radius"),
+        depth=base.ParamRange((0.6, 1.0), 0.1, 1.0, "0..1", "how deep and dark the hole is"),
+    )
+
+    def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        radius = base.span(params["radius"], image, least=1.5)
+        depth = params["depth"]
+        cy, cx = base.centre(rng, image)
+        box = base.bbox(cy, cx, 1.6 * radius + 3, image.shape)
+        ys, xs = np.mgrid[box]
+        wobble = 1 + 0.12 * smooth_noise(ys.shape, max(2.0, radius / 2), rng)
+        rho = np.hypot(ys - cy, xs - cx) / (radius * wobble)
+        inside = np.clip(1 - rho, 0.0, 1.0)
+        lip = 0.12 * radius * depth * np.exp(-(((rho - 1.1) / 0.2) ** 2))
+        height = -2.0 * depth * radius * np.sqrt(inside) + lip
+        # Little light reaches the bottom of a deep hole: darken toward its centre.
+        occlusion = 1 - depth * 0.85 * np.clip(inside * 2.5, 0.0, 1.0) ** 0.7
+        shaded = base.shade(image[box] * occlusion[..., None], height, base.light(rng), 1.5, 0.15)
+        mask_patch = base.at_least_centre(rho <= 1.0, rho)
+        return base.compose(
+            image, box, shaded.astype(np.float32), mask_patch, math.ceil(0.6 * radius) + 2
+        )

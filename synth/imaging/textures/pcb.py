@@ -1,0 +1,48 @@
+"""Printed circuit board: green solder mask over copper traces, tinned pads and vias."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth.imaging.noise import smooth_noise
+
+_MASK = np.array([0.1, 0.36, 0.17], np.float32)  # the classic green solder mask
+_COPPER_UNDER_MASK = np.array([0.2, 0.48, 0.2], np.float32)  # traces show lighter through it
+_TIN = np.array([0.78, 0.78, 0.74], np.float32)  # hot-air levelled solder on the pads
+
+
+def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A green circuit board: traces on a routing grid under the solder mask, tinned pads, vias."""
+    pitch = int(rng.integers(10, 18))
+    trace = np.zeros((height, width), np.float32)
+    pads = np.zeros((height, width), np.float32)
+    half = int(rng.integers(1, 3))
+    for _ in range(max(6, height * width // 6000)):
+        y, x = int(rng.integers(height)) // pitch * pitch, int(rng.integers(width)) // pitch * pitch
+        for _ in range(int(rng.integers(2, 5))):  # a Manhattan route of a few legs
+            span = int(rng.integers(2, 12)) * pitch * int(rng.choice((-1, 1)))
+            if rng.random() < 0.5:
+                y0, y1 = sorted((y, int(np.clip(y + span, 0, height - 1))))
+                trace[y0 : y1 + half + 1, max(0, x - half) : x + half + 1] = 1
+                y = y1 if span > 0 else y0
+            else:
+                x0, x1 = sorted((x, int(np.clip(x + span, 0, width - 1))))
+                trace[max(0, y - half) : y + half + 1, x0 : x1 + half + 1] = 1
+                x = x1 if span > 0 else x0
+            pad = half + 2
+            pads[max(0, y - pad) : y + pad + 1, max(0, x - pad) : x + pad + 1] = 1
+    for _ in range(max(2, height * width // 20000)):  # vias: a tinned ring round a drilled hole
+        cy, cx = int(rng.integers(height)), int(rng.integers(width))
+        window = (
+            slice(max(0, cy - 5), min(height, cy + 6)),
+            slice(max(0, cx - 5), min(width, cx + 6)),
+        )
+        ys, xs = np.mgrid[window]
+        r = np.hypot(ys - cy, xs - cx)
+        pads[window] = np.where(r < 1.8, -1.0, np.maximum(pads[window], r < 4.0))
+    mottle = 1 + 0.06 * smooth_noise((height, width), 24.0, rng)
+    board = _MASK + (_COPPER_UNDER_MASK - _MASK) * trace[..., None]
+    board = board * mottle[..., None]
+    image = np.where((pads > 0)[..., None], _TIN * mottle[..., None], board)
+    image = np.where((pads < 0)[..., None], np.float32(0.08), image)
+    return np.clip(image, 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,35 @@
+"""Ceramic tile: glazed squares in a grid, set in grout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth.imaging.noise import smooth_noise
+
+# White, cream, pale grey, pale blue-grey, terracotta glazes; grout a mid grey.
+_GLAZES = np.array(
+    [[0.92, 0.92, 0.9], [0.9, 0.86, 0.76], [0.78, 0.79, 0.8], [0.7, 0.78, 0.82], [0.72, 0.42, 0.3]],
+    np.float32,
+)
+_GROUT = np.array([0.55, 0.54, 0.52], np.float32)
+
+
+def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Glazed ceramic tiles in grout: one glaze with a tone per tile and a soft gloss."""
+    size = rng.uniform(60.0, 160.0)
+    joint = rng.uniform(2.0, 4.0)
+    y = (np.arange(height, dtype=np.float32) + rng.uniform(0, size))[:, None]
+    x = (np.arange(width, dtype=np.float32) + rng.uniform(0, size))[None, :]
+    in_y = np.clip(np.minimum(y % size, size - y % size) - joint / 2 + 0.5, 0.0, 1.0)
+    in_x = np.clip(np.minimum(x % size, size - x % size) - joint / 2 + 0.5, 0.0, 1.0)
+    on_tile = in_y * in_x
+    rows, cols = (y // size).astype(int), (x // size).astype(int)
+    tones = rng.uniform(0.95, 1.04, (int(rows.max()) + 1, int(cols.max()) + 1))
+    glaze = _GLAZES[rng.integers(len(_GLAZES))]
+    gloss = 0.05 * smooth_noise((height, width), max(height, width) / 2, rng)
+    speckle = 0.015 * smooth_noise((height, width), 2.0, rng)
+    shade = (tones[rows, cols] + gloss + speckle).astype(np.float32)
+    grout = _GROUT * (1 + 0.05 * smooth_noise((height, width), 3.0, rng))[..., None]
+    tile = glaze * shade[..., None]
+    image = grout * (1 - on_tile[..., None]) + tile * on_tile[..., None]
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
