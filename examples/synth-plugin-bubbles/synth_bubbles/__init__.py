@@ -17,12 +17,9 @@ class Bubble(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image)
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, radius + 3, image.shape)
-        ys, xs = np.mgrid[box]
-        rho = np.hypot(ys - cy, xs - cx) / radius
-        dome = params["height"] * radius * 0.6 * np.clip(1 - rho * rho, 0, 1) ** 1.5
+        at = base.site(rng, image, params["radius"], reach=1.0, pad=3)
+        rho = at.rho()
+        dome = params["height"] * at.radius * 0.6 * np.clip(1 - rho * rho, 0, 1) ** 1.5
         mask = base.at_least_centre(rho <= 1.0, rho)
-        shaded = base.shade(image[box], dome, base.light(rng), strength=1.4, gloss=0.6)
-        return base.compose(image, box, shaded.astype(np.float32), mask, 2)
+        shaded = base.shade(image[at.box], dome, base.light(rng), strength=1.4, gloss=0.6)
+        return base.compose(image, at.box, shaded.astype(np.float32), mask, 2)

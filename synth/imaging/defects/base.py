@@ -112,6 +112,34 @@ def centre(rng: Rng, image: np.ndarray) -> tuple[float, float]:
     return rng.uniform(0, image.shape[0] - 1), rng.uniform(0, image.shape[1] - 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where a roundish defect lies: its centre and radius (px) and its box's pixel grid."""
+
+    cy: float
+    cx: float
+    radius: float
+    box: tuple[slice, slice]
+    ys: np.ndarray
+    xs: np.ndarray
+
+    def rho(self) -> np.ndarray:
+        """Each box pixel's distance from the centre, in radii."""
+        return np.hypot(self.ys - self.cy, self.xs - self.cx) / self.radius
+
+
+def site(
+    rng: Rng, image: np.ndarray, fraction: float, reach: float, least: float = 2.0, pad: float = 0
+) -> Site:
+    """A defect of radius `fraction` of the shorter side centred inside the image, with the
+    box `reach` radii (plus `pad` px) around it: the placement most painters start with."""
+    radius = span(fraction, image, least)
+    cy, cx = centre(rng, image)
+    box = bbox(cy, cx, reach * radius + pad, image.shape)
+    ys, xs = np.mgrid[box]
+    return Site(cy, cx, radius, box, ys, xs)
+
+
 def light(rng: Rng) -> np.ndarray:
     """Light from the upper left, as people expect surface relief to be lit."""
     azimuth = math.radians(rng.uniform(110.0, 160.0))

@@ -27,19 +27,17 @@ class Chip(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image, least=3.0)
         step = params["thickness"]
+        at = base.site(rng, image, params["radius"], reach=1.6, least=3.0, pad=2)
+        radius, box, ys = at.radius, at.box, at.ys
         to_metal = rng.random() < params["bare"]
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, 1.6 * radius + 2, image.shape)
-        ys, xs = np.mgrid[box]
         # An angular flake: the intersection of a few half-planes (straight fractures
         # around the centre), its edges bitten by fine noise. `inset`: px inside the edge.
         sides = int(rng.integers(5, 9))
         normals = np.linspace(0, 2 * math.pi, sides, endpoint=False) + rng.uniform(0, math.pi)
         normals += rng.uniform(-0.3, 0.3, sides) * 2 * math.pi / sides
         reach = radius * rng.uniform(0.55, 1.0, sides)
-        dy, dx = ys - cy, xs - cx
+        dy, dx = ys - at.cy, at.xs - at.cx
         inset = np.min(
             [
                 r - (math.cos(a) * dx + math.sin(a) * dy)

@@ -29,18 +29,15 @@ class Corrosion(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image, least=4.0)
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, 1.5 * radius, image.shape)
-        ys, xs = np.mgrid[box]
-        shape = ys.shape
+        at = base.site(rng, image, params["radius"], reach=1.5, least=4.0)
+        radius, box, shape = at.radius, at.box, at.ys.shape
         coarse = smooth_noise(shape, max(3.0, radius / 3), rng)
         medium = smooth_noise(shape, max(2.0, radius / 10), rng)
         crust = smooth_noise(shape, 3.0, rng)
         grain = ndimage.uniform_filter(rng.standard_normal(shape).astype(np.float32), 2)
         # A ragged outline: a disc pushed in and out by noise; the finer noise leaves
         # satellite spots beyond the main edge, as rust creeping under a coating does.
-        field = 1 - np.hypot(ys - cy, xs - cx) / radius + 0.3 * coarse + 0.22 * medium
+        field = 1 - at.rho() + 0.3 * coarse + 0.22 * medium
         alpha = np.clip(field / 0.2, 0.0, 1.0)
         mask_patch = base.at_least_centre(field >= 0.1, -field)
         tint = _FRESH + (_OLD - _FRESH) * params["oxidation"]

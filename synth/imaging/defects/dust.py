@@ -27,14 +27,12 @@ class Dust(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image, least=4.0)
         density = params["density"]
         grain = params["grain"]
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, 1.4 * radius, image.shape)
-        ys, xs = np.mgrid[box]
+        at = base.site(rng, image, params["radius"], reach=1.4, least=4.0)
+        radius, box, ys = at.radius, at.box, at.ys
         lobes = smooth_noise(ys.shape, max(3.0, radius / 2.5), rng)
-        field = 1 - np.hypot(ys - cy, xs - cx) / radius + 0.3 * lobes
+        field = 1 - at.rho() + 0.3 * lobes
         cover = np.clip(field / 0.6, 0.0, 1.0)
         mask_patch = base.at_least_centre(cover >= 0.5, -field)
         fine = rng.random(ys.shape) < 0.1 * density * cover

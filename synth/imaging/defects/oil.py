@@ -25,14 +25,12 @@ class Oil(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image, least=4.0)
         opacity = params["opacity"]
-        cy, cx = base.centre(rng, image)
         stretch = rng.uniform(1.0, 1.8)
         angle = rng.uniform(0, math.pi)
-        box = base.bbox(cy, cx, 1.3 * radius * stretch, image.shape)
-        ys, xs = np.mgrid[box]
-        dy, dx = ys - cy, xs - cx
+        at = base.site(rng, image, params["radius"], reach=1.3 * stretch, least=4.0)
+        radius, box, ys = at.radius, at.box, at.ys
+        dy, dx = ys - at.cy, at.xs - at.cx
         u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
         v = -dx * math.sin(angle) + dy * math.cos(angle)
         lobes = smooth_noise(ys.shape, max(3.0, radius / 2), rng)

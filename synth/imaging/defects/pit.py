@@ -21,13 +21,10 @@ class Pit(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image, least=1.5)
         depth = params["depth"]
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, 1.6 * radius + 3, image.shape)
-        ys, xs = np.mgrid[box]
-        wobble = 1 + 0.12 * smooth_noise(ys.shape, max(2.0, radius / 2), rng)
-        rho = np.hypot(ys - cy, xs - cx) / (radius * wobble)
+        at = base.site(rng, image, params["radius"], reach=1.6, least=1.5, pad=3)
+        radius, box = at.radius, at.box
+        rho = at.rho() / (1 + 0.12 * smooth_noise(at.ys.shape, max(2.0, radius / 2), rng))
         inside = np.clip(1 - rho, 0.0, 1.0)
         lip = 0.12 * radius * depth * np.exp(-(((rho - 1.1) / 0.2) ** 2))
         height = -2.0 * depth * radius * np.sqrt(inside) + lip

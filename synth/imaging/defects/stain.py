@@ -24,13 +24,10 @@ class Stain(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image)
         opacity = params["opacity"]
-        cy, cx = base.centre(rng, image)
-        box = base.bbox(cy, cx, 1.6 * radius, image.shape)
-        ys, xs = np.mgrid[box]
-        rho = np.hypot(ys - cy, xs - cx) / radius
-        rho = rho * (1 + 0.35 * smooth_noise(ys.shape, max(3.0, radius / 3), rng))
+        at = base.site(rng, image, params["radius"], reach=1.6)
+        radius, box = at.radius, at.box
+        rho = at.rho() * (1 + 0.35 * smooth_noise(at.ys.shape, max(3.0, radius / 3), rng))
         alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
         mask_patch = base.at_least_centre(alpha >= opacity / 2, rho)
         color = _COLORS[rng.integers(len(_COLORS))]
