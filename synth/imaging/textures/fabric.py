@@ -38,12 +38,12 @@ _CARPETS = np.array(
 def carpet(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Loop-pile carpet (grey, navy, beige, burgundy, moss): tufts, lighter flecks, mottled dye."""
     pitch = rng.uniform(3.0, 5.0)
-    y, x = np.ogrid[:height, :width]
+    y = np.arange(height, dtype=np.float32)[:, None]
+    x = np.arange(width, dtype=np.float32)[None, :]
     loops = np.sin(2 * np.pi * y / pitch) * np.sin(2 * np.pi * x / (pitch * 0.8))
     tufts = ndimage.uniform_filter(grain((height, width), rng), 3)
     mottle = 0.06 * smooth_noise((height, width), 20.0, rng)
-    gray = 0.9 + 0.08 * loops.astype(np.float32) + 0.25 * tufts + mottle
-    image = tint(gray, _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1))
+    gray = 0.9 + 0.08 * loops + 0.25 * tufts + mottle
     # A second yarn, a shade lighter, shows as flecks among the tufts.
-    flecks = (tufts > 0.7)[..., None]
-    return np.where(flecks, image * 1.25, image).clip(0.0, 1.0).astype(np.float32)
+    gray *= 1 + 0.25 * (tufts > 0.7)
+    return tint(gray, _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1))

@@ -16,10 +16,10 @@ _DYES = np.array(
 
 def leather(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Grained leather (black, brown, tan, oxblood): pebbled cells, creases, a soft sheen."""
-    cell = rng.uniform(2.5, 4.0)
+    cell = float(rng.choice([2.5, 3.0, 3.5, 4.0]))  # few scales: smooth_noise caches each
     pebbles = smooth_noise((height, width), cell, rng)
     # Cells: the noise's zero lines are thin dark creases between rounded pebbles.
-    creases = np.clip(np.abs(pebbles) * 4, 0.0, 1.0) ** 0.5
+    creases = np.sqrt(np.clip(np.abs(pebbles) * 4, 0.0, 1.0))
     lit = ndimage.sobel(pebbles, axis=0) * 0.03
     folds = 0.05 * smooth_noise((height, width), 25.0, rng)
     sheen = 0.08 * smooth_noise((height, width), max(height, width) / 2, rng)

@@ -41,8 +41,10 @@ def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         r = np.hypot(ys - cy, xs - cx)
         pads[window] = np.where(r < 1.8, -1.0, np.maximum(pads[window], r < 4.0))
     mottle = 1 + 0.06 * smooth_noise((height, width), 24.0, rng)
-    board = _MASK + (_COPPER_UNDER_MASK - _MASK) * trace[..., None]
-    board = board * mottle[..., None]
-    image = np.where((pads > 0)[..., None], _TIN * mottle[..., None], board)
-    image = np.where((pads < 0)[..., None], np.float32(0.08), image)
-    return np.clip(image, 0.0, 1.0).astype(np.float32)
+    image = np.empty((height, width, 3), np.float32)
+    for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
+        board = (_MASK[channel] + (_COPPER_UNDER_MASK[channel] - _MASK[channel]) * trace) * mottle
+        board = np.where(pads > 0, _TIN[channel] * mottle, board)
+        board[pads < 0] = 0.08
+        image[..., channel] = board
+    return np.clip(image, 0.0, 1.0, out=image)

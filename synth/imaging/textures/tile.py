@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise
+from synth.imaging.textures.base import grain
 
 # White, cream, pale grey, pale blue-grey, terracotta glazes; grout a mid grey.
 _GLAZES = np.array(
@@ -24,12 +25,12 @@ def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarra
     in_x = np.clip(np.minimum(x % size, size - x % size) - joint / 2 + 0.5, 0.0, 1.0)
     on_tile = in_y * in_x
     rows, cols = (y // size).astype(int), (x // size).astype(int)
-    tones = rng.uniform(0.95, 1.04, (int(rows.max()) + 1, int(cols.max()) + 1))
+    tones = rng.uniform(0.95, 1.04, (int(rows.max()) + 1, int(cols.max()) + 1)).astype(np.float32)
     glaze = _GLAZES[rng.integers(len(_GLAZES))]
     gloss = 0.05 * smooth_noise((height, width), max(height, width) / 2, rng)
-    speckle = 0.015 * smooth_noise((height, width), 2.0, rng)
-    shade = (tones[rows, cols] + gloss + speckle).astype(np.float32)
-    grout = _GROUT * (1 + 0.05 * smooth_noise((height, width), 3.0, rng))[..., None]
-    tile = glaze * shade[..., None]
-    image = grout * (1 - on_tile[..., None]) + tile * on_tile[..., None]
-    return np.clip(image, 0.0, 1.0).astype(np.float32)
+    glazed = (tones[rows, cols] + gloss + 0.006 * grain((height, width), rng)) * on_tile
+    grout = (1 + 0.05 * smooth_noise((height, width), 3.0, rng)) * (1 - on_tile)
+    image = np.empty((height, width, 3), np.float32)
+    for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
+        np.add(glaze[channel] * glazed, _GROUT[channel] * grout, out=image[..., channel])
+    return np.clip(image, 0.0, 1.0, out=image)
