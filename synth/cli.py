@@ -13,6 +13,7 @@ import click
 
 from synth import __version__
 from synth.errors import SynthError
+from synth.extras import require
 from synth.format import is_s3
 
 
@@ -309,8 +310,7 @@ def _report(dataset: Any) -> None:
 
 @contextlib.contextmanager
 def _mocked_s3() -> Iterator[None]:
-    import moto
-
+    moto = require("moto", "mock", "--mock-s3")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     with moto.mock_aws():

@@ -7,7 +7,7 @@ faults on different paths compose, and their rules add up.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -60,7 +60,7 @@ def row(
     )
 
 
-def _uri(key: str, change: Any) -> Transform:
+def _uri(key: str | Callable[[Case], str], change: Any) -> Transform:
     """Rewrite the s3:// URI at top-level `key` (a function of the case naming it)."""
     return set_(top, key, lambda case: change(case.record[_resolve(key, case)]))
 

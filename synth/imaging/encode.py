@@ -29,7 +29,7 @@ _RGB, _PALETTE = 2, 3  # PNG color types
 _FILTER_NONE, _FILTER_SUB = 0, 1
 
 
-def _chunk(tag: bytes, data: bytes) -> bytes:
+def _chunk(tag: bytes, data: bytes | bytearray) -> bytes:
     crc = zlib.crc32(data, zlib.crc32(tag))
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
 

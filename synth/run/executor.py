@@ -14,6 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from synth.errors import SynthError
+from synth.extras import require
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -71,12 +72,7 @@ def ordered_map(
 def _dask_map(
     fn: Callable[[C, int], R], context: C, indices: Iterable[int], scheduler: str
 ) -> Iterator[R]:
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise SynthError(
-            "--executor dask needs the dask extra: pip install 'synth[dask]'"
-        ) from None
+    Client = require("dask.distributed", "dask", "--executor dask").Client
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:

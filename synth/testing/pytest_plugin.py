@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from synth.extras import require
 from synth.format import S3Uri
 
 if TYPE_CHECKING:
@@ -98,7 +99,8 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
     bucket) and torn down after it. Fake credentials are set if none are.
     """
     import boto3
-    from moto import mock_aws
+
+    mock_aws = require("moto", "mock", "the synth_s3 fixture").mock_aws
 
     from synth.run.generate import generate
 
@@ -123,8 +125,8 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
             return MockedBucket(boto3.client("s3"), bucket, dataset)
 
         yield fill
-    for name, value in saved.items():
-        if value is None:
+    for name, old in saved.items():
+        if old is None:
             os.environ.pop(name, None)
 
 

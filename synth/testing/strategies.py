@@ -21,7 +21,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 import numpy as np
-from hypothesis import strategies as st
+
+from synth.extras import missing
+
+try:
+    from hypothesis import strategies as st
+except ImportError as error:
+    raise missing("hypothesis", "testing", "synth.testing.strategies") from error
 
 from synth.annotate.records import color_map, job_names, palette, record
 from synth.config.preset import DefectClass, Preset

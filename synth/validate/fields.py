@@ -189,7 +189,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     if not refs and not ref_metas:
         return  # a classification line: nothing to segment
     with_meta = [k for k in refs if f"{k}-metadata" in obj]
-    name = (with_meta or refs or [None])[0]
+    name = next(iter(with_meta or refs), None)
     if name is None:
         base = ref_metas[0].removesuffix("-metadata")
         yield _error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}")
