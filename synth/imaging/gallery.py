@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from synth.config.preset import BACKGROUND_COLOR
+from synth.format import BACKGROUND_COLOR
 from synth.imaging.contact_sheet import contact_sheet
 from synth.imaging.defects import PAINTERS, Painted, Painter, resolve_params
 from synth.imaging.encode import mask_to_rgb
@@ -71,7 +71,7 @@ def write_gallery(out: Path, **options: int) -> list[Path]:
     """One PNG per painter in `out`, written with maximum compression."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, row in gallery(**options):
+    for name, row in gallery(PAINTERS, **options):
         path = out / f"{name}.png"
         row.save(path, optimize=True)
         written.append(path)
