@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_strategies.py
+	$(BIN)/python bench/bench_painters.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .hypothesis .mypy_cache *.egg-info

@@ -35,7 +35,9 @@ class Oil(base.Painter):
         v = -dx * math.sin(angle) + dy * math.cos(angle)
         lobes = smooth_noise(ys.shape, max(3.0, radius / 2), rng)
         thick = 1 - np.hypot(u, v) / radius + 0.3 * lobes  # film thickness, > 0 inside
-        alpha = opacity * np.clip(thick / 0.35, 0.0, 1.0) ** 0.7
+        # The film darkens with thickness; at its edge a meniscus holds a thicker, darker rim.
+        rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))
+        alpha = opacity * np.clip(np.sqrt(np.clip(thick / 0.35, 0.0, 1.0)) + 0.25 * rim_line, 0, 1)
         mask_patch = base.at_least_centre(alpha >= opacity / 2, -thick)
         patch = image[box]
         filmed = patch * (1 - alpha[..., None] * (1 - _OIL))
@@ -43,7 +45,7 @@ class Oil(base.Painter):
         phase = 2 * np.pi * (4 * thick + 0.3 * lobes)
         rainbow = np.cos(phase[..., None] - np.array([0.0, 2.1, 4.2], np.float32))
         rim = np.clip(thick / 0.35, 0.0, 1.0) * np.clip(1 - thick / 0.6, 0.0, 1.0)
-        filmed = filmed + (0.12 * params["iridescence"] * rim)[..., None] * rainbow
+        filmed = filmed + (0.2 * params["iridescence"] * rim)[..., None] * rainbow
         return base.compose(
             image,
             box,
