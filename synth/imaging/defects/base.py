@@ -21,6 +21,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from synth.imaging.noise import smooth_noise
+
 Ranges = Mapping[str, tuple[float, float]]  # a preset's [low, high] per parameter
 Params = Mapping[str, float]  # one drawn value per parameter
 Rng = np.random.Generator
@@ -100,6 +102,15 @@ def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, t
             )
         resolved[name] = (low, high)
     return resolved
+
+
+def box_noise(shape: tuple[int, ...], scale: float, rng: Rng) -> np.ndarray:
+    """`smooth_noise` for a defect's box. Boxes come in every size, and smooth_noise builds
+    an upsampling matrix per (size, grid) it has not seen: rounding the size up to 32 px and
+    the scale to a quarter octave, then cropping, lets a few cached matrices serve all boxes."""
+    padded = (-(-shape[0] // 32) * 32, -(-shape[1] // 32) * 32)
+    rounded = 2.0 ** (round(math.log2(scale) * 4) / 4)
+    return smooth_noise(padded, rounded, rng)[: shape[0], : shape[1]]
 
 
 def span(fraction: float, image: np.ndarray, least: float = 2.0) -> float:

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 # Primer: light grey, red oxide, off-white.
 _PRIMERS = np.array([[0.62, 0.62, 0.6], [0.55, 0.26, 0.18], [0.8, 0.78, 0.72]], np.float32)
@@ -45,11 +44,11 @@ class Chip(base.Painter):
             ],
             axis=0,
         )
-        inset += 0.06 * radius * smooth_noise(ys.shape, max(1.5, radius / 6), rng)
+        inset += 0.06 * radius * base.box_noise(ys.shape, max(1.5, radius / 6), rng)
         coverage = np.clip(inset + 0.5, 0.0, 1.0)
         mask_patch = base.at_least_centre(coverage >= 0.5, -inset)
         primer = _PRIMERS[rng.integers(len(_PRIMERS))] * rng.uniform(0.9, 1.05)
-        grain = smooth_noise(ys.shape, 2.0, rng)
+        grain = base.box_noise(ys.shape, 2.0, rng)
         floor = primer * (1 + 0.04 * grain)[..., None]
         depth = step * coverage
         if to_metal:

@@ -8,7 +8,6 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 # Rust from fresh (orange-brown hydrated oxide) to old (dark brown, near-black magnetite).
 _FRESH = np.array([0.74, 0.38, 0.14], np.float32)
@@ -31,9 +30,9 @@ class Corrosion(base.Painter):
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         at = base.site(rng, image, params["radius"], reach=1.5, least=4.0)
         radius, box, shape = at.radius, at.box, at.ys.shape
-        coarse = smooth_noise(shape, max(3.0, radius / 3), rng)
-        medium = smooth_noise(shape, max(2.0, radius / 10), rng)
-        crust = smooth_noise(shape, 3.0, rng)
+        coarse = base.box_noise(shape, max(3.0, radius / 3), rng)
+        medium = base.box_noise(shape, max(2.0, radius / 10), rng)
+        crust = base.box_noise(shape, 3.0, rng)
         grain = ndimage.uniform_filter(rng.standard_normal(shape).astype(np.float32), 2)
         # A ragged outline: a disc pushed in and out by noise; the finer noise leaves
         # satellite spots beyond the main edge, as rust creeping under a coating does.

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 
 class Crack(base.Painter):
@@ -32,7 +31,7 @@ class Crack(base.Painter):
         for heading in (angle, angle + math.pi):
             path = base.walk(origin, heading, arm * rng.uniform(0.7, 1.0), 0.6, 0.35 * rough, rng)
             taper = np.linspace(1.0, 0.0, len(path)) ** 0.8
-            pinch = 1 + 0.35 * smooth_noise((len(path), 1), 12.0, rng)[:, 0]
+            pinch = 1 + 0.35 * base.box_noise((len(path), 1), 12.0, rng)[:, 0]
             paths.append(path)
             halves.append(opening / 2 * taper * pinch)
         for _ in range(rng.poisson(4 * params["branching"])):

@@ -8,7 +8,6 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 # Dust shows by contrast: pale on a dark surface, grey-brown grime on a bright one.
 _PALE = np.array([0.8, 0.78, 0.74], np.float32)
@@ -31,7 +30,7 @@ class Dust(base.Painter):
         grain = params["grain"]
         at = base.site(rng, image, params["radius"], reach=1.4, least=4.0)
         radius, box, ys = at.radius, at.box, at.ys
-        lobes = smooth_noise(ys.shape, max(3.0, radius / 2.5), rng)
+        lobes = base.box_noise(ys.shape, max(3.0, radius / 2.5), rng)
         field = 1 - at.rho() + 0.3 * lobes
         cover = np.clip(field / 0.6, 0.0, 1.0)
         mask_patch = base.at_least_centre(cover >= 0.5, -field)

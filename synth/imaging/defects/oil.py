@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 # Oil soaks light and yellows a surface slightly.
 _OIL = np.array([0.62, 0.56, 0.42], np.float32)
@@ -33,7 +32,7 @@ class Oil(base.Painter):
         dy, dx = ys - at.cy, at.xs - at.cx
         u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
         v = -dx * math.sin(angle) + dy * math.cos(angle)
-        lobes = smooth_noise(ys.shape, max(3.0, radius / 2), rng)
+        lobes = base.box_noise(ys.shape, max(3.0, radius / 2), rng)
         thick = 1 - np.hypot(u, v) / radius + 0.3 * lobes  # film thickness, > 0 inside
         # The film darkens with thickness; at its edge a meniscus holds a thicker, darker rim.
         rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
 
 
 class Pit(base.Painter):
@@ -24,7 +23,7 @@ class Pit(base.Painter):
         depth = params["depth"]
         at = base.site(rng, image, params["radius"], reach=1.6, least=1.5, pad=3)
         radius, box = at.radius, at.box
-        rho = at.rho() / (1 + 0.12 * smooth_noise(at.ys.shape, max(2.0, radius / 2), rng))
+        rho = at.rho() / (1 + 0.12 * base.box_noise(at.ys.shape, max(2.0, radius / 2), rng))
         inside = np.clip(1 - rho, 0.0, 1.0)
         lip = 0.12 * radius * depth * np.exp(-(((rho - 1.1) / 0.2) ** 2))
         height = -2.0 * depth * radius * np.sqrt(inside) + lip
