@@ -32,7 +32,7 @@ from synth.faults.ops import (
     unused_name,
 )
 from synth.faults.registry import CATALOGUE
-from synth.format import is_bucket_name
+from synth.format import S3Uri, is_bucket_name
 
 CMAP = "mask.meta.color-map"
 ONE = f"{CMAP}.1"
@@ -60,9 +60,9 @@ def row(
     )
 
 
-def _uri(key: str | Callable[[Case], str], change: Any) -> Transform:
+def _uri(key: str | Callable[[Case], str], change: Callable[[S3Uri], str]) -> Transform:
     """Rewrite the s3:// URI at top-level `key` (a function of the case naming it)."""
-    return set_(top, key, lambda case: change(case.record[_resolve(key, case)]))
+    return set_(top, key, lambda case: change(S3Uri.parse(case.record[_resolve(key, case)])))
 
 
 def _resolve(key: Any, case: Case) -> str:
@@ -84,8 +84,8 @@ def _other_bucket(bucket: str) -> str:
 
 def _move_mask(case: Case, rng: np.random.Generator) -> Case:
     old = mask_uri(case)
-    bucket = old.split("/")[2]
-    new = old.replace(f"s3://{bucket}/", f"s3://{_other_bucket(bucket)}/", 1)
+    uri = S3Uri.parse(old)
+    new = str(S3Uri(_other_bucket(uri.bucket), uri.key))
     moved = {new if uri == old else uri: data for uri, data in case.objects.items()}
     return replace(edit(case, lambda r: r.update({case.mask: new})), objects=moved)
 
@@ -129,21 +129,21 @@ CATALOGUE.add(
         "source-ref-https",
         "source-ref.uri",
         "source-ref is an https:// URL, not s3://.",
-        _uri("source-ref", lambda v: v.replace("s3://", "https://", 1)),
+        _uri("source-ref", lambda u: f"https://{u.bucket}/{u.key}"),
         ["source"],
     ),
     row(
         "source-ref-bad-bucket",
         "source-ref.uri",
         "source-ref names a bucket with upper case and underscores.",
-        _uri("source-ref", lambda v: "s3://My_Bucket/" + v.split("/", 3)[3]),
+        _uri("source-ref", lambda u: str(S3Uri("My_Bucket", u.key))),
         ["source"],
     ),
     row(
         "source-ref-no-key",
         "source-ref.uri",
         "source-ref is a bucket with no object path.",
-        _uri("source-ref", lambda v: "s3://" + v.split("/")[2] + "/"),
+        _uri("source-ref", lambda u: str(S3Uri(u.bucket, ""))),
         ["source"],
     ),
     row(
@@ -267,7 +267,7 @@ CATALOGUE.add(
         "mask-ref-not-s3",
         "mask.uri",
         "The mask attribute is a relative path.",
-        _uri(_mask_key, lambda v: v.split("/", 3)[3]),
+        _uri(_mask_key, lambda u: u.key),
         ["mask.ref"],
     ),
     row(
