@@ -101,6 +101,16 @@ def cli() -> None:
 )
 @click.option("--bucket", help="Bucket named in the manifests' s3:// URIs [preset's].")
 @click.option(
+    "--task",
+    type=click.Choice(["segmentation", "classification"]),
+    help="classification: lines without masks, nothing under masks/ [preset's].",
+)
+@click.option(
+    "--style",
+    type=click.Choice(["synth", "ground-truth", "console", "sdk-tools"]),
+    help="Write the lines as a real producer does (README, Real data) [preset's].",
+)
+@click.option(
     "--base-dir",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Paint onto your own images (a folder of PNG/JPEG) instead of textures.",
@@ -306,6 +316,10 @@ def _report(dataset: Any) -> None:
             f"{dataset.manifest_location(split)}: "
             f"{counts['normal']} normal, {counts['anomaly']} anomaly"
         )
+    if dataset.shortfalls == ():
+        click.echo("the project meets Lookout for Vision's training minimums")
+    for sentence in dataset.shortfalls or ():
+        click.echo(f"warning: {sentence}: the service cannot train on it", err=True)
 
 
 @contextlib.contextmanager
@@ -335,7 +349,7 @@ def merge(out: str, endpoint_url: str | None) -> None:
 
 
 @cli.command()
-@click.argument("manifest")
+@click.argument("manifests", nargs=-1, required=True)
 @click.option(
     "--objects",
     is_flag=True,
@@ -350,25 +364,42 @@ def merge(out: str, endpoint_url: str | None) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--endpoint-url", help="S3-compatible server for an s3:// manifest.")
+@click.option(
+    "--profile",
+    type=click.Choice(["docs", "service"]),
+    default="docs",
+    show_default=True,
+    help="docs: every documented rule is an error; service: deviations the service "
+    "is known to accept (no BACKGROUND, no color-map confidence) are warnings.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
-    manifest: str,
+    manifests: tuple[str, ...],
     objects: bool,
     root: Path | None,
     fmt: str,
     endpoint_url: str | None,
+    profile: str,
 ) -> None:
-    """Check a manifest (a file or s3://BUCKET/KEY) against every rule of the format.
+    """Check a project's manifests (TRAIN [TEST ...], files or s3://BUCKET/KEY) as one.
 
-    Prints one finding a line, `file:line: severity: rule: message`, and exits 0 when
-    there is no error, 1 when there are errors, 2 when the manifest cannot be read.
+    Line rules per line; dataset rules across the manifests (duplicate images, one
+    image size, training minimums per split). Prints one finding a line,
+    `file:line: severity: rule: message`, and exits 0 when there is no error, 1 when
+    there are errors, 2 when a manifest cannot be read.
     """
     from synth.validate import run
 
     try:
         code = run(
-            manifest, objects=objects, fmt=fmt, out=sys.stdout, root=root, endpoint_url=endpoint_url
+            manifests,
+            objects=objects,
+            fmt=fmt,
+            out=sys.stdout,
+            root=root,
+            endpoint_url=endpoint_url,
+            profile=profile,
         )
     except SynthError as exc:
         click.echo(f"Error: {exc}", err=True)

@@ -45,30 +45,32 @@ manifest.json | text | seed page | Each line parses as JSON, complete on its lin
 manifest.object | text | seed page | Each line is a JSON object.
 manifest.duplicate-key | text | inferred | No key appears twice in one object.
 manifest.empty | text | seed page | A manifest has at least one line.
+manifest.file-size | text | LFV quotas | A manifest file is at most 1 GB.
+manifest.line-length | text | inferred | A line is at most 8,192 characters (a warning).
 dataset.bucket | dataset | LFV docs | Every image and mask of a dataset is in the same S3 bucket.
 source-ref.missing | field | seed page | `source-ref` is present.
 source-ref.uri | field | seed page | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.
 label.missing | field | seed page | Exactly one label attribute K whose K-metadata has the classification type.
-label.value | field | seed page | The label attribute's value is present and an integer.
+label.value | field | seed page | The label attribute's value is present: an integer, or a string of digits.
 label.metadata-missing | field | seed page | A label attribute K has its K-metadata object.
 label.class-name | field | seed page | `class-name` is a string; `normal` or `anomaly` label the image.
 label.human-annotated | field | seed page | The label metadata's `human-annotated` is "yes" or "no".
 label.type | field | seed page | The label metadata's `type` is "groundtruth/image-classification".
 label.confidence | field | seed page | If present, the label metadata's `confidence` is a number.
 label.job-name | field | seed page | If present, the label metadata's `job-name` is a string.
-label.creation-date | field | seed page | If present, the label metadata's `creation-date` is a UTC ISO 8601 date-time.
-mask.missing | field | seed page | A segmentation line has a mask attribute (a key ending in -ref).
+label.creation-date | field | seed page | If present, the label's `creation-date` is a UTC date-time (other forms warn).
+mask.missing | field | seed page | Mask metadata comes with its mask attribute; a line with neither is classification.
 mask.uri | field | seed page | The mask attribute's value is a valid s3://BUCKET/OBJECT_PATH.
 mask.metadata-missing | field | seed page | The mask attribute M has its M-metadata object.
 mask.type | field | seed page | The mask metadata's `type` is "groundtruth/semantic-segmentation".
 mask.human-annotated | field | seed page | The mask metadata's `human-annotated` is "yes" or "no".
-mask.creation-date | field | seed page | If present, the mask metadata's `creation-date` is a UTC ISO 8601 date-time.
+mask.creation-date | field | seed page | If present, the mask's `creation-date` is a UTC date-time (other forms warn).
 color-map.missing | field | seed page | The mask metadata has a non-empty `internal-color-map` object.
-color-map.background | field | seed page | Entry "0" is BACKGROUND with hex-color #ffffff.
+color-map.background | field | seed page | Entry "0" is BACKGROUND with hex-color #ffffff (--profile service warns if absent).
 color-map.key | field | inferred | Color map keys are non-negative integers written as strings.
 color-map.class-name | field | seed page | Every color map entry has a non-empty string `class-name`.
 color-map.hex-color | field | seed page | Every color map entry has a `hex-color` of the form #rrggbb.
-color-map.confidence | field | seed page | Every color map entry has a float `confidence`.
+color-map.confidence | field | seed page | Every color map entry has a float `confidence` (--profile service warns if absent).
 color-map.duplicate-color | field | inferred | No two color map entries share a color.
 color-map.duplicate-class | field | inferred | No two color map entries share a class-name.
 image.missing | object | seed page | The object at `source-ref` exists.
@@ -80,6 +82,16 @@ mask-image.format | object | LFV docs | The mask is a PNG.
 mask-image.size | object | inferred | The mask has the same width and height as its image.
 mask-image.color | object | LFV docs | Every mask pixel is a color of the line's color map.
 mask-image.label-agreement | object | inferred | An anomaly image's mask has anomaly pixels; a normal one's has none.
+mask-image.max-classes | object | LFV quotas | At most 20 anomaly classes appear in one mask image.
+dataset.duplicate-image | dataset | LFV docs | No two lines of a project share a `source-ref`.
+dataset.image-dimensions | dataset | LFV docs | Every image of a project has the same width and height.
+dataset.color-consistency | dataset | inferred | Across a project, a class name has one color and a color one class.
+dataset.attribute-names | dataset | inferred | Every line of a manifest uses the same attribute names (a warning).
+dataset.max-images | dataset | LFV quotas | At most 16,000 training and 4,000 test images; 8,000 and 800 segmenting.
+dataset.max-classes | dataset | LFV quotas | At most 100 anomaly labels in a project.
+dataset.class-name-chars | dataset | inferred | Anomaly class names are 1-256 characters of a-z A-Z 0-9 (a warning).
+dataset.training-minimum | dataset | LFV quotas | Enough normal, anomalous and per-label images to train (a warning).
+dataset.mask-missing | dataset | inferred | In a segmentation dataset, every anomaly line has a mask.
 """
 
 
@@ -129,6 +141,9 @@ SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
 MIN_IMAGE_SIDE = 64
 MAX_IMAGE_SIDE = 4096
 MAX_IMAGE_BYTES = 8 * 1024 * 1024  # "8 MB"; read generously so no valid image is refused
+MAX_MANIFEST_BYTES = 1024**3  # "1 GB"
+MAX_LINE_CHARS = 8192  # the API model's DatasetEntry
+MAX_MASK_CLASSES = 20
 
 
 # ---- S3 URIs ---------------------------------------------------------------------------
@@ -195,3 +210,17 @@ class S3Uri:
     def with_key(self, key: str) -> S3Uri:
         """Another object of the same bucket."""
         return S3Uri(self.bucket, key)
+
+
+# Dataset limits (LFV quotas): images per dataset, by task, and anomaly labels per project.
+MAX_IMAGES = {
+    "classification": {"train": 16_000, "test": 4_000},
+    "segmentation": {"train": 8_000, "test": 800},
+}
+MAX_ANOMALY_LABELS = 100
+# Training minimums (LFV quotas): per dataset when train and test are separate, else single.
+MIN_SEPARATE = {"train": {"normal": 10, "anomaly": 0}, "test": {"normal": 10, "anomaly": 10}}
+MIN_SINGLE = {"normal": 20, "anomaly": 10}
+MIN_PER_LABEL_SEPARATE = 10  # images holding only that anomaly type, per dataset
+MIN_PER_LABEL_SINGLE = 20
+ANOMALY_NAME = re.compile(r"[a-zA-Z0-9]{1,256}")

@@ -79,7 +79,11 @@ def test_generate_and_validate_against_seaweedfs(seaweed: str, keys: None) -> No
     )
     out = io.StringIO()
     code = run(dataset.manifest_uri(), objects=True, fmt="text", out=out, endpoint_url=seaweed)
-    assert (code, out.getvalue()) == (0, "")
+    assert code == 0
+    # A few images are too few to train on: training-minimum warnings, nothing else.
+    assert {line.split(": ")[2] for line in out.getvalue().splitlines()} == {
+        "dataset.training-minimum"
+    }
 
 
 def test_wrong_secret_is_access_denied(

@@ -11,9 +11,9 @@ from typing import IO, Any
 CONTENT_TYPE = "application/x-ndjson"
 
 
-def dumps(record: dict[str, Any]) -> str:
-    """One manifest line: compact, key order kept, non-ASCII kept as UTF-8."""
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+def dumps(record: dict[str, Any], separators: tuple[str, str] = (",", ":")) -> str:
+    """One manifest line: compact unless a style says otherwise, key order kept, UTF-8."""
+    return json.dumps(record, separators=separators, ensure_ascii=False)
 
 
 class ManifestSpool:

@@ -1,7 +1,9 @@
 """Records: one manifest line per image, as the Lookout for Vision segmentation format has it.
 
-Job names come from Faker seeded by the run's seed, and creation dates from Faker
-seeded by (seed, index) between fixed UTC bounds, so no value depends on the clock.
+Every value comes from the run's seed and the image's index, never from the clock.
+Dates look like one labeling job: a job start drawn once per run, the classification
+labels within its first hours and the chained segmentation job the next day. The
+style (synth/annotate/styles.py) decides only how the same facts are written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from faker import Faker
 
+from synth.annotate.styles import STYLES, Style
 from synth.config.preset import Preset
 from synth.format import (
     BACKGROUND_CLASS,
@@ -24,6 +27,10 @@ from synth.seeding import Stream, image_seed
 
 DATES_FROM = datetime(2021, 1, 1, tzinfo=UTC)
 DATES_TO = datetime(2025, 12, 31, tzinfo=UTC)
+# The job window: classification labels within LABEL_HOURS of the job's start, the
+# segmentation job (chained after it) within the following day.
+LABEL_HOURS = 8
+SEGMENT_AFTER = timedelta(days=1)
 
 
 @functools.cache
@@ -40,16 +47,42 @@ def job_names(seed: int) -> tuple[str, str]:
     return f"labeling-job/{project}-classification", f"labeling-job/{project}-segmentation"
 
 
-def color_map(preset: Preset) -> dict[str, dict[str, Any]]:
-    entries = [(BACKGROUND_CLASS, BACKGROUND_COLOR)] + [(c.name, c.color) for c in preset.classes]
-    return {
-        str(i): {"class-name": name, "hex-color": color, "confidence": 0.0}
-        for i, (name, color) in enumerate(entries)
-    }
+@functools.lru_cache(maxsize=64)
+def job_start(seed: int) -> datetime:
+    """When the run's labeling job started: one moment per run, inside the fixed bounds."""
+    fake = _faker()
+    fake.seed_instance(image_seed(seed, 0, Stream.ANNOTATION) ^ 0x5EED)
+    latest = DATES_TO - SEGMENT_AFTER * 2
+    return fake.date_time_between(DATES_FROM, latest, tzinfo=UTC)
+
+
+def style_of(preset: Preset) -> Style:
+    return STYLES[preset.style]
+
+
+def has_mask(preset: Preset, spec: ImageSpec) -> bool:
+    """Whether the image's line carries a mask: segmentation, and normal lines by style."""
+    return preset.task == "segmentation" and (spec.anomalous or style_of(preset).normal_masks)
+
+
+def color_map(preset: Preset, confidence: float = 0.0) -> dict[str, dict[str, Any]]:
+    style = style_of(preset)
+    entries = [(c.name, c.color) for c in preset.classes]
+    if style.background_entry:
+        entries.insert(0, (BACKGROUND_CLASS, BACKGROUND_COLOR))
+    return {str(i): _entry(style, *entry, confidence) for i, entry in enumerate(entries)}
+
+
+def _entry(style: Style, name: str, color: str, confidence: float) -> dict[str, Any]:
+    if not style.map_confidence:
+        return {"class-name": name, "hex-color": color}
+    if style.worker_confidence:  # Ground Truth's order
+        return {"class-name": name, "confidence": confidence, "hex-color": color}
+    return {"class-name": name, "hex-color": color, "confidence": confidence}
 
 
 def palette(preset: Preset) -> list[str]:
-    """Mask palette: index i has the color of color-map entry i."""
+    """Mask palette: index 0 is background, index i the color of class i."""
     return [BACKGROUND_COLOR] + [c.color for c in preset.classes]
 
 
@@ -59,37 +92,86 @@ def record(
     seed: int,
     *,
     image_uri: str,
-    mask_uri: str,
+    mask_uri: str | None,
     jobs: tuple[str, str],
 ) -> dict[str, Any]:
+    """The image's line; `mask_uri` None writes a classification line (no mask)."""
+    style = style_of(preset)
+    start = job_start(seed)  # first: it reseeds the shared Faker
     fake = _faker()
     fake.seed_instance(image_seed(seed, spec.index, Stream.ANNOTATION))
-    labeled = fake.date_time_between(DATES_FROM, DATES_TO, tzinfo=UTC)
-    segmented = labeled + timedelta(
-        seconds=fake.random_int(30, 86_400), microseconds=fake.random_int(0, 999_999)
-    )
-    return {
-        "source-ref": image_uri,
-        preset.label_attribute: int(spec.anomalous),
-        f"{preset.label_attribute}-metadata": {
-            "class-name": spec.class_name,
-            "creation-date": _iso(labeled, "milliseconds"),
-            "human-annotated": "yes",
-            "job-name": jobs[0],
-            "type": CLASSIFICATION_TYPE,
-            "confidence": 1,
-        },
-        preset.mask_attribute: mask_uri,
-        f"{preset.mask_attribute}-metadata": {
-            "internal-color-map": color_map(preset),
+    if style.one_timestamp:
+        labeled = segmented = start
+    else:
+        labeled = start + timedelta(
+            seconds=fake.random_int(0, LABEL_HOURS * 3600 - 1),
+            microseconds=fake.random_int(0, 999_999),
+        )
+        segmented = (
+            start
+            + SEGMENT_AFTER
+            + timedelta(
+                seconds=fake.random_int(0, 86_399), microseconds=fake.random_int(0, 999_999)
+            )
+        )
+    label, mask = preset.label_attribute, preset.mask_attribute
+    if style.job_per_attribute:
+        jobs = (f"labeling-job/{label}", f"labeling-job/{mask}")
+    value: int | str = int(spec.anomalous)
+    if style.label_string:
+        value = str(value)
+    line: dict[str, Any] = {"source-ref": image_uri}
+    label_meta = _label_metadata(style, spec, _date(style, labeled, 0), jobs[0], fake)
+    _attribute(line, style, label, value, label_meta)
+    if mask_uri is not None:
+        confidence = round(fake.random_int(700, 990) / 1000, 3) if style.worker_confidence else 0.0
+        mask_meta = {
+            "internal-color-map": color_map(preset, confidence),
             "type": SEGMENTATION_TYPE,
             "human-annotated": "yes",
-            "creation-date": _iso(segmented, "microseconds"),
+            "creation-date": _date(style, segmented, 1),
             "job-name": jobs[1],
-        },
+        }
+        _attribute(line, style, mask, mask_uri, mask_meta)
+    return line
+
+
+def _label_metadata(
+    style: Style, spec: ImageSpec, date: str, job: str, fake: Faker
+) -> dict[str, Any]:
+    if style.worker_confidence:  # Ground Truth's classification output, in its order
+        return {
+            "confidence": round(fake.random_int(800, 990) / 1000, 2),
+            "job-name": job,
+            "class-name": spec.class_name,
+            "human-annotated": "yes",
+            "creation-date": date,
+            "type": CLASSIFICATION_TYPE,
+        }
+    meta: dict[str, Any] = {
+        "class-name": spec.class_name,
+        "creation-date": date,
+        "human-annotated": "yes",
+        "job-name": job,
+        "type": CLASSIFICATION_TYPE,
     }
+    if style.label_confidence:
+        meta["confidence"] = 1
+    return meta
 
 
-def _iso(moment: datetime, timespec: str) -> str:
+def _attribute(
+    line: dict[str, Any], style: Style, name: str, value: object, meta: dict[str, Any]
+) -> None:
+    if style.order == "metadata-first":
+        line[f"{name}-metadata"] = meta
+        line[name] = value
+    else:
+        line[name] = value
+        line[f"{name}-metadata"] = meta
+
+
+def _date(style: Style, moment: datetime, which: int) -> str:
     """UTC without an offset, as Ground Truth writes it (2021-10-12T14:16:45.668)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec)
+    spec = "milliseconds" if style.date_digits[which] == 3 else "microseconds"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + style.date_suffix

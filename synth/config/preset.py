@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from synth.annotate.styles import DEFAULT_STYLE, STYLES
 from synth.errors import PresetError
 from synth.faults import select
 from synth.format import (
@@ -40,7 +41,10 @@ _DATASET_KEYS = {
     "mask_attribute": str,
     "broken_fraction": float,
     "faults": list,
+    "task": str,
+    "style": str,
 }
+TASKS = ("segmentation", "classification")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,8 @@ class Preset:
     mask_attribute: str = "anomaly-mask-ref"
     broken_fraction: float = 0.0
     faults: tuple[str, ...] = ()  # fault names or rule ids; empty means the whole catalogue
+    task: str = "segmentation"  # or "classification": lines without masks, no masks/
+    style: str = DEFAULT_STYLE  # how the lines are written (synth/annotate/styles.py)
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -102,6 +108,8 @@ class Preset:
                 "mask_attribute": self.mask_attribute,
                 "broken_fraction": self.broken_fraction,
                 "faults": list(self.faults),
+                "task": self.task,
+                "style": self.style,
             },
             "classes": [
                 {
@@ -226,6 +234,10 @@ def _check_preset(preset: Preset) -> None:
             )
     if preset.image_format not in ("png", "jpeg"):
         raise fail("image.format", f"must be 'png' or 'jpeg', got {preset.image_format!r}")
+    if preset.task not in TASKS:
+        raise fail("dataset.task", f"must be one of {', '.join(TASKS)}, got {preset.task!r}")
+    if preset.style not in STYLES:
+        raise fail("dataset.style", f"must be one of {', '.join(STYLES)}, got {preset.style!r}")
     if preset.count < 1:
         raise fail("dataset.count", f"must be at least 1, got {preset.count}")
     for key, value in (

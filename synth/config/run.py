@@ -41,6 +41,8 @@ class Overrides:
     broken_fraction: float | None = None
     faults: tuple[str, ...] | None = None  # fault names or rule ids
     bucket: str | None = None
+    task: str | None = None  # segmentation or classification
+    style: str | None = None  # a name of synth/annotate/styles.py
 
     def apply(self, preset: Preset) -> Preset:
         """The preset with these values, checked like a preset file."""

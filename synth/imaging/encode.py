@@ -78,16 +78,19 @@ def encode_image(
 def encode_mask(
     labels: np.ndarray, palette: Sequence[str], compress_level: int = DEFAULT_COMPRESS_LEVEL
 ) -> bytes:
-    """A palette PNG whose palette is exactly the color map: every pixel is one of its colors.
+    """An 8-bit palette PNG: index i is color-map entry i, every pixel one of its colors.
 
-    Rows are unfiltered, as the PNG specification advises for palette images: the long
-    runs of one index deflate well as they are.
+    The palette is padded with white to 256 entries, as Ground Truth writes it: old
+    readers (imageio 2.9 with recent Pillow) crash on a shorter one. Rows are unfiltered,
+    as the PNG specification advises for palette images: the long runs of one index
+    deflate well as they are.
     """
     labels = np.ascontiguousarray(labels, np.uint8)
     rows = np.empty((labels.shape[0], labels.shape[1] + 1), np.uint8)
     rows[:, 0] = _FILTER_NONE
     rows[:, 1:] = labels
     colors = b"".join(bytes.fromhex(color[1:]) for color in palette)
+    colors += b"\xff" * (3 * 256 - len(colors))
     return _png(rows, labels.shape[1], _PALETTE, compress_level, _chunk(b"PLTE", colors))
 
 

@@ -28,6 +28,8 @@ class Dataset:
     count: int
     counts: Counts
     read: Callable[[str], bytes] = field(repr=False, compare=False)
+    # Unmet training minimums (empty: the project can train); None when not judged (shards).
+    shortfalls: tuple[str, ...] | None = None
 
     @property
     def splits(self) -> tuple[str, ...]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from synth.annotate.manifest import dumps
-from synth.annotate.records import palette, record
+from synth.annotate.records import has_mask, palette, record, style_of
 from synth.config.preset import Preset
 from synth.faults import CATALOGUE, Case, break_case
 from synth.format import S3Uri
@@ -45,6 +47,7 @@ class Made:
     line: str
     objects: tuple[tuple[str, bytes, str], ...]  # (key, data, content type)
     broken: Case | None  # the line and objects of the broken manifests, when this image is one
+    sole_class: str | None = None  # the one anomaly class the mask holds, if only one
 
 
 def make(job: Job, index: int) -> Made:
@@ -52,35 +55,41 @@ def make(job: Job, index: int) -> Made:
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
     image_key, mask_key = layout.image(index), layout.mask(index)
+    masked = has_mask(preset, spec)
     valid = record(
         preset,
         spec,
         job.seed,
         image_uri=job.uri(image_key),
-        mask_uri=job.uri(mask_key),
+        mask_uri=job.uri(mask_key) if masked else None,
         jobs=job.jobs,
     )
     image = encode_image(rendered.image, preset.image_format, job.compress_level)
-    mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+    objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
+    twins = {"source-ref": (layout.broken(image_key), image)}
+    if masked:
+        mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+        objects.append((mask_key, mask, CONTENT_TYPES["png"]))
+        twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
     broken = None
-    if spec.broken:
-        twins = {
-            "source-ref": job.uri(layout.broken(image_key)),
-            preset.mask_attribute: job.uri(layout.broken(mask_key)),
-        }
+    if spec.broken and masked:  # the faults act on a line with a mask
         case = Case(
-            record={**valid, **twins},
-            objects={twins["source-ref"]: image, twins[preset.mask_attribute]: mask},
+            record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
+            objects={job.uri(key): data for key, data in twins.values()},
         )
         faults = [CATALOGUE[name] for name in job.faults]
         broken = break_case(case, faults, image_rng(job.seed, index, Stream.FAULT))
     return Made(
         split=spec.split,
         anomalous=spec.anomalous,
-        line=dumps(valid),
-        objects=(
-            (image_key, image, CONTENT_TYPES[preset.image_format]),
-            (mask_key, mask, CONTENT_TYPES["png"]),
-        ),
+        line=dumps(valid, style_of(preset).separators),
+        objects=tuple(objects),
         broken=broken,
+        sole_class=_sole_class(preset, rendered.labels) if masked else None,
     )
+
+
+def _sole_class(preset: Preset, labels: np.ndarray) -> str | None:
+    """The anomaly class a mask holds alone: what the per-label training minimum counts."""
+    held = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(preset.classes) + 1)[1:])
+    return preset.classes[int(held[0])].name if len(held) == 1 else None

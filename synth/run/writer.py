@@ -22,6 +22,7 @@ from tqdm import tqdm
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool
 from synth.annotate.records import job_names
+from synth.config.preset import Preset
 from synth.config.run import RunConfig
 from synth.errors import OutputError
 from synth.faults import CATALOGUE, select
@@ -34,6 +35,7 @@ from synth.output.sinks import Sink
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
 from synth.run.make import Job, Made, make
+from synth.validate.dataset import SplitCounts, training_shortfalls
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +53,9 @@ class Writer:
 
     def run(self) -> Dataset:
         plan = self.plan()
+        trainable = {split: SplitCounts() for split in self.config.preset.splits}
         with ManifestSpool() as spool:
-            counts = self.write(plan, self.render(plan), spool)
+            counts = self.write(plan, self.render(plan), spool, trainable)
             self.publish(plan, spool, counts)
         return Dataset(
             location=self.target.location,
@@ -61,6 +64,7 @@ class Writer:
             count=self.config.preset.count,
             counts=counts,
             read=self.target.read,
+            shortfalls=None if self.config.shard else _shortfalls(self.config.preset, trainable),
         )
 
     def plan(self) -> Plan:
@@ -92,8 +96,15 @@ class Writer:
             scheduler=self.config.scheduler,
         )
 
-    def write(self, plan: Plan, made: Iterable[Made], spool: ManifestSpool) -> Counts:
-        """Objects to the sink as they come, lines to the spool; the counts per split."""
+    def write(
+        self,
+        plan: Plan,
+        made: Iterable[Made],
+        spool: ManifestSpool,
+        trainable: dict[str, SplitCounts],
+    ) -> Counts:
+        """Objects to the sink as they come, lines to the spool; the counts per split
+        (and, in `trainable`, what the training minimums count)."""
         layout, preset = plan.job.layout, self.config.preset
         counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
         progress = self.config.progress
@@ -106,6 +117,11 @@ class Writer:
                 if preset.broken_fraction > 0:
                     self._write_broken(layout, spool, image)
                 counts[image.split]["anomaly" if image.anomalous else "normal"] += 1
+                split = trainable[image.split]
+                split.normal += not image.anomalous
+                split.anomaly += image.anomalous
+                if image.sole_class is not None:
+                    split.single_label[image.sole_class] += 1
                 bar.update()
         return {
             split: {"normal": c["normal"], "anomaly": c["anomaly"]}
@@ -146,6 +162,13 @@ class Writer:
             }
         line = {"manifest": manifest, "line": spool.counts[manifest], **expected}
         spool.append(layout.expected, json.dumps(line))
+
+
+def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str, ...]:
+    """What keeps the written project from training, by the service's minimums."""
+    # Every class of the color maps is an anomaly label of the project, as the validator counts.
+    labels = [c.name for c in preset.classes] if preset.task == "segmentation" else []
+    return tuple(training_shortfalls(trainable, labels=labels))
 
 
 def _content_type(data: bytes) -> str:

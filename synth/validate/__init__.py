@@ -1,32 +1,40 @@
 """The reference validator: a manifest, and its objects if asked, against every rule of the format.
 
-It streams: one line at a time, with O(1) state per line, so a manifest of any
-length validates in bounded memory. It never raises on input: any bytes at all give
-findings, not a traceback.
+It streams: one line at a time; across lines it keeps only what the dataset rules need
+(one entry per distinct image, per class, per size), so a manifest of the service's
+largest size validates in a few megabytes. It never raises on input: any bytes at all
+give findings, not a traceback. A project (a train manifest and its test manifests) is
+judged as one: duplicates across them, training minimums per split.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from synth.errors import InputError
-from synth.format import S3Uri, Severity, is_s3
-from synth.validate.fields import LineFacts, check_line
+from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
+from synth.validate.dataset import ProjectChecks
+from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
 from synth.validate.objects import ObjectReader, check_objects, object_reader
+from synth.validate.profiles import Profile, parse_profile
 
 __all__ = [
     "Finding",
+    "Profile",
     "ValidationSetupError",
     "format_json",
     "format_text",
     "iter_findings",
+    "iter_project",
     "run",
     "validate_manifest",
+    "validate_project",
 ]
 
 Source = Path | bytes | str | Iterable[str] | Iterable[bytes]
@@ -78,6 +86,10 @@ def _finding(number: int | None, rule: str, where: str | None, message: str) -> 
     return Finding(rule, Severity.ERROR, number, where, message)
 
 
+def _error(rule: str, where: str | None, message: str) -> Problem:
+    return Problem(rule, where, message, Severity.ERROR)
+
+
 def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The line's object, or the text-level findings that stop it being read."""
     findings: list[Finding] = []
@@ -97,6 +109,17 @@ def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding
     if not text.strip():
         findings.append(_finding(number, "manifest.blank-line", None, "a blank line"))
         return None, findings
+    if len(text) > MAX_LINE_CHARS:
+        findings.append(
+            Finding(
+                "manifest.line-length",
+                Severity.WARNING,
+                number,
+                None,
+                f"the line is {len(text):,} characters; the service's entries hold "
+                f"at most {MAX_LINE_CHARS:,}",
+            )
+        )
     duplicate: str | None = None
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants)
@@ -122,44 +145,121 @@ def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding
     return value, findings
 
 
+Objects = ObjectReader | Path | Mapping[str, bytes] | Any
+
+
 def iter_findings(
-    source: Source, *, objects: ObjectReader | Path | Mapping[str, bytes] | Any = None
+    source: Source, *, objects: Objects = None, profile: str | Profile = Profile.DOCS
 ) -> Iterator[Finding]:
-    """Findings in line order, as the manifest is read."""
-    reader = object_reader(objects) if objects is not None else None
+    """Findings in line order, as the manifest is read, then those across its lines.
+
+    One manifest may be half of a project, so the project rules (image limits, training
+    minimums) are left to `iter_project`.
+    """
+    checks = ProjectChecks()
+    name = str(source) if isinstance(source, Path) else None
+    yield from _manifest(source, name, checks, _reader(objects), _profile(profile))
+    yield from checks.finish()
+
+
+def iter_project(
+    manifests: Sequence[tuple[str, Source]],
+    *,
+    objects: Objects = None,
+    profile: str | Profile = Profile.DOCS,
+) -> Iterator[Finding]:
+    """Findings for a project: (name, manifest) pairs, the training manifest first.
+
+    One manifest is a single-dataset project; further ones are its test dataset.
+    """
+    checks, reader, chosen = ProjectChecks(), _reader(objects), _profile(profile)
+    for name, source in manifests:
+        yield from _manifest(source, name, checks, reader, chosen)
+    yield from checks.finish()
+    yield from checks.finish_project()
+
+
+def _reader(objects: Objects) -> ObjectReader | None:
+    return object_reader(objects) if objects is not None else None
+
+
+def _profile(value: str | Profile) -> Profile:
+    try:
+        return parse_profile(value)
+    except ValueError as exc:
+        raise ValidationSetupError(str(exc)) from None
+
+
+def _manifest(
+    source: Source,
+    name: str | None,
+    checks: ProjectChecks,
+    reader: ObjectReader | None,
+    chosen: Profile,
+) -> Iterator[Finding]:
+    def finding(number: int | None, problem: Problem) -> Finding:
+        rule, where, message, severity, decided = Problem(*problem)
+        return Finding(rule, severity, number, where, message, name, profile=decided)
+
+    checks.start(name)
     first_bucket: str | None = None
-    number = 0
+    number = size = 0
     for number, raw in enumerate(_lines(source), start=1):
-        obj, findings = _parse(raw, number)
-        yield from findings
+        size += len(raw)
+        obj, problems = _parse(raw, number)
+        yield from (replace(f, source=name) for f in problems)
         if obj is None:
             continue
         facts = LineFacts()
-        for rule, where, message, severity in check_line(obj, facts):
-            yield Finding(rule, severity, number, where, message)
+        for problem in check_line(obj, facts, chosen):
+            yield finding(number, problem)
         for where, bucket in facts.buckets:
             first_bucket = first_bucket or bucket
             if bucket != first_bucket:
-                yield _finding(
+                yield finding(
                     number,
-                    "dataset.bucket",
-                    where,
-                    f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's images "
-                    "and masks must be in one bucket",
+                    _error(
+                        "dataset.bucket",
+                        where,
+                        f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's images "
+                        "and masks must be in one bucket",
+                    ),
                 )
         if reader is not None:
-            mask_field = next((w for w, _ in facts.buckets if w != "source-ref"), None)
-            for rule, where, message, severity in check_objects(facts, reader, mask_field):
-                yield Finding(rule, severity, number, where, message)
+            for problem in check_objects(facts, reader, facts.mask_attribute):
+                yield finding(number, problem)
+        yield from checks.line(number, facts)
     if number == 0:
-        yield _finding(None, "manifest.empty", None, "the manifest has no lines")
+        yield Finding(
+            "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name
+        )
+    if size > MAX_MANIFEST_BYTES:
+        yield Finding(
+            "manifest.file-size",
+            Severity.ERROR,
+            None,
+            None,
+            f"the manifest is {size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,} (1 GB)",
+            name,
+        )
 
 
 def validate_manifest(
-    source: Source, *, objects: ObjectReader | Path | Mapping[str, bytes] | Any = None
+    source: Source, *, objects: Objects = None, profile: str | Profile = Profile.DOCS
 ) -> list[Finding]:
     """Every finding for a manifest given as a path, its text or bytes, or its lines."""
-    return list(iter_findings(source, objects=objects))
+    return list(iter_findings(source, objects=objects, profile=profile))
+
+
+def validate_project(
+    *manifests: Path | str,
+    objects: Objects = None,
+    profile: str | Profile = Profile.DOCS,
+) -> list[Finding]:
+    """Every finding for a project: its training manifest, then its test manifests (files)."""
+    return list(
+        iter_project([(str(m), Path(m)) for m in manifests], objects=objects, profile=profile)
+    )
 
 
 def dataset_root(manifest: Path) -> Path:
@@ -171,42 +271,52 @@ def dataset_root(manifest: Path) -> Path:
 
 
 def run(
-    source: str,
+    source: str | Sequence[str],
     *,
     objects: bool,
     fmt: str,
     out: TextIO,
     root: Path | None = None,
     endpoint_url: str | None = None,
+    profile: str = Profile.DOCS,
 ) -> int:
-    """The `synth validate` command: 0 with no errors, 1 with errors."""
-    lines: Source
+    """The `synth validate` command: 0 with no errors, 1 with errors.
+
+    `source` is a manifest, or a project's manifests: the training one first.
+    """
+    sources = [source] if isinstance(source, str) else list(source)
+    manifests: list[tuple[str, Source]] = []
     reader: Any = None
-    if is_s3(source):
-        lines, reader = _open_s3(source, endpoint_url)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ValidationSetupError(f"{source}: no such manifest file")
-        lines = path
-        reader = (root or dataset_root(path)) if objects else None
+    for name in sources:
+        if is_s3(name):
+            lines, client = _open_s3(name, endpoint_url)
+            reader = reader or client
+        else:
+            path = Path(name)
+            if not path.is_file():
+                raise ValidationSetupError(f"{name}: no such manifest file")
+            lines = path
+            reader = reader or root or dataset_root(path)
+        manifests.append((name, lines))
     formatter = format_json if fmt == "json" else format_text
     errors = 0
     try:
-        for finding in iter_findings(lines, objects=reader if objects else None):
+        for finding in iter_project(
+            manifests, objects=reader if objects else None, profile=profile
+        ):
             errors += finding.severity is Severity.ERROR
-            for text in formatter([finding], source):
+            for text in formatter([finding], sources[0]):
                 print(text, file=out)
     except BrokenPipeError:
         raise  # the reader of our output went away (`| head`): not a problem with the input
     except OSError as exc:
-        raise ValidationSetupError(f"{source}: cannot read ({exc})") from None
+        raise ValidationSetupError(f"{', '.join(sources)}: cannot read ({exc})") from None
     except Exception as exc:
         # boto3's errors reading an S3 manifest or its objects: the setup, not the input.
         if type(exc).__module__.startswith("botocore"):
             from synth.output import s3
 
-            uri = S3Uri.find(source)
+            uri = S3Uri.find(sources[0])
             raise ValidationSetupError(
                 str(s3.explain(exc, uri.bucket, uri.key) if uri else s3.explain(exc, "?"))
             ) from None

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from synth.format import (
     BACKGROUND_CLASS,
@@ -24,11 +23,19 @@ from synth.format import (
     S3Uri,
     Severity,
 )
+from synth.validate.dates import DateForm, date_form
+from synth.validate.profiles import Profile, explain, lenient_severity
 
 _KEY = re.compile(r"0|[1-9][0-9]*")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
+_DIGITS = re.compile(r"[0-9]+")
 
-Problem = tuple[str, str | None, str, Severity]
+
+class Problem(NamedTuple):
+    rule: str
+    where: str | None
+    message: str
+    severity: Severity
+    profile: str | None = None  # set when the profile chose the severity
 
 
 @dataclass
@@ -40,6 +47,11 @@ class LineFacts:
     class_name: str | None = None
     colors: frozenset[str] | None = None  # lower-case hex; None when the map has errors
     buckets: list[tuple[str, str]] = field(default_factory=list)  # (field, bucket)
+    label_attribute: str | None = None
+    mask_attribute: str | None = None  # the key of the line's mask, when it has one
+    classes: dict[str, str] | None = None  # class-name -> lower-case hex of an error-free map
+    image_size: tuple[int, int] | None = None  # set by the object checks, when in range
+    mask_colors: frozenset[str] | None = None  # lower-case hex present in the mask, when read
 
 
 def _is_int(value: object) -> bool:
@@ -50,24 +62,28 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _is_utc_date(value: object) -> bool:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
+def _is_label_value(value: object) -> bool:
+    """An integer, or a string of digits as AWS's csv_to_manifest.py and Ground Truth write."""
+    return _is_int(value) or (isinstance(value, str) and bool(_DIGITS.fullmatch(value)))
 
 
 def _error(rule: str, where: str | None, message: str) -> Problem:
-    return rule, where, message, Severity.ERROR
+    return Problem(rule, where, message, Severity.ERROR)
 
 
-def check_line(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+def _lenient(rule: str, where: str, message: str, chosen: Profile) -> Problem:
+    """A deviation the service is known to accept: its severity is the profile's choice."""
+    return Problem(
+        rule, where, message + explain(rule, chosen), lenient_severity(rule, chosen), chosen.value
+    )
+
+
+def check_line(
+    obj: dict[str, Any], facts: LineFacts, chosen: Profile = Profile.DOCS
+) -> Iterator[Problem]:
     yield from _source_ref(obj, facts)
     yield from _label(obj, facts)
-    yield from _mask(obj, facts)
+    yield from _mask(obj, facts, chosen)
 
 
 def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
@@ -107,7 +123,7 @@ def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
     bare = [
         k
         for k in obj
-        if k != "source-ref" and not k.endswith(("-ref", "-metadata")) and _is_int(obj[k])
+        if k != "source-ref" and not k.endswith(("-ref", "-metadata")) and _is_label_value(obj[k])
     ]
     if len(bare) == 1 and not metas:
         return None, _error(
@@ -126,11 +142,14 @@ def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
         yield problem
     if name is None:
         return
+    facts.label_attribute = name
     meta: dict[str, Any] = obj[f"{name}-metadata"]
     where = f"{name}-metadata"
-    if not _is_int(obj.get(name)):
+    if not _is_label_value(obj.get(name)):
         got = repr(obj[name]) if name in obj else "nothing"
-        yield _error("label.value", name, f"{name} must be an integer (1 or 0), got {got}")
+        yield _error(
+            "label.value", name, f"{name} must be an integer or a string of digits, got {got}"
+        )
     class_name = meta.get("class-name")
     if not isinstance(class_name, str):
         yield _error(
@@ -175,15 +194,24 @@ def _metadata(kind: str, meta: dict[str, Any], where: str, expected_type: str) -
             f"{where}.human-annotated",
             f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
         )
-    if "creation-date" in meta and not _is_utc_date(meta["creation-date"]):
-        yield _error(
-            f"{kind}.creation-date",
-            f"{where}.creation-date",
-            f"creation-date {meta['creation-date']!r} is not a UTC ISO 8601 date-time",
+    if "creation-date" in meta:
+        yield from _date(f"{kind}.creation-date", f"{where}.creation-date", meta["creation-date"])
+
+
+def _date(rule: str, where: str, value: object) -> Iterator[Problem]:
+    form = date_form(value)
+    if form is DateForm.OTHER:
+        yield Problem(
+            rule,
+            where,
+            f"creation-date {value!r} is a date-time, but not the ISO 8601 the docs show",
+            Severity.WARNING,
         )
+    elif form is None:
+        yield _error(rule, where, f"creation-date {value!r} is not a UTC date-time")
 
 
-def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Problem]:
     refs = [k for k in obj if k.endswith("-ref") and k != "source-ref"]
     ref_metas = [k for k in obj if k.endswith("-ref-metadata")]
     if not refs and not ref_metas:
@@ -192,6 +220,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     name = next(iter(with_meta or refs), None)
     if name is None:
         base = ref_metas[0].removesuffix("-metadata")
+        facts.mask_attribute = base  # the line means to segment: the dataset rules count it so
         yield _error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}")
         return
     parsed = S3Uri.find(obj[name])
@@ -204,21 +233,23 @@ def _mask(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     else:
         facts.mask_uri = obj[name]
         facts.buckets.append((name, parsed.bucket))
+    facts.mask_attribute = name
     where = f"{name}-metadata"
     meta = obj.get(where)
     if not isinstance(meta, dict):
         yield _error("mask.metadata-missing", where, f"{name} has no {where} object")
         return
     yield from _metadata("mask", meta, where, SEGMENTATION_TYPE)
-    problems = list(_color_map(meta.get("internal-color-map"), f"{where}.internal-color-map"))
+    cmap = meta.get("internal-color-map")
+    problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
     yield from problems
-    if not problems:
-        facts.colors = frozenset(
-            e["hex-color"].lower() for e in meta["internal-color-map"].values()
-        )
+    if all(p.severity is Severity.WARNING for p in problems) and isinstance(cmap, dict):
+        facts.classes = {e["class-name"]: e["hex-color"].lower() for e in cmap.values()}
+        # A map without BACKGROUND (accepted by --profile service) still has white background.
+        facts.colors = frozenset(facts.classes.values()) | {BACKGROUND_COLOR}
 
 
-def _color_map(cmap: object, where: str) -> Iterator[Problem]:
+def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:
     if not isinstance(cmap, dict) or not cmap:
         yield _error("color-map.missing", where, "internal-color-map must be a non-empty object")
         return
@@ -254,14 +285,22 @@ def _color_map(cmap: object, where: str) -> Iterator[Problem]:
             )
         else:
             colors[color.lower()] = key
-        if not isinstance(entry.get("confidence"), float):
+        if "confidence" not in entry:
+            yield _lenient(
+                "color-map.confidence", f"{at}.confidence", "the entry has no confidence", chosen
+            )
+        elif not isinstance(entry["confidence"], float):
             yield _error(
                 "color-map.confidence",
                 f"{at}.confidence",
                 f"confidence must be a float such as 0.0, got {entry.get('confidence')!r}",
             )
     background = cmap.get("0")
-    if not (
+    if BACKGROUND_CLASS not in classes and BACKGROUND_COLOR not in colors:
+        yield _lenient(
+            "color-map.background", f"{where}.0", "the color map has no BACKGROUND entry", chosen
+        )
+    elif not (
         isinstance(background, dict)
         and background.get("class-name") == BACKGROUND_CLASS
         and isinstance(background.get("hex-color"), str)

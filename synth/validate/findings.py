@@ -13,22 +13,27 @@ from synth.format import Severity
 class Finding:
     rule: str  # an id of synth.format.RULES
     severity: Severity
-    line: int | None  # 1-based; None for the manifest as a whole
+    line: int | None  # 1-based; None for the manifest (or the project) as a whole
     field: str | None  # a JSON path such as anomaly-mask-ref-metadata.internal-color-map.0
     message: str  # a sentence a person can act on
+    source: str | None = None  # the manifest, when a project of several is judged
+    related: tuple[str, ...] = ()  # file:line of the other lines a dataset rule involves
+    profile: str | None = None  # the profile that chose the severity, for profile-dependent rules
 
     def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "severity": str(self.severity)}
+        return {**asdict(self), "severity": str(self.severity), "related": list(self.related)}
 
 
 def format_text(findings: Iterable[Finding], source: str) -> Iterator[str]:
     """`file:line: severity: rule: message`, as compilers print, so editors can jump to it."""
     for f in findings:
-        where = f"{source}:{f.line}" if f.line is not None else source
+        name = f.source or source
+        where = f"{name}:{f.line}" if f.line is not None else name
         field = f" [{f.field}]" if f.field else ""
-        yield f"{where}: {f.severity}: {f.rule}: {f.message}{field}"
+        also = f" (see {', '.join(f.related)})" if f.related else ""
+        yield f"{where}: {f.severity}: {f.rule}: {f.message}{also}{field}"
 
 
 def format_json(findings: Iterable[Finding], source: str) -> Iterator[str]:
     for f in findings:
-        yield json.dumps({"file": source, **f.to_dict()}, ensure_ascii=False)
+        yield json.dumps({"file": f.source or source, **f.to_dict()}, ensure_ascii=False)

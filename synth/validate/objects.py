@@ -15,6 +15,7 @@ from synth.format import (
     BACKGROUND_COLOR,
     MAX_IMAGE_BYTES,
     MAX_IMAGE_SIDE,
+    MAX_MASK_CLASSES,
     MIN_IMAGE_SIDE,
     S3Uri,
     Severity,
@@ -135,6 +136,8 @@ def check_objects(
                         f"the image is {size[0]}x{size[1]}; each side must be "
                         f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
                     )
+                else:
+                    facts.image_size = size
     if facts.mask_uri is not None:
         yield from _check_mask(facts, reader.read(facts.mask_uri), size, mask_field)
 
@@ -163,6 +166,7 @@ def _check_mask(
         return
     packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     present, counts = np.unique(packed, return_counts=True)
+    facts.mask_colors = frozenset(f"#{int(c):06x}" for c in present)
     if facts.colors is not None:
         allowed = np.array([rgb24(c) for c in facts.colors], np.uint32)
         stray = ~np.isin(present, allowed)
@@ -175,6 +179,12 @@ def _check_mask(
                 f"(such as {examples})",
             )
     has_anomaly = bool((present != _WHITE).any())
+    if facts.colors is not None and (classes := len(set(present) - {_WHITE})) > MAX_MASK_CLASSES:
+        yield _error(
+            "mask-image.max-classes",
+            where,
+            f"{classes} anomaly classes in one mask; the limit is {MAX_MASK_CLASSES}",
+        )
     if facts.class_name == "anomaly" and not has_anomaly:
         yield _error(
             "mask-image.label-agreement",

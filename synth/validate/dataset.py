@@ -1,0 +1,259 @@
+"""Dataset rules: what only shows across lines, and across the manifests of one project.
+
+The state is one entry per distinct image (to find duplicates) plus a few per-class and
+per-size entries, so a project of the service's largest size (20,000 images) is judged
+in a few megabytes. A finding names its own line and, in `related`, the `file:line` of
+the other lines involved (the first line of a duplicate, of the first size, ...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from synth.format import (
+    ANOMALY_NAME,
+    BACKGROUND_CLASS,
+    BACKGROUND_COLOR,
+    MAX_ANOMALY_LABELS,
+    MAX_IMAGES,
+    MIN_PER_LABEL_SEPARATE,
+    MIN_PER_LABEL_SINGLE,
+    MIN_SEPARATE,
+    MIN_SINGLE,
+    Severity,
+)
+from synth.validate.fields import LineFacts
+from synth.validate.findings import Finding
+
+
+@dataclass
+class SplitCounts:
+    """What a dataset holds, as training minimums count it."""
+
+    normal: int = 0
+    anomaly: int = 0
+    single_label: Counter[str] = field(default_factory=Counter)  # images holding one type only
+
+
+def training_shortfalls(
+    splits: Mapping[str, SplitCounts], *, labels: Sequence[str] = ()
+) -> list[str]:
+    """What keeps a project from training: one sentence per unmet minimum.
+
+    `splits` is {"train": ...} for a single dataset or {"train": ..., "test": ...} for
+    separate ones; `labels` are the anomaly labels of a segmentation project (empty for
+    classification, or when the masks were not read).
+    """
+    separate = len(splits) > 1
+    needs: dict[str, Mapping[str, int]] = (
+        {"train": MIN_SEPARATE["train"], "test": MIN_SEPARATE["test"]}
+        if separate
+        else {"train": MIN_SINGLE}
+    )
+    per_label = MIN_PER_LABEL_SEPARATE if separate else MIN_PER_LABEL_SINGLE
+    short = []
+    for split, need in needs.items():
+        counts = splits.get(split, SplitCounts())
+        name = f"the {split} dataset" if separate else "the dataset"
+        for kind in ("normal", "anomaly"):
+            have = getattr(counts, kind)
+            if have < need[kind]:
+                short.append(f"{name} has {have} {kind} images; training needs {need[kind]}")
+        for label in sorted(labels):
+            have = counts.single_label[label]
+            if have < per_label:
+                short.append(
+                    f"{name} has {have} images holding only anomaly {label!r}; "
+                    f"training needs {per_label}"
+                )
+    return short
+
+
+@dataclass
+class _Manifest:
+    source: str | None  # None for a manifest given as text: lines are then named "line N"
+    attributes: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind -> name, line
+    counts: SplitCounts = field(default_factory=SplitCounts)
+
+
+class ProjectChecks:
+    """Feed it each line's facts in order; it yields the dataset findings as they show."""
+
+    def __init__(self) -> None:
+        self._images: dict[str, str] = {}  # source-ref -> file:line of its first line
+        self._size: tuple[tuple[int, int], str] | None = None
+        self._class_color: dict[str, tuple[str, str]] = {}  # class -> (color, file:line)
+        self._color_class: dict[str, tuple[str, str]] = {}
+        self._anomaly_labels: dict[str, str] = {}  # anomaly class -> file:line first seen
+        self._unmasked: list[tuple[str | None, int]] = []  # anomaly lines without a mask
+        self._masked: str | None = None  # file:line of the first line with a mask
+        self._masks_read = False
+        self._manifests: list[_Manifest] = []
+
+    def start(self, source: str | None) -> None:
+        self._manifests.append(_Manifest(source))
+
+    def line(self, number: int, facts: LineFacts) -> Iterator[Finding]:
+        manifest = self._manifests[-1]
+        here = _at(manifest.source, number)
+
+        def finding(rule: str, message: str, *related: str, where: str | None = None) -> Finding:
+            return Finding(rule, _SEVERITY[rule], number, where, message, manifest.source, related)
+
+        if facts.image_uri is not None:
+            first = self._images.setdefault(facts.image_uri, here)
+            if first != here:
+                yield finding(
+                    "dataset.duplicate-image",
+                    f"{facts.image_uri} is also the image of another line: "
+                    "images must be unique, and the service keeps only one line per image",
+                    first,
+                    where="source-ref",
+                )
+        if facts.image_size is not None:
+            if self._size is None:
+                self._size = (facts.image_size, here)
+            elif facts.image_size != self._size[0]:
+                (w, h), first = self._size
+                yield finding(
+                    "dataset.image-dimensions",
+                    f"the image is {facts.image_size[0]}x{facts.image_size[1]}; the project's "
+                    f"images are {w}x{h}",
+                    first,
+                    where="source-ref",
+                )
+        yield from self._classes(facts, here, finding)
+        for kind, name in (("label", facts.label_attribute), ("mask", facts.mask_attribute)):
+            if name is None:
+                continue
+            first = manifest.attributes.setdefault(kind, (name, here))
+            if first[0] != name:
+                yield finding(
+                    "dataset.attribute-names",
+                    f"the {kind} attribute is {name!r}; the manifest's first is {first[0]!r}: "
+                    "one labeling job writes one name",
+                    first[1],
+                    where=name,
+                )
+        self._count(number, facts, manifest, here)
+
+    def _classes(
+        self, facts: LineFacts, here: str, finding: Callable[..., Finding]
+    ) -> Iterator[Finding]:
+        for name, color in (facts.classes or {}).items():
+            known = self._class_color.setdefault(name, (color, here))
+            if known[0] != color:
+                yield finding(
+                    "dataset.color-consistency",
+                    f"class {name!r} is {color} here and {known[0]} on another line",
+                    known[1],
+                    where=facts.mask_attribute and f"{facts.mask_attribute}-metadata",
+                )
+            other = self._color_class.setdefault(color, (name, here))
+            if other[0] != name:
+                yield finding(
+                    "dataset.color-consistency",
+                    f"color {color} is class {name!r} here and {other[0]!r} on another line",
+                    other[1],
+                    where=facts.mask_attribute and f"{facts.mask_attribute}-metadata",
+                )
+            if name == BACKGROUND_CLASS or name in self._anomaly_labels:
+                continue
+            self._anomaly_labels[name] = here
+            if not ANOMALY_NAME.fullmatch(name):
+                yield finding(
+                    "dataset.class-name-chars",
+                    f"anomaly class {name!r} is not 1-256 characters of a-z, A-Z, 0-9 "
+                    "(the service's anomaly names)",
+                )
+
+    def _count(self, number: int, facts: LineFacts, manifest: _Manifest, here: str) -> None:
+        if facts.mask_attribute is not None and self._masked is None:
+            self._masked = here
+        if facts.class_name == "normal":
+            manifest.counts.normal += 1
+        elif facts.class_name == "anomaly":
+            manifest.counts.anomaly += 1
+            if facts.mask_attribute is None:
+                self._unmasked.append((manifest.source, number))
+        if facts.mask_colors is not None and facts.classes is not None:
+            self._masks_read = True
+            by_color = {color: name for name, color in facts.classes.items()}
+            held = {by_color.get(c) for c in facts.mask_colors if c != BACKGROUND_COLOR}
+            if len(held) == 1 and None not in held:
+                manifest.counts.single_label[str(held.pop())] += 1
+
+    def finish(self) -> Iterator[Finding]:
+        """The findings only the whole manifest shows (mask-missing, max-classes)."""
+        if self._masked is not None:
+            for source, number in self._unmasked:
+                yield Finding(
+                    "dataset.mask-missing",
+                    Severity.ERROR,
+                    number,
+                    None,
+                    "an anomaly line without a mask, in a segmentation dataset: it cannot "
+                    "teach where the anomaly is",
+                    source,
+                    (self._masked,),
+                )
+        labels = list(self._anomaly_labels)
+        if len(labels) > MAX_ANOMALY_LABELS:
+            over = labels[MAX_ANOMALY_LABELS]
+            yield Finding(
+                "dataset.max-classes",
+                Severity.ERROR,
+                None,
+                None,
+                f"{len(labels)} anomaly labels; a project holds at most {MAX_ANOMALY_LABELS}",
+                self._manifests[0].source if self._manifests else None,
+                (self._anomaly_labels[over],),
+            )
+
+    def finish_project(self) -> Iterator[Finding]:
+        """The findings that need the project's shape: image limits and training minimums."""
+        task = "segmentation" if self._masked is not None else "classification"
+        roles = ["train"] + ["test"] * (len(self._manifests) - 1)
+        splits: dict[str, SplitCounts] = {}
+        for role, manifest in zip(roles, self._manifests, strict=True):
+            counts = manifest.counts
+            total = counts.normal + counts.anomaly
+            limit = MAX_IMAGES[task][role]
+            if total > limit:
+                yield Finding(
+                    "dataset.max-images",
+                    Severity.ERROR,
+                    None,
+                    None,
+                    f"{total:,} images; a {task} {role} dataset holds at most {limit:,}",
+                    manifest.source,
+                )
+            merged = splits.setdefault(role, SplitCounts())
+            merged.normal += counts.normal
+            merged.anomaly += counts.anomaly
+            merged.single_label.update(counts.single_label)
+        labels = list(self._anomaly_labels) if task == "segmentation" and self._masks_read else []
+        for sentence in training_shortfalls(splits, labels=labels):
+            yield Finding(
+                "dataset.training-minimum",
+                Severity.WARNING,
+                None,
+                None,
+                f"{sentence}: the manifests import, but training fails",
+                self._manifests[0].source,
+            )
+
+
+_SEVERITY = {
+    "dataset.duplicate-image": Severity.ERROR,
+    "dataset.image-dimensions": Severity.ERROR,
+    "dataset.color-consistency": Severity.ERROR,
+    "dataset.attribute-names": Severity.WARNING,
+    "dataset.class-name-chars": Severity.WARNING,
+}
+
+
+def _at(source: str | None, number: int) -> str:
+    return f"{source}:{number}" if source else f"line {number}"

@@ -1,0 +1,195 @@
+"""Output styles, classification datasets and trainable presets, judged by the validator."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from synth.annotate.records import DATES_FROM, DATES_TO, LABEL_HOURS, SEGMENT_AFTER
+from synth.annotate.styles import STYLES
+from synth.config.preset import builtin_presets, load_preset
+from synth.errors import PresetError
+from synth.format import Severity
+from synth.run.generate import Dataset, generate
+from synth.validate import validate_project
+
+SMALL = {"count": 24, "width": 64, "height": 64}
+
+
+def _project(dataset: Dataset, profile: str) -> list:
+    root = Path(dataset.location)
+    manifests = [root / dataset.manifest_key(split) for split in dataset.splits]
+    return validate_project(*manifests, objects=root, profile=profile)
+
+
+def _not_size(findings: list) -> list:
+    """Findings other than the training-minimum warnings a 24-image project must give."""
+    return [f for f in findings if f.rule != "dataset.training-minimum"]
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_style_round_trips_clean_under_its_profile(style: str, tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=3, style=style, **SMALL)
+    profile = STYLES[style].profile
+    findings = _not_size(_project(dataset, profile))
+    assert [f for f in findings if f.severity is Severity.ERROR] == []
+    # Under the service profile, only what the service is known to accept: warned, not erred.
+    assert {(f.rule, f.profile) for f in findings} <= {
+        ("color-map.background", "service"),
+        ("color-map.confidence", "service"),
+    }
+    assert bool(findings) == (profile == "service")
+
+
+def test_the_console_style_needs_the_service_profile(tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=3, style="console", **SMALL)
+    errors = {f.rule for f in _project(dataset, "docs") if f.severity is Severity.ERROR}
+    assert errors == {"color-map.background", "color-map.confidence"}
+
+
+def test_styles_write_what_their_producers_write(tmp_path: Path) -> None:
+    lines = {
+        style: (
+            generate("mixed", out=tmp_path / style, seed=3, style=style, **SMALL)
+            .read("train.manifest")
+            .decode()
+            .splitlines()
+        )
+        for style in STYLES
+    }
+    gt = json.loads(lines["ground-truth"][0])
+    assert gt["anomaly-label-metadata"]["job-name"] == "labeling-job/anomaly-label"
+    assert gt["anomaly-mask-ref-metadata"]["job-name"] == "labeling-job/anomaly-mask-ref"
+    assert list(gt["anomaly-mask-ref-metadata"]["internal-color-map"]["0"]) == [
+        "class-name",
+        "confidence",
+        "hex-color",
+    ]
+    assert len(gt["anomaly-label-metadata"]["creation-date"].split(".")[1]) == 6
+    console = [json.loads(line) for line in lines["console"]]
+    assert list(console[0])[:3] == ["source-ref", "anomaly-label-metadata", "anomaly-label"]
+    assert all(
+        ("anomaly-mask-ref" in x) == (x["anomaly-label-metadata"]["class-name"] == "anomaly")
+        for x in console
+    )
+    assert all(x["anomaly-label-metadata"]["creation-date"].endswith("Z") for x in console)
+    sdk = lines["sdk-tools"]
+    assert all('", "' in x and '": "' in x for x in sdk)
+    assert {json.loads(x)["anomaly-label"] for x in sdk} == {"0", "1"}
+    assert len({json.loads(x)["anomaly-label-metadata"]["creation-date"] for x in sdk}) == 1
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_masks_are_8_bit_palettes_of_256_entries(style: str, tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=2, style=style, count=6, width=64, height=64)
+    masks = sorted((tmp_path / "masks").glob("*.png"))
+    assert masks
+    for path in masks:
+        data = path.read_bytes()
+        assert data[24:26] == b"\x08\x03"  # IHDR: bit depth 8, color type 3 (palette)
+        with Image.open(path) as mask:
+            assert mask.mode == "P"
+            assert len(mask.getpalette() or []) == 3 * 256
+    anomalies = sum(c["anomaly"] for c in dataset.counts.values())
+    assert len(masks) == (anomalies if style == "console" else dataset.count)
+
+
+def test_classification_task_writes_no_masks_and_validates_clean(tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=1, task="classification", **SMALL)
+    assert not (tmp_path / "masks").exists()
+    records = [r for split in dataset.splits for r in dataset.records(split)]
+    assert all(set(r) == {"source-ref", "anomaly-label", "anomaly-label-metadata"} for r in records)
+    assert _not_size(_project(dataset, "docs")) == []
+
+
+def test_classification_from_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from synth.cli import cli
+
+    out = tmp_path / "c"
+    args = ["generate", "-p", "dents", "-o", str(out), "-n", "30", "--size", "64"]
+    made = CliRunner().invoke(cli, [*args, "--task", "classification"])
+    assert made.exit_code == 0, made.output
+    checked = CliRunner().invoke(
+        cli, ["validate", str(out / "train.manifest"), str(out / "test.manifest"), "--objects"]
+    )
+    assert checked.exit_code == 0
+    assert ": error: " not in checked.output
+    assert not (out / "masks").exists()
+
+
+def test_a_preset_names_its_task_and_style(tmp_path: Path) -> None:
+    text = (
+        (builtin_presets()["dents"])
+        .read_text()
+        .replace("[dataset]", '[dataset]\ntask = "classification"\nstyle = "sdk-tools"')
+    )
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    preset = load_preset(path)
+    assert (preset.task, preset.style) == ("classification", "sdk-tools")
+    path.write_text(text.replace('"sdk-tools"', '"excel"'))
+    with pytest.raises(PresetError, match=r"dataset\.style: must be one of synth, ground-truth"):
+        load_preset(path)
+
+
+def test_dates_look_like_one_labeling_job(tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=8, count=40, width=64, height=64)
+    records = [r for split in dataset.splits for r in dataset.records(split)]
+    labeled = [
+        datetime.fromisoformat(r["anomaly-label-metadata"]["creation-date"]) for r in records
+    ]
+    segmented = [
+        datetime.fromisoformat(r["anomaly-mask-ref-metadata"]["creation-date"]) for r in records
+    ]
+    assert DATES_FROM.replace(tzinfo=None) <= min(labeled)
+    assert max(segmented) <= DATES_TO.replace(tzinfo=None)
+    assert max(labeled) - min(labeled) < timedelta(hours=LABEL_HOURS)
+    assert max(labeled) < min(segmented)  # the segmentation job is chained after
+    assert max(segmented) - min(labeled) < SEGMENT_AFTER + timedelta(days=1)
+    jobs = {
+        (r["anomaly-label-metadata"]["job-name"], r["anomaly-mask-ref-metadata"]["job-name"])
+        for r in records
+    }
+    assert len(jobs) == 1
+
+
+@pytest.mark.parametrize("preset", sorted(builtin_presets()))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_presets_can_train_at_their_default_counts(preset: str, seed: int, tmp_path: Path) -> None:
+    chosen = load_preset(preset)
+    dataset = generate(chosen, out=tmp_path, seed=seed, width=64, height=64)
+    minimums = [f for f in _project(dataset, "docs") if f.rule == "dataset.training-minimum"]
+    assert [f.message.split(":")[0] for f in minimums] == list(dataset.shortfalls or ())
+    if chosen.anomaly_fraction == 0:  # normal-only is the negative half of a project
+        assert "anomaly images; training needs 10" in " ".join(dataset.shortfalls or ())
+    else:
+        assert dataset.shortfalls == ()
+
+
+def test_generate_warns_when_a_count_cannot_train(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from synth.cli import cli
+
+    args = ["generate", "-p", "dents", "--size", "64", "-o"]
+    few = CliRunner().invoke(cli, [*args, str(tmp_path / "few"), "-n", "12"])
+    assert few.exit_code == 0
+    assert "warning: the test dataset has" in few.output
+    enough = CliRunner().invoke(cli, [*args, str(tmp_path / "enough")])
+    assert "the project meets Lookout for Vision's training minimums" in enough.output
+    assert "warning" not in enough.output
+
+
+def test_masks_decode_with_the_palette_colors(tmp_path: Path) -> None:
+    generate("dents", out=tmp_path, seed=4, count=4, width=64, height=64, style="ground-truth")
+    for path in (tmp_path / "masks").glob("*.png"):
+        rgb = np.asarray(Image.open(io.BytesIO(path.read_bytes())).convert("RGB"))
+        assert {tuple(c) for c in rgb.reshape(-1, 3)} <= {(255, 255, 255), (0x1F, 0x77, 0xB4)}

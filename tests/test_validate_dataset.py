@@ -1,0 +1,394 @@
+"""Rules across lines and manifests, the added line rules, and the validator's profiles.
+
+Each rule has a breaking line or dataset asserting its exact id, and a fixed twin with
+no finding at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_validate import (
+    IMAGE,
+    IMAGE_B,
+    LINE_CASES,
+    MASK,
+    OBJECT_CASES,
+    _line,
+    _mask,
+    _objects,
+    _png,
+)
+
+import synth.validate
+from synth.format import RULES, Severity
+from synth.validate import (
+    Finding,
+    Profile,
+    ValidationSetupError,
+    iter_project,
+    validate_manifest,
+    validate_project,
+)
+from synth.validate.dataset import SplitCounts, training_shortfalls
+
+Line = dict[str, Any]
+
+
+def _image(n: int) -> str:
+    return f"s3://bucket/images/{n}.png"
+
+
+def _lines(n: int, change: Callable[[int, Line], object] = lambda i, x: None) -> list[str]:
+    """n lines of one dataset, each its own image; `change` edits line i."""
+    out = []
+    for i in range(n):
+        line = {**copy.deepcopy(_line()), "source-ref": _image(i)}
+        change(i, line)
+        out.append(json.dumps(line))
+    return out
+
+
+def _cmap(line: Line) -> dict[str, Any]:
+    return line["anomaly-mask-ref-metadata"]["internal-color-map"]
+
+
+def _normal(line: Line) -> None:
+    line["anomaly-label"] = 0
+    line["anomaly-label-metadata"]["class-name"] = "normal"
+
+
+def _unmasked_normal(line: Line) -> None:
+    _normal(line)
+    line.pop("anomaly-mask-ref")
+    line.pop("anomaly-mask-ref-metadata")
+
+
+def _found(findings: Sequence[Finding]) -> set[tuple[str, Severity]]:
+    return {(f.rule, f.severity) for f in findings}
+
+
+# ---- line rules added with the dataset section ------------------------------------------
+
+
+def test_a_long_line_is_a_warning() -> None:
+    [line] = _lines(1, lambda i, x: x.update({"note": "x" * 8200}))
+    [finding] = validate_manifest(line)
+    assert (finding.rule, finding.severity, finding.line) == (
+        "manifest.line-length",
+        Severity.WARNING,
+        1,
+    )
+    assert validate_manifest(_lines(1, lambda i, x: x.update({"note": "x" * 7000}))) == []
+
+
+def test_a_manifest_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = "\n".join(_lines(3)) + "\n"
+    monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(lines) - 1)
+    [finding] = validate_manifest(lines)
+    assert (finding.rule, finding.line) == ("manifest.file-size", None)
+    monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(lines))
+    assert validate_manifest(lines) == []
+
+
+def _many_classes(n: int) -> tuple[str, dict[str, bytes]]:
+    """A line whose map and mask hold n anomaly classes, one 4-pixel block each."""
+    line = _line()
+    colors = [(0x10 + i, 0x40, 0x80) for i in range(n)]
+    _cmap(line).clear()
+    _cmap(line)["0"] = {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0}
+    mask = np.full((64, 64, 3), 255, np.uint8)
+    for i, color in enumerate(colors, start=1):
+        _cmap(line)[str(i)] = {
+            "class-name": f"c{i}",
+            "hex-color": "#{:02x}{:02x}{:02x}".format(*color),
+            "confidence": 0.0,
+        }
+        mask[2 * i : 2 * i + 2, :2] = color
+    return json.dumps(line), {**_objects(), MASK: _png(mask)}
+
+
+def test_at_most_twenty_classes_in_one_mask() -> None:
+    line, objects = _many_classes(21)
+    assert _found(validate_manifest(line, objects=objects)) == {
+        ("mask-image.max-classes", Severity.ERROR)
+    }
+    line, objects = _many_classes(20)
+    assert validate_manifest(line, objects=objects) == []
+
+
+def test_other_date_forms_warn_and_non_dates_are_errors() -> None:
+    js = "Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)"
+    [line] = _lines(1, lambda i, x: x["anomaly-mask-ref-metadata"].update({"creation-date": js}))
+    for profile in Profile:
+        [finding] = validate_manifest(line, profile=profile)
+        assert (finding.rule, finding.severity) == ("mask.creation-date", Severity.WARNING)
+        assert "not the ISO 8601" in finding.message
+    [line] = _lines(1, lambda i, x: x["anomaly-label-metadata"].update({"creation-date": "soon"}))
+    assert _found(validate_manifest(line, profile="service")) == {
+        ("label.creation-date", Severity.ERROR)
+    }
+
+
+# ---- the dataset section ----------------------------------------------------------------
+
+
+def _recolor(i: int, line: Line) -> None:
+    if i == 1:
+        _cmap(line)["1"]["hex-color"] = "#d62728"
+
+
+def _rename_label(i: int, line: Line) -> None:
+    if i == 1:
+        line["defect"] = line.pop("anomaly-label")
+        line["defect-metadata"] = line.pop("anomaly-label-metadata")
+
+
+def _odd_name(i: int, line: Line) -> None:
+    _cmap(line)["2"]["class-name"] = "pin-hole"
+
+
+def _unmask_anomaly(i: int, line: Line) -> None:
+    if i == 1:
+        line.pop("anomaly-mask-ref")
+        line.pop("anomaly-mask-ref-metadata")
+
+
+MASK_B = "s3://bucket/masks/b.png"
+_B_LINE = json.dumps({**_line(), "source-ref": IMAGE_B, "anomaly-mask-ref": MASK_B})
+_SMALL = {IMAGE: _png(np.full((64, 80, 3), 120, np.uint8)), MASK: _png(_mask((64, 80)))}
+# rule -> (breaking lines, their objects or None, the line reported, fixed lines)
+DATASET_CASES: dict[str, tuple[list[str], dict[str, bytes] | None, int, list[str]]] = {
+    "dataset.duplicate-image": (
+        [json.dumps(_line())] * 2,
+        None,
+        2,
+        [json.dumps(_line()), json.dumps({**_line(), "source-ref": IMAGE_B})],
+    ),
+    "dataset.image-dimensions": (
+        [_B_LINE, json.dumps(_line())],
+        {**_objects(), **_SMALL, MASK_B: _png(_mask())},
+        2,
+        [_B_LINE, json.dumps(_line())],
+    ),
+    "dataset.color-consistency": (_lines(2, _recolor), None, 2, _lines(2)),
+    "dataset.attribute-names": (_lines(2, _rename_label), None, 2, _lines(2)),
+    "dataset.class-name-chars": (_lines(2, _odd_name), None, 1, _lines(2)),
+    "dataset.mask-missing": (
+        _lines(2, _unmask_anomaly),
+        None,
+        2,
+        _lines(2, lambda i, x: _unmasked_normal(x) if i == 1 else None),
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(DATASET_CASES))
+def test_dataset_rule(rule: str) -> None:
+    broken, objects, number, fixed = DATASET_CASES[rule]
+    findings = validate_manifest(broken, objects=objects)
+    warns = rule in ("dataset.attribute-names", "dataset.class-name-chars")
+    assert _found(findings) == {(rule, Severity.WARNING if warns else Severity.ERROR)}
+    [finding] = findings
+    assert finding.line == number
+    assert finding.related or rule == "dataset.class-name-chars"
+    fixed_objects = None if objects is None else {**_objects(), MASK_B: _png(_mask())}
+    assert validate_manifest(fixed, objects=fixed_objects) == []
+
+
+def test_dataset_findings_name_the_lines_involved(tmp_path: Path) -> None:
+    train, test = tmp_path / "train.manifest", tmp_path / "test.manifest"
+    train.write_text("\n".join(_lines(3)) + "\n")
+    test.write_text("\n".join(_lines(2)[::-1]) + "\n")  # images 1 and 0, already in train
+    duplicates = [f for f in validate_project(train, test) if f.rule == "dataset.duplicate-image"]
+    assert [(f.source, f.line, f.related) for f in duplicates] == [
+        (str(test), 1, (f"{train}:2",)),
+        (str(test), 2, (f"{train}:1",)),
+    ]
+    text = "\n".join(synth.validate.format_text(duplicates[:1], str(train)))
+    assert text.startswith(f"{test}:1: error: dataset.duplicate-image: ")
+    assert f"(see {train}:2)" in text
+
+
+def test_max_classes_in_a_project() -> None:
+    def one_class(i: int, line: Line) -> None:
+        _cmap(line).pop("2")
+        _cmap(line)["1"].update({"class-name": f"c{i}", "hex-color": f"#00{i:04x}"})
+
+    findings = validate_manifest(_lines(101, one_class))
+    assert _found(findings) == {("dataset.max-classes", Severity.ERROR)}
+    assert findings[0].related == ("line 101",)
+    assert validate_manifest(_lines(100, one_class)) == []
+
+
+def _project(*splits: list[str]) -> list[Finding]:
+    return list(iter_project([(f"m{i}", lines) for i, lines in enumerate(splits)]))
+
+
+def test_max_images_per_split() -> None:
+    train, test = _lines(10, lambda i, x: _normal(x)), _lines(801)
+    test = [line.replace("/images/", "/test/") for line in test]
+    findings = [f for f in _project(train, test) if f.severity is Severity.ERROR]
+    assert [(f.rule, f.source) for f in findings] == [("dataset.max-images", "m1")]
+    assert "at most 800" in findings[0].message
+    assert [f for f in _project(train, test[:800]) if f.severity is Severity.ERROR] == []
+
+
+def _split(normal: int, anomaly: int, prefix: str) -> list[str]:
+    def label(i: int, line: Line) -> None:
+        line["source-ref"] = f"s3://bucket/{prefix}/{i}.png"
+        if i < normal:
+            _unmasked_normal(line)
+
+    return _lines(normal + anomaly, label)
+
+
+def test_training_minimum_per_split() -> None:
+    findings = _project(_split(9, 0, "train"), _split(10, 9, "test"))
+    assert _found(findings) == {("dataset.training-minimum", Severity.WARNING)}
+    assert [f.message.split(":")[0] for f in findings] == [
+        "the train dataset has 9 normal images; training needs 10",
+        "the test dataset has 9 anomaly images; training needs 10",
+    ]
+    assert _project(_split(10, 0, "train"), _split(10, 10, "test")) == []
+    assert _project(_split(20, 10, "train")) == []
+    [single] = _project(_split(19, 10, "train"))
+    assert single.message.startswith("the dataset has 19 normal images; training needs 20")
+
+
+def test_training_minimum_per_anomaly_label_counts_single_type_masks() -> None:
+    def masked(i: int, line: Line) -> None:
+        line["anomaly-mask-ref"] = f"s3://bucket/masks/{i}.png"
+
+    lines = _lines(20, masked)
+    scratch, both = _png(_mask()), _mask()
+    both[40:50, 40:50] = (0x1F, 0x77, 0xB4)
+    masks = {f"s3://bucket/masks/{i}.png": scratch if i < 15 else _png(both) for i in range(20)}
+    image = _objects()[IMAGE]
+    normal = _split(20, 0, "normal")
+    objects = {**masks, **{_image(i): image for i in range(20)}}
+    objects |= {f"s3://bucket/normal/{i}.png": image for i in range(20)}
+    findings = list(iter_project([("m", normal + lines)], objects=objects))
+    # 15 scratch-only masks; dent is never alone, and 5 masks holding both count for neither.
+    assert [f.message.split(":")[0] for f in findings] == [
+        "the dataset has 0 images holding only anomaly 'dent'; training needs 20",
+        "the dataset has 15 images holding only anomaly 'scratch'; training needs 20",
+    ]
+
+
+def test_training_shortfalls_match_the_quotas() -> None:
+    enough = SplitCounts(normal=20, anomaly=10)
+    assert training_shortfalls({"train": enough}) == []
+    assert training_shortfalls(
+        {"train": SplitCounts(10, 0), "test": SplitCounts(10, 10)}, labels=["x"]
+    ) == [
+        "the train dataset has 0 images holding only anomaly 'x'; training needs 10",
+        "the test dataset has 0 images holding only anomaly 'x'; training needs 10",
+    ]
+
+
+def test_every_rule_has_a_case() -> None:
+    added = {
+        "manifest.line-length",
+        "manifest.file-size",
+        "mask-image.max-classes",
+        "dataset.max-classes",
+        "dataset.max-images",
+        "dataset.training-minimum",
+    }
+    assert set(LINE_CASES) | set(OBJECT_CASES) | set(DATASET_CASES) | added == set(RULES)
+
+
+# ---- profiles ---------------------------------------------------------------------------
+
+
+def _no_background(line: Line) -> None:
+    cmap = _cmap(line)
+    del cmap["0"]
+
+
+def _no_confidence(line: Line) -> None:
+    for entry in _cmap(line).values():
+        entry.pop("confidence")
+
+
+@pytest.mark.parametrize(
+    ("rule", "change"),
+    [("color-map.background", _no_background), ("color-map.confidence", _no_confidence)],
+)
+def test_service_profile_warns_where_the_service_was_lenient(
+    rule: str, change: Callable[[Line], None]
+) -> None:
+    [line] = _lines(1, lambda i, x: change(x))
+    docs = validate_manifest(line, objects={**_objects(), _image(0): _objects()[IMAGE]})
+    assert {(f.rule, f.severity, f.profile) for f in docs} == {(rule, Severity.ERROR, "docs")}
+    assert all("--profile service warns" in f.message for f in docs)
+    service = validate_manifest(
+        line, objects={**_objects(), _image(0): _objects()[IMAGE]}, profile="service"
+    )
+    assert {(f.rule, f.severity, f.profile) for f in service} == {
+        (rule, Severity.WARNING, "service")
+    }
+
+
+def test_service_profile_keeps_other_background_errors() -> None:
+    [line] = _lines(1, lambda i, x: _cmap(x)["0"].update({"hex-color": "#000000"}))
+    findings = validate_manifest(line, profile="service")
+    assert {(f.rule, f.severity, f.profile) for f in findings} == {
+        ("color-map.background", Severity.ERROR, None)
+    }
+
+
+def test_unknown_profile_is_a_setup_error() -> None:
+    with pytest.raises(ValidationSetupError, match="unknown profile 'lax'; choose one of docs"):
+        validate_manifest(json.dumps(_line()), profile="lax")
+
+
+def cookie_lines(normal: int = 20, anomaly: int = 10) -> list[str]:
+    """Lines shaped like AWS's getting-started cookie dataset, from RULES.md's description:
+    no mask on normal lines; color maps with the defect as entry "0", no BACKGROUND and no
+    confidence; JavaScript Date strings as mask dates."""
+    lines = []
+    for i in range(normal + anomaly):
+        bad = i >= normal
+        line: Line = {
+            "source-ref": f"s3://cookies-bucket/cookies/{'anomaly' if bad else 'normal'}-{i}.jpg",
+            "anomaly-label": int(bad),
+            "anomaly-label-metadata": {
+                "job-name": "anomaly-label",
+                "class-name": "anomaly" if bad else "normal",
+                "human-annotated": "yes",
+                "creation-date": "2022-08-22T20:52:51.851Z",
+                "type": "groundtruth/image-classification",
+            },
+        }
+        if bad:
+            line["anomaly-mask-ref"] = f"s3://cookies-bucket/masks/anomaly-{i}.png"
+            line["anomaly-mask-ref-metadata"] = {
+                "internal-color-map": {"0": {"class-name": "cracked", "hex-color": "#23A436"}},
+                "type": "groundtruth/semantic-segmentation",
+                "human-annotated": "yes",
+                "creation-date": "Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)",
+                "job-name": "labeling-job/cookie-mask",
+            }
+        lines.append(json.dumps(line))
+    return lines
+
+
+def test_cookie_like_dataset_is_clean_under_the_service_profile() -> None:
+    lines = cookie_lines()
+    docs = validate_manifest(lines)
+    assert _found(docs) == {
+        ("color-map.background", Severity.ERROR),
+        ("color-map.confidence", Severity.ERROR),
+        ("mask.creation-date", Severity.WARNING),
+    }
+    assert sum(f.severity is Severity.ERROR for f in docs) == 20
+    service = validate_manifest(lines, profile=Profile.SERVICE)
+    assert [f for f in service if f.severity is Severity.ERROR] == []
