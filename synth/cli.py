@@ -208,15 +208,16 @@ def generate(
 @click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults import CATALOGUE, markdown_table
+    from synth.faults import CATALOGUE, DATASET_FAULTS, markdown_table
 
     if markdown:
         click.echo(markdown_table())
         return
-    width = max(map(len, CATALOGUE))
-    for fault in CATALOGUE.values():
+    every = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+    width = max(len(f.name) for f in every)
+    for fault in every:
         rules = ", ".join(sorted(fault.rules)) or "(valid near-miss)"
-        click.echo(f"{fault.name:<{width}}  {fault.level:<6}  {rules}")
+        click.echo(f"{fault.name:<{width}}  {fault.level:<7}  {rules}")
 
 
 @cli.command()

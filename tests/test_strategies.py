@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults import Case
+from synth.faults import DATASET_FAULTS, Case
 from synth.format import Severity
 from synth.testing.strategies import (
     color_maps,
@@ -65,6 +65,20 @@ def test_datasets_validate_as_one_manifest(cases: list[Case]) -> None:
     objects = {uri: data for case in cases for uri, data in case.objects.items()}
     findings = validate_manifest([c.line for c in cases], objects=objects)
     assert [f for f in findings if f.severity is Severity.ERROR] == []
+
+
+@FAST
+@given(datasets(max_size=3, valid=True, dataset_fault=True))
+def test_dataset_faults_are_reported_on_their_line(cases: list[Case]) -> None:
+    objects = {uri: data for case in cases for uri, data in case.objects.items()}
+    findings = validate_manifest([c.line for c in cases], objects=objects)
+    for number, case in enumerate(cases, start=1):
+        errors = {f.rule for f in findings if f.line == number and f.severity is Severity.ERROR}
+        warnings = {f.rule for f in findings if f.line == number and f.severity != "error"}
+        assert errors == case.expected_rules, (number, case.faults)
+        # A near-miss renaming a line's attributes is valid alone, odd beside the others.
+        assert warnings <= case.expected_warnings | {"dataset.attribute-names"}
+    assert cases[-1].faults[-1] in DATASET_FAULTS
 
 
 @given(color_maps())

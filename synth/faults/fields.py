@@ -170,10 +170,10 @@ CATALOGUE.add(
         ["label"],
     ),
     row(
-        "label-value-string",
+        "label-value-word",
         "label.value",
-        'The label value is a string ("1"), not an integer.',
-        set_(top, lambda c: c.label, lambda c: str(c.record.get(c.label, 1))),
+        'The label value is the word "one": neither an integer nor a string of digits.',
+        set_(top, lambda c: c.label, "one"),
         ["label.value"],
     ),
     row(

@@ -11,17 +11,21 @@ import numpy as np
 from synth.faults.model import Case, fault
 from synth.faults.ops import (
     decode,
+    drop,
     edit,
     encode,
     label_meta,
+    mask_meta,
     mask_uri,
     rename_key,
     replace_object,
     set_,
+    top,
 )
 from synth.faults.registry import CATALOGUE
 
 _OPTIONAL = ("confidence", "job-name", "creation-date")
+_JS_DATE = "Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)"
 
 
 def _custom_names(case: Case, rng: np.random.Generator) -> Case:
@@ -150,6 +154,44 @@ CATALOGUE.add(
         set_(label_meta, "class-name", "needs-review"),
         touches=["label.meta.class-name"],
         warnings=["label.class-name"],
+    ),
+    fault(
+        "label-value-string",
+        "field",
+        [],
+        'The label value is a string of digits ("1"), as AWS\'s csv_to_manifest.py writes it.',
+        set_(top, lambda c: c.label, lambda c: str(c.record.get(c.label, 1))),
+        touches=["label.value"],
+    ),
+    fault(
+        "javascript-date",
+        "field",
+        [],
+        "The mask's creation-date is a JavaScript Date string, as in AWS's cookie dataset: "
+        "a warning only.",
+        set_(mask_meta, "creation-date", _JS_DATE),
+        touches=["mask.meta.creation-date"],
+        needs=["mask.meta.object"],
+        warnings=["mask.creation-date"],
+    ),
+    fault(
+        "normal-without-mask",
+        "field",
+        [],
+        "A normal line without mask or mask metadata, as the Lookout for Vision console writes.",
+        drop(top, lambda c: c.mask, lambda c: f"{c.mask}-metadata"),
+        touches=["mask"],
+        needs=["label.meta.class-name"],
+        applies="normal",
+    ),
+    fault(
+        "line-too-long",
+        "field",
+        [],
+        "An extra field makes the line 9,000 characters: over the API's 8,192, a warning only.",
+        lambda case, rng: edit(case, lambda r: r.update({"notes": "x" * 9000})),
+        touches=["extra.notes"],
+        warnings=["manifest.line-length"],
     ),
     fault(
         "rgb-mask",

@@ -16,11 +16,14 @@ from synth.faults.ops import (
     cmap,
     colors_of,
     decode,
+    edit,
     encode,
+    encode_like,
     has_defect_pixels,
     image_uri,
     mask_pixels,
     mask_uri,
+    next_key,
     packed,
     read,
     recolor,
@@ -28,7 +31,7 @@ from synth.faults.ops import (
     unused_color,
 )
 from synth.faults.registry import CATALOGUE
-from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MAX_MASK_CLASSES, MIN_IMAGE_SIDE
 
 IMAGE = ["source"]  # what an image fault needs: a source-ref the validator follows
 MASK = ["mask.ref"]  # and a mask fault: a mask attribute it follows
@@ -78,7 +81,8 @@ def _both(case: Case, change: object) -> Case:
     """Image and mask changed alike (cropped or padded), so they keep one size."""
     image, mask = image_uri(case), mask_uri(case)
     new_image, new_mask = change(decode(case.objects[image]), decode(case.objects[mask]))  # type: ignore[operator]
-    return replace_object(replace_object(case, image, encode(new_image)), mask, encode(new_mask))
+    new_mask_data = encode_like(case.objects[mask], new_mask)
+    return replace_object(replace_object(case, image, encode(new_image)), mask, new_mask_data)
 
 
 def _too_small(case: Case, rng: np.random.Generator) -> Case:
@@ -107,7 +111,7 @@ def _too_large(case: Case, rng: np.random.Generator) -> Case:
 def _wider_mask(case: Case, rng: np.random.Generator) -> Case:
     """The mask with its last column repeated 8 times: its pixels' colors unchanged."""
     wider = np.pad(mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge")
-    return replace_object(case, mask_uri(case), encode(wider))
+    return replace_object(case, mask_uri(case), encode_like(case.objects[mask_uri(case)], wider))
 
 
 def _map_colors(case: Case) -> np.ndarray:
@@ -158,6 +162,28 @@ def _paint_defect(case: Case, mask: np.ndarray) -> np.ndarray:
         bytes.fromhex(_class_colors(case)[0][1:]), np.uint8
     )
     return mask
+
+
+def _many_classes(case: Case, rng: np.random.Generator) -> Case:
+    """MAX_MASK_CLASSES + 1 new classes in the map, each painted as a 2x2 block of the mask."""
+    names = {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
+    fresh = (f"extra{i}" for i in range(10_000) if f"extra{i}" not in names)
+    start, added, color = int(next_key(case)), {}, -1
+    for i in range(MAX_MASK_CLASSES + 1):
+        color = int(unused_color(case, color + 1)[1:], 16)  # increasing: each one new
+        added[str(start + i)] = {
+            "class-name": next(fresh),
+            "hex-color": f"#{color:06x}",
+            "confidence": 0.0,
+        }
+    mask = mask_pixels(case).copy()
+    for i, entry in enumerate(added.values()):
+        row, col = 2 * (i // 8), 2 * (i % 8)
+        mask[row : row + 2, col : col + 2] = np.frombuffer(
+            bytes.fromhex(entry["hex-color"][1:]), np.uint8
+        )
+    case = edit(case, lambda r: r[f"{case.mask}-metadata"]["internal-color-map"].update(added))
+    return replace_object(case, mask_uri(case), encode_like(case.objects[mask_uri(case)], mask))
 
 
 _PIXELS = ["mask-image.pixels"]
@@ -264,6 +290,16 @@ CATALOGUE.add(
         [*MASK, MAP, "label.meta.class-name"],
         applies="normal",
         precondition=lambda case: bool(_class_colors(case)),
+    ),
+    obj(
+        "mask-too-many-classes",
+        "mask-image.max-classes",
+        f"{MAX_MASK_CLASSES + 1} classes added to the map and painted in the mask, over the "
+        f"{MAX_MASK_CLASSES} per mask.",
+        _many_classes,
+        [*_PIXELS, f"{MAP}.new"],
+        [*MASK, MAP],
+        applies="anomaly",
     ),
     obj(
         "anomaly-empty-mask",

@@ -164,6 +164,37 @@ def encode(array: np.ndarray, fmt: str = "PNG") -> bytes:
     return buffer.getvalue()
 
 
+def encode_like(original: bytes, array: np.ndarray) -> bytes:
+    """`array` encoded as `original` was: a palette PNG stays one, so a fault that is not
+    about the encoding does not also change it (a client reading only palette masks must
+    fail the fault for its own reason). New colors take the palette's spare entries; past
+    256 colors the mask can only be RGB."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(original)) as source:
+        if source.mode != "P":
+            return encode(array)
+        palette = list(source.getpalette() or [])
+    palette += [255] * (768 - len(palette))
+    slots: dict[int, int] = {}
+    for i in range(256):
+        slots.setdefault((palette[3 * i] << 16) | (palette[3 * i + 1] << 8) | palette[3 * i + 2], i)
+    spare = iter(sorted(set(range(256)) - set(slots.values())))
+    colors, labels = np.unique(packed(array), return_inverse=True)
+    for color in (int(c) for c in colors if int(c) not in slots):
+        i = next(spare, None)
+        if i is None:
+            return encode(array)
+        slots[color] = i
+        palette[3 * i : 3 * i + 3] = [(color >> 16) & 255, (color >> 8) & 255, color & 255]
+    lut = np.array([slots[int(c)] for c in colors], np.uint8)
+    picture = Image.fromarray(lut[labels.reshape(array.shape[:2])], "P")
+    picture.putpalette(palette)
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def replace_object(case: Case, uri: str, data: bytes | None) -> Case:
     """The case with the object at `uri` replaced, or removed when `data` is None."""
     objects = dict(case.objects)
@@ -185,11 +216,13 @@ def packed(rgb: np.ndarray) -> np.ndarray:
 
 
 def recolor(change: Callable[[Case, np.ndarray], np.ndarray]) -> Transform:
-    """Redraw the mask's pixels (an RGB PNG)."""
+    """Redraw the mask's pixels, in the mask's own encoding."""
 
     def transform(case: Case, rng: np.random.Generator) -> Case:
         pixels = change(case, mask_pixels(case).copy())
-        return replace_object(case, mask_uri(case), encode(pixels))
+        return replace_object(
+            case, mask_uri(case), encode_like(case.objects[mask_uri(case)], pixels)
+        )
 
     return transform
 

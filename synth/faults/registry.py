@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from synth.faults.dataset import DATASET_FAULTS, DatasetFault
 from synth.faults.model import Fault
 from synth.format import RULES
 from synth.registry import Registry, RegistryError
@@ -58,10 +59,15 @@ def select(names_or_rules: Iterable[str]) -> list[Fault]:
     return list(chosen.values())
 
 
-def markdown_table(catalogue: Mapping[str, Fault] = CATALOGUE) -> str:
-    """The README's table of faults, generated so it cannot drift from the code."""
+def markdown_table(catalogue: Mapping[str, Fault | DatasetFault] | None = None) -> str:
+    """The README's table of faults (line faults, then dataset faults), generated from code."""
     rows = ["| fault | level | breaks | what it does |", "|---|---|---|---|"]
-    for entry in catalogue.values():
+    entries = (
+        [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+        if catalogue is None
+        else [*catalogue.values()]
+    )
+    for entry in entries:
         breaks = ", ".join(f"`{r}`" for r in sorted(entry.rules)) or "nothing (near-miss)"
         if entry.warnings:
             breaks += " (warning: " + ", ".join(f"`{w}`" for w in sorted(entry.warnings)) + ")"

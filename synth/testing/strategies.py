@@ -31,7 +31,7 @@ except ImportError as error:
 
 from synth.annotate.records import color_map, job_names, palette, record
 from synth.config.preset import DefectClass, Preset
-from synth.faults import Case, Fault, breaking, clash, compose, near_misses
+from synth.faults import DATASET_FAULTS, Case, Fault, breaking, clash, compose, near_misses
 from synth.format import RULES, S3Uri
 from synth.imaging.encode import encode_image, encode_mask
 from synth.imaging.render import render
@@ -48,6 +48,7 @@ __all__ = [
     "label_metadata",
     "manifest_cases",
     "masks",
+    "presets",
     "s3_uris",
     "valid_cases",
 ]
@@ -189,21 +190,36 @@ _SIZES = ((64, 64), (96, 64), (64, 128))
 _BUCKETS = st.sampled_from(["synth-dataset", "b-0", "test.bucket"]) | bucket_names()
 
 
+def presets(
+    sizes: Sequence[tuple[int, int]] = _SIZES,
+    buckets: st.SearchStrategy[str] | None = None,
+    max_classes: int = 3,
+) -> st.SearchStrategy[Preset]:
+    """Drawn presets: classes, colors, size, bucket."""
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> Preset:
+        classes = draw(defect_classes(max_classes))
+        width, height = draw(st.sampled_from(sizes))
+        return _preset(classes, width, height, draw(_BUCKETS if buckets is None else buckets))
+
+    return draw()
+
+
 def valid_cases(
     sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
     anomalous: bool | None = None,
     max_classes: int = 3,
+    preset: Preset | None = None,
 ) -> st.SearchStrategy[Case]:
-    """Plain valid cases from drawn presets (classes, colors, size, bucket)."""
+    """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset)."""
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        classes = draw(defect_classes(max_classes))
-        width, height = draw(st.sampled_from(sizes))
-        preset = _preset(classes, width, height, draw(_BUCKETS if buckets is None else buckets))
+        chosen = preset or draw(presets(sizes, buckets, max_classes))
         flag = draw(st.booleans()) if anomalous is None else anomalous
-        return build_case(preset, draw(st.integers(0, 2**32 - 1)), flag)
+        return build_case(chosen, draw(st.integers(0, 2**32 - 1)), flag)
 
     return draw()
 
@@ -221,6 +237,7 @@ def manifest_cases(
     sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
     max_faults: int = 1,
+    preset: Preset | None = None,
 ) -> st.SearchStrategy[Case]:
     """One manifest line with its objects and the rule ids a correct validator must report.
 
@@ -252,10 +269,10 @@ def manifest_cases(
         broken = bool(by_rule) and (valid is False or (valid is None and draw(st.booleans())))
         if broken:
             candidates = by_rule[draw(st.sampled_from(sorted(by_rule)))]
-            case = draw(valid_cases(sizes, buckets, _labeled_as(candidates)))
+            case = draw(valid_cases(sizes, buckets, _labeled_as(candidates), preset=preset))
             chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
         else:
-            case = draw(valid_cases(sizes, buckets))
+            case = draw(valid_cases(sizes, buckets, preset=preset))
             fitting = [f for f in odd if f.fits(case)]
             chosen = [draw(st.sampled_from(fitting))] if draw(st.booleans()) else []
         for _ in range(draw(st.integers(0, max_faults - 1)) if chosen else 0):
@@ -275,14 +292,44 @@ def manifest_cases(
 
 
 def datasets(
-    min_size: int = 1, max_size: int = 5, valid: bool | None = None
+    min_size: int = 1,
+    max_size: int = 5,
+    valid: bool | None = None,
+    dataset_fault: bool | None = None,
 ) -> st.SearchStrategy[list[Case]]:
-    """Small datasets: lists of cases in one bucket (unless a fault moves an object out)."""
-    return bucket_names().flatmap(
-        lambda bucket: st.lists(
-            manifest_cases(valid=valid, buckets=st.just(bucket)),
-            min_size=min_size,
-            max_size=max_size,
-            unique_by=lambda case: case.record["source-ref"],
+    """Small datasets: the lines of one project (one preset: size, classes, colors, bucket).
+
+    Each line is drawn as `manifest_cases(valid)` draws it. With `dataset_fault` (True:
+    always; None: sometimes, unless `valid` is True), two more lines are added, a
+    reference first and a target last, and a dataset fault makes the target break a
+    rule across lines (the same image twice, another size, ...): the target's
+    `expected_rules` carry it, as every line's carry its own.
+    """
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> list[Case]:
+        preset = draw(presets())
+        cases = draw(
+            st.lists(
+                manifest_cases(valid=valid, preset=preset),
+                min_size=min_size,
+                max_size=max_size,
+                unique_by=lambda case: case.record.get("source-ref", ""),
+            )
         )
-    )
+        add = (
+            dataset_fault
+            if dataset_fault is not None
+            else valid is not True and draw(st.booleans())
+        )
+        if not add:
+            return cases
+        # Seeds above the lines' (< 2**32), so the two new images are new to the dataset.
+        seeds = draw(st.lists(st.integers(2**32, 2**33), min_size=2, max_size=2, unique=True))
+        reference, target = (build_case(preset, s, draw(st.booleans())) for s in seeds)
+        fitting = [f for f in DATASET_FAULTS.values() if f.fits(reference, target)]
+        fault = draw(st.sampled_from(fitting))  # duplicate-image fits any two lines
+        rng = image_rng(draw(st.integers(0, 2**16)), 1, Stream.FAULT)
+        return [reference, *cases, fault.apply(reference, target, rng)]
+
+    return draw()

@@ -1,0 +1,227 @@
+"""Dataset faults: a line that breaks a rule across lines, relative to an earlier line.
+
+A dataset fault changes one line (the target) so that, read after a valid line of the
+same dataset (the reference), it breaks a dataset rule: the same image twice, another
+image size, a class with another color, another attribute name, an anomaly without a
+mask. The rule is reported on the target's line, so its expected rules stay per line.
+The project-sized rules (dataset.max-images, dataset.max-classes,
+dataset.training-minimum) need hundreds of lines or a project's shape; the
+validator's tests cover them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from synth.faults.model import Case
+from synth.faults.ops import (
+    cmap,
+    decode,
+    edit,
+    encode,
+    encode_like,
+    image_uri,
+    mask_pixels,
+    mask_uri,
+    next_key,
+    packed,
+    read,
+    rename_key,
+    replace_object,
+    unused_color,
+)
+from synth.format import MAX_IMAGE_SIDE, RULES
+from synth.registry import Registry, RegistryError
+
+PairTransform = Callable[[Case, Case, np.random.Generator], Case]
+PairCheck = Callable[[Case, Case], bool]
+
+
+@dataclass(frozen=True)
+class DatasetFault:
+    name: str
+    rules: frozenset[str]
+    doc: str
+    transform: PairTransform = field(repr=False)
+    fits: PairCheck = field(repr=False)
+    warnings: frozenset[str] = frozenset()
+    level = "dataset"
+
+    def apply(self, reference: Case, target: Case, rng: np.random.Generator) -> Case:
+        """The target, changed to break the rule when read after `reference`."""
+        if not self.fits(reference, target):
+            raise ValueError(f"dataset fault {self.name!r} does not fit these lines ({self.doc})")
+        broken = self.transform(reference, target, rng)
+        return replace(
+            broken,
+            expected_rules=target.expected_rules | self.rules,
+            expected_warnings=target.expected_warnings | self.warnings,
+            faults=(*target.faults, self.name),
+        )
+
+
+class DatasetFaultRegistry(Registry[DatasetFault]):
+    def register(self, name: str, entry: DatasetFault) -> DatasetFault:
+        unknown = sorted((entry.rules | entry.warnings) - set(RULES))
+        if unknown:
+            raise RegistryError(f"dataset fault {name!r} names unknown rule ids: {unknown}")
+        return super().register(name, entry)
+
+
+DATASET_FAULTS = DatasetFaultRegistry("synth.dataset_faults", "dataset fault")
+
+
+def _has_mask(case: Case) -> bool:
+    return case.mask in case.record and f"{case.mask}-metadata" in case.record
+
+
+def _first_class(case: Case) -> dict[str, Any] | None:
+    if not _has_mask(case):
+        return None
+    first = read(case, cmap).get("1")
+    return first if isinstance(first, dict) else None
+
+
+def _same_first_class(reference: Case, target: Case) -> bool:
+    one, two = _first_class(reference), _first_class(target)
+    return bool(one and two and one.get("class-name") == two.get("class-name"))
+
+
+def _duplicate(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    uri = image_uri(reference)
+    moved = replace_object(target, image_uri(target), None)
+    if uri in reference.objects:
+        moved = replace_object(moved, uri, reference.objects[uri])
+    return edit(moved, lambda r: r.update({"source-ref": uri}))
+
+
+def _resized(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    """Image and mask 8 columns wider (or narrower at the limit): still a valid size."""
+    image, mask = decode(target.objects[image_uri(target)]), mask_pixels(target)
+    if image.shape[1] + 8 <= MAX_IMAGE_SIDE:
+        image = np.pad(image, ((0, 0), (0, 8), (0, 0)), "edge")
+        mask = np.pad(mask, ((0, 0), (0, 8), (0, 0)), "edge")
+    else:
+        image, mask = image[:, :-8], mask[:, :-8]
+    case = replace_object(target, image_uri(target), encode(image))
+    return replace_object(case, mask_uri(case), encode_like(target.objects[mask_uri(target)], mask))
+
+
+def _recolored(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    """Class 1 gets a color no entry has, in the map and in the mask's pixels alike."""
+    old = read(target, cmap)["1"]["hex-color"]
+    new = unused_color(target, 0x010203)
+    case = edit(target, lambda r: _map(target, r)["1"].update({"hex-color": new}))
+    if mask_uri(target) not in target.objects:
+        return case
+    pixels = mask_pixels(target).copy()
+    pixels[packed(pixels) == int(old[1:], 16)] = np.frombuffer(bytes.fromhex(new[1:]), np.uint8)
+    return replace_object(
+        case, mask_uri(case), encode_like(target.objects[mask_uri(target)], pixels)
+    )
+
+
+def _renamed_label(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    new = f"{target.label}-v2"
+
+    def change(record: dict[str, Any]) -> None:
+        rename_key(record, target.label, new)
+        rename_key(record, f"{target.label}-metadata", f"{new}-metadata")
+
+    return replace(edit(target, change), label=new)
+
+
+def _odd_class(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    """A new, unused class named pin-hole: a hyphen the service's anomaly names refuse."""
+    entry = {"class-name": "pin-hole", "hex-color": unused_color(target), "confidence": 0.0}
+    key = next_key(target)
+    return edit(target, lambda r: _map(target, r).update({key: entry}))
+
+
+def _unmasked(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    case = replace_object(target, mask_uri(target), None)
+    return edit(case, lambda r: [r.pop(target.mask), r.pop(f"{target.mask}-metadata")])
+
+
+def _map(case: Case, record: dict[str, Any]) -> dict[str, Any]:
+    return record[f"{case.mask}-metadata"]["internal-color-map"]
+
+
+def _images(*cases: Case) -> bool:
+    return all(
+        image_uri(c) in c.objects and _has_mask(c) and mask_uri(c) in c.objects for c in cases
+    )
+
+
+def _no_class(name: str) -> PairCheck:
+    def check(reference: Case, target: Case) -> bool:
+        return _has_mask(target) and all(
+            not isinstance(e, dict) or e.get("class-name") != name
+            for e in read(target, cmap).values()
+        )
+
+    return check
+
+
+def dataset_fault(
+    name: str,
+    rules: Iterable[str],
+    doc: str,
+    transform: PairTransform,
+    fits: PairCheck,
+    warnings: Iterable[str] = (),
+) -> DatasetFault:
+    return DatasetFault(name, frozenset(rules), doc, transform, fits, frozenset(warnings))
+
+
+for _fault in (
+    dataset_fault(
+        "duplicate-image",
+        ["dataset.duplicate-image"],
+        "The line's source-ref is an earlier line's image.",
+        _duplicate,
+        lambda reference, target: image_uri(reference) != image_uri(target),
+    ),
+    dataset_fault(
+        "other-image-size",
+        ["dataset.image-dimensions"],
+        "The line's image and mask are 8 px wider than the earlier lines' (a valid size).",
+        _resized,
+        lambda reference, target: _images(reference, target),
+    ),
+    dataset_fault(
+        "class-recolored",
+        ["dataset.color-consistency"],
+        "Class 1 has another color on this line than on earlier lines (map and mask agree).",
+        _recolored,
+        _same_first_class,
+    ),
+    dataset_fault(
+        "label-attribute-renamed",
+        [],
+        "The line's label attribute has another name than the earlier lines': a warning.",
+        _renamed_label,
+        lambda reference, target: reference.label == target.label,
+        warnings=["dataset.attribute-names"],
+    ),
+    dataset_fault(
+        "class-name-hyphen",
+        [],
+        "A new class named pin-hole: not an anomaly name the service takes, a warning.",
+        _odd_class,
+        _no_class("pin-hole"),
+        warnings=["dataset.class-name-chars"],
+    ),
+    dataset_fault(
+        "anomaly-without-mask",
+        ["dataset.mask-missing"],
+        "An anomaly line without its mask, while earlier lines have masks.",
+        _unmasked,
+        lambda reference, target: _has_mask(reference) and _has_mask(target) and target.anomalous,
+    ),
+):
+    DATASET_FAULTS.register(_fault.name, _fault)
