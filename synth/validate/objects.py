@@ -179,7 +179,9 @@ def _check_mask(
                 f"(such as {examples})",
             )
     has_anomaly = bool((present != _WHITE).any())
-    if facts.colors is not None and (classes := len(set(present) - {_WHITE})) > MAX_MASK_CLASSES:
+    # Classes are the map's colors other than background; a stray color is no class.
+    classes = len(facts.mask_colors & (facts.colors or frozenset()) - {BACKGROUND_COLOR})
+    if classes > MAX_MASK_CLASSES:
         yield _error(
             "mask-image.max-classes",
             where,
