@@ -208,12 +208,12 @@ def generate(
 @click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults import CATALOGUE, DATASET_FAULTS, markdown_table
+    from synth.faults import CATALOGUE, DATASET_FAULTS, DatasetFault, Fault, markdown_table
 
     if markdown:
         click.echo(markdown_table())
         return
-    every = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+    every: list[Fault | DatasetFault] = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
     width = max(len(f.name) for f in every)
     for fault in every:
         rules = ", ".join(sorted(fault.rules)) or "(valid near-miss)"

@@ -7,6 +7,7 @@ color map, so each fault breaks its rule whatever preset the case was drawn from
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -168,7 +169,8 @@ def _many_classes(case: Case, rng: np.random.Generator) -> Case:
     """MAX_MASK_CLASSES + 1 new classes in the map, each painted as a 2x2 block of the mask."""
     names = {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
     fresh = (f"extra{i}" for i in range(10_000) if f"extra{i}" not in names)
-    start, added, color = int(next_key(case)), {}, -1
+    start, color = int(next_key(case)), -1
+    added: dict[str, dict[str, Any]] = {}
     for i in range(MAX_MASK_CLASSES + 1):
         color = int(unused_color(case, color + 1)[1:], 16)  # increasing: each one new
         added[str(start + i)] = {

@@ -182,11 +182,11 @@ def encode_like(original: bytes, array: np.ndarray) -> bytes:
     spare = iter(sorted(set(range(256)) - set(slots.values())))
     colors, labels = np.unique(packed(array), return_inverse=True)
     for color in (int(c) for c in colors if int(c) not in slots):
-        i = next(spare, None)
-        if i is None:
+        slot = next(spare, None)
+        if slot is None:
             return encode(array)
-        slots[color] = i
-        palette[3 * i : 3 * i + 3] = [(color >> 16) & 255, (color >> 8) & 255, color & 255]
+        slots[color] = slot
+        palette[3 * slot : 3 * slot + 3] = [(color >> 16) & 255, (color >> 8) & 255, color & 255]
     lut = np.array([slots[int(c)] for c in colors], np.uint8)
     picture = Image.fromarray(lut[labels.reshape(array.shape[:2])], "P")
     picture.putpalette(palette)

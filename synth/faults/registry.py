@@ -62,7 +62,7 @@ def select(names_or_rules: Iterable[str]) -> list[Fault]:
 def markdown_table(catalogue: Mapping[str, Fault | DatasetFault] | None = None) -> str:
     """The README's table of faults (line faults, then dataset faults), generated from code."""
     rows = ["| fault | level | breaks | what it does |", "|---|---|---|---|"]
-    entries = (
+    entries: list[Fault | DatasetFault] = (
         [*CATALOGUE.values(), *DATASET_FAULTS.values()]
         if catalogue is None
         else [*catalogue.values()]

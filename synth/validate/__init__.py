@@ -288,6 +288,7 @@ def run(
     manifests: list[tuple[str, Source]] = []
     reader: Any = None
     for name in sources:
+        lines: Source
         if is_s3(name):
             lines, client = _open_s3(name, endpoint_url)
             reader = reader or client

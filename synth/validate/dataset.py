@@ -128,13 +128,13 @@ class ProjectChecks:
         for kind, name in (("label", facts.label_attribute), ("mask", facts.mask_attribute)):
             if name is None:
                 continue
-            first = manifest.attributes.setdefault(kind, (name, here))
-            if first[0] != name:
+            known = manifest.attributes.setdefault(kind, (name, here))
+            if known[0] != name:
                 yield finding(
                     "dataset.attribute-names",
-                    f"the {kind} attribute is {name!r}; the manifest's first is {first[0]!r}: "
+                    f"the {kind} attribute is {name!r}; the manifest's first is {known[0]!r}: "
                     "one labeling job writes one name",
-                    first[1],
+                    known[1],
                     where=name,
                 )
         self._count(number, facts, manifest, here)
@@ -142,23 +142,21 @@ class ProjectChecks:
     def _classes(
         self, facts: LineFacts, here: str, finding: Callable[..., Finding]
     ) -> Iterator[Finding]:
+        where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
         for name, color in (facts.classes or {}).items():
-            known = self._class_color.setdefault(name, (color, here))
-            if known[0] != color:
-                yield finding(
-                    "dataset.color-consistency",
-                    f"class {name!r} is {color} here and {known[0]} on another line",
-                    known[1],
-                    where=facts.mask_attribute and f"{facts.mask_attribute}-metadata",
-                )
-            other = self._color_class.setdefault(color, (name, here))
-            if other[0] != name:
-                yield finding(
-                    "dataset.color-consistency",
-                    f"color {color} is class {name!r} here and {other[0]!r} on another line",
-                    other[1],
-                    where=facts.mask_attribute and f"{facts.mask_attribute}-metadata",
-                )
+            # One map each way: a class has one color, and a color one class.
+            for seen, key, value, said in (
+                (self._class_color, name, color, f"class {name!r} is {color}"),
+                (self._color_class, color, name, f"color {color} is class {name!r}"),
+            ):
+                known = seen.setdefault(key, (value, here))
+                if known[0] != value:
+                    yield finding(
+                        "dataset.color-consistency",
+                        f"{said} here and {known[0]!r} on another line",
+                        known[1],
+                        where=where,
+                    )
             if name == BACKGROUND_CLASS or name in self._anomaly_labels:
                 continue
             self._anomaly_labels[name] = here

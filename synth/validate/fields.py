@@ -158,7 +158,7 @@ def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
     else:
         facts.class_name = class_name
         if class_name not in ("normal", "anomaly"):
-            yield (
+            yield Problem(
                 "label.class-name",
                 f"{where}.class-name",
                 f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "

@@ -88,7 +88,7 @@ def object_reader(objects: ObjectReader | Path | Mapping[str, bytes] | Any) -> O
 
 
 def _error(rule: str, where: str | None, message: str) -> Problem:
-    return rule, where, message, Severity.ERROR
+    return Problem(rule, where, message, Severity.ERROR)
 
 
 def _open(data: bytes) -> Image.Image | None:
