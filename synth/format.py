@@ -9,6 +9,7 @@ so the rule text, the generator and the validator cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -153,6 +154,7 @@ _S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
 SCHEME = "s3://"
 
 
+@functools.lru_cache(maxsize=1024)  # a manifest names one bucket on every line
 def is_bucket_name(name: str) -> bool:
     """The bucket names rule source-ref.uri accepts (3-63 of a-z 0-9 . -, alphanumeric ends)."""
     return bool(_BUCKET_NAME.fullmatch(name)) and ".." not in name

@@ -38,7 +38,7 @@ class Problem(NamedTuple):
     profile: str | None = None  # set when the profile chose the severity
 
 
-@dataclass
+@dataclass(slots=True)
 class LineFacts:
     """What the object checks need from a line whose fields were read."""
 
@@ -104,10 +104,13 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
 
 def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
     """The label attribute K (found through its K-metadata), or the problem finding it."""
-    metas = [k for k in obj if k.endswith("-metadata") and not k.endswith("-ref-metadata")]
-    typed = [
-        k for k in metas if isinstance(obj[k], dict) and obj[k].get("type") == CLASSIFICATION_TYPE
-    ]
+    metas: list[str] = []
+    typed: list[str] = []
+    for k, value in obj.items():
+        if k.endswith("-metadata") and not k.endswith("-ref-metadata"):
+            metas.append(k)
+            if isinstance(value, dict) and value.get("type") == CLASSIFICATION_TYPE:
+                typed.append(k)
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
         return None, _error("label.missing", None, f"more than one label attribute: {names}")
@@ -212,8 +215,14 @@ def _date(rule: str, where: str, value: object) -> Iterator[Problem]:
 
 
 def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Problem]:
-    refs = [k for k in obj if k.endswith("-ref") and k != "source-ref"]
-    ref_metas = [k for k in obj if k.endswith("-ref-metadata")]
+    refs: list[str] = []
+    ref_metas: list[str] = []
+    for k in obj:
+        if k.endswith("-ref"):
+            if k != "source-ref":
+                refs.append(k)
+        elif k.endswith("-ref-metadata"):
+            ref_metas.append(k)
     if not refs and not ref_metas:
         return  # a classification line: nothing to segment
     with_meta = [k for k in refs if f"{k}-metadata" in obj]
@@ -241,12 +250,34 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
         return
     yield from _metadata("mask", meta, where, SEGMENTATION_TYPE)
     cmap = meta.get("internal-color-map")
+    if _LAST_GOOD_MAP and _same_map(cmap, _LAST_GOOD_MAP[0]):
+        # The map of a line before, which had no problems: a manifest repeats one map.
+        facts.classes, facts.colors = dict(_LAST_GOOD_MAP[1]), _LAST_GOOD_MAP[2]
+        return
     problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
     yield from problems
     if all(p.severity is Severity.WARNING for p in problems) and isinstance(cmap, dict):
         facts.classes = {e["class-name"]: e["hex-color"].lower() for e in cmap.values()}
         # A map without BACKGROUND (accepted by --profile service) still has white background.
         facts.colors = frozenset(facts.classes.values()) | {BACKGROUND_COLOR}
+        if not problems:
+            _LAST_GOOD_MAP[:] = [cmap, dict(facts.classes), facts.colors]
+
+
+# [color map, its classes, its colors] of the last map with no problems, not even warnings
+# (so none under any profile).
+_LAST_GOOD_MAP: list[Any] = []
+
+
+def _same_map(cmap: object, good: dict[str, Any]) -> bool:
+    """Whether `cmap` has the findings and facts of `good`: the same entries in the same
+    order, each confidence a float as there (dict equality takes 0 == 0.0 == False, and
+    only `confidence` is a number)."""
+    return (
+        cmap == good
+        and list(cmap) == list(good)
+        and all(type(e.get("confidence")) is float for e in cmap.values())
+    )
 
 
 def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:

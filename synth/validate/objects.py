@@ -159,13 +159,13 @@ def _check_mask(
             where,
             f"the mask is {mask.size[0]}x{mask.size[1]}, its image {size[0]}x{size[1]}",
         )
+    if max(mask.size) > MAX_IMAGE_SIDE:
+        return  # no such image is valid (image.size or mask-image.size): not worth decoding
     try:
-        rgb = np.asarray(mask.convert("RGB"), dtype=np.uint32)
+        present, counts = _color_counts(mask)
     except (OSError, ValueError):
         yield _error("mask-image.format", where, f"the mask {facts.mask_uri} cannot be decoded")
         return
-    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    present, counts = np.unique(packed, return_counts=True)
     facts.mask_colors = frozenset(f"#{int(c):06x}" for c in present)
     if facts.colors is not None:
         allowed = np.array([rgb24(c) for c in facts.colors], np.uint32)
@@ -199,3 +199,34 @@ def _check_mask(
             where,
             "the image is labeled normal but its mask has anomaly pixels",
         )
+
+
+def _color_counts(mask: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """The mask's pixel colors read as RGB (packed 0xRRGGBB, sorted) and how many pixels each.
+
+    Palette and gray masks (synth's own are palette PNGs) are counted by index with Pillow's
+    histogram, and the 256 indices are read as RGB by Pillow's own conversion of a 256-pixel
+    strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
+    """
+    if mask.mode in ("P", "L"):
+        per_index = np.array(mask.histogram(), np.int64)
+        strip = mask.crop((0, 0, 256, 1))  # the same palette and mode, 256 pixels
+        strip.putdata(range(256))
+        lut = _packed(np.asarray(_rgb(strip))[0])
+        used = np.flatnonzero(per_index)
+        present, where = np.unique(lut[used], return_inverse=True)
+        counts = np.zeros(present.size, np.int64)
+        np.add.at(counts, where, per_index[used])
+        return present, counts
+    return np.unique(_packed(np.asarray(_rgb(mask))), return_counts=True)
+
+
+def _rgb(picture: Image.Image) -> Image.Image:
+    with warnings.catch_warnings():  # a palette with transparency: alpha is ignored, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        return picture.convert("RGB")
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    rgb = rgb.astype(np.uint32)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
