@@ -15,13 +15,11 @@ _SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?
 
 
 def _reference(value: str) -> bool:
-    if not _SHAPE.fullmatch(value):
-        return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return True
+        parsed = None
+    return bool(_SHAPE.fullmatch(value)) and parsed is not None
 
 
 _digits = st.text("0123456789", min_size=2, max_size=2)
