@@ -112,7 +112,7 @@ def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding
             )
         )
         return None, findings
-    if not text.strip():
+    if not text or text.isspace():  # as `not text.strip()`, without copying the line
         findings.append(_finding(number, "manifest.blank-line", None, "a blank line"))
         return None, findings
     if len(text) > MAX_LINE_CHARS:
@@ -214,7 +214,8 @@ def _manifest(
     for number, raw in enumerate(_lines(source), start=1):
         size += len(raw)
         obj, problems = _parse(raw, number)
-        yield from (replace(f, source=name) for f in problems)
+        for problem_finding in problems:
+            yield replace(problem_finding, source=name)
         if obj is None:
             continue
         facts = LineFacts()

@@ -90,6 +90,9 @@ class ProjectChecks:
         self._unmasked: list[tuple[str | None, int]] = []  # anomaly lines without a mask
         self._masked: str | None = None  # file:line of the first line with a mask
         self._masks_read = False
+        # The last color map's classes that gave no finding: the same object again (the
+        # field checks hand out one per repeated map) cannot give one either.
+        self._quiet_classes: dict[str, str] | None = None
         self._manifests: list[_Manifest] = []
 
     def start(self, source: str | None) -> None:
@@ -142,7 +145,10 @@ class ProjectChecks:
     def _classes(
         self, facts: LineFacts, here: str, finding: Callable[..., Finding]
     ) -> Iterator[Finding]:
+        if facts.classes is self._quiet_classes:
+            return
         where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
+        quiet = True
         for name, color in (facts.classes or {}).items():
             # One map each way: a class has one color, and a color one class.
             for seen, key, value, said in (
@@ -151,6 +157,7 @@ class ProjectChecks:
             ):
                 known = seen.setdefault(key, (value, here))
                 if known[0] != value:
+                    quiet = False
                     yield finding(
                         "dataset.color-consistency",
                         f"{said} here and {known[0]!r} on another line",
@@ -161,11 +168,14 @@ class ProjectChecks:
                 continue
             self._anomaly_labels[name] = here
             if not ANOMALY_NAME.fullmatch(name):
+                quiet = False
                 yield finding(
                     "dataset.class-name-chars",
                     f"anomaly class {name!r} is not 1-256 characters of a-z, A-Z, 0-9 "
                     "(the service's anomaly names)",
                 )
+        if quiet:
+            self._quiet_classes = facts.classes
 
     def _count(self, number: int, facts: LineFacts, manifest: _Manifest, here: str) -> None:
         if facts.mask_attribute is not None and self._masked is None:

@@ -49,7 +49,9 @@ class LineFacts:
     buckets: list[tuple[str, str]] = field(default_factory=list)  # (field, bucket)
     label_attribute: str | None = None
     mask_attribute: str | None = None  # the key of the line's mask, when it has one
-    classes: dict[str, str] | None = None  # class-name -> lower-case hex of an error-free map
+    # class-name -> lower-case hex of an error-free map; one object for lines that repeat a
+    # map (read it, never change it)
+    classes: dict[str, str] | None = None
     image_size: tuple[int, int] | None = None  # set by the object checks, when in range
     mask_colors: frozenset[str] | None = None  # lower-case hex present in the mask, when read
 
@@ -252,7 +254,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
     cmap = meta.get("internal-color-map")
     if _LAST_GOOD_MAP and _same_map(cmap, _LAST_GOOD_MAP[0]):
         # The map of a line before, which had no problems: a manifest repeats one map.
-        facts.classes, facts.colors = dict(_LAST_GOOD_MAP[1]), _LAST_GOOD_MAP[2]
+        facts.classes, facts.colors = _LAST_GOOD_MAP[1], _LAST_GOOD_MAP[2]
         return
     problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
     yield from problems
@@ -261,7 +263,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
         # A map without BACKGROUND (accepted by --profile service) still has white background.
         facts.colors = frozenset(facts.classes.values()) | {BACKGROUND_COLOR}
         if not problems:
-            _LAST_GOOD_MAP[:] = [cmap, dict(facts.classes), facts.colors]
+            _LAST_GOOD_MAP[:] = [cmap, facts.classes, facts.colors]
 
 
 # [color map, its classes, its colors] of the last map with no problems, not even warnings
