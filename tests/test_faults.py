@@ -152,3 +152,36 @@ def test_faults_option_picks_by_rule(tmp_path: Path) -> None:
     faults = {e["fault"] for e in dataset.expected()}
     assert faults <= {"background-missing", "background-on-other-key", "background-not-white"}
     assert all(e["rules"] == ["color-map.background"] for e in dataset.expected())
+
+
+def test_broken_manifests_carry_dataset_faults(tmp_path: Path) -> None:
+    dataset = generate(
+        "mixed", out=tmp_path, seed=2, count=40, width=64, height=64, broken_fraction=0.75
+    )
+    entries = [e for e in dataset.expected() if e.get("level") == "dataset"]
+    assert {e["fault"] for e in entries} <= set(DATASET_FAULTS)
+    assert len({e["fault"] for e in entries}) >= 3
+    for entry in entries:
+        [related] = entry["related"]
+        manifest, line = related.rsplit(":", 1)
+        assert manifest == entry["manifest"]
+        assert 0 < int(line) < entry["line"]  # the reference comes first
+        findings = validate_manifest(tmp_path / manifest, objects=tmp_path)
+        here = {f.rule for f in findings if f.line == entry["line"]}
+        assert set(entry["rules"]) | set(entry["warnings"]) <= here, entry
+
+
+def test_a_faults_choice_names_line_faults_only(tmp_path: Path) -> None:
+    dataset = generate(
+        "mixed",
+        out=tmp_path,
+        seed=2,
+        count=16,
+        width=64,
+        height=64,
+        broken_fraction=1.0,
+        faults=["mask.type"],
+    )
+    expected = dataset.expected()
+    assert all("level" not in e for e in expected)
+    assert {e["fault"] for e in expected} == {f.name for f in select(["mask.type"])}

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from synth.annotate.manifest import dumps
 from synth.annotate.records import has_mask, palette, record, style_of
 from synth.config.preset import Preset
-from synth.faults import CATALOGUE, Case, break_case
+from synth.faults import CATALOGUE, DATASET_FAULTS, Case, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_image, encode_mask
 from synth.imaging.render import render
 from synth.output.layout import Layout
-from synth.plan import image_spec
+from synth.plan import ImageSpec, image_spec
 from synth.seeding import Stream, image_rng
 
 
@@ -35,6 +36,7 @@ class Job:
     jobs: tuple[str, str]
     bases: tuple[Path, ...]
     faults: tuple[str, ...]  # names: the catalogue's functions do not pickle
+    dataset_faults: tuple[str, ...] = ()  # names of DATASET_FAULTS to draw from
 
     def uri(self, key: str) -> str:
         return str(S3Uri(self.bucket, key))
@@ -48,9 +50,25 @@ class Made:
     objects: tuple[tuple[str, bytes, str], ...]  # (key, data, content type)
     broken: Case | None  # the line and objects of the broken manifests, when this image is one
     sole_class: str | None = None  # the one anomaly class the mask holds, if only one
+    related: tuple[str, ...] = ()  # file:line of the line a dataset fault is relative to
 
 
-def make(job: Job, index: int) -> Made:
+# One broken line in DATASET_SHARE takes a dataset fault (when an earlier valid line fits).
+DATASET_SHARE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class _Valid:
+    """An image's valid line and objects, and the case its broken twin starts from."""
+
+    spec: ImageSpec
+    record: dict[str, Any]
+    objects: tuple[tuple[str, bytes, str], ...]
+    twin: Case | None  # None when the line has no mask: the faults act on masked lines
+    sole_class: str | None
+
+
+def _valid(job: Job, index: int) -> _Valid:
     preset, layout = job.preset, job.layout
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
@@ -66,27 +84,69 @@ def make(job: Job, index: int) -> Made:
     )
     image = encode_image(rendered.image, preset.image_format, job.compress_level)
     objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
+    if not masked:
+        return _Valid(spec, valid, tuple(objects), None, None)
+    mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+    objects.append((mask_key, mask, CONTENT_TYPES["png"]))
     twins = {"source-ref": (layout.broken(image_key), image)}
-    if masked:
-        mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
-        objects.append((mask_key, mask, CONTENT_TYPES["png"]))
-        twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
-    broken = None
-    if spec.broken and masked:  # the faults act on a line with a mask
-        case = Case(
-            record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
-            objects={job.uri(key): data for key, data in twins.values()},
-        )
-        faults = [CATALOGUE[name] for name in job.faults]
-        broken = break_case(case, faults, image_rng(job.seed, index, Stream.FAULT))
-    return Made(
-        split=spec.split,
-        anomalous=spec.anomalous,
-        line=dumps(valid, style_of(preset).separators),
-        objects=tuple(objects),
-        broken=broken,
-        sole_class=_sole_class(preset, rendered.labels) if masked else None,
+    twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
+    twin = Case(
+        record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
+        objects={job.uri(key): data for key, data in twins.values()},
     )
+    return _Valid(spec, valid, tuple(objects), twin, _sole_class(preset, rendered.labels))
+
+
+def make(job: Job, index: int) -> Made:
+    made = _valid(job, index)
+    broken, related = None, ()
+    if made.spec.broken and made.twin is not None:
+        broken, related = _dataset_fault(job, made)
+        if broken is None:
+            faults = [CATALOGUE[name] for name in job.faults]
+            broken = break_case(made.twin, faults, image_rng(job.seed, index, Stream.FAULT))
+    return Made(
+        split=made.spec.split,
+        anomalous=made.spec.anomalous,
+        line=dumps(made.record, style_of(job.preset).separators),
+        objects=made.objects,
+        broken=broken,
+        sole_class=made.sole_class,
+        related=related,
+    )
+
+
+def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]]:
+    """Some broken lines break a dataset rule against the split's first valid masked line.
+
+    That reference is found and remade from the plan alone, so the choice does not
+    depend on workers or shards; its line number in the broken manifest goes in `related`.
+    """
+    index = made.spec.index
+    rng = np.random.default_rng([job.seed, index, 0xDA7A])
+    if not job.dataset_faults or rng.random() >= DATASET_SHARE:
+        return None, ()
+    preset, line = job.preset, 0
+    for earlier in range(index):
+        spec = image_spec(preset, job.seed, earlier)
+        line += spec.split == made.spec.split
+        if spec.split == made.spec.split and not spec.broken and has_mask(preset, spec):
+            reference = _valid(job, earlier)
+            break
+    else:
+        return None, ()
+    valid = Case(
+        record=reference.record,
+        objects={job.uri(key): data for key, data, _ in reference.objects},
+    )
+    assert made.twin is not None
+    fitting = [DATASET_FAULTS[name] for name in job.dataset_faults]
+    fitting = [f for f in fitting if f.fits(valid, made.twin)]
+    if not fitting:
+        return None, ()
+    fault = fitting[int(rng.integers(len(fitting)))]
+    manifest = job.layout.broken(job.layout.manifest(made.spec.split))
+    return fault.apply(valid, made.twin, rng), (f"{manifest}:{line}",)
 
 
 def _sole_class(preset: Preset, labels: np.ndarray) -> str | None:

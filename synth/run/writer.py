@@ -25,7 +25,7 @@ from synth.annotate.records import job_names
 from synth.config.preset import Preset
 from synth.config.run import RunConfig
 from synth.errors import OutputError
-from synth.faults import CATALOGUE, select
+from synth.faults import CATALOGUE, DATASET_FAULTS, select
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
@@ -82,6 +82,8 @@ class Writer:
             jobs=job_names(config.seed),
             bases=bases,
             faults=tuple(fault.name for fault in faults),
+            # Dataset faults join the whole catalogue; --faults names line faults only.
+            dataset_faults=() if preset.faults else tuple(DATASET_FAULTS),
         )
         indices = config.shard.indices(preset.count) if config.shard else range(preset.count)
         return Plan(job, indices)
@@ -160,6 +162,8 @@ class Writer:
                 "rules": sorted(image.broken.expected_rules),
                 "warnings": sorted(image.broken.expected_warnings),
             }
+            if image.related:  # a dataset fault: the rule holds between this line and those
+                expected |= {"level": "dataset", "related": list(image.related)}
         line = {"manifest": manifest, "line": spool.counts[manifest], **expected}
         spool.append(layout.expected, json.dumps(line))
 
