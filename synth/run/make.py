@@ -99,7 +99,8 @@ def _valid(job: Job, index: int) -> _Valid:
 
 def make(job: Job, index: int) -> Made:
     made = _valid(job, index)
-    broken, related = None, ()
+    broken: Case | None = None
+    related: tuple[str, ...] = ()
     if made.spec.broken and made.twin is not None:
         broken, related = _dataset_fault(job, made)
         if broken is None:
