@@ -15,9 +15,9 @@ from typing import Any
 from synth.config.preset import Preset, from_dict, load_preset
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL
 from synth.output.layout import Shard
+from synth.output.sinks import DEFAULT_CONCURRENCY
 
 PresetSource = str | Path | Mapping[str, Any] | Preset
-DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 
 
 def resolve_preset(source: PresetSource) -> Preset:

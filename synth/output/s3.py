@@ -26,8 +26,7 @@ from tqdm import tqdm
 
 from synth.errors import OutputError
 from synth.format import S3Uri
-
-DEFAULT_CONCURRENCY = 8
+from synth.output.sinks import DEFAULT_CONCURRENCY
 
 
 def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCURRENCY) -> Any:

@@ -16,6 +16,8 @@ from typing import Protocol
 from synth.errors import OutputError
 from synth.format import S3Uri, is_s3
 
+DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
+
 
 class Sink(Protocol):
     bucket: str
@@ -50,7 +52,7 @@ def open_sink(
     *,
     endpoint_url: str | None = None,
     create_bucket: bool = False,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: bool | None = False,
 ) -> Sink:
     """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
