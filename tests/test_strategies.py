@@ -99,3 +99,23 @@ def test_label_metadata_and_uris_make_valid_lines(meta: dict[str, object], uri: 
 def test_masks(mask: np.ndarray) -> None:
     assert mask.shape == (64, 80)
     assert mask.max() <= 3
+
+
+@FAST
+@given(manifest_cases(task="classification"))
+def test_classification_cases_are_judged_as_they_say(case: Case) -> None:
+    assert not any(key.endswith("-ref") and key != "source-ref" for key in case.record)
+    # objects as they are: a case whose one image a fault removed has none left.
+    findings = validate_manifest([case.line], objects=case.objects)
+    assert {f.rule for f in findings if f.severity is Severity.ERROR} == case.expected_rules
+
+
+@FAST
+@given(datasets(max_size=3, valid=True, dataset_fault=True, task="classification"))
+def test_classification_datasets_and_their_dataset_faults(cases: list[Case]) -> None:
+    objects = {uri: data for case in cases for uri, data in case.objects.items()}
+    findings = validate_manifest([c.line for c in cases], objects=objects)
+    for number, case in enumerate(cases, start=1):
+        errors = {f.rule for f in findings if f.line == number and f.severity is Severity.ERROR}
+        assert errors == case.expected_rules, (number, case.faults)
+    assert all(len(case.objects) <= 1 for case in cases)  # images only, never a mask

@@ -113,7 +113,7 @@ def _mask_attribute(record: dict[str, Any]) -> str:
     for key in record:
         if key.endswith("-ref") and key != "source-ref":
             return key
-    raise FaultError("the record has no mask attribute (no key ending in -ref)")
+    return ""  # a classification line: no mask, and no fault that needs one fits it
 
 
 def describe(data: bytes) -> str:
@@ -155,8 +155,18 @@ class Fault:
     precondition: Precondition | None = field(default=None, repr=False)
     warnings: frozenset[str] = frozenset()
 
+    @property
+    def needs_mask(self) -> bool:
+        """Whether the fault acts on a mask (its attribute, metadata or object)."""
+        return any(
+            part == "mask" or part.startswith(("mask.", "mask-image"))
+            for part in self.touches | self.needs
+        )
+
     def fits(self, case: Case) -> bool:
         """Whether this fault can make its rules' findings from `case`."""
+        if self.needs_mask and not case.mask:
+            return False
         if self.applies != "any" and (self.applies == "anomaly") != case.anomalous:
             return False
         return self.precondition is None or self.precondition(case)

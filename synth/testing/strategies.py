@@ -29,7 +29,7 @@ try:
 except ImportError as error:
     raise missing("hypothesis", "testing", "synth.testing.strategies") from error
 
-from synth.annotate.records import color_map, job_names, palette, record
+from synth.annotate.records import color_map, has_mask, job_names, palette, record
 from synth.config.preset import DefectClass, Preset
 from synth.faults import DATASET_FAULTS, Case, Fault, breaking, clash, compose, near_misses
 from synth.format import RULES, S3Uri
@@ -121,8 +121,15 @@ def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass,
     )
 
 
-def _preset(classes: tuple[DefectClass, ...], width: int, height: int, bucket: str) -> Preset:
+def _preset(
+    classes: tuple[DefectClass, ...],
+    width: int,
+    height: int,
+    bucket: str,
+    task: str = "segmentation",
+) -> Preset:
     return Preset(
+        task=task,
         name="hypothesis",
         description="drawn by synth.testing.strategies",
         width=width,
@@ -178,11 +185,18 @@ def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
     rendered = render(preset, spec, seed)
     bucket = preset.bucket
     image_uri, mask_uri = (str(S3Uri(bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))
-    line = record(preset, spec, seed, image_uri=image_uri, mask_uri=mask_uri, jobs=job_names(seed))
-    objects = {
-        image_uri: encode_image(rendered.image, "png", compress_level=1),
-        mask_uri: encode_mask(rendered.labels, palette(preset), compress_level=1),
-    }
+    masked = has_mask(preset, spec)
+    line = record(
+        preset,
+        spec,
+        seed,
+        image_uri=image_uri,
+        mask_uri=mask_uri if masked else None,
+        jobs=job_names(seed),
+    )
+    objects = {image_uri: encode_image(rendered.image, "png", compress_level=1)}
+    if masked:
+        objects[mask_uri] = encode_mask(rendered.labels, palette(preset), compress_level=1)
     return Case(record=line, objects=objects)
 
 
@@ -194,14 +208,16 @@ def presets(
     sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
     max_classes: int = 3,
+    task: str = "segmentation",
 ) -> st.SearchStrategy[Preset]:
-    """Drawn presets: classes, colors, size, bucket."""
+    """Drawn presets: classes, colors, size, bucket; `task` "classification" makes no masks."""
 
     @st.composite
     def draw(draw: st.DrawFn) -> Preset:
         classes = draw(defect_classes(max_classes))
         width, height = draw(st.sampled_from(sizes))
-        return _preset(classes, width, height, draw(_BUCKETS if buckets is None else buckets))
+        bucket = draw(_BUCKETS if buckets is None else buckets)
+        return _preset(classes, width, height, bucket, task)
 
     return draw()
 
@@ -212,12 +228,14 @@ def valid_cases(
     anomalous: bool | None = None,
     max_classes: int = 3,
     preset: Preset | None = None,
+    task: str = "segmentation",
 ) -> st.SearchStrategy[Case]:
-    """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset)."""
+    """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset);
+    `task="classification"` draws lines without masks."""
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        chosen = preset or draw(presets(sizes, buckets, max_classes))
+        chosen = preset or draw(presets(sizes, buckets, max_classes, task))
         flag = draw(st.booleans()) if anomalous is None else anomalous
         return build_case(chosen, draw(st.integers(0, 2**32 - 1)), flag)
 
@@ -238,6 +256,7 @@ def manifest_cases(
     buckets: st.SearchStrategy[str] | None = None,
     max_faults: int = 1,
     preset: Preset | None = None,
+    task: str = "segmentation",
 ) -> st.SearchStrategy[Case]:
     """One manifest line with its objects and the rule ids a correct validator must report.
 
@@ -252,9 +271,17 @@ def manifest_cases(
         raise ValueError(f"unknown rule ids: {', '.join(sorted(unknown))}")
     if max_faults < 1:
         raise ValueError("max_faults must be at least 1")
-    usable = [f for f in breaking() if objects or f.level != "object"]
+    task = preset.task if preset is not None else task
+    masked = task == "segmentation"  # classification lines fit no fault that needs a mask
+    usable = [
+        f for f in breaking() if (objects or f.level != "object") and (masked or not f.needs_mask)
+    ]
     allowed = [f for f in usable if rules is None or f.rules & set(rules)]
-    odd = [f for f in near_misses() if objects or f.level != "object"]
+    odd = [
+        f
+        for f in near_misses()
+        if (objects or f.level != "object") and (masked or not f.needs_mask)
+    ]
     by_rule = {
         rule: [f for f in allowed if rule in f.rules]
         for rule in sorted({r for f in allowed for r in f.rules} & set(rules or RULES))
@@ -269,10 +296,11 @@ def manifest_cases(
         broken = bool(by_rule) and (valid is False or (valid is None and draw(st.booleans())))
         if broken:
             candidates = by_rule[draw(st.sampled_from(sorted(by_rule)))]
-            case = draw(valid_cases(sizes, buckets, _labeled_as(candidates), preset=preset))
+            labeled = _labeled_as(candidates)
+            case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task))
             chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
         else:
-            case = draw(valid_cases(sizes, buckets, preset=preset))
+            case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
             fitting = [f for f in odd if f.fits(case)]
             chosen = [draw(st.sampled_from(fitting))] if draw(st.booleans()) else []
         for _ in range(draw(st.integers(0, max_faults - 1)) if chosen else 0):
@@ -296,6 +324,7 @@ def datasets(
     max_size: int = 5,
     valid: bool | None = None,
     dataset_fault: bool | None = None,
+    task: str = "segmentation",
 ) -> st.SearchStrategy[list[Case]]:
     """Small datasets: the lines of one project (one preset: size, classes, colors, bucket).
 
@@ -308,7 +337,7 @@ def datasets(
 
     @st.composite
     def draw(draw: st.DrawFn) -> list[Case]:
-        preset = draw(presets())
+        preset = draw(presets(task=task))
         cases = draw(
             st.lists(
                 manifest_cases(valid=valid, preset=preset),
