@@ -19,12 +19,11 @@ def generate(
 ) -> Dataset:
     """Write a dataset to a folder or an s3:// prefix, and return what was written.
 
-    `options` are `RunConfig`'s fields (out, seed, workers, overwrite, progress,
-    base_dir, compress_level, endpoint_url, create_bucket, concurrency, shard,
-    scheduler) and the preset overrides of `Overrides` (count, width, height,
-    anomaly_fraction, test_fraction, broken_fraction, faults, bucket), which take
-    precedence over the preset. The same arguments give byte-identical output for any
-    `workers`. For `out="s3://bucket/prefix"` the bucket comes from the URI, the client
+    `options` are the fields of `synth.config.run.RunConfig` (out, seed, workers,
+    overwrite, progress, shard, scheduler, ...) and of `Overrides` (count, width,
+    height, bucket, ...), which take precedence over the preset; an unknown name is
+    a TypeError listing the known ones. The same arguments give byte-identical output
+    for any `workers`. For `out="s3://bucket/prefix"` the bucket comes from the URI, the client
     from boto3's usual chain (so it works inside `moto.mock_aws()`). With `shard`, only
     that shard's images are made, kept as parts for `synth.run.merge.merge`; with
     `scheduler` (a dask.distributed address), images are made on that cluster.
