@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,15 +18,41 @@ from synth.errors import SynthError
 from synth.extras import require
 from synth.format import is_s3
 
+_stopped_by = signal.SIGINT  # the signal that stopped the run, for its one line
+
 
 class _Group(click.Group):
-    """Turns a user's mistake (a SynthError) into one line and exit 1, never a traceback."""
+    """Turns a user's mistake (a SynthError) into one line and exit 1, never a traceback.
+
+    A signal (SIGINT, or SIGTERM as `timeout` and schedulers send) unwinds the run like
+    an error, so workers, uploads and temporary files are cleaned up on the way out.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SynthError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(exc.for_cli()) from None
+        except KeyboardInterrupt:
+            name = signal.Signals(_stopped_by).name
+            click.echo(f"synth: stopped by {name}; nothing more was published", err=True)
+            ctx.exit(128 + _stopped_by)
+        except OSError as exc:
+            if exc.errno not in _STDOUT_ERRORS:
+                raise
+            _stdout_failed(exc)
+            ctx.exit(1)
+
+
+# What writing our output can fail with: a reader gone, a full or too small device.
+_STDOUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
+
+
+def _stdout_failed(exc: OSError) -> None:
+    """Say once that standard output cannot be written, and keep Python quiet at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if exc.errno != errno.EPIPE:  # `| head` going away is not worth a message
+        click.echo(f"Error: standard output: cannot write ({exc.strerror})", err=True)
 
 
 class _ShardParam(click.ParamType):
@@ -38,6 +66,8 @@ class _ShardParam(click.ParamType):
             shard = Shard(int(index), int(count))
         except ValueError:
             self.fail(f"{value!r} is not a shard such as 0/4", param, ctx)
+        if shard.count < 1:
+            self.fail(f"{value!r}: the shard count must be at least 1", param, ctx)
         if not 0 <= shard.index < shard.count:
             self.fail(f"{value!r}: the index must be from 0 to {shard.count - 1}", param, ctx)
         return shard
@@ -177,6 +207,7 @@ def generate(
       synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
     from synth.config.run import RunConfig
+    from synth.run.executor import WORKERS_PER_CPU, max_workers
     from synth.run.generate import run
 
     # Every other option is named as RunConfig.build takes it.
@@ -196,6 +227,12 @@ def generate(
             progress=None,
             **options,
         )
+        if config.workers > max_workers():
+            click.echo(
+                f"note: --workers {config.workers} is more than this machine can use; "
+                f"using {max_workers()} ({WORKERS_PER_CPU} per CPU)",
+                err=True,
+            )
         dataset = run(config)
     shard = config.shard
     if shard is not None:
@@ -306,7 +343,13 @@ def preview(
     sheet = render_sheet(chosen, seed=seed, count=count, columns=columns)
     try:
         sheet.save(out)
+    except ValueError:  # Pillow knows no format for the suffix
+        raise click.ClickException(
+            f"{out}: cannot tell the image type from {out.suffix or 'no suffix'!r}; "
+            "end the name in .png or .jpg"
+        ) from None
     except OSError as exc:
+        out.unlink(missing_ok=True)
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
     click.echo(f"{out}: {count} images of preset {chosen.name!r} beside their masks")
 
@@ -403,14 +446,33 @@ def validate(
             profile=profile,
         )
     except SynthError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {exc.for_cli()}", err=True)
         ctx.exit(2)
-    except BrokenPipeError:
-        # Piped into `head`: stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        ctx.exit(1)
+    except OSError as exc:  # writing the findings: `| head` gone, `> /dev/full`
+        if exc.errno not in _STDOUT_ERRORS:
+            raise
+        _stdout_failed(exc)
+        ctx.exit(2)
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _stdout_failed(exc)
+        ctx.exit(2)
     ctx.exit(code)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """The first SIGINT or SIGTERM unwinds the run; later ones do not cut its cleanup short."""
+    global _stopped_by
+    _stopped_by = signum
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, _stop)
+    # Past `ulimit -f` a write fails (EFBIG) and is reported, instead of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     cli(prog_name="synth")

@@ -152,7 +152,7 @@ def test_custom_attribute_names_and_bucket(tmp_path: Path) -> None:
 
 def test_non_empty_output_needs_overwrite(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    with pytest.raises(OutputError, match="not empty; pass --overwrite"):
+    with pytest.raises(OutputError, match="not empty; pass overwrite=True"):
         generate("dents", out=tmp_path, count=1, width=64, height=64)
     assert not (tmp_path / "train.manifest").exists()
     generate("dents", out=tmp_path, count=1, width=64, height=64, overwrite=True)

@@ -101,7 +101,7 @@ def test_generate_over_http_with_endpoint_url(moto_server: str) -> None:
 
 def test_existing_prefix_needs_overwrite(mocked: Any) -> None:
     generate("dents", out="s3://data/p", **SMALL)
-    with pytest.raises(OutputError, match="already holds objects; pass --overwrite"):
+    with pytest.raises(OutputError, match="already holds objects; pass overwrite=True"):
         generate("dents", out="s3://data/p", **SMALL)
     before = {
         k: mocked.get_object(Bucket="data", Key=k)["Body"].read() for k in _keys(mocked, "data")
@@ -114,7 +114,7 @@ def test_existing_prefix_needs_overwrite(mocked: Any) -> None:
 
 
 def test_missing_bucket_offers_create_bucket(mocked: Any) -> None:
-    with pytest.raises(OutputError, match="'nope' does not exist; pass --create-bucket"):
+    with pytest.raises(OutputError, match="'nope' does not exist; pass create_bucket=True"):
         generate("dents", out="s3://nope/p", **SMALL)
     generate("dents", out="s3://nope/p", create_bucket=True, **SMALL)
     assert "p/train.manifest" in _keys(mocked, "nope")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+
+from synth.errors import OutputError
 
 CONTENT_TYPE = "application/x-ndjson"
 
@@ -28,6 +32,20 @@ class ManifestSpool:
         self.counts: dict[str, int] = {}
 
     def append(self, name: str, line: str) -> None:
+        with self._spooling():
+            self._append(name, line)
+
+    @contextlib.contextmanager
+    def _spooling(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:  # TMPDIR full, `ulimit -f` reached
+            raise OutputError(
+                f"{self._dir.name}: cannot spool the manifests ({exc.strerror}); free space "
+                "in TMPDIR (or point TMPDIR elsewhere) or raise the file size limit"
+            ) from None
+
+    def _append(self, name: str, line: str) -> None:
         if name not in self._files:
             # surrogateescape writes back the raw bytes of a deliberately non-UTF-8 line.
             path = Path(self._dir.name) / name.replace("/", "__")
@@ -40,8 +58,9 @@ class ManifestSpool:
 
     def finish(self) -> dict[str, Path]:
         """Close every file; name -> path of its complete content."""
-        for handle in self._files.values():
-            handle.close()
+        with self._spooling():
+            for handle in self._files.values():
+                handle.close()
         return {name: Path(handle.name) for name, handle in self._files.items()}
 
     def __enter__(self) -> ManifestSpool:
@@ -54,5 +73,6 @@ class ManifestSpool:
         tb: TracebackType | None,
     ) -> None:
         for handle in self._files.values():
-            handle.close()
+            with contextlib.suppress(OSError):  # already reported, or the run failed anyway
+                handle.close()
         self._dir.cleanup()

@@ -188,6 +188,9 @@ def from_dict(data: Mapping[str, Any], *, name: str = "custom", source: str = "p
         raise PresetError(f"{source}: {exc}") from None
 
 
+MAX_DEFECTS = 100  # of one class in one image: keeps one image's work reasonable
+
+
 def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
     if not isinstance(data, Mapping):
         raise reader.error(where, "must be a table")
@@ -198,9 +201,14 @@ def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
             f"{where}.painter", f"unknown painter {painter!r}; known: {', '.join(PAINTERS)}"
         )
     count = reader.get(data, f"{where}.count", list, [1, 1])
-    if not (len(count) == 2 and all(type(n) is int for n in count) and 1 <= count[0] <= count[1]):
+    if not (
+        len(count) == 2
+        and all(type(n) is int for n in count)
+        and 1 <= count[0] <= count[1] <= MAX_DEFECTS
+    ):
         raise reader.error(
-            f"{where}.count", f"must be [min, max] with 1 <= min <= max, got {count!r}"
+            f"{where}.count",
+            f"must be [min, max] with 1 <= min <= max <= {MAX_DEFECTS}, got {count!r}",
         )
     params = reader.get(data, f"{where}.params", dict, {})
     try:

@@ -79,6 +79,12 @@ class RunConfig:
             if not ok:
                 raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
 
+    @property
+    def byte_options(self) -> dict[str, object]:
+        """The options besides preset and seed that change the output's bytes."""
+        base_dir = None if self.base_dir is None else str(self.base_dir)
+        return {"compress_level": self.compress_level, "base_dir": base_dir}
+
     @classmethod
     def build(cls, preset: PresetSource = "mixed", **options: Any) -> RunConfig:
         """The configuration for `generate(preset, **options)`: overrides and run options."""

@@ -7,8 +7,10 @@ never sees a manifest pointing at objects that are not there yet.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,34 +21,75 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    ReadTimeoutError,
 )
 from tqdm import tqdm
 
-from synth.errors import OutputError
+from synth.errors import OutputError, option
 from synth.format import S3Uri
-from synth.output.sinks import DEFAULT_CONCURRENCY
+from synth.output.sinks import DEFAULT_CONCURRENCY, LOCK, Published, is_lock, lock_text
+
+# Seconds to wait for a connection and for each answer; 3 attempts in standard retry
+# mode, so a frozen or dead server ends a run in about a minute, not after minutes.
+TIMEOUT_ENV = "SYNTH_S3_TIMEOUT"
+DEFAULT_TIMEOUT = 15.0
+ATTEMPTS = 3
 
 
 def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCURRENCY) -> Any:
-    """An S3 client from boto3's usual chain, path-style, as every S3-compatible server takes."""
+    """An S3 client from boto3's usual chain, path-style, as every S3-compatible server takes.
+
+    Explicit timeouts (SYNTH_S3_TIMEOUT seconds, 15 by default) and botocore's standard
+    retry mode: a server that stops answering fails the run with one line.
+    """
+    timeout = _timeout()
     config = Config(
         s3={"addressing_style": "path"},
-        retries={"max_attempts": 3, "mode": "standard"},
+        retries={"max_attempts": ATTEMPTS, "mode": "standard"},
+        connect_timeout=timeout,
+        read_timeout=timeout,
         max_pool_connections=max(10, concurrency),
     )
     # A fresh session reads the environment now, not when the process first used boto3.
-    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+    try:
+        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+    except ValueError:
+        raise OutputError(
+            f"{endpoint_url}: not an endpoint URL such as http://127.0.0.1:9000"
+        ) from None
 
 
-def explain(exc: Exception, bucket: str, key: str | None = None) -> OutputError:
-    """One sentence a user can act on, for what boto3 raised."""
+def _timeout() -> float:
+    text = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        value = float(text) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise OutputError(f"{TIMEOUT_ENV}={text!r}: must be a number of seconds above 0")
+    return value
+
+
+def explain(
+    exc: Exception, bucket: str, key: str | None = None, *, can_create: bool = False
+) -> OutputError:
+    """One sentence a user can act on, for what boto3 raised.
+
+    `can_create`: the caller has a create_bucket option the user did not pass.
+    """
     where = S3Uri(bucket, key or "")
     if isinstance(exc, NoCredentialsError):
         return OutputError(
             f"{where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
             "or AWS_PROFILE (or use --mock-s3)"
+        )
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return OutputError(
+            f"{where}: the S3 endpoint {exc.kwargs.get('endpoint_url')} did not answer "
+            f"within {_timeout():g} s ({ATTEMPTS} attempts)"
         )
     if isinstance(exc, EndpointConnectionError):
         return OutputError(
@@ -56,9 +99,8 @@ def explain(exc: Exception, bucket: str, key: str | None = None) -> OutputError:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         if code in ("NoSuchBucket", "404", "NotFound"):
-            return OutputError(
-                f"{where}: the bucket {bucket!r} does not exist; pass --create-bucket"
-            )
+            hint = f"; pass {option('create_bucket', flag=True)} to create it" if can_create else ""
+            return OutputError(f"{where}: the bucket {bucket!r} does not exist{hint}")
         if code in (
             "AccessDenied",
             "403",
@@ -113,6 +155,7 @@ class S3Sink:
             leave=False,
         )
         self._objects = 0
+        self._claim: str | None = None
 
     def prepare(self, *, overwrite: bool) -> None:
         try:
@@ -120,17 +163,43 @@ class S3Sink:
         except ClientError as exc:
             missing = str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchBucket")
             if not (missing and self.create_bucket):
-                raise explain(exc, self.bucket) from None
+                raise explain(exc, self.bucket, can_create=not self.create_bucket) from None
             with translated(self.bucket):
-                self.s3.create_bucket(Bucket=self.bucket)
+                self._create_bucket()
         except BotoCoreError as exc:
             raise explain(exc, self.bucket) from None
-        with translated(self.bucket, self.prefix):
-            listing = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
-        if listing.get("KeyCount", 0) and not overwrite:
+        # Claims sort first (".synth-lock" < letters): the first other key ends the listing.
+        if not overwrite and next(self.keys(self.prefix), None) is not None:
             raise OutputError(
                 f"{self.location}: the prefix already holds objects; "
-                "pass --overwrite to write over it"
+                f"pass {option('overwrite', flag=True)} to write over it"
+            )
+
+    def claim(self, name: str = "") -> None:
+        """A marker object put only if absent (If-None-Match: *), as S3 has done since 2024."""
+        key = f"{self.prefix}{LOCK}{name}"
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=lock_text(), IfNoneMatch="*")
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code"))
+            if code not in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise explain(exc, self.bucket, key) from None
+            raise OutputError(
+                f"{self.location}: another synth run is writing here (s3://{self.bucket}/{key} "
+                "exists); wait for it, or delete that object if that run is gone"
+            ) from None
+        except BotoCoreError as exc:
+            raise explain(exc, self.bucket, key) from None
+        self._claim = key
+
+    def _create_bucket(self) -> None:
+        """Outside us-east-1, S3 wants the region named again (IllegalLocationConstraint)."""
+        region = self.s3.meta.region_name
+        if region in (None, "", "us-east-1"):
+            self.s3.create_bucket(Bucket=self.bucket)
+        else:
+            self.s3.create_bucket(
+                Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": region}
             )
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -152,8 +221,10 @@ class S3Sink:
     def _done(self, future: Future[None]) -> None:
         with self._lock:
             self._pending.discard(future)
-            if future.exception() is not None and self._failure is None:
-                self._failure = future.exception()
+            # A cancelled upload (the run is stopping) is not a failure to report.
+            failure = None if future.cancelled() else future.exception()
+            if failure is not None and self._failure is None:
+                self._failure = failure
         self._slots.release()
 
     def _raise_failure(self) -> None:
@@ -166,12 +237,27 @@ class S3Sink:
         wait(pending)
         self._raise_failure()
 
-    def publish(self, key: str, path: Path, content_type: str) -> None:
-        # upload_file uses multipart for large manifests; S3 makes the object visible whole.
-        with translated(self.bucket, key):
-            self.s3.upload_file(
-                str(path), self.bucket, key, ExtraArgs={"ContentType": content_type}
-            )
+    def publish(self, files: Sequence[Published]) -> None:
+        """Each file in order; after a failure, the ones already published are deleted."""
+        done: list[str] = []
+        try:
+            for key, body, content_type in files:
+                with translated(self.bucket, key):
+                    if isinstance(body, Path):
+                        # upload_file goes multipart for large manifests; S3 shows it whole.
+                        self.s3.upload_file(
+                            str(body), self.bucket, key, ExtraArgs={"ContentType": content_type}
+                        )
+                    else:
+                        self.s3.put_object(
+                            Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
+                        )
+                done.append(key)
+        except BaseException:
+            for key in done:
+                with contextlib.suppress(BotoCoreError, ClientError):
+                    self.s3.delete_object(Bucket=self.bucket, Key=key)
+            raise
 
     def keys(self, prefix: str) -> Iterator[str]:
         with translated(self.bucket, prefix):
@@ -179,7 +265,9 @@ class S3Sink:
                 Bucket=self.bucket, Prefix=prefix
             )
             for page in pages:
-                yield from (item["Key"] for item in page.get("Contents", []))
+                yield from (
+                    item["Key"] for item in page.get("Contents", []) if not is_lock(item["Key"])
+                )
 
     def delete(self, key: str) -> None:
         with translated(self.bucket, key):
@@ -191,4 +279,8 @@ class S3Sink:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._claim is not None:
+            with contextlib.suppress(BotoCoreError, ClientError):
+                self.s3.delete_object(Bucket=self.bucket, Key=self._claim)
+            self._claim = None
         self._bar.close()

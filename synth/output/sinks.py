@@ -2,21 +2,27 @@
 
 A local folder is a bucket root: object s3://BUCKET/KEY is the file ROOT/KEY, so
 syncing the folder to the bucket makes its manifests live. Objects go first; the
-manifests are published last, each in one atomic step, only after every object
-they reference is confirmed written.
+manifests are published last, all or none, only after every object they reference is
+confirmed written. A run claims its output first (a lock file, or a marker object put
+only if absent), so two runs never mix their objects.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+import socket
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from synth.errors import OutputError
+from synth.errors import OutputError, option
 from synth.format import S3Uri, is_s3
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
+LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
+Body = Path | bytes  # a spooled file, or bytes in memory
+Published = tuple[str, Body, str]  # key, body, content type
 
 
 class Sink(Protocol):
@@ -27,23 +33,51 @@ class Sink(Protocol):
     def prepare(self, *, overwrite: bool) -> None:
         """Fail early, before any work, if the output cannot be written as asked."""
 
+    def claim(self, name: str = "") -> None:
+        """Take the output for this run in one atomic step, or fail naming who holds it.
+
+        `name` tells apart claims that may coexist (the shards of one run); `close`
+        gives the claim up.
+        """
+
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     def flush(self) -> None:
         """Return once every put so far is confirmed; raise if any failed."""
 
-    def publish(self, key: str, path: Path, content_type: str) -> None:
-        """Make a finished manifest visible in one step."""
+    def publish(self, files: Sequence[Published]) -> None:
+        """Make finished files visible, in order, all or none: after a failure none is left."""
 
     def read(self, key: str) -> bytes: ...
 
     def close(self) -> None:
-        """Release connections and threads; the sink is not used after."""
+        """Release the claim, connections and threads; the sink is not used after."""
 
     def keys(self, prefix: str) -> Iterator[str]:
-        """Every key under a prefix."""
+        """Every key under a prefix (the claim's marker aside)."""
 
     def delete(self, key: str) -> None: ...
+
+
+def is_lock(key: str) -> bool:
+    return key.rsplit("/", 1)[-1].startswith(LOCK)
+
+
+def lock_text() -> bytes:
+    """Who holds a claim: enough for a person (and a later run) to tell if it is alive."""
+    return f"{socket.gethostname()} {os.getpid()}\n".encode()
+
+
+def folder_path(root: Path, key: str) -> Path | None:
+    """The file of object KEY in a bucket-root folder, or None if no file can be it.
+
+    S3 keys are opaque: `a/../b` is not `b`. A folder cannot hold such a key, so
+    segments `.`, `..` and empty ones name no file, and nothing resolves outside ROOT.
+    """
+    parts = key.split("/")
+    if not key or any(part in ("", ".", "..") for part in parts) or "\0" in key:
+        return None
+    return root.joinpath(*parts)
 
 
 def open_sink(
@@ -81,13 +115,19 @@ class LocalSink:
         self.root = root
         self.bucket = bucket
         self.location = str(root)
+        self._lock: Path | None = None
 
     def prepare(self, *, overwrite: bool) -> None:
         if self.root.exists() and not self.root.is_dir():
             raise OutputError(f"{self.root}: exists and is not a folder")
-        if self.root.is_dir() and any(self.root.iterdir()) and not overwrite:
+        if (
+            self.root.is_dir()
+            and not overwrite
+            and any(not is_lock(path.name) for path in self.root.iterdir())
+        ):
             raise OutputError(
-                f"{self.root}: the output folder is not empty; pass --overwrite to write over it"
+                f"{self.root}: the output folder is not empty; "
+                f"pass {option('overwrite', flag=True)} to write over it"
             )
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -99,8 +139,29 @@ class LocalSink:
                 f"{self.root}: cannot write to the output folder ({exc.strerror})"
             ) from None
 
+    def claim(self, name: str = "") -> None:
+        path = self.root / f"{LOCK}{name}"
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                if not _stale(path):
+                    holder = path.read_text(errors="replace").strip() or "another run"
+                    raise OutputError(
+                        f"{self.root}: another synth run ({holder}) is writing here; wait for "
+                        f"it, or delete {path} if that run is gone"
+                    ) from None
+                path.unlink(missing_ok=True)
+                continue
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(lock_text())
+            self._lock = path
+            return
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self.root / key
+        path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -111,25 +172,61 @@ class LocalSink:
         """Writes are synchronous: nothing to wait for."""
 
     def close(self) -> None:
-        """Nothing is held open."""
+        if self._lock is not None:
+            self._lock.unlink(missing_ok=True)
+            self._lock = None
 
     def keys(self, prefix: str) -> Iterator[str]:
         for path in (self.root / prefix).rglob("*"):
-            if path.is_file():
+            if path.is_file() and not is_lock(path.name):
                 yield path.relative_to(self.root).as_posix()
 
     def delete(self, key: str) -> None:
-        (self.root / key).unlink(missing_ok=True)
+        self._path(key).unlink(missing_ok=True)
 
     def read(self, key: str) -> bytes:
-        return (self.root / key).read_bytes()
+        return self._path(key).read_bytes()
 
-    def publish(self, key: str, path: Path, content_type: str) -> None:
-        target = self.root / key
-        staged = target.with_name(f".{target.name}.partial")
+    def publish(self, files: Sequence[Published]) -> None:
+        """Every file staged beside its target first, then each renamed into place."""
+        staged: list[tuple[Path, Path]] = []
+        renamed: list[Path] = []
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, staged)
-            staged.replace(target)
+            for key, body, _ in files:
+                target = self._path(key)
+                staged.append((target.with_name(f".{target.name}.partial"), target))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(body, Path):
+                    shutil.copyfile(body, staged[-1][0])
+                else:
+                    staged[-1][0].write_bytes(body)
+            for stage, target in staged:
+                stage.replace(target)
+                renamed.append(target)
         except OSError as exc:
-            raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
+            for path in [stage for stage, _ in staged] + renamed:
+                path.unlink(missing_ok=True)
+            failed = exc.filename or self.root
+            raise OutputError(
+                f"{failed}: cannot write ({exc.strerror}); nothing was published"
+            ) from None
+
+    def _path(self, key: str) -> Path:
+        path = folder_path(self.root, key)
+        if path is None:
+            raise OutputError(f"{key!r}: a key a folder cannot hold (an empty, . or .. segment)")
+        return path
+
+
+def _stale(lock: Path) -> bool:
+    """Whether a lock was left by a run on this host that is no longer alive."""
+    try:
+        host, pid = lock.read_text().split()
+        if host != socket.gethostname():
+            return False
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False

@@ -75,13 +75,25 @@ class Dataset:
         return [json.loads(line) for line in self.read(self.layout.expected).splitlines()]
 
 
-def describe(preset: Preset, seed: int, counts: Counts, layout: Layout, bucket: str) -> bytes:
-    """dataset.json: enough to regenerate the dataset and to know what it holds."""
+def describe(
+    preset: Preset,
+    seed: int,
+    counts: Counts,
+    layout: Layout,
+    bucket: str,
+    options: Mapping[str, object],
+) -> bytes:
+    """dataset.json: enough to regenerate the dataset and to know what it holds.
+
+    `options` are the run's options besides the preset that change bytes
+    (`RunConfig.byte_options`), so the file names every input of the output.
+    """
     description = {
         "generator": {"name": "synth", "version": __version__},
         "libraries": {name: metadata.version(name) for name in _LIBRARIES},
         "preset": {"name": preset.name, **preset.to_dict()},
         "seed": seed,
+        "options": dict(options),
         "count": preset.count,
         "counts": counts,
         "manifests": {split: str(S3Uri(bucket, layout.manifest(split))) for split in counts},

@@ -8,23 +8,55 @@ images a run makes.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from synth.errors import SynthError
+from synth.errors import SynthError, option
 from synth.extras import require
 
 C = TypeVar("C")
 R = TypeVar("R")
 
 _context: Any = None
+WORKERS_PER_CPU = 4  # more processes than this only add memory and switching
+_WATCH_SECONDS = 0.5  # how often a worker checks that the run that started it is alive
 
 
-def _install(context: Any) -> None:
+def max_workers() -> int:
+    """The most worker processes a run uses on this machine."""
+    return WORKERS_PER_CPU * (os.cpu_count() or 1)
+
+
+def _install(context: Any, parent: int) -> None:
     global _context
     _context = context
+    # The run handles Ctrl-C and shuts its workers down; a worker only has to notice
+    # when the run is gone (kill -9, the OOM killer) and not outlive it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="synth-watch").start()
+
+
+def _watch(parent: int) -> None:
+    while _alive(parent):
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _call(fn: Callable[[Any, int], R], index: int) -> R:
@@ -46,6 +78,9 @@ def ordered_map(
     if scheduler is not None:
         yield from _dask_map(fn, context, indices, scheduler)
         return
+    if isinstance(indices, Sized):
+        workers = min(workers, len(indices))
+    workers = min(workers, max_workers())
     if workers <= 1:
         for index in indices:
             yield fn(context, index)
@@ -55,7 +90,7 @@ def ordered_map(
         max_workers=workers,
         mp_context=multiprocessing.get_context("forkserver"),
         initializer=_install,
-        initargs=(context,),
+        initargs=(context, os.getpid()),
     )
     pending: deque[Future[R]] = deque()
     try:
@@ -65,6 +100,11 @@ def ordered_map(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise SynthError(
+            "a worker process died (killed by a signal or the system, often for lack of "
+            f"memory); try fewer {option('workers')}"
+        ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -1,30 +1,37 @@
 """Merging shards: the partial manifests of `synth generate --shard I/N` joined into final ones.
 
 Shards are contiguous runs of image indices, so the merged manifests are the parts
-concatenated in shard order: byte-identical to a one-machine run. Like a run, the
-merge publishes the manifests last, then removes the parts.
+concatenated in shard order: byte-identical to a one-machine run. A shard writes its
+summary last, naming each part's line count and SHA-256; the merge checks every part
+against it before publishing anything, so a lost or truncated part stops the merge
+instead of silently dropping images. Like a run, the merge publishes all manifests
+or none, then removes the parts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
 from synth.config.preset import from_dict
-from synth.errors import OutputError
-from synth.format import is_s3
-from synth.output.layout import Layout
-from synth.output.sinks import Sink, open_sink
+from synth.errors import OutputError, PresetError
+from synth.format import S3Uri, is_s3
+from synth.output.layout import Layout, Shard
+from synth.output.sinks import Published, Sink, open_sink
 from synth.run.dataset import Dataset, describe
+from synth.run.writer import RUN_FIELDS, unpublish
 
 
 def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
     """Join every shard's parts under OUT/shards/ into OUT's manifests and dataset.json."""
     target = open_sink(out, "merge", endpoint_url=endpoint_url)
     try:
+        target.claim()
         return _merge(target)
     finally:
         target.close()
@@ -33,7 +40,7 @@ def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
 def _merge(target: Sink) -> Dataset:
     scan = Layout(target.prefix)
     keys = sorted(target.keys(scan.shards))
-    parts: dict[str, dict[int, str]] = defaultdict(dict)  # manifest key -> shard -> part key
+    parts: dict[int, dict[str, str]] = defaultdict(dict)  # shard -> manifest key -> part key
     summaries: dict[int, dict[str, Any]] = {}
     counts: set[int] = set()
     for key in keys:
@@ -42,9 +49,9 @@ def _merge(target: Sink) -> Dataset:
             continue
         counts.add(found.shard.count)
         if found.of is None:
-            summaries[found.shard.index] = json.loads(target.read(key))
+            summaries[found.shard.index] = _summary(target, key)
         else:
-            parts[found.of][found.shard.index] = key
+            parts[found.shard.index][found.of] = key
     if not summaries:
         raise OutputError(f"{target.location}: no shards to merge under {scan.shards}")
     if len(counts) != 1:
@@ -56,42 +63,48 @@ def _merge(target: Sink) -> Dataset:
             f"{target.location}: shards {', '.join(map(str, missing))} of {count} have not finished"
         )
     first = summaries[0]
-    if any(
-        (s["preset"], s["seed"]) != (first["preset"], first["seed"]) for s in summaries.values()
-    ):
-        raise OutputError(
-            f"{target.location}: the shards were made with different presets or seeds"
+    for index, summary in summaries.items():
+        differs = [name for name in RUN_FIELDS if summary[name] != first[name]]
+        if differs:
+            raise OutputError(
+                f"{target.location}: shard {index} differs from shard 0 in its "
+                f"{' and '.join(differs)}; shards of one dataset must share them"
+            )
+    try:
+        preset = from_dict(
+            {k: v for k, v in first["preset"].items() if k != "name"}, name=first["preset"]["name"]
         )
-    preset = from_dict(
-        {k: v for k, v in first["preset"].items() if k != "name"}, name=first["preset"]["name"]
-    )
+    except (PresetError, TypeError, AttributeError, KeyError) as exc:
+        raise OutputError(f"{target.location}: shard 0's summary has a bad preset: {exc}") from None
     layout = Layout.of(target.prefix, preset.image_format)
     totals: dict[str, dict[str, int]] = {}
     for split in preset.splits:
         for summary in summaries.values():
             for kind, n in summary["counts"].get(split, {}).items():
                 totals.setdefault(split, {"normal": 0, "anomaly": 0})[kind] += n
+    bucket = target.bucket if is_s3(target.location) else preset.bucket
     offsets: dict[tuple[str, int], int] = {}
+    for index in range(count):
+        _check_listing(target, layout, Shard(index, count), summaries[index], parts[index])
     with ManifestSpool() as spool:
-        for key in sorted(k for k in parts if k != layout.expected):
+        manifests = sorted({key for shard in parts.values() for key in shard} - {layout.expected})
+        for key in manifests:
             for index in range(count):
                 offsets[key, index] = spool.counts.get(key, 0)
-                for line in _lines(target, parts[key].get(index)):
+                shard = Shard(index, count)
+                for line in _lines(target, shard, summaries[index], parts[index], key):
                     spool.append(key, line)
         for index in range(count):
-            for line in _lines(target, parts.get(layout.expected, {}).get(index)):
+            shard = Shard(index, count)
+            for line in _lines(target, shard, summaries[index], parts[index], layout.expected):
                 entry = json.loads(line)
                 entry["line"] += offsets[entry["manifest"], index]
                 spool.append(layout.expected, json.dumps(entry))
-        bucket = target.bucket if is_s3(target.location) else preset.bucket
-        target.put(
-            layout.dataset_file,
-            describe(preset, first["seed"], totals, layout, bucket),
-            "application/json",
-        )
-        target.flush()
-        for key, path in spool.finish().items():
-            target.publish(key, path, CONTENT_TYPE)
+        description = describe(preset, first["seed"], totals, layout, bucket, first["options"])
+        files: list[Published] = [(k, p, CONTENT_TYPE) for k, p in spool.finish().items()]
+        files.append((layout.dataset_file, description, "application/json"))
+        unpublish(target, layout)
+        target.publish(files)
     for key in keys:
         target.delete(key)
     return Dataset(
@@ -104,8 +117,57 @@ def _merge(target: Sink) -> Dataset:
     )
 
 
-def _lines(target: Sink, key: str | None) -> list[str]:
-    if key is None:
+def _summary(target: Sink, key: str) -> dict[str, Any]:
+    """A shard's summary, or one line saying why it is not one."""
+    try:
+        summary = json.loads(target.read(key))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise OutputError(f"{_where(target, key)}: not a shard summary ({exc})") from None
+    shape = {"preset": dict, "seed": int, "options": dict, "counts": dict, "parts": dict}
+    if not isinstance(summary, dict) or any(
+        not isinstance(summary.get(name), kind) for name, kind in shape.items()
+    ):
+        fields = ", ".join(shape)
+        raise OutputError(
+            f"{_where(target, key)}: not a shard summary (an object with {fields}); "
+            "make that shard again"
+        )
+    return summary
+
+
+def _check_listing(
+    target: Sink, layout: Layout, shard: Shard, summary: Mapping[str, Any], found: Mapping[str, str]
+) -> None:
+    """Every part the summary lists is there, and there is no part it does not list."""
+    listed = set(summary["parts"])
+    for key in sorted(listed ^ set(found)):
+        problem = "missing" if key in listed else "not listed in the shard's summary"
+        raise OutputError(
+            f"{_where(target, layout.part(key, shard))}: {problem}; shard {shard.index} "
+            "is incomplete, make it again"
+        )
+
+
+def _lines(
+    target: Sink, shard: Shard, summary: Mapping[str, Any], found: Mapping[str, str], key: str
+) -> list[str]:
+    """A part's lines, once its line count and SHA-256 match what its summary says."""
+    if key not in found:
         return []
-    text = target.read(key).decode("utf-8", "surrogateescape")
-    return text.split("\n")[:-1]
+    data = target.read(found[key])
+    lines = data.decode("utf-8", "surrogateescape").split("\n")[:-1]
+    check = summary["parts"][key]
+    expected = (check.get("lines"), check.get("sha256")) if isinstance(check, dict) else None
+    if (len(lines), hashlib.sha256(data).hexdigest()) != expected:
+        raise OutputError(
+            f"{_where(target, found[key])}: does not match shard {shard.index}'s summary "
+            "(line count or SHA-256); the part is damaged, make that shard again"
+        )
+    return lines
+
+
+def _where(target: Sink, key: str) -> str:
+    """A key as the user finds it: a file of a local output, a URI on S3."""
+    if is_s3(target.location):
+        return str(S3Uri(target.bucket, key))
+    return str(Path(target.location, key))

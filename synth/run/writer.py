@@ -11,6 +11,7 @@ that decides what becomes visible and in which order.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -24,14 +25,14 @@ from synth.annotate.manifest import ManifestSpool
 from synth.annotate.records import job_names
 from synth.config.preset import Preset
 from synth.config.run import RunConfig
-from synth.errors import OutputError
+from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, select
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
 from synth.output.layout import Layout
-from synth.output.sinks import Sink
+from synth.output.sinks import Published, Sink
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
 from synth.run.make import Job, Made, make
@@ -70,14 +71,21 @@ class Writer:
     def plan(self) -> Plan:
         config, preset = self.config, self.config.preset
         bases = _bases(config.base_dir)
+        shard = config.shard
         # Shards write into one shared output, so none of them may ask for it to be empty.
-        self.target.prepare(overwrite=config.overwrite or config.shard is not None)
+        self.target.prepare(overwrite=config.overwrite or shard is not None)
+        self.target.claim(shard.suffix if shard else "")
+        layout = Layout.of(self.target.prefix, preset.image_format)
+        if config.overwrite:
+            unpublish(self.target, layout)
+        elif shard is not None:
+            self._check_shared(layout)
         faults = select(preset.faults) if preset.faults else CATALOGUE.values()
         job = Job(
             preset=preset,
             seed=config.seed,
             bucket=self.target.bucket,
-            layout=Layout.of(self.target.prefix, preset.image_format),
+            layout=layout,
             compress_level=config.compress_level,
             jobs=job_names(config.seed),
             bases=bases,
@@ -85,8 +93,32 @@ class Writer:
             # Dataset faults join the whole catalogue; --faults names line faults only.
             dataset_faults=() if preset.faults else tuple(DATASET_FAULTS),
         )
-        indices = config.shard.indices(preset.count) if config.shard else range(preset.count)
+        indices = shard.indices(preset.count) if shard else range(preset.count)
         return Plan(job, indices)
+
+    def _check_shared(self, layout: Layout) -> None:
+        """A shard shares its output with its run's other shards only, never a finished dataset."""
+        if published(self.target, layout):
+            raise OutputError(
+                f"{self.target.location}: holds a finished dataset; pass "
+                f"{option('overwrite', flag=True)} to write a shard over it"
+            )
+        mine = self._summary({}, {})
+        for key in self.target.keys(layout.shards):
+            found = layout.shard_file(key)
+            if found is None or found.of is not None:
+                continue
+            try:
+                theirs = json.loads(self.target.read(key))
+                same = all(theirs[name] == mine[name] for name in RUN_FIELDS)
+            except (ValueError, TypeError, KeyError):
+                same = False
+            if not same:
+                raise OutputError(
+                    f"{self.target.location}: holds shards of another run ({key} differs in "
+                    f"preset, seed or {', '.join(self.config.byte_options)}); pass "
+                    f"{option('overwrite', flag=True)} to write over them"
+                )
 
     def render(self, plan: Plan) -> Iterator[Made]:
         """Each image, in index order, from local processes or a dask cluster alike."""
@@ -132,19 +164,43 @@ class Writer:
         }
 
     def publish(self, plan: Plan, spool: ManifestSpool, counts: Counts) -> None:
-        """The run's description, then, once every object is confirmed, the manifests."""
+        """Once every object is confirmed: the manifests, then the run's description.
+
+        All or none: the sink stages every file before any becomes visible. A shard's
+        summary comes last and names each part's line count and digest, so `merge` can
+        tell a finished shard from a lost or truncated part.
+        """
         layout, preset, shard = plan.job.layout, self.config.preset, self.config.shard
-        if shard is None:
-            description = describe(preset, self.config.seed, counts, layout, self.target.bucket)
-            self.target.put(layout.dataset_file, description, "application/json")
-        else:
-            part = {"preset": {"name": preset.name, **preset.to_dict()}, "seed": self.config.seed}
-            part["counts"] = counts
-            self.target.put(layout.summary(shard), json.dumps(part).encode(), "application/json")
         self.target.flush()
-        for key, path in spool.finish().items():
-            published = layout.part(key, shard) if shard else key
-            self.target.publish(published, path, MANIFEST_CONTENT_TYPE)
+        spooled = spool.finish()
+        files: list[Published] = []
+        for key, path in spooled.items():
+            files.append((layout.part(key, shard) if shard else key, path, MANIFEST_CONTENT_TYPE))
+        if shard is None:
+            description = describe(
+                preset,
+                self.config.seed,
+                counts,
+                layout,
+                self.target.bucket,
+                self.config.byte_options,
+            )
+            files.append((layout.dataset_file, description, "application/json"))
+        else:
+            parts = {key: part_check(path, spool.counts[key]) for key, path in spooled.items()}
+            summary = json.dumps(self._summary(counts, parts)).encode()
+            files.append((layout.summary(shard), summary, "application/json"))
+        self.target.publish(files)
+
+    def _summary(self, counts: Counts, parts: dict[str, dict[str, object]]) -> dict[str, object]:
+        preset = self.config.preset
+        return {
+            "preset": {"name": preset.name, **preset.to_dict()},
+            "seed": self.config.seed,
+            "options": self.config.byte_options,
+            "counts": counts,
+            "parts": parts,
+        }
 
     def _write_broken(self, layout: Layout, spool: ManifestSpool, image: Made) -> None:
         """The image's line in the broken manifest, its objects, and what a validator must say."""
@@ -175,6 +231,33 @@ def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str,
     return tuple(training_shortfalls(trainable, labels=labels))
 
 
+RUN_FIELDS = ("preset", "seed", "options")  # what the shards of one run share
+
+
+def part_check(path: Path, lines: int) -> dict[str, object]:
+    """What a shard's summary says of one part: its line count and SHA-256."""
+    with path.open("rb") as handle:
+        return {"lines": lines, "sha256": hashlib.file_digest(handle, "sha256").hexdigest()}
+
+
+def published(target: Sink, layout: Layout) -> list[str]:
+    """The keys that make a dataset visible: its manifests, expected.jsonl, dataset.json."""
+    found = []
+    for key in target.keys(layout.prefix):
+        name = key.removeprefix(layout.prefix)
+        top = name.removeprefix("broken/")
+        manifest = name.endswith(".manifest") and "/" not in top
+        if manifest or key in (layout.dataset_file, layout.expected):
+            found.append(key)
+    return found
+
+
+def unpublish(target: Sink, layout: Layout) -> None:
+    """Before an overwrite writes its first object: the old dataset stops being visible."""
+    for key in sorted(published(target, layout), key=lambda k: k == layout.dataset_file):
+        target.delete(key)
+
+
 def _content_type(data: bytes) -> str:
     if data.startswith(b"\x89PNG"):
         return CONTENT_TYPES["png"]
@@ -187,10 +270,10 @@ def _bases(base_dir: Path | None) -> tuple[Path, ...]:
     if base_dir is None:
         return ()
     if not base_dir.is_dir():
-        raise OutputError(f"{base_dir}: --base-dir is not a folder")
+        raise OutputError(f"{base_dir}: {option('base_dir')} is not a folder")
     found = base_files(base_dir)
     if not found:
-        raise OutputError(f"{base_dir}: --base-dir holds no images (.png, .jpg, ...)")
+        raise OutputError(f"{base_dir}: {option('base_dir')} holds no images (.png, .jpg, ...)")
     for path in found:  # a header check up front, so a bad file stops the run before it starts
         check_image(path)
     return found

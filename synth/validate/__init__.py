@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -301,23 +302,38 @@ def run(
             lines, client = _open_s3(name, endpoint_url)
             reader = reader or client
         else:
-            path = Path(name)
-            if not path.is_file():
-                raise ValidationSetupError(f"{name}: no such manifest file")
-            lines = path
-            reader = reader or root or dataset_root(path)
+            lines, folder = _open_local(name, root)
+            reader = reader or folder
         manifests.append((name, lines))
     formatter = format_json if fmt == "json" else format_text
     errors = 0
+    findings = iter_project(manifests, objects=reader if objects else None, profile=profile)
+    # Only reading is guarded: a failure to print (`| head`, `> /dev/full`) is the caller's.
+    while (finding := _next(findings, sources)) is not None:
+        errors += finding.severity is Severity.ERROR
+        for text in formatter([finding], sources[0]):
+            print(text, file=out)
+    return 1 if errors else 0
+
+
+def _open_local(source: str, root: Path | None) -> tuple[Source, Path]:
+    """A manifest file, a FIFO or device, or `-` for standard input; and its bucket root."""
+    if source == "-":
+        return sys.stdin.buffer, root or Path.cwd()
+    path = Path(source)
+    if path.is_dir():
+        raise ValidationSetupError(
+            f"{source}: is a folder; give a manifest file, such as {path / 'train.manifest'}"
+        )
+    if not path.exists():
+        raise ValidationSetupError(f"{source}: no such manifest file")
+    return path, root or dataset_root(path)
+
+
+def _next(findings: Iterator[Finding], sources: Sequence[str]) -> Finding | None:
+    """The next finding, with a failure to read the manifests or their objects as one line."""
     try:
-        for finding in iter_project(
-            manifests, objects=reader if objects else None, profile=profile
-        ):
-            errors += finding.severity is Severity.ERROR
-            for text in formatter([finding], sources[0]):
-                print(text, file=out)
-    except BrokenPipeError:
-        raise  # the reader of our output went away (`| head`): not a problem with the input
+        return next(findings, None)
     except OSError as exc:
         raise ValidationSetupError(f"{', '.join(sources)}: cannot read ({exc})") from None
     except Exception as exc:
@@ -330,7 +346,6 @@ def run(
                 str(s3.explain(exc, uri.bucket, uri.key) if uri else s3.explain(exc, "?"))
             ) from None
         raise
-    return 1 if errors else 0
 
 
 def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterator[bytes], Any]:

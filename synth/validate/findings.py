@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
+from synth.errors import one_line
 from synth.format import Severity
 
 
@@ -31,7 +32,8 @@ def format_text(findings: Iterable[Finding], source: str) -> Iterator[str]:
         where = f"{name}:{f.line}" if f.line is not None else name
         field = f" [{f.field}]" if f.field else ""
         also = f" (see {', '.join(f.related)})" if f.related else ""
-        yield f"{where}: {f.severity}: {f.rule}: {f.message}{also}{field}"
+        # A key may hold a line break; one finding stays one line of output.
+        yield one_line(f"{where}: {f.severity}: {f.rule}: {f.message}{also}{field}")
 
 
 def format_json(findings: Iterable[Finding], source: str) -> Iterator[str]:

@@ -21,6 +21,7 @@ from synth.format import (
     Severity,
     rgb24,
 )
+from synth.output.sinks import folder_path
 from synth.validate.fields import LineFacts, Problem
 
 _WHITE = rgb24(BACKGROUND_COLOR)
@@ -39,11 +40,11 @@ class FolderReader:
 
     def read(self, uri: str) -> bytes | None:
         parsed = S3Uri.find(uri)
-        if parsed is None:
-            return None
-        path = self.root / parsed.key
+        path = None if parsed is None else folder_path(self.root, parsed.key)
         try:
-            return path.read_bytes() if path.is_file() else None
+            # Nothing outside the root is read, not even through a symbolic link.
+            inside = path is not None and path.resolve().is_relative_to(self.root.resolve())
+            return path.read_bytes() if inside and path.is_file() else None
         except OSError:
             return None
 
@@ -69,7 +70,9 @@ class S3Reader:
         try:
             return self.client.get_object(Bucket=parsed.bucket, Key=parsed.key)["Body"].read()
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in ("NoSuchKey", "404", "NotFound"):
+            # A missing bucket (another bucket's URI) is a missing object: a finding, not a stop.
+            code = str(exc.response.get("Error", {}).get("Code"))
+            if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
                 return None
             raise
 

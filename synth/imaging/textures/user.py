@@ -15,6 +15,8 @@ def check_image(path: Path) -> None:
     try:
         with Image.open(path) as picture:
             picture.verify()
+    except Image.DecompressionBombError as exc:  # a header declaring a huge image
+        raise InputError(f"{path}: too large to use as a base image ({exc})") from None
     except (OSError, UnidentifiedImageError, SyntaxError) as exc:
         raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
 
@@ -24,7 +26,7 @@ def load_base(path: Path, height: int, width: int, rng: np.random.Generator) -> 
     try:
         with Image.open(path) as picture:
             rgb = picture.convert("RGB")
-    except (OSError, UnidentifiedImageError) as exc:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
     scale = max(height / rgb.height, width / rgb.width) * rng.uniform(1.0, 1.25)
     resized = rgb.resize(

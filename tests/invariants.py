@@ -1,0 +1,110 @@
+"""What every fault test checks afterwards: the invariants of "What synth guarantees"."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from synth.format import S3Uri
+from synth.output.sinks import LOCK
+
+SYNTH = [sys.executable, "-m", "synth"]
+
+
+def published_manifests(root: Path) -> list[Path]:
+    return sorted([*root.glob("*.manifest"), *root.glob("broken/*.manifest")])
+
+
+def assert_whole_or_nothing(root: Path, reference: Path | None = None) -> bool:
+    """ROOT holds no dataset, or one complete one; True if it holds one.
+
+    Complete: dataset.json names manifests that are there, and every object the valid
+    manifests reference is there, with the bytes of the same run in REFERENCE (not a
+    foreign object of another run). No staged or lock file is left either way.
+    """
+    leftovers = [p for p in root.rglob("*") if p.name.endswith(".partial") or LOCK in p.name]
+    assert not leftovers, leftovers
+    description = root / "dataset.json"
+    if not description.exists():
+        assert not published_manifests(root), published_manifests(root)
+        return False
+    listed = json.loads(description.read_text())["manifests"]
+    for uri in listed.values():
+        assert (root / S3Uri.parse(uri).key).is_file(), uri
+    for manifest in root.glob("*.manifest"):
+        assert manifest.stem in listed, f"{manifest} is not in dataset.json"
+        for line in manifest.read_text().splitlines():
+            record = json.loads(line)
+            uris = [record["source-ref"]] + [
+                v for k, v in record.items() if k.endswith("-ref") and k != "source-ref"
+            ]
+            for uri in uris:
+                key = S3Uri.parse(uri).key
+                assert (root / key).is_file(), f"{manifest.name} references missing {key}"
+                if reference is not None:
+                    assert (root / key).read_bytes() == (reference / key).read_bytes(), key
+    return True
+
+
+def session_processes(session: int) -> list[int]:
+    """The processes still alive in a session (a run started with start_new_session)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == session and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def wait_until(condition: object, timeout: float, what: str) -> None:
+    """Poll CONDITION (a callable) until true; fail naming WHAT after TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def start(args: Sequence[str], tmp: Path, **env: str) -> subprocess.Popen[str]:
+    """`synth ARGS` in its own session, with TMPDIR a fresh folder under TMP."""
+    (tmp / "tmpdir").mkdir(exist_ok=True)
+    environment = {**os.environ, "TMPDIR": str(tmp / "tmpdir"), **env}
+    return subprocess.Popen(
+        [*SYNTH, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        start_new_session=True,
+    )
+
+
+def finish(
+    process: subprocess.Popen[str], tmp: Path, timeout: float = 60, *, cleaned: bool = True
+) -> tuple[int, str]:
+    """Exit status and stderr, once the run and everything it started are gone.
+
+    `cleaned`: the run could clean up (not SIGKILL), so its temporary files are gone too.
+    """
+    _, stderr = process.communicate(timeout=timeout)
+    wait_until(lambda: not session_processes(process.pid), 20, "the run's processes to exit")
+    if cleaned:
+        assert not list((tmp / "tmpdir").iterdir()), list((tmp / "tmpdir").iterdir())
+    return process.returncode, stderr
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]

@@ -1,0 +1,90 @@
+"""Signals and dead workers: a run stopped at any point leaves no half dataset behind."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.invariants import (
+    assert_whole_or_nothing,
+    finish,
+    one_line,
+    published_manifests,
+    start,
+    wait_until,
+)
+
+RUN = ["generate", "-p", "dents", "-n", "24", "--size", "64", "--seed", "4", "--workers", "2"]
+
+
+def _images(root: Path) -> int:
+    folder = root / "images"
+    return len(list(folder.iterdir())) if folder.is_dir() else 0
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed: int) -> None:
+    out = tmp_path / "out"
+    after = random.Random(seed).randrange(1, 20)  # images written before the signal
+    run = start([*RUN, "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= after or run.poll() is not None, 60, "images")
+    os.kill(run.pid, signum)
+    code, stderr = finish(run, tmp_path)
+    if code == 0:  # the run finished before the signal landed
+        assert assert_whole_or_nothing(out)
+        return
+    assert code == status
+    assert one_line(stderr).startswith(f"synth: stopped by {signal.Signals(signum).name}")
+    assert not assert_whole_or_nothing(out)
+
+
+def test_killed_worker_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = start([*RUN, "-n", "60", "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= 2, 60, "images")
+    workers = _grandchildren(run.pid)
+    assert workers, "no worker processes found"
+    os.kill(workers[0], signal.SIGKILL)
+    code, stderr = finish(run, tmp_path)
+    assert code == 1
+    assert "a worker process died" in one_line(stderr)
+    assert "--workers" in stderr
+    assert not assert_whole_or_nothing(out)
+
+
+def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = start([*RUN, "-n", "200", "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= 2, 60, "images")
+    assert _grandchildren(run.pid)
+    run.kill()
+    run.wait(timeout=30)
+    # SIGKILL runs no cleanup: the workers must notice on their own, and quickly.
+    finish(run, tmp_path, timeout=30, cleaned=False)
+    assert not published_manifests(out)
+    # The dead run's claim is stale: the next run takes the folder over.
+    rerun = start([*RUN, "-n", "4", "-o", str(out), "--overwrite"], tmp_path)
+    code, _ = finish(rerun, tmp_path, cleaned=False)
+    assert code == 0
+    assert assert_whole_or_nothing(out)
+
+
+def _grandchildren(pid: int) -> list[int]:
+    """The run's workers: children of its forkserver, itself a child of the run."""
+    found = []
+    for child in _children(pid):
+        found.extend(_children(child))
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(p) for p in path.read_text().split()]
+    except OSError:
+        return []
