@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from synth.errors import OutputError
+from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL
 from synth.output.layout import Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
@@ -79,7 +80,7 @@ def test_a_whole_merge_publishes_a_complete_dataset(
     assert assert_whole_or_nothing(shards, reference)
     assert not [p for p in (shards / "shards").rglob("*") if p.is_file()]
     description = json.loads((shards / "dataset.json").read_text())
-    assert description["options"] == {"compress_level": 6, "base_dir": None}
+    assert description["options"] == {"compress_level": DEFAULT_COMPRESS_LEVEL, "base_dir": None}
 
 
 def test_a_summary_is_published_after_its_parts(
