@@ -48,7 +48,7 @@ def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCUR
     timeout = _timeout()
     config = Config(
         s3={"addressing_style": "path"},
-        retries={"max_attempts": ATTEMPTS, "mode": "standard"},
+        retries={"total_max_attempts": ATTEMPTS, "mode": "standard"},
         connect_timeout=timeout,
         read_timeout=timeout,
         max_pool_connections=max(10, concurrency),

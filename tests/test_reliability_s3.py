@@ -1,0 +1,249 @@
+"""S3 faults: a stalled server, a bad endpoint, regions, claims, overwrite, missing buckets."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from synth.errors import OutputError
+from synth.output import s3 as s3_module
+from synth.output.sinks import open_sink
+from synth.run.generate import generate
+from synth.validate import validate_manifest
+from tests.invariants import SYNTH, one_line
+
+pytest_plugins = ["pytester"]
+SMALL = {"count": 3, "width": 64, "height": 64, "seed": 2}
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def mocked(aws_env: None) -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="data")
+        yield client
+
+
+@pytest.fixture
+def stalled() -> Iterator[str]:
+    """A server on loopback that accepts connections and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def _cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [*SYNTH, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", **env},
+    )
+
+
+def _keys(client: Any, bucket: str = "data") -> set[str]:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def test_clients_have_timeouts_and_standard_retries(aws_env: None) -> None:
+    config = s3_module.client().meta.config
+    assert config.connect_timeout == config.read_timeout == s3_module.DEFAULT_TIMEOUT
+    assert config.retries == {"total_max_attempts": s3_module.ATTEMPTS, "mode": "standard"}
+    # Three attempts of 15 s, plus backoff: a dead server ends a run in about a minute.
+    assert s3_module.DEFAULT_TIMEOUT * s3_module.ATTEMPTS <= 60
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["generate", "-n", "2", "--size", "64", "-o", "s3://data/p"], 1),
+        (["validate", "s3://data/p/train.manifest"], 2),
+        (["merge", "s3://data/p"], 1),
+    ],
+)
+def test_a_stalled_server_ends_with_one_line(stalled: str, args: list[str], status: int) -> None:
+    result = _cli(*args, "--endpoint-url", stalled, SYNTH_S3_TIMEOUT="0.5")
+    assert result.returncode == status, result.stderr
+    assert "did not answer within 0.5 s (3 attempts)" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["generate", "-n", "2", "-o", "s3://data/p"], 1),
+        (["validate", "s3://data/p/train.manifest"], 2),
+        (["merge", "s3://data/p"], 1),
+    ],
+)
+def test_an_endpoint_that_is_not_a_url_is_one_line(args: list[str], status: int) -> None:
+    result = _cli(*args, "--endpoint-url", "notaurl")
+    assert result.returncode == status
+    assert "notaurl: not an endpoint URL" in one_line(result.stderr)
+
+
+def test_create_bucket_outside_us_east_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**CREDENTIALS, "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        dataset = generate("dents", out="s3://new-bucket/p", create_bucket=True, **SMALL)
+        client = boto3.client("s3")
+        location = client.get_bucket_location(Bucket="new-bucket")["LocationConstraint"]
+        assert location == "eu-west-1"
+        assert len(dataset.records()) == sum(dataset.counts["train"].values())
+
+
+def test_mock_s3_outside_us_east_1() -> None:
+    result = _cli(
+        "generate",
+        "-n",
+        "2",
+        "--size",
+        "64",
+        "-o",
+        "s3://demo/p",
+        "--mock-s3",
+        AWS_DEFAULT_REGION="eu-west-1",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_synth_s3_fixture_outside_us_east_1(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    pytester.makepyfile(
+        """
+        def test_bucket(synth_s3):
+            assert synth_s3("dents", count=2).dataset.records()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_missing_bucket_hint_only_where_the_option_exists(mocked: Any) -> None:
+    with pytest.raises(OutputError, match="does not exist; pass create_bucket=True") as caught:
+        generate("dents", out="s3://nope/p", **SMALL)
+    assert "--create-bucket" in caught.value.for_cli()
+    with pytest.raises(OutputError, match="does not exist$"):
+        from synth.run.merge import merge
+
+        merge("s3://nope/p")
+
+
+def test_a_second_run_on_a_claimed_prefix_is_refused(mocked: Any) -> None:
+    first = open_sink("s3://data/p", "data")
+    first.claim()
+    try:
+        with pytest.raises(OutputError, match="another synth run is writing here"):
+            generate("dents", out="s3://data/p", overwrite=True, **SMALL)
+    finally:
+        first.close()
+    generate("dents", out="s3://data/p", overwrite=True, **SMALL)
+    assert not any(".synth-lock" in key for key in _keys(mocked))
+
+
+def test_s3_overwrite_unpublishes_before_the_first_object(
+    mocked: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate("mixed", out="s3://data/p", broken_fraction=0.5, **SMALL)
+
+    def failing(self: Any, key: str, data: bytes, content_type: str) -> None:
+        raise OutputError(f"{key}: injected")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(s3_module.S3Sink, "_put", failing)
+        with pytest.raises(OutputError, match="injected"):
+            generate("dents", out="s3://data/p", overwrite=True, test_fraction=0, **SMALL)
+    left = _keys(mocked)
+    assert not [k for k in left if k.endswith((".manifest", "dataset.json", ".jsonl"))]
+    generate("dents", out="s3://data/p", overwrite=True, test_fraction=0, **SMALL)
+    published = sorted(k for k in _keys(mocked) if k.endswith((".manifest", ".jsonl")))
+    assert published == ["p/train.manifest"]
+
+
+def test_s3_publish_is_all_or_nothing(mocked: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    real_client = s3_module.client
+
+    def failing_client(*args: Any, **kwargs: Any) -> Any:
+        """A client whose third manifest upload fails, as a server error would."""
+        client = real_client(*args, **kwargs)
+        upload = client.upload_file
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise s3_module.ClientError({"Error": {"Code": "InternalError"}}, "PutObject")
+            return upload(*args, **kwargs)
+
+        client.upload_file = failing
+        return client
+
+    monkeypatch.setattr(s3_module, "client", failing_client)
+    with pytest.raises(OutputError, match="InternalError"):
+        generate("mixed", out="s3://data/p", broken_fraction=0.5, **SMALL)
+    assert calls["n"] == 3
+    assert not [k for k in _keys(mocked) if k.endswith((".manifest", "dataset.json", ".jsonl"))]
+
+
+def test_objects_in_a_missing_bucket_are_findings(mocked: Any) -> None:
+    dataset = generate("dents", out="s3://data/p", **SMALL)
+    lines = dataset.lines()
+    foreign = lines[0].replace("s3://data/", "s3://other-bucket/")
+    findings = validate_manifest("\n".join([foreign, *lines[1:]]) + "\n", objects=mocked)
+    rules = {(f.line, f.rule) for f in findings}
+    assert (1, "image.missing") in rules
+    assert (1, "mask-image.missing") in rules
+    assert not [f for f in findings if f.line and f.line > 1 and f.rule.endswith(".missing")]
+
+
+def test_a_key_with_dot_segments_stays_inside_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    generate("dents", out=root, **SMALL)
+    (tmp_path / "secret.png").write_bytes((root / "images" / "000000.png").read_bytes())
+    (root / "images" / "link.png").symlink_to(tmp_path / "secret.png")
+    line = (root / "train.manifest").read_text().splitlines()[0]
+    bucket = line.split('"source-ref":"s3://')[1].split("/")[0]
+    for key in ("../secret.png", "images/../../secret.png", "images/link.png"):
+        escaped = line.replace(f"s3://{bucket}/images/000000.png", f"s3://{bucket}/{key}")
+        findings = validate_manifest(escaped + "\n", objects=root)
+        assert "image.missing" in {f.rule for f in findings}, key
