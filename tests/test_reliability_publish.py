@@ -114,7 +114,7 @@ def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
         thread.start()
         assert holding.wait(60)
         for overwrite in (False, True):
-            with pytest.raises(OutputError, match="another synth run .* is writing here"):
+            with pytest.raises(OutputError, match=r"another synth run .* is writing here"):
                 generate("mixed", out=tmp_path, overwrite=overwrite, count=3, width=64, height=64)
         release.set()
         thread.join(60)

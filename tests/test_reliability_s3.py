@@ -17,6 +17,7 @@ from synth.errors import OutputError
 from synth.output import s3 as s3_module
 from synth.output.sinks import open_sink
 from synth.run.generate import generate
+from synth.run.merge import merge
 from synth.validate import validate_manifest
 from tests.invariants import SYNTH, one_line
 
@@ -163,9 +164,7 @@ def test_missing_bucket_hint_only_where_the_option_exists(mocked: Any) -> None:
     with pytest.raises(OutputError, match="does not exist; pass create_bucket=True") as caught:
         generate("dents", out="s3://nope/p", **SMALL)
     assert "--create-bucket" in caught.value.for_cli()
-    with pytest.raises(OutputError, match="does not exist$"):
-        from synth.run.merge import merge
-
+    with pytest.raises(OutputError, match=r"does not exist$"):
         merge("s3://nope/p")
 
 
