@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,9 +78,14 @@ def wait_until(condition: object, timeout: float, what: str) -> None:
 
 
 def start(args: Sequence[str], tmp: Path, **env: str) -> subprocess.Popen[str]:
-    """`synth ARGS` in its own session, with TMPDIR a fresh folder under TMP."""
-    (tmp / "tmpdir").mkdir(exist_ok=True)
-    environment = {**os.environ, "TMPDIR": str(tmp / "tmpdir"), **env}
+    """`synth ARGS` in its own session, with TMPDIR a fresh folder linked at TMP/tmpdir.
+
+    The folder itself has a short path: the forkserver's socket lives there, and
+    AF_UNIX paths are short.
+    """
+    if not (tmp / "tmpdir").exists():
+        (tmp / "tmpdir").symlink_to(tempfile.mkdtemp(prefix="synth-t"))
+    environment = {**os.environ, "TMPDIR": str((tmp / "tmpdir").resolve()), **env}
     return subprocess.Popen(
         [*SYNTH, *args],
         stdout=subprocess.PIPE,
@@ -98,8 +105,11 @@ def finish(
     """
     _, stderr = process.communicate(timeout=timeout)
     wait_until(lambda: not session_processes(process.pid), 20, "the run's processes to exit")
+    left = list((tmp / "tmpdir").iterdir())
+    shutil.rmtree((tmp / "tmpdir").resolve())
+    (tmp / "tmpdir").unlink()
     if cleaned:
-        assert not list((tmp / "tmpdir").iterdir()), list((tmp / "tmpdir").iterdir())
+        assert not left, left
     return process.returncode, stderr
 
 

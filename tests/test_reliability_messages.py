@@ -47,7 +47,8 @@ def test_validate_a_folder_names_the_problem(manifest: Path) -> None:
 
 def test_validate_standard_input(manifest: Path) -> None:
     result = _synth("validate", "-", input=manifest.read_text())
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert all(line.startswith("-:") for line in result.stdout.splitlines())
 
 
 def test_validate_a_fifo(manifest: Path, tmp_path: Path) -> None:
@@ -130,7 +131,8 @@ def test_a_decompression_bomb_base_image(tmp_path: Path) -> None:
 def test_workers_are_capped_with_a_note(tmp_path: Path) -> None:
     result = _synth("generate", "-o", str(tmp_path / "out"), "--workers", "100000", *SMALL)
     assert result.returncode == 0
-    assert "note: --workers 100000 is more than this machine can use" in one_line(result.stderr)
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("note: --workers 100000 is more than this machine can use")
 
 
 def test_a_class_count_has_an_upper_bound(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from tests.invariants import (
     wait_until,
 )
 
-RUN = ["generate", "-p", "dents", "-n", "24", "--size", "64", "--seed", "4", "--workers", "2"]
+# Long enough that the signal lands mid-run; the tests stop it after a few images.
+RUN = ["generate", "-p", "dents", "-n", "400", "--size", "64", "--seed", "4", "--workers", "2"]
 
 
 def _images(root: Path) -> int:
@@ -33,11 +34,9 @@ def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed
     after = random.Random(seed).randrange(1, 20)  # images written before the signal
     run = start([*RUN, "-o", str(out)], tmp_path)
     wait_until(lambda: _images(out) >= after or run.poll() is not None, 60, "images")
+    assert run.poll() is None, run.communicate()
     os.kill(run.pid, signum)
     code, stderr = finish(run, tmp_path)
-    if code == 0:  # the run finished before the signal landed
-        assert assert_whole_or_nothing(out)
-        return
     assert code == status
     assert one_line(stderr).startswith(f"synth: stopped by {signal.Signals(signum).name}")
     assert not assert_whole_or_nothing(out)
@@ -45,8 +44,9 @@ def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed
 
 def test_killed_worker_is_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = start([*RUN, "-n", "60", "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= 2, 60, "images")
+    run = start([*RUN, "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= 2 or run.poll() is not None, 60, "images")
+    assert run.poll() is None, run.communicate()
     workers = _grandchildren(run.pid)
     assert workers, "no worker processes found"
     os.kill(workers[0], signal.SIGKILL)
@@ -59,8 +59,9 @@ def test_killed_worker_is_one_line(tmp_path: Path) -> None:
 
 def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = start([*RUN, "-n", "200", "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= 2, 60, "images")
+    run = start([*RUN, "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= 2 or run.poll() is not None, 60, "images")
+    assert run.poll() is None, run.communicate()
     assert _grandchildren(run.pid)
     run.kill()
     run.wait(timeout=30)
