@@ -95,7 +95,7 @@ def ordered_map(
     pending: deque[Future[R]] = deque()
     try:
         for index in indices:
-            pending.append(pool.submit(_call, fn, index))
+            pending.append(_submit(pool, fn, index))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -107,6 +107,16 @@ def ordered_map(
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], index: int) -> Future[R]:
+    try:
+        return pool.submit(_call, fn, index)
+    except OSError as exc:  # the pool starts its processes on the first submit
+        raise SynthError(
+            f"cannot start worker processes ({exc.strerror or exc}); a long TMPDIR is a "
+            "common cause (the forkserver's socket lives there)"
+        ) from None
 
 
 def _dask_map(
