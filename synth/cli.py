@@ -18,7 +18,7 @@ from synth.errors import SynthError
 from synth.extras import require
 from synth.format import is_s3
 
-_stopped_by = signal.SIGINT  # the signal that stopped the run, for its one line
+_stopped_by: int = signal.SIGINT  # the signal that stopped the run, for its one line
 
 
 class _Group(click.Group):

@@ -41,9 +41,11 @@ class FolderReader:
     def read(self, uri: str) -> bytes | None:
         parsed = S3Uri.find(uri)
         path = None if parsed is None else folder_path(self.root, parsed.key)
+        if path is None:
+            return None
         try:
             # Nothing outside the root is read, not even through a symbolic link.
-            inside = path is not None and path.resolve().is_relative_to(self.root.resolve())
+            inside = path.resolve().is_relative_to(self.root.resolve())
             return path.read_bytes() if inside and path.is_file() else None
         except OSError:
             return None
