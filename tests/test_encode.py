@@ -5,12 +5,20 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from synth.imaging.encode import MAX_COMPRESS_LEVEL, encode_image, encode_mask
+from synth.errors import OutputError
+from synth.format import MAX_IMAGE_BYTES
+from synth.imaging.encode import (
+    MAX_COMPRESS_LEVEL,
+    encode_image,
+    encode_mask,
+    encode_valid_image,
+)
 
 sides = st.integers(1, 40)
 levels = st.integers(0, MAX_COMPRESS_LEVEL)
@@ -45,3 +53,14 @@ def test_mask_decodes_to_the_same_indices_and_palette(
         rgb = np.asarray(picture.convert("RGB"))
     expected = np.array([c.to_bytes(3, "big") for c in colors], "S3").view(np.uint8)
     np.testing.assert_array_equal(rgb, expected.reshape(-1, 3)[labels])
+
+
+def test_a_valid_image_over_the_file_size_limit_is_refused_naming_it() -> None:
+    side = 1700  # 1700 x 1700 x 3 bytes of noise do not deflate under 8 MB
+    noise = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    with pytest.raises(OutputError, match=f"{MAX_IMAGE_BYTES:,}-byte limit"):
+        encode_valid_image(noise, "png")
+    smooth = np.broadcast_to(np.arange(side, dtype=np.uint8)[:, None, None], noise.shape)
+    data = encode_valid_image(smooth, "png")
+    assert data == encode_image(smooth, "png")
+    assert len(data) <= MAX_IMAGE_BYTES

@@ -19,6 +19,9 @@ import deflate
 import numpy as np
 from PIL import Image
 
+from synth.errors import OutputError
+from synth.format import MAX_IMAGE_BYTES
+
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 DEFAULT_COMPRESS_LEVEL = 4
 MAX_COMPRESS_LEVEL = 12  # libdeflate's levels: 0 stores, 1 is fastest, 12 smallest
@@ -73,6 +76,25 @@ def encode_image(
     buffer = io.BytesIO()
     Image.fromarray(image, "RGB").save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling=0)
     return buffer.getvalue()
+
+
+def encode_valid_image(
+    image: np.ndarray, fmt: str, compress_level: int = DEFAULT_COMPRESS_LEVEL
+) -> bytes:
+    """encode_image, within the service's file-size limit: an image over it at
+    `compress_level` is deflated at the smallest setting, and one over it even then is an
+    OutputError naming the limit (synth never writes a "valid" image the service refuses)."""
+    data = encode_image(image, fmt, compress_level)
+    if len(data) > MAX_IMAGE_BYTES and fmt == "png" and compress_level < MAX_COMPRESS_LEVEL:
+        data = encode_image(image, fmt, MAX_COMPRESS_LEVEL)
+    if len(data) > MAX_IMAGE_BYTES:
+        height, width = image.shape[:2]
+        raise OutputError(
+            f"a {width}x{height} {fmt} image would be {len(data):,} bytes, over the "
+            f"{MAX_IMAGE_BYTES:,}-byte limit of Lookout for Vision: use a smaller size, "
+            "format jpeg, or textures with less fine detail"
+        )
+    return data
 
 
 def encode_mask(

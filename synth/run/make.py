@@ -17,7 +17,7 @@ from synth.annotate.records import has_mask, palette, record, style_of
 from synth.config.preset import Preset
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, break_case
 from synth.format import S3Uri
-from synth.imaging.encode import CONTENT_TYPES, encode_image, encode_mask
+from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
 from synth.imaging.render import render
 from synth.output.layout import Layout
 from synth.plan import ImageSpec, image_spec
@@ -82,7 +82,7 @@ def _valid(job: Job, index: int) -> _Valid:
         mask_uri=job.uri(mask_key) if masked else None,
         jobs=job.jobs,
     )
-    image = encode_image(rendered.image, preset.image_format, job.compress_level)
+    image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
     objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
     if not masked:
         return _Valid(spec, valid, tuple(objects), None, None)
