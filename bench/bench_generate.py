@@ -1,105 +1,202 @@
-"""Generation speed against its floor, memory against the image count, and the largest images.
+"""Generation against the strongest floor it knows, bytes, memory, scaling and the largest images.
 
-The floor is the cost of only encoding and writing the same images and masks as PNG
-with Pillow at the same compression level: no rendering, no manifests.
+Floors: encoding and writing the same rendered images and masks (rendering untimed) with
+Pillow at levels 1, 3 and 6 and with synth's own encoder. The strongest floor is the
+fastest of them whose files are no larger than Pillow level 6's. `synth generate` runs in
+a fresh process per run (worker start-up included). With one worker, images are made in
+that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
+two, the workers are not its children, so that run is judged by wall time (its ratio is
+to the floor split two ways). Wall times are printed for every run.
+The figures go into README.md between the `bench:generate` markers.
 
-Run: .venv/bin/python bench/bench_generate.py [--count 100] [--memory 200,20000] [--large]
+Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--memory 200,20000]
+     [--large] [--no-readme]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from readme_block import write_block
 
 from synth.annotate.records import palette
 from synth.config.preset import load_preset
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import render
 from synth.plan import image_spec
-from synth.run.generate import generate
 
-_MEASURE_RSS = """
-import resource, sys, tempfile
+PRESET = "mixed"
+
+# One run of `synth generate` in a fresh process: seconds, CPU, peak RSS and bytes written.
+_RUN = """
+import json, resource, sys, tempfile, time
+from pathlib import Path
 from synth.run.generate import generate
+count, size, workers = (int(a) for a in sys.argv[1:4])
 with tempfile.TemporaryDirectory() as out:
-    generate("mixed", out=out, count=int(sys.argv[1]), width=256, height=256, overwrite=True)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    cpu0, wall0 = cpu(), time.perf_counter()
+    generate(sys.argv[4], out=out, count=count, width=size, height=size, workers=workers,
+             overwrite=True)
+    wall, used = time.perf_counter() - wall0, cpu() - cpu0
+    pngs = [p for p in Path(out).rglob("*.png") if "broken" not in p.parts]
+    images = [p.stat().st_size for p in pngs if "mask" not in p.name]
+    print(json.dumps({
+        "wall": wall, "cpu": used, "bytes": sum(p.stat().st_size for p in pngs),
+        "largest_image": max(images),
+        "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }))
 """
 
 
-def floor_seconds(count: int, size: int) -> float:
-    """Encode and write `count` images and masks rendered beforehand (rendering untimed)."""
-    preset = load_preset("mixed").with_overrides(width=size, height=size)
+def _pillow(level: int) -> Callable[[np.ndarray], bytes]:
+    def encode(array: np.ndarray) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, "PNG", compress_level=level)
+        return buffer.getvalue()
+
+    return encode
+
+
+def _pillow_mask(level: int, colors: list[str]) -> Callable[[np.ndarray], bytes]:
+    flat = b"".join(bytes.fromhex(c[1:]) for c in colors)
+
+    def encode(labels: np.ndarray) -> bytes:
+        picture = Image.fromarray(labels, "P")
+        picture.putpalette(flat)
+        buffer = io.BytesIO()
+        picture.save(buffer, "PNG", compress_level=level)
+        return buffer.getvalue()
+
+    return encode
+
+
+def floors(count: int, size: int) -> list[dict[str, float | str]]:
+    """Encode + write the same images and masks with each encoder: CPU s, wall s, bytes."""
+    preset = load_preset(PRESET).with_overrides(width=size, height=size)
     colors = palette(preset)
     rendered = [render(preset, image_spec(preset, 0, i), 0) for i in range(count)]
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        for i, r in enumerate(rendered):
-            Path(out, f"{i}.png").write_bytes(encode_image(r.image, "png", DEFAULT_COMPRESS_LEVEL))
-            Path(out, f"{i}-mask.png").write_bytes(encode_mask(r.labels, colors))
-        return time.perf_counter() - start
-
-
-def generate_seconds(count: int, size: int, workers: int) -> float:
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        generate(
-            "mixed", out=out, count=count, width=size, height=size, workers=workers, overwrite=True
-        )
-        return time.perf_counter() - start
-
-
-def peak_rss_mib(count: int) -> float:
-    result = subprocess.run(
-        [sys.executable, "-c", _MEASURE_RSS, str(count)], capture_output=True, text=True, check=True
+    encoders = {
+        f"Pillow level {level}": (_pillow(level), _pillow_mask(level, colors))
+        for level in (1, 3, 6)
+    }
+    encoders[f"synth: libdeflate level {DEFAULT_COMPRESS_LEVEL}, Sub filter"] = (
+        lambda a: encode_image(a, "png"),
+        lambda m: encode_mask(m, colors),
     )
-    return int(result.stdout.strip()) / 1024
+    results = []
+    for name, (image_encoder, mask_encoder) in encoders.items():
+        with tempfile.TemporaryDirectory() as out:
+            cpu0, wall0, total = time.process_time(), time.perf_counter(), 0
+            for i, r in enumerate(rendered):
+                files = {"": image_encoder(r.image), "-mask": mask_encoder(r.labels)}
+                for suffix, data in files.items():
+                    Path(out, f"{i}{suffix}.png").write_bytes(data)
+                    total += len(data)
+            results.append(
+                {
+                    "name": name,
+                    "cpu": time.process_time() - cpu0,
+                    "wall": time.perf_counter() - wall0,
+                    "bytes": total,
+                }
+            )
+    return results
+
+
+def run_generate(count: int, size: int, workers: int) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN, str(count), str(size), str(workers), PRESET],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=100, help="images for the throughput run")
+    parser.add_argument("--count", type=int, default=200, help="images per throughput run")
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--memory", default="200,2000", help="image counts to compare peak RSS")
-    parser.add_argument("--large", action="store_true", help="also time one 4096x4096 image")
+    parser.add_argument("--memory", default="", help="image counts for peak RSS, e.g. 200,20000")
+    parser.add_argument("--large", action="store_true", help="also one run at 4096x4096")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args()
+    count, size = args.count, args.size
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
-    print(f"\n## Throughput: preset mixed, {args.count} images of {args.size}x{args.size}\n")
-    floor = floor_seconds(args.count, args.size)
-    print("| run | seconds | images/s | ratio to floor |")
-    print("|---|---|---|---|")
-    print(
-        f"| floor: encode + write only, 1 process | {floor:.2f} | {args.count / floor:.1f} | 1.00 |"
-    )
-    for workers in (1, 2):
-        seconds = generate_seconds(args.count, args.size, workers)
-        # With w workers the floor could at best be split w ways.
-        ratio = seconds / (floor / workers)
-        print(
-            f"| synth generate, {workers} worker{'s' * (workers > 1)} | {seconds:.2f} "
-            f"| {args.count / seconds:.1f} | {ratio:.2f} |"
+    lines = [
+        f"Measured by `make bench` on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}: preset {PRESET}, {count} images of {size}x{size}, CPU "
+        "seconds of the process and its workers (wall seconds beside them).",
+        "",
+        "| run | CPU s | wall s | images/s (wall) | ratio to the strongest floor "
+        "| ratio to Pillow level 1 | bytes/image | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    encoded = floors(count, size)
+    ceiling = next(f["bytes"] for f in encoded if f["name"] == "Pillow level 6")
+    strongest = min((f for f in encoded if f["bytes"] <= ceiling), key=lambda f: f["cpu"])
+    level1 = next(f for f in encoded if f["name"] == "Pillow level 1")
+    for f in encoded:
+        mark = " (strongest floor)" if f is strongest else ""
+        lines.append(
+            f"| floor: {f['name']}{mark}, encode + write, 1 process | {f['cpu']:.2f} "
+            f"| {f['wall']:.2f} | {count / f['wall']:.0f} | {f['cpu'] / strongest['cpu']:.2f} "
+            f"| {f['cpu'] / level1['cpu']:.2f} | {f['bytes'] / count:,.0f} | |"
         )
-
-    counts = [int(c) for c in args.memory.split(",")]
-    print("\n## Peak memory: preset mixed, 256x256, 1 worker\n")
-    print("| images | peak RSS |")
-    print("|---|---|")
-    for count in counts:
-        print(f"| {count:,} | {peak_rss_mib(count):.0f} MiB |")
-
+    runs = {workers: run_generate(count, size, workers) for workers in (1, 2)}
+    one, two = runs[1], runs[2]
+    lines += [
+        f"| synth generate, 1 worker (CPU) | {one['cpu']:.2f} | {one['wall']:.2f} "
+        f"| {count / one['wall']:.0f} | {one['cpu'] / strongest['cpu']:.2f} "
+        f"| {one['cpu'] / level1['cpu']:.2f} | {one['bytes'] / count:,.0f} "
+        f"| {one['rss_self']:.0f} MiB |",
+        f"| synth generate, 2 workers (wall, floors split 2 ways) | | {two['wall']:.2f} "
+        f"| {count / two['wall']:.0f} | {two['wall'] / (strongest['wall'] / 2):.2f} "
+        f"| {two['wall'] / (level1['wall'] / 2):.2f} | {two['bytes'] / count:,.0f} "
+        f"| {max(two['rss_self'], two['rss_workers']):.0f} MiB |",
+    ]
+    lines += [
+        "",
+        f"2 workers make images {runs[1]['wall'] / runs[2]['wall']:.2f}x as fast as 1 "
+        f"(wall, {count} images). Files are {runs[1]['bytes'] / ceiling:.3f}x the bytes of "
+        "Pillow level 6.",
+    ]
+    if args.memory:
+        counts = [int(c) for c in args.memory.split(",")]
+        peaks = [run_generate(n, 256, 1)["rss_self"] for n in counts]
+        lines.append(
+            "Peak memory (256x256, 1 worker): "
+            + ", ".join(f"{p:.0f} MiB for {n:,} images" for n, p in zip(counts, peaks, strict=True))
+            + "."
+        )
     if args.large:
-        print("\n## Largest images: 4096x4096, preset mixed\n")
-        seconds = generate_seconds(2, 4096, 1) / 2
-        print(f"{seconds:.1f} s per image (image + mask, 1 worker)")
+        big = run_generate(4, 4096, 1)
+        lines.append(
+            f"At 4096x4096 (4 images, 1 worker): {big['wall'] / 4:.1f} s and "
+            f"{big['cpu'] / 4:.1f} CPU s per image, the largest image "
+            f"{big['largest_image'] / 1e6:.1f} MB (the limit is 8 MB), peak RSS "
+            f"{big['rss_self']:.0f} MiB."
+        )
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_readme:
+        write_block("generate", text)
 
 
 if __name__ == "__main__":
