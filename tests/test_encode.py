@@ -19,6 +19,7 @@ from synth.imaging.encode import (
     encode_mask,
     encode_valid_image,
 )
+from synth.imaging.render import to_uint8
 
 sides = st.integers(1, 40)
 levels = st.integers(0, MAX_COMPRESS_LEVEL)
@@ -64,3 +65,13 @@ def test_a_valid_image_over_the_file_size_limit_is_refused_naming_it() -> None:
     data = encode_valid_image(smooth, "png")
     assert data == encode_image(smooth, "png")
     assert len(data) <= MAX_IMAGE_BYTES
+
+
+@given(
+    image=st.tuples(st.integers(1, 150), st.integers(1, 9)).flatmap(
+        lambda hw: arrays(np.float32, (*hw, 3), elements=st.floats(-2, 2, width=32))
+    )
+)
+def test_to_uint8_in_bands_is_the_whole_image_rounded(image: np.ndarray) -> None:
+    expected = np.rint(np.clip(image, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    np.testing.assert_array_equal(to_uint8(image), expected)

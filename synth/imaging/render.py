@@ -58,7 +58,11 @@ def _chosen_classes(n: int, rng: np.random.Generator) -> list[int]:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Rounded to 0..255, in one float32 buffer (a 4096x4096 image's is 192 MiB)."""
-    scaled = np.multiply(image, 255.0, dtype=np.float32)
-    np.clip(scaled, 0.0, 255.0, out=scaled)
-    return np.rint(scaled, out=scaled).astype(np.uint8)
+    """Rounded to 0..255, 64 rows at a time: no second full-size float copy of the image
+    (192 MiB at 4096x4096)."""
+    out = np.empty(image.shape, np.uint8)
+    for top in range(0, image.shape[0], 64):
+        band = np.multiply(image[top : top + 64], 255.0, dtype=np.float32)
+        np.clip(band, 0.0, 255.0, out=band)
+        out[top : top + 64] = np.rint(band, out=band)
+    return out
