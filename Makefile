@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup  ## the main job on the embedded default: a local folder, ./data
 	$(BIN)/synth generate --preset dents --out data --count 200 --seed 1 --overwrite
 
-test: setup
-	$(BIN)/python -m pytest -n auto
+test: setup  ## derandomized Hypothesis (profile ci): CI cannot go red by chance
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .

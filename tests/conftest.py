@@ -1,22 +1,30 @@
-"""Shared test helpers: small datasets, built once per session where they are only read."""
+"""Shared test setup: Hypothesis profiles, and small datasets built once per session.
+
+Profiles: `dev` (random, as Hypothesis is by default) and `ci` (derandomized: the same
+examples on every run, so CI cannot go red by chance; failures print a reproduction
+blob). `HYPOTHESIS_PROFILE` picks one; without it, `ci` when the CI variable is set.
+`make test` runs the `ci` profile.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from synth.run.generate import Dataset, generate
+from tests.helpers import SMALL
 
-SMALL = {"count": 8, "width": 96, "height": 80}
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", settings.get_profile("dev"), derandomize=True, database=None, print_blob=True
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture(scope="session")
 def mixed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return generate("mixed", out=tmp_path_factory.mktemp("mixed"), seed=3, **SMALL)
-
-
-def files_of(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from synth.cli import cli
-from tests.conftest import files_of
+from tests.helpers import files_of
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

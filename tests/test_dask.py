@@ -9,7 +9,7 @@ import pytest
 
 from synth.errors import SynthError
 from synth.run.generate import generate
-from tests.conftest import files_of
+from tests.helpers import files_of
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -1,4 +1,9 @@
-"""The break catalogue: every fault, on cases from every preset, breaks exactly what it declares."""
+"""The fault catalogue: every fault breaks exactly the rules it declares, on any valid case.
+
+Two oracles: synth's validator (itself checked rule by rule in test_validate.py) judges
+each fault on cases from every preset, on drawn presets (any class colors, 1..N
+classes, sizes, bucket names up to 63 characters), and on composed pairs.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.vendor.pretty import pretty
 
-from synth.config.preset import builtin_presets
+from synth.config.preset import DefectClass, builtin_presets
 from synth.faults import (
     CATALOGUE,
     DATASET_FAULTS,
@@ -15,14 +23,23 @@ from synth.faults import (
     Fault,
     FaultError,
     breaking,
+    clash,
     compose,
+    fault,
     markdown_table,
     near_misses,
     select,
 )
+from synth.faults.registry import FaultRegistry
 from synth.format import RULES, Severity
+from synth.imaging.defects import PAINTERS, resolve_params
+from synth.registry import RegistryError
 from synth.run.generate import generate
+from synth.testing.cases import build_case, preset_of
+from synth.testing.strategies import valid_cases
 from synth.validate import validate_manifest
+
+FAULTS = list(CATALOGUE.values())
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +57,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
 
 
 def _report(case: Case) -> tuple[set[str], set[str]]:
-    findings = validate_manifest([case.line], objects=case.objects)
+    findings = validate_manifest(case.manifest, objects=case.objects)
     errors = {f.rule for f in findings if f.severity is Severity.ERROR}
     warnings = {f.rule for f in findings if f.severity is Severity.WARNING}
     return errors, warnings
@@ -185,3 +202,134 @@ def test_a_faults_choice_names_line_faults_only(tmp_path: Path) -> None:
     expected = dataset.expected()
     assert all("level" not in e for e in expected)
     assert {e["fault"] for e in expected} == {f.name for f in select(["mask.type"])}
+
+
+def _case(colors: list[str], bucket: str = "synth-dataset", anomalous: bool = True) -> Case:
+    dent = resolve_params(PAINTERS["dent"], {})
+    classes = tuple(DefectClass(f"c{i}", c, "dent", (1, 2), dent) for i, c in enumerate(colors))
+    return build_case(preset_of(classes, 64, 64, bucket), seed=1, anomalous=anomalous)
+
+
+def _judged_as_declared(case: Case) -> None:
+    errors, warnings = _report(case)
+    assert errors == set(case.expected_rules), case
+    assert warnings <= case.expected_warnings, case
+
+
+# ---- The faults found declaring the wrong rules (issue 10), each on its own case --------
+
+
+@pytest.mark.parametrize(
+    ("name", "colors", "bucket"),
+    [
+        ("background-not-white", ["#000000"], "synth-dataset"),
+        ("duplicate-class", ["#010203"], "synth-dataset"),
+        ("mask-stray-color", ["#000000", "#000001"], "synth-dataset"),
+        ("mask-stray-color", ["#fffffe"], "synth-dataset"),
+        ("other-bucket", ["#1f77b4"], "a" * 60),
+        ("other-bucket", ["#1f77b4"], "b" * 57 + "-other"),
+    ],
+)
+def test_fault_on_the_case_that_broke_it(name: str, colors: list[str], bucket: str) -> None:
+    _judged_as_declared(CATALOGUE[name].apply(_case(colors, bucket), np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize(
+    "pair", [("label-missing", "class-name-number"), ("label-metadata-suffix", "label-type-wrong")]
+)
+def test_clashing_faults_say_why(pair: tuple[str, str]) -> None:
+    with pytest.raises(FaultError, match=f"{pair[0]!r} and {pair[1]!r} do not compose"):
+        compose(_case(["#1f77b4"]), [CATALOGUE[n] for n in pair], np.random.default_rng(0))
+
+
+def test_a_fault_that_does_not_fit_says_so() -> None:
+    normal = _case(["#1f77b4"], anomalous=False)
+    assert not CATALOGUE["mask-stray-color"].fits(normal)
+    with pytest.raises(FaultError, match="'mask-stray-color' does not fit"):
+        CATALOGUE["mask-stray-color"].apply(normal, np.random.default_rng(0))
+    # A class one step from white has no anti-aliased blend outside the map.
+    assert not CATALOGUE["mask-antialiased"].fits(_case(["#fffffe"]))
+
+
+# ---- The catalogue against the validator, on drawn presets ------------------------------
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
+@settings(max_examples=12)
+@given(data=st.data())
+def test_fault_breaks_exactly_its_rules_on_drawn_presets(fault: Fault, data: st.DataObject) -> None:
+    anomalous = None if fault.applies == "any" else fault.applies == "anomaly"
+    case = data.draw(valid_cases(max_classes=4, anomalous=anomalous), label="case")
+    if not fault.fits(case):
+        with pytest.raises(FaultError):
+            fault.apply(case, np.random.default_rng(0))
+        others = [f for f in select(fault.rules) if f.fits(case)]
+        assert others, f"no fault breaking {sorted(fault.rules)} fits {case!r}"
+        return
+    broken = fault.apply(case, np.random.default_rng(data.draw(st.integers(0, 2**16))))
+    assert broken.expected_rules == fault.rules
+    _judged_as_declared(broken)
+
+
+@settings(max_examples=150)
+@given(data=st.data())
+def test_composed_pairs_add_up(data: st.DataObject) -> None:
+    case = data.draw(valid_cases(max_classes=4), label="case")
+    fitting = [f for f in FAULTS if f.fits(case)]
+    pairs = [(a, b) for a in fitting for b in fitting if a.name < b.name and not clash([a, b])]
+    first, second = data.draw(st.sampled_from(pairs), label="pair")
+    broken = compose(case, [first, second], np.random.default_rng(0))
+    assert broken.expected_rules == first.rules | second.rules
+    _judged_as_declared(broken)
+
+
+def test_composition_is_common() -> None:
+    """Most pairs of faults in different parts of a line compose."""
+    pairs = [(a, b) for i, a in enumerate(FAULTS) for b in FAULTS[i + 1 :]]
+    composing = [p for p in pairs if clash(list(p)) is None]
+    assert len(composing) > len(pairs) // 3
+    assert clash([CATALOGUE["truncated-line"], CATALOGUE["keys-reordered"]]) is not None
+    assert clash([CATALOGUE["byte-order-mark"], CATALOGUE["mask-stray-color"]]) is None
+
+
+# ---- Registration --------------------------------------------------------------------------
+
+
+def test_registration_rejects_unknown_rules_and_duplicate_names() -> None:
+    registry = FaultRegistry("synth.test-faults", "fault")
+    good = CATALOGUE["label-type-wrong"]
+    registry.register(good.name, good)
+    with pytest.raises(RegistryError, match="registered twice"):
+        registry.register(good.name, good)
+    typo = fault("typo", "field", ["label.typ"], "A typo.", good.transform, touches=["x"])
+    with pytest.raises(RegistryError, match=r"unknown rule ids: label\.typ"):
+        registry.register("typo", typo)
+    with pytest.raises(RegistryError, match="unknown rule ids: nope"):
+        registry.register(
+            "warns", fault("warns", "field", [], "", good.transform, touches=[], warnings=["nope"])
+        )
+
+
+# ---- What a case gives a validator, and how it prints ------------------------------------
+
+
+def test_manifest_bytes_are_what_the_rules_are_about() -> None:
+    case = _case(["#1f77b4"])
+    blank = CATALOGUE["blank-line"].apply(case, np.random.default_rng(0))
+    assert blank.manifest == b"\n"
+    assert {f.rule for f in validate_manifest(blank.manifest)} == {"manifest.blank-line"}
+    latin = CATALOGUE["not-utf8"].apply(case, np.random.default_rng(0))
+    assert b"\xe9" in latin.manifest
+    assert {f.rule for f in validate_manifest(latin.manifest)} == {"manifest.encoding"}
+    assert case.manifest == case.line.encode() + b"\n"
+
+
+def test_a_case_prints_on_one_screen() -> None:
+    case = CATALOGUE["mask-stray-color"].apply(_case(["#1f77b4"]), np.random.default_rng(0))
+    text = pretty(case)
+    assert len(text) < 2000
+    assert len(text.splitlines()) < 10
+    assert "faults=('mask-stray-color',)" in text
+    assert "expected_rules=['mask-image.color']" in text
+    assert f"line={case.line!r}" in text
+    assert text.count("<PNG 64x64 ") == 2  # image and recolored mask, summarised

@@ -13,7 +13,7 @@ from PIL import Image
 from synth.config.preset import builtin_presets
 from synth.errors import OutputError, PresetError
 from synth.run.generate import Dataset, generate
-from tests.conftest import SMALL, files_of
+from tests.helpers import SMALL, files_of
 
 
 def _rgb(data: bytes) -> np.ndarray:

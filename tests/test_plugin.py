@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from synth.testing import every_case
+
 pytest_plugins = ["pytester"]
 
 
@@ -16,8 +18,9 @@ def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytest
         import json
         from pathlib import Path
 
+        import pytest
         from hypothesis import given, settings
-        from synth.testing.strategies import manifest_cases
+        from synth.testing import every_case, manifest_cases
         from synth.validate import validate_manifest
 
 
@@ -29,6 +32,28 @@ def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytest
 
         def test_same_arguments_same_dataset(synth_dataset):
             assert synth_dataset("dents", count=3) is synth_dataset("dents", count=3)
+
+
+        def test_the_seed_is_fixed_not_the_test_name(synth_dataset, synth_seed):
+            dataset = synth_dataset("dents", count=3)
+            assert dataset is synth_dataset("dents", count=3, seed=synth_seed)
+
+
+        class TestAnotherSeed:
+            @pytest.fixture
+            def synth_seed(self):
+                return 12345
+
+            def test_overridden(self, synth_dataset):
+                other = synth_dataset("dents", count=3)
+                assert other is synth_dataset("dents", count=3, seed=12345)
+                assert other.records() != synth_dataset("dents", count=3, seed=0).records()
+
+
+        @pytest.mark.parametrize("case", every_case(objects=False))
+        def test_every_case(case):
+            errors = {f.rule for f in validate_manifest(case.manifest) if f.severity == "error"}
+            assert errors == case.expected_rules
 
 
         def test_broken_dataset_knows_its_rules(synth_dataset):
@@ -47,12 +72,21 @@ def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytest
         @settings(max_examples=20, deadline=None)
         @given(manifest_cases(valid=False, objects=False))
         def test_strategy(case):
-            errors = {f.rule for f in validate_manifest([case.line]) if f.severity == "error"}
+            errors = {f.rule for f in validate_manifest(case.manifest) if f.severity == "error"}
             assert errors == case.expected_rules
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    cases = len(every_case(objects=False))
+    result.assert_outcomes(passed=7 + cases)
+    assert "synth_dataset_cache" not in result.stdout.str()
+
+
+def test_fixtures_list_no_private_cache(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
+    listing = result.stdout.str()
+    assert "synth_seed" in listing
+    assert "synth_dataset_cache" not in listing  # private fixtures are listed only with -v
 
 
 def test_plugin_module_imports_nothing_heavy() -> None:

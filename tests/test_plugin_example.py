@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.conftest import files_of
+from tests.helpers import files_of
 
 PLUGIN = Path(__file__).parents[1] / "examples" / "synth-plugin-bubbles"
 

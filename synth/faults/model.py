@@ -211,7 +211,11 @@ def fault(
     precondition: Precondition | None = None,
     warnings: Iterable[str] = (),
 ) -> Fault:
-    """A Fault from plain iterables: the shape the catalogue modules write it in."""
+    """A Fault from plain iterables: the shape the catalogue modules write it in.
+
+    A fault for anomalous or normal cases only relies on the label's class-name too.
+    """
+    needs = [*needs, *(["label.meta.class-name"] if applies != "any" else [])]
     return Fault(
         name,
         level,

@@ -6,12 +6,15 @@ fixtures, so a test run that uses none of them pays nothing for the plugin.
     def test_my_importer(synth_dataset):
         dataset = synth_dataset("dents", count=10)
         assert my_importer(dataset.manifest_location("train")).images == 10
+
+Seeds come from the `synth_seed` fixture, as Faker's come from `faker_seed`: fixed by
+default, so a test's data does not change when its file moves or is renamed, and
+overridable in a conftest, a module or a class for other data.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,11 +28,7 @@ if TYPE_CHECKING:
     from synth.run.generate import Dataset
 
 _DEFAULTS = {"count": 8, "width": 64, "height": 64}
-
-
-def _seed_of(node_id: str) -> int:
-    """A stable seed from the test's node id, so each test gets its own, run after run."""
-    return zlib.crc32(node_id.encode())
+DEFAULT_SEED = 0
 
 
 def _key(preset: str | Mapping[str, Any], overrides: Mapping[str, Any]) -> str:
@@ -55,25 +54,30 @@ class _Cache:
 
 
 @pytest.fixture(scope="session")
-def synth_dataset_cache(tmp_path_factory: pytest.TempPathFactory) -> _Cache:
+def _synth_dataset_cache(tmp_path_factory: pytest.TempPathFactory) -> _Cache:
     return _Cache(tmp_path_factory)
 
 
 @pytest.fixture
-def synth_dataset(
-    request: pytest.FixtureRequest, synth_dataset_cache: _Cache
-) -> Callable[..., Dataset]:
+def synth_seed() -> int:
+    """The seed synth's fixtures use unless a call passes `seed`: override this fixture
+    (in a conftest, module or class) to change every dataset of those tests at once."""
+    return DEFAULT_SEED
+
+
+@pytest.fixture
+def synth_dataset(synth_seed: int, _synth_dataset_cache: _Cache) -> Callable[..., Dataset]:
     """Build (or reuse) a dataset in a temporary folder: `synth_dataset("dents", count=10)`.
 
     Takes a preset name or a preset dict and any keyword of `synth.generate` (count,
     seed, width, height, broken_fraction, faults, ...). Small by default (8 images of
-    64x64). The seed is derived from the test's node id unless given. Datasets with the
-    same arguments are built once per session: treat them as read-only.
+    64x64). The seed is `synth_seed`'s unless given. Datasets with the same arguments
+    are built once per session: treat them as read-only.
     """
 
     def build(preset: str | Mapping[str, Any] = "mixed", **overrides: Any) -> Dataset:
-        options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
-        return synth_dataset_cache.get(preset, options)
+        options = {**_DEFAULTS, "seed": synth_seed, **overrides}
+        return _synth_dataset_cache.get(preset, options)
 
     return build
 
@@ -92,7 +96,7 @@ class MockedBucket:
 
 
 @pytest.fixture
-def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBucket]]:
+def synth_s3(synth_seed: int) -> Iterator[Callable[..., MockedBucket]]:
     """Fill a moto-mocked S3 bucket with a dataset: `synth_s3("dents", count=4)`.
 
     The mock is active for the rest of the test (boto3 anywhere in the test sees the
@@ -118,7 +122,7 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
             prefix: str = "dataset",
             **overrides: Any,
         ) -> MockedBucket:
-            options = {**_DEFAULTS, "seed": _seed_of(request.node.nodeid), **overrides}
+            options = {**_DEFAULTS, "seed": synth_seed, **overrides}
             dataset = generate(
                 preset, out=str(S3Uri(bucket, prefix)), create_bucket=True, **options
             )
@@ -130,4 +134,4 @@ def synth_s3(request: pytest.FixtureRequest) -> Iterator[Callable[..., MockedBuc
             os.environ.pop(name, None)
 
 
-__all__ = ["MockedBucket", "synth_dataset", "synth_dataset_cache", "synth_s3"]
+__all__ = ["DEFAULT_SEED", "MockedBucket", "synth_dataset", "synth_s3", "synth_seed"]

@@ -17,6 +17,7 @@ line, the smallest image, one defect class and a single fault.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -29,34 +30,28 @@ try:
 except ImportError as error:
     raise missing("hypothesis", "testing", "synth.testing.strategies") from error
 
-from synth.annotate.records import color_map, has_mask, job_names, palette, record
+from synth.annotate.records import color_map
 from synth.config.preset import DefectClass, Preset
 from synth.faults import DATASET_FAULTS, Case, Fault, breaking, clash, compose, near_misses
+from synth.faults.model import LINE
 from synth.format import RULES, S3Uri
-from synth.imaging.encode import encode_image, encode_mask
-from synth.imaging.render import render
-from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
+from synth.testing import STRATEGIES
+from synth.testing.cases import build_case, preset_of
 
-__all__ = [
-    "Case",
-    "bucket_names",
-    "color_maps",
-    "datasets",
-    "defect_classes",
-    "hex_colors",
-    "label_metadata",
-    "manifest_cases",
-    "masks",
-    "presets",
-    "s3_uris",
-    "valid_cases",
-]
+__all__ = ["Case", *STRATEGIES]  # the names synth.testing hands out
 
-_NAMES = st.sampled_from(["scratch", "dent", "stain", "crack", "rust", "chip", "pit", "burn"])
+_NAMES = ("scratch", "dent", "stain", "crack", "rust", "chip", "pit", "burn")
 # Colors where validators and faults go wrong: black, one step from white, grey, ...
 _EDGE_COLORS = ("#000000", "#fffffe", "#000001", "#fefefe", "#7f7f7f", "#ff0000")
 _WHITE = 0xFFFFFF
+_COLOR_MODES = ("apart", "edge", "neighbours")
+_SEEDS = st.integers(0, 2**32 - 1)
+
+# Each draw below comes from a strategy of its own (no two share a Hypothesis label),
+# so Hypothesis' mutator, which copies one span over another of the same label, has
+# nothing to copy: every example is freshly drawn, and 100 examples reach far more
+# rules than when most of them are near-copies of a few.
 
 
 def hex_colors() -> st.SearchStrategy[str]:
@@ -64,32 +59,43 @@ def hex_colors() -> st.SearchStrategy[str]:
     return st.sampled_from(_EDGE_COLORS) | st.integers(0, 0xFFFFFE).map(lambda n: f"#{n:06x}")
 
 
-def _neighbours(n: int) -> st.SearchStrategy[list[str]]:
-    """Up to n colors one step (one bit of one channel) apart from a first one."""
-    return st.builds(
-        lambda base, bits: list(
-            dict.fromkeys(
-                f"#{c:06x}" for c in (base, *(base ^ (1 << b) for b in bits)) if c != _WHITE
-            )
-        ),
-        st.integers(0, 0xFFFFFE),
-        st.lists(st.integers(0, 23), min_size=n - 1, max_size=n - 1, unique=True),
+def _colors(count: int, mode: str, rng: np.random.Generator) -> list[str]:
+    """`count` distinct non-white colors: far apart, edge colors, or neighbours of one color."""
+    if mode == "edge":
+        picked = [int(c[1:], 16) for c in rng.permutation(_EDGE_COLORS)]
+    elif mode == "neighbours":
+        base = int(rng.integers(0, _WHITE))
+        picked = [base, *(base ^ (1 << int(b)) for b in rng.permutation(24))]
+    else:
+        picked = []
+    picked += rng.integers(0, _WHITE, size=count).tolist()  # fills up any shortfall
+    distinct = dict.fromkeys(c for c in picked if c != _WHITE)
+    return [f"#{c:06x}" for c in list(distinct)[:count]]
+
+
+def _classes(count: int, mode: str, seed: int) -> tuple[DefectClass, ...]:
+    from synth.imaging.defects import PAINTERS, resolve_params
+
+    rng = np.random.default_rng(seed)
+    names = rng.permutation(_NAMES)[:count].tolist()
+    painters = rng.choice(PAINTERS.names(), size=count).tolist()
+    return tuple(
+        DefectClass(name, color, painter, (1, 2), resolve_params(PAINTERS[painter], {}))
+        for name, color, painter in zip(names, _colors(count, mode, rng), painters, strict=True)
     )
 
 
+def _bucket(size: int, seed: int) -> str:
+    """A valid bucket name of `size` (3..63) characters, drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    inner, ends = "abcdefghijklmnopqrstuvwxyz0123456789-.", "abcdefghijklmnopqrstuvwxyz0123456789"
+    middle = "".join(rng.choice(list(inner), size=size - 2)).replace("..", ".-")
+    return str(rng.choice(list(ends))) + middle + str(rng.choice(list(ends)))
+
+
 def bucket_names() -> st.SearchStrategy[str]:
-    """Valid bucket names, 3 to 63 characters, the longest ones often."""
-
-    @st.composite
-    def draw(draw: st.DrawFn) -> str:
-        size = draw(st.sampled_from([3, 63]) | st.integers(3, 63))
-        ends = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789")
-        middle = draw(
-            st.text("abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=size - 2, max_size=size - 2)
-        )
-        return draw(ends) + middle.replace("..", ".-") + draw(ends)
-
-    return draw()
+    """Valid bucket names, 3 to 63 characters, the shortest and longest often."""
+    return st.builds(_bucket, st.sampled_from((3, 63)) | st.integers(3, 63), _SEEDS)
 
 
 def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
@@ -99,51 +105,24 @@ def s3_uris(bucket: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[s
 
 
 def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass, ...]]:
-    """1..max_classes classes with distinct names and colors, each with a painter.
+    """1..max_classes classes with distinct names and colors, each with a registered painter.
 
-    Colors are drawn apart, or as neighbours one step apart, edge colors often.
+    Colors are far apart, or edge colors (#000000, #fffffe, ...), or neighbours one step
+    apart: the maps where a fault's "other" color is easy to get wrong.
     """
-    from synth.imaging.defects import PAINTERS, resolve_params
-
-    def build(names: list[str], colors: list[str], painters: list[str]) -> tuple[DefectClass, ...]:
-        return tuple(
-            DefectClass(name, color, painter, (1, 2), resolve_params(PAINTERS[painter], {}))
-            for name, color, painter in zip(names, colors, painters, strict=False)
-        )
-
-    return st.integers(1, max_classes).flatmap(
-        lambda n: st.builds(
-            build,
-            st.lists(_NAMES, min_size=n, max_size=n, unique=True),
-            st.lists(hex_colors(), min_size=n, max_size=n, unique=True) | _neighbours(n),
-            st.lists(st.sampled_from(PAINTERS.names()), min_size=n, max_size=n),
-        )
-    )
-
-
-def _preset(
-    classes: tuple[DefectClass, ...],
-    width: int,
-    height: int,
-    bucket: str,
-    task: str = "segmentation",
-) -> Preset:
-    return Preset(
-        task=task,
-        name="hypothesis",
-        description="drawn by synth.testing.strategies",
-        width=width,
-        height=height,
-        textures=("painted",),
-        classes=classes,
-        count=1,
-        bucket=bucket,
+    if not 1 <= max_classes <= len(_NAMES):
+        raise ValueError(f"max_classes must be 1..{len(_NAMES)}")
+    return st.builds(
+        _classes,
+        st.sampled_from(range(1, max_classes + 1)),
+        st.sampled_from(_COLOR_MODES),
+        _SEEDS,
     )
 
 
 def color_maps(max_classes: int = 3) -> st.SearchStrategy[dict[str, dict[str, object]]]:
     """Valid internal-color-map objects: BACKGROUND at "0", then the classes."""
-    return defect_classes(max_classes).map(lambda c: color_map(_preset(c, 64, 64, "bucket")))
+    return defect_classes(max_classes).map(lambda c: color_map(preset_of(c, 64, 64, "bucket")))
 
 
 def label_metadata() -> st.SearchStrategy[dict[str, object]]:
@@ -179,29 +158,12 @@ def masks(width: int = 64, height: int = 64, classes: int = 2) -> st.SearchStrat
     return draw()
 
 
-def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
-    """The valid case synth renders for one image of `preset`: its line and objects."""
-    spec = ImageSpec(index=0, split="train", anomalous=anomalous)
-    rendered = render(preset, spec, seed)
-    bucket = preset.bucket
-    image_uri, mask_uri = (str(S3Uri(bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))
-    masked = has_mask(preset, spec)
-    line = record(
-        preset,
-        spec,
-        seed,
-        image_uri=image_uri,
-        mask_uri=mask_uri if masked else None,
-        jobs=job_names(seed),
-    )
-    objects = {image_uri: encode_image(rendered.image, "png", compress_level=1)}
-    if masked:
-        objects[mask_uri] = encode_mask(rendered.labels, palette(preset), compress_level=1)
-    return Case(record=line, objects=objects)
-
-
 _SIZES = ((64, 64), (96, 64), (64, 128))
-_BUCKETS = st.sampled_from(["synth-dataset", "b-0", "test.bucket"]) | bucket_names()
+# Fixed names, or names of these lengths drawn from the case's seed.
+_BUCKETS: tuple[str | int, ...] = ("synth-dataset", "b-0", "test.bucket", 3, 63, 40)
+
+
+_PRESET_SEEDS = st.sampled_from(range(2**32))  # not _SEEDS: a label of its own (see above)
 
 
 def presets(
@@ -210,14 +172,20 @@ def presets(
     max_classes: int = 3,
     task: str = "segmentation",
 ) -> st.SearchStrategy[Preset]:
-    """Drawn presets: classes, colors, size, bucket; `task` "classification" makes no masks."""
+    """Drawn one-image presets: classes and their colors, size, bucket; `task`
+    "classification" makes no masks."""
+    counts = st.sampled_from(range(1, max_classes + 1))
+    modes, shapes = st.sampled_from(_COLOR_MODES), st.sampled_from(sizes)
+    named = st.sampled_from(_BUCKETS)
 
     @st.composite
     def draw(draw: st.DrawFn) -> Preset:
-        classes = draw(defect_classes(max_classes))
-        width, height = draw(st.sampled_from(sizes))
-        bucket = draw(_BUCKETS if buckets is None else buckets)
-        return _preset(classes, width, height, bucket, task)
+        count, mode, (width, height) = draw(counts), draw(modes), draw(shapes)
+        bucket = draw(named) if buckets is None else draw(buckets)
+        seed = draw(_PRESET_SEEDS)
+        if isinstance(bucket, int):
+            bucket = _bucket(bucket, seed)
+        return preset_of(_classes(count, mode, seed), width, height, bucket, task)
 
     return draw()
 
@@ -232,12 +200,14 @@ def valid_cases(
 ) -> st.SearchStrategy[Case]:
     """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset);
     `task="classification"` draws lines without masks."""
+    drawn = presets(sizes, buckets, max_classes, task)
+    labels = st.sampled_from(("normal", "anomaly"))
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        chosen = preset or draw(presets(sizes, buckets, max_classes, task))
-        flag = draw(st.booleans()) if anomalous is None else anomalous
-        return build_case(chosen, draw(st.integers(0, 2**32 - 1)), flag)
+        chosen = preset or draw(drawn)
+        flag = draw(labels) == "anomaly" if anomalous is None else anomalous
+        return build_case(chosen, draw(_SEEDS), flag)
 
     return draw()
 
@@ -248,13 +218,46 @@ def _labeled_as(faults: Sequence[Fault]) -> bool | None:
     return (wanted.pop() == "anomaly") if len(wanted) == 1 and "any" not in wanted else None
 
 
+_EXTRA_SEEDS = st.binary(min_size=8, max_size=8)
+
+
+def _more_faults(
+    chosen: list[Fault],
+    faults: Sequence[Fault],
+    case: Case,
+    count: int,
+    rng: np.random.Generator,
+) -> list[Fault]:
+    """Up to `count` more faults, each a rule first (uniformly), then one of its faults,
+    among those that compose with the faults chosen; or one that makes the line
+    unreadable, which replaces them (it would hide them).
+    """
+    for _ in range(count):
+        pool = [
+            f
+            for f in faults
+            if f.fits(case) and f not in chosen and (LINE in f.touches or not clash([*chosen, f]))
+        ]
+        groups: dict[str, list[Fault]] = {}
+        for f in pool:
+            for key in sorted(f.rules) or [f.name]:
+                groups.setdefault(key, []).append(f)
+        if not groups:
+            break
+        keys = sorted(groups)
+        options = groups[keys[int(rng.integers(len(keys)))]]
+        more = options[int(rng.integers(len(options)))]
+        chosen = [more] if LINE in more.touches else [*chosen, more]
+    return chosen
+
+
 def manifest_cases(
     valid: bool | None = None,
     rules: Collection[str] | None = None,
     objects: bool = True,
     sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
-    max_faults: int = 1,
+    max_faults: int = 6,
     preset: Preset | None = None,
     task: str = "segmentation",
 ) -> st.SearchStrategy[Case]:
@@ -291,29 +294,29 @@ def manifest_cases(
             "no fault breaks those rules" + (" without objects" if not objects else "")
         )
 
+    kinds = st.sampled_from(("valid", "broken"))
+    oddness = st.sampled_from(("plain", "near-miss", "odd"))  # 2 in 3 near-misses
+    rule_names = st.sampled_from(sorted(by_rule) or [""])
+    extra = st.sampled_from(range(max_faults))
+
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        broken = bool(by_rule) and (valid is False or (valid is None and draw(st.booleans())))
+        broken = bool(by_rule) and (valid is False or (valid is None and draw(kinds) == "broken"))
         if broken:
-            candidates = by_rule[draw(st.sampled_from(sorted(by_rule)))]
+            candidates = by_rule[draw(rule_names)]
             labeled = _labeled_as(candidates)
             case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task))
             chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
         else:
             case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
             fitting = [f for f in odd if f.fits(case)]
-            chosen = [draw(st.sampled_from(fitting))] if draw(st.booleans()) else []
-        for _ in range(draw(st.integers(0, max_faults - 1)) if chosen else 0):
-            more = [
-                f
-                for f in (allowed + odd if broken else odd)
-                if f.fits(case) and clash([*chosen, f]) is None
-            ]
-            if more:
-                chosen.append(draw(st.sampled_from(more)))
+            chosen = [draw(st.sampled_from(fitting))] if draw(oddness) != "plain" else []
+        extras = draw(extra) if chosen else 0
+        if extras:  # drawn from one value: repeated draws would invite Hypothesis' mutator
+            rng = np.random.default_rng(list(draw(_EXTRA_SEEDS)))
+            chosen = _more_faults(chosen, allowed if broken else odd, case, extras, rng)
         if chosen:
-            rng = image_rng(draw(st.integers(0, 2**16)), 0, Stream.FAULT)
-            case = compose(case, chosen, rng)
+            case = compose(case, chosen, np.random.default_rng(zlib.crc32(case.manifest)))
         return case if objects else replace(case, objects={})
 
     return draw()

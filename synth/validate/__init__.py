@@ -254,9 +254,21 @@ def _manifest(
 
 
 def validate_manifest(
-    source: Source, *, objects: Objects = None, profile: str | Profile = Profile.DOCS
+    source: Source | None = None,
+    *,
+    text: str | bytes | None = None,
+    objects: Objects = None,
+    profile: str | Profile = Profile.DOCS,
 ) -> list[Finding]:
-    """Every finding for a manifest given as a path, its text or bytes, or its lines."""
+    """Every finding for a manifest: a path (str or Path), its bytes or its lines, or `text=`."""
+    if text is not None:
+        source = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    elif isinstance(source, str | Path):
+        if not Path(source).is_file():
+            raise ValidationSetupError(f"{source}: no such manifest file")
+        source = Path(source)
+    elif source is None:
+        raise TypeError("validate_manifest needs a manifest: a path, bytes, lines or text=")
     return list(iter_findings(source, objects=objects, profile=profile))
 
 

@@ -1,0 +1,274 @@
+"""How many validator bugs synth's strategies find: a mutation benchmark.
+
+Each mutant is synth's own (correct) validator with one bug planted, of the kinds real
+validators have: a check switched off or narrowed (too lenient), or one over-strict
+check added (too strict), at the line and at the object level. A mutant is killed by a
+case when it does not report exactly `case.expected_rules`.
+
+For each of 20 Hypothesis seeds, `@given(manifest_cases())` runs at 100 and at 400
+examples; a mutant is killed by a run when any of its examples kills it (the examples
+an @given test draws before its first failure do not depend on the test's body, so one
+run per seed and size judges every mutant). `every_case()` is judged once.
+
+Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--markdown]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as hypothesis_seed
+from PIL import Image
+
+from synth.faults import Case
+from synth.format import MAX_IMAGE_SIDE, Severity
+from synth.testing import every_case, manifest_cases
+from synth.validate import validate_manifest
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a mutant may look at: the correct errors, the parsed line, the objects."""
+
+    case: Case
+    errors: frozenset[str]
+    line: dict[str, Any] | None  # the line's JSON object, when it is one
+
+    def meta(self, kind: str) -> dict[str, Any]:
+        """The label ("label") or mask ("mask") metadata, or {}."""
+        for key, value in (self.line or {}).items():
+            mask = key.endswith("-ref-metadata")
+            if key.endswith("-metadata") and isinstance(value, dict) and (kind == "mask") == mask:
+                return value
+        return {}
+
+    def color_map(self) -> dict[str, Any]:
+        cmap = self.meta("mask").get("internal-color-map")
+        return cmap if isinstance(cmap, dict) else {}
+
+    def image(self, which: str) -> Image.Image | None:
+        """The image ("image") or mask ("mask") object, opened, if it opens."""
+        line = self.line or {}
+        uri = (
+            line.get("source-ref")
+            if which == "image"
+            else next(
+                (v for k, v in line.items() if k.endswith("-ref") and k != "source-ref"), None
+            )
+        )
+        data = self.case.objects.get(uri) if isinstance(uri, str) else None
+        try:
+            return Image.open(io.BytesIO(data)) if data else None
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    kind: str  # "lenient" or "strict"
+    rule: str
+    when: Callable[[Seen], bool]  # lenient: drop `rule` when true; strict: add it when true
+
+    def __call__(self, seen: Seen) -> frozenset[str]:
+        if self.kind == "lenient":
+            return seen.errors - {self.rule} if self.when(seen) else seen.errors
+        return seen.errors | {self.rule} if self.when(seen) else seen.errors
+
+
+def off(name: str, rule: str, when: Callable[[Seen], bool] = lambda s: True) -> Mutant:
+    return Mutant(name, "lenient", rule, when)
+
+
+def strict(name: str, rule: str, when: Callable[[Seen], bool]) -> Mutant:
+    return Mutant(name, "strict", rule, lambda s: s.line is not None and when(s))
+
+
+def _parses(s: Seen) -> bool:
+    try:
+        datetime.fromisoformat(str(s.meta("label").get("creation-date")))
+    except ValueError:
+        return False
+    return True
+
+
+def _format(s: Seen, which: str, fmt: str) -> bool:
+    opened = s.image(which)
+    return opened is not None and opened.format == fmt
+
+
+def _hexes(s: Seen) -> list[str]:
+    return [str(e.get("hex-color")) for e in s.color_map().values() if isinstance(e, dict)]
+
+
+MUTANTS = [
+    # Too lenient: a check switched off, or narrower than the rule.
+    off("BOM accepted", "manifest.encoding", lambda s: s.case.manifest.startswith(b"\xef\xbb\xbf")),
+    off("Latin-1 accepted", "manifest.encoding", lambda s: s.case.manifest[:3] != b"\xef\xbb\xbf"),
+    off("blank lines skipped", "manifest.blank-line"),
+    off("duplicate keys accepted", "manifest.duplicate-key"),
+    off("JSON arrays read", "manifest.object", lambda s: s.case.manifest.startswith(b"[")),
+    off(
+        "bucket name unchecked",
+        "source-ref.uri",
+        lambda s: (
+            str((s.line or {}).get("source-ref", "")).count("/") >= 3
+            and not str((s.line or {}).get("source-ref")).endswith("/")
+        ),
+    ),
+    off("one bucket unchecked", "dataset.bucket"),
+    off("label value unchecked", "label.value"),
+    off("label metadata misspelling missed", "label.metadata-missing"),
+    off("label human-annotated unchecked", "label.human-annotated"),
+    off("date offsets accepted", "label.creation-date", _parses),
+    off("mask attribute not required", "mask.missing"),
+    off("mask type unchecked", "mask.type"),
+    off(
+        "BACKGROUND color unchecked",
+        "color-map.background",
+        lambda s: (
+            isinstance(s.color_map().get("0"), dict)
+            and s.color_map()["0"].get("class-name") == "BACKGROUND"
+        ),
+    ),
+    off("duplicate colors accepted", "color-map.duplicate-color"),
+    off("duplicate class names accepted", "color-map.duplicate-class"),
+    off(
+        "integer confidence accepted",
+        "color-map.confidence",
+        lambda s: all(
+            isinstance(e, dict) and isinstance(e.get("confidence"), int | float)
+            for e in s.color_map().values()
+        ),
+    ),
+    off("color map keys unchecked", "color-map.key"),
+    off(
+        "minimum image size unchecked",
+        "image.size",
+        lambda s: (img := s.image("image")) is not None and max(img.size) <= MAX_IMAGE_SIDE,
+    ),
+    off("image file size unchecked", "image.file-size"),
+    off("GIF images accepted", "image.format", lambda s: _format(s, "image", "GIF")),
+    off("JPEG masks accepted", "mask-image.format", lambda s: _format(s, "mask", "JPEG")),
+    off("mask size unchecked", "mask-image.size"),
+    off("mask colors unchecked", "mask-image.color"),
+    off(
+        "empty anomaly masks accepted",
+        "mask-image.label-agreement",
+        lambda s: s.meta("label").get("class-name") == "anomaly",
+    ),
+    # Too strict: a check the format does not have.
+    strict(
+        "upper-case hex rejected",
+        "color-map.hex-color",
+        lambda s: any(h != h.lower() for h in _hexes(s)),
+    ),
+    strict(
+        "Z dates rejected",
+        "label.creation-date",
+        lambda s: str(s.meta("label").get("creation-date", "")).endswith("Z"),
+    ),
+    strict("attribute names fixed", "label.missing", lambda s: "anomaly-label" not in s.line),
+    strict("extra keys rejected", "manifest.object", lambda s: "reviewed-by" in s.line),
+    strict(
+        "label confidence required",
+        "label.confidence",
+        lambda s: "confidence" not in s.meta("label"),
+    ),
+    strict(
+        "source-ref must come first",
+        "manifest.object",
+        lambda s: next(iter(s.line), None) != "source-ref",
+    ),
+    strict(
+        "unlabeled class-name an error",
+        "label.class-name",
+        lambda s: (
+            s.meta("label").get("class-name") not in ("normal", "anomaly", None)
+            and isinstance(s.meta("label").get("class-name"), str)
+        ),
+    ),
+    strict(
+        "palette masks required",
+        "mask-image.format",
+        lambda s: (
+            (mask := s.image("mask")) is not None and mask.format == "PNG" and mask.mode != "P"
+        ),
+    ),
+]
+
+
+def _seen(case: Case) -> Seen:
+    findings = validate_manifest(case.manifest, objects=case.objects)
+    errors = frozenset(f.rule for f in findings if f.severity is Severity.ERROR)
+    try:
+        value = json.loads(case.manifest.decode("utf-8"))
+    except ValueError:
+        value = None
+    return Seen(case, errors, value if isinstance(value, dict) else None)
+
+
+def killed(cases: list[Case]) -> set[str]:
+    """The mutants at least one case kills."""
+    dead: set[str] = set()
+    for case in cases:
+        seen = _seen(case)
+        dead |= {m.name for m in MUTANTS if m.name not in dead and m(seen) != case.expected_rules}
+    return dead
+
+
+def drawn(examples: int, seed: int) -> list[Case]:
+    cases: list[Case] = []
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(manifest_cases())
+    def run(case: Case) -> None:
+        cases.append(case)
+
+    run()
+    return cases
+
+
+def main(seeds: int = 20, markdown: bool = False) -> None:
+    started = time.process_time()
+    rows: dict[str, list[float]] = {}
+    per_mutant: dict[str, dict[str, int]] = {m.name: {} for m in MUTANTS}
+    for examples in (100, 400):
+        label = f"@given(manifest_cases()), {examples} examples"
+        shares = []
+        for seed in range(seeds):
+            dead = killed(drawn(examples, seed))
+            shares.append(len(dead) / len(MUTANTS))
+            for name in dead:
+                per_mutant[name][label] = per_mutant[name].get(label, 0) + 1
+        rows[label] = shares
+    every = killed([p.values[0] for p in every_case()])
+    rows["every_case() (one param per fault)"] = [len(every) / len(MUTANTS)]
+    cpu = time.process_time() - started
+    print(f"{len(MUTANTS)} mutant validators, {seeds} seeds, {cpu:.0f} s CPU")
+    print("| tests | mutants killed: mean | worst seed |\n|---|---|---|")
+    for label, shares in rows.items():
+        print(f"| {label} | {statistics.mean(shares):.1%} | {min(shares):.1%} |")
+    if not markdown:
+        print("\nper mutant (seeds that killed it, of", seeds, "):")
+        for mutant in MUTANTS:
+            counts = [per_mutant[mutant.name].get(label, 0) for label in list(rows)[:2]]
+            flag = "" if mutant.name in every else "  NOT KILLED by every_case()"
+            print(f"  {mutant.kind:8} {mutant.name:36} {counts[0]:3} {counts[1]:3}{flag}")
+
+
+if __name__ == "__main__":
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(*numbers, markdown="--markdown" in sys.argv)

@@ -1,0 +1,14 @@
+"""Plain helpers shared by test modules (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SMALL = {"count": 8, "width": 96, "height": 80}
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file under `root` by relative path: two trees compare byte for byte."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
