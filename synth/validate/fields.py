@@ -252,9 +252,10 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
         return
     yield from _metadata("mask", meta, where, SEGMENTATION_TYPE)
     cmap = meta.get("internal-color-map")
-    if _LAST_GOOD_MAP and _same_map(cmap, _LAST_GOOD_MAP[0]):
+    last = _LAST_GOOD_MAP[-1]  # one read: a whole (map, classes, colors), even across threads
+    if last is not None and _same_map(cmap, last[0]):
         # The map of a line before, which had no problems: a manifest repeats one map.
-        facts.classes, facts.colors = _LAST_GOOD_MAP[1], _LAST_GOOD_MAP[2]
+        facts.classes, facts.colors = last[1], last[2]
         return
     problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
     yield from problems
@@ -263,12 +264,12 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
         # A map without BACKGROUND (accepted by --profile service) still has white background.
         facts.colors = frozenset(facts.classes.values()) | {BACKGROUND_COLOR}
         if not problems:
-            _LAST_GOOD_MAP[:] = [cmap, facts.classes, facts.colors]
+            _LAST_GOOD_MAP[-1] = (cmap, facts.classes, facts.colors)
 
 
-# [color map, its classes, its colors] of the last map with no problems, not even warnings
+# (color map, its classes, its colors) of the last map with no problems, not even warnings
 # (so none under any profile).
-_LAST_GOOD_MAP: list[Any] = []
+_LAST_GOOD_MAP: list[tuple[dict[str, Any], dict[str, str], frozenset[str]] | None] = [None]
 
 
 def _same_map(cmap: object, good: dict[str, Any]) -> bool:
