@@ -4,8 +4,10 @@ PNGs are written here rather than by Pillow: each row is filtered with PNG's Sub
 (the difference to the pixel on the left, one numpy subtraction) and deflated by
 libdeflate (the `deflate` package, pinned, so the bytes are fixed for a synth version).
 Measured on synth's own images at 256 to 2048 px, this is about 10x faster than Pillow
-at level 6 with files 2-7% smaller (bench/bench_encoders.py); choosing a filter per row
-made files only 1-3% smaller at three times the cost.
+at level 6 with files 2-7% smaller (bench/bench_generate.py compares it with Pillow);
+zlib-ng and ISA-L were faster but wrote files 15-60% larger, libpng, libspng and libvips
+were slower, and choosing a filter per row made files only 1-3% smaller at three times
+the cost.
 """
 
 from __future__ import annotations
