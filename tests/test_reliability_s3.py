@@ -246,3 +246,27 @@ def test_a_key_with_dot_segments_stays_inside_the_root(tmp_path: Path) -> None:
         escaped = line.replace(f"s3://{bucket}/images/000000.png", f"s3://{bucket}/{key}")
         findings = validate_manifest(escaped + "\n", objects=root)
         assert "image.missing" in {f.rule for f in findings}, key
+
+
+class _Stuck:
+    """A client whose uploads wait until released, as on a frozen server."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def put_object(self, **kwargs: Any) -> None:
+        self.started.set()
+        assert self.release.wait(60)
+
+
+def test_uploads_cancelled_at_shutdown_are_not_reported(caplog: pytest.LogCaptureFixture) -> None:
+    client = _Stuck()
+    sink = s3_module.S3Sink(client, "data", concurrency=1)
+    for index in range(3):  # one upload stuck, two queued behind it
+        sink.put(f"k{index}", b"x", "image/png")
+    assert client.started.wait(60)
+    sink._pool.shutdown(wait=False, cancel_futures=True)  # what close() does, without waiting
+    client.release.set()
+    sink.close()
+    assert not [r for r in caplog.records if "exception calling callback" in r.getMessage()]
