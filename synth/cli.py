@@ -253,7 +253,10 @@ def faults(markdown: bool) -> None:
     every: list[Fault | DatasetFault] = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
     width = max(len(f.name) for f in every)
     for fault in every:
-        rules = ", ".join(sorted(fault.rules)) or "(valid near-miss)"
+        rules = ", ".join(sorted(fault.rules))
+        if not rules:
+            said = ", ".join(sorted(fault.warnings))
+            rules = f"(valid near-miss; a warning: {said})" if said else "(valid near-miss)"
         click.echo(f"{fault.name:<{width}}  {fault.level:<7}  {rules}")
 
 

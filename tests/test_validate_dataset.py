@@ -256,6 +256,7 @@ def test_training_minimum_per_split() -> None:
         "the train dataset has 9 normal images; training needs 10",
         "the test dataset has 9 anomaly images; training needs 10",
     ]
+    assert [f.source for f in findings] == ["m0", "m1"]  # each split's own manifest
     assert _project(_split(10, 0, "train"), _split(10, 10, "test")) == []
     assert _project(_split(20, 10, "train")) == []
     [single] = _project(_split(19, 10, "train"))
@@ -285,11 +286,10 @@ def test_training_minimum_per_anomaly_label_counts_single_type_masks() -> None:
 def test_training_shortfalls_match_the_quotas() -> None:
     enough = SplitCounts(normal=20, anomaly=10)
     assert training_shortfalls({"train": enough}) == []
-    assert training_shortfalls(
-        {"train": SplitCounts(10, 0), "test": SplitCounts(10, 10)}, labels=["x"]
-    ) == [
-        "the train dataset has 0 images holding only anomaly 'x'; training needs 10",
-        "the test dataset has 0 images holding only anomaly 'x'; training needs 10",
+    separate = {"train": SplitCounts(10, 0), "test": SplitCounts(10, 10)}
+    assert [(s.split, str(s)) for s in training_shortfalls(separate, labels=["x"])] == [
+        ("train", "the train dataset has 0 images holding only anomaly 'x'; training needs 10"),
+        ("test", "the test dataset has 0 images holding only anomaly 'x'; training needs 10"),
     ]
 
 

@@ -228,7 +228,7 @@ def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str,
     """What keeps the written project from training, by the service's minimums."""
     # Every class of the color maps is an anomaly label of the project, as the validator counts.
     labels = [c.name for c in preset.classes] if preset.task == "segmentation" else []
-    return tuple(training_shortfalls(trainable, labels=labels))
+    return tuple(str(short) for short in training_shortfalls(trainable, labels=labels))
 
 
 RUN_FIELDS = ("preset", "seed", "options")  # what the shards of one run share

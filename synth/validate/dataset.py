@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from synth.format import (
     ANOMALY_NAME,
@@ -37,10 +38,18 @@ class SplitCounts:
     single_label: Counter[str] = field(default_factory=Counter)  # images holding one type only
 
 
+class Shortfall(NamedTuple):
+    split: str  # "train" or "test": the dataset that misses the minimum
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def training_shortfalls(
     splits: Mapping[str, SplitCounts], *, labels: Sequence[str] = ()
-) -> list[str]:
-    """What keeps a project from training: one sentence per unmet minimum.
+) -> list[Shortfall]:
+    """What keeps a project from training: one sentence per unmet minimum, by split.
 
     `splits` is {"train": ...} for a single dataset or {"train": ..., "test": ...} for
     separate ones; `labels` are the anomaly labels of a segmentation project (empty for
@@ -60,13 +69,17 @@ def training_shortfalls(
         for kind in ("normal", "anomaly"):
             have = getattr(counts, kind)
             if have < need[kind]:
-                short.append(f"{name} has {have} {kind} images; training needs {need[kind]}")
+                said = f"{name} has {have} {kind} images; training needs {need[kind]}"
+                short.append(Shortfall(split, said))
         for label in sorted(labels):
             have = counts.single_label[label]
             if have < per_label:
                 short.append(
-                    f"{name} has {have} images holding only anomaly {label!r}; "
-                    f"training needs {per_label}"
+                    Shortfall(
+                        split,
+                        f"{name} has {have} images holding only anomaly {label!r}; "
+                        f"training needs {per_label}",
+                    )
                 )
     return short
 
@@ -243,14 +256,17 @@ class ProjectChecks:
             merged.anomaly += counts.anomaly
             merged.single_label.update(counts.single_label)
         labels = list(self._anomaly_labels) if task == "segmentation" and self._masks_read else []
-        for sentence in training_shortfalls(splits, labels=labels):
+        # Each split's finding names its first manifest.
+        pairs = list(zip(roles, self._manifests, strict=True))
+        first = {role: m.source for role, m in reversed(pairs)}
+        for short in training_shortfalls(splits, labels=labels):
             yield Finding(
                 "dataset.training-minimum",
                 Severity.WARNING,
                 None,
                 None,
-                f"{sentence}: the manifests import, but training fails",
-                self._manifests[0].source,
+                f"{short}: the manifests import, but training fails",
+                first[short.split],
             )
 
 
