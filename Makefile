@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_strategies.py
+	$(BIN)/python bench/bench_fuzz.py 20
 	$(BIN)/python bench/bench_painters.py
 
 clean:

@@ -1,0 +1,125 @@
+"""Every code block of the README runs, so the README cannot drift from the code.
+
+Python blocks that define tests run under pytest in a project of their own, beside
+the user's functions they call (`my_validate`, `my_importer`, ...), written here on
+top of synth; other Python blocks run as they are. Shell blocks run their `synth`
+commands in order in one temporary folder, the TOML preset saved as my-preset.toml.
+Skipped, and why: commands that need a real AWS account or a network endpoint
+(`s3://` outputs without `--mock-s3`, `--endpoint-url`), the user's own manifest
+(`cookies.manifest`), and lines that are not synth commands (`make`, `pip install`).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", README, re.M | re.S)
+
+pytest_plugins = ["pytester"]
+
+# The user's code the README's test examples call, written on synth itself.
+USER_CODE = """
+import json, types
+from synth.validate import validate_manifest
+
+
+def my_validate(manifest, objects):
+    return {f.rule for f in validate_manifest(manifest, objects=objects) if f.severity == "error"}
+
+
+def my_importer(location):
+    return open(location).read().splitlines()
+
+
+def my_validator_rules(dataset, manifest, line):
+    text = dataset.read(manifest).decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    root = dataset.location
+    return {
+        f.rule
+        for f in validate_manifest(text=text[line - 1], objects=__import__("pathlib").Path(root))
+        if f.severity == "error"
+    }
+
+
+def _import_manifest(uri):
+    import boto3
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return types.SimpleNamespace(images=len(body.splitlines()))
+
+
+my_pipeline = types.SimpleNamespace(import_manifest=_import_manifest)
+"""
+
+
+def _skip_reason(command: str) -> str | None:
+    if "--endpoint-url" in command or ("s3://" in command and "--mock-s3" not in command):
+        return "needs a real AWS account or a network endpoint"
+    if "cookies.manifest" in command:
+        return "the user's own manifest"
+    return None
+
+
+def _commands() -> list[str]:
+    lines = []
+    for lang, body in BLOCKS:
+        if lang == "sh":
+            for line in body.splitlines():
+                command = line.split("  #")[0].strip()
+                lines += [c.strip() for c in command.split(" / ") if c.startswith("synth ")]
+    return lines
+
+
+def test_the_readme_has_blocks_of_each_kind() -> None:
+    kinds = {lang for lang, _ in BLOCKS}
+    assert {"sh", "python", "toml"} <= kinds
+    assert len(_commands()) >= 15
+
+
+def test_shell_blocks_run_in_order(tmp_path: Path) -> None:
+    preset = next(body for lang, body in BLOCKS if lang == "toml" and "[image]" in body)
+    (tmp_path / "my-preset.toml").write_text(preset)
+    ran = []
+    for command in _commands():
+        if _skip_reason(command):
+            continue
+        args = shlex.split(command)[1:]
+        done = subprocess.run(
+            [sys.executable, "-m", "synth", *args], cwd=tmp_path, capture_output=True, text=True
+        )
+        allowed = {0, 1} if args[0] == "validate" else {0}  # validate: 1 = findings
+        assert done.returncode in allowed, (command, done.stderr[-2000:])
+        assert "Traceback" not in done.stderr, command
+        ran.append(command)
+    assert any("--broken" in c for c in ran)
+    assert (tmp_path / "data" / "broken" / "expected.jsonl").is_file()
+
+
+def test_python_api_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    plain = [body for lang, body in BLOCKS if lang == "python" and "def test_" not in body]
+    assert plain
+    for body in plain:
+        exec(compile(body, "README.md", "exec"), {})
+
+
+def test_python_test_blocks_pass(pytester: pytest.Pytester) -> None:
+    tests = [body for lang, body in BLOCKS if lang == "python" and "def test_" in body]
+    pytester.makepyfile(test_readme_examples=USER_CODE + "\n\n".join(tests))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    names = {m for body in tests for m in re.findall(r"def (test_\w+)", body)}
+    assert len(names) >= 5
+    result.assert_outcomes(passed=len(names) - 1 + _parametrized())
+
+
+def _parametrized() -> int:
+    from synth.testing import every_case
+
+    return len(every_case())
