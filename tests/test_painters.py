@@ -166,6 +166,7 @@ def test_every_painters_gallery_surfaces_are_textures_and_defaults_resolve() -> 
 def test_builtin_defaults_are_industrial_surfaces() -> None:
     assert {"grass", "gravel"} <= set(TEXTURES)
     assert not {"grass", "gravel"} & set(BASE_TEXTURES)
+    assert set(BASE_TEXTURES) <= set(TEXTURES)  # names declared apart from the textures
 
 
 @settings(max_examples=15, deadline=None)

@@ -25,8 +25,7 @@ from synth.format import (
     MIN_IMAGE_SIDE,
     is_bucket_name,
 )
-from synth.imaging.defects import PAINTERS, resolve_params
-from synth.imaging.textures import BASE_TEXTURES, TEXTURES
+from synth.registry import BASE_TEXTURES, PAINTERS, TEXTURES
 
 ImageFormat = Literal["png", "jpeg"]
 
@@ -212,7 +211,7 @@ def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
         )
     params = reader.get(data, f"{where}.params", dict, {})
     try:
-        resolved = resolve_params(PAINTERS[painter], params)
+        resolved = PAINTERS[painter].resolve_params(params)
     except ValueError as exc:
         raise reader.error(f"{where}.params", str(exc)) from None
     return DefectClass(

@@ -1,8 +1,9 @@
 """Defect painters: one module per kind, registered here by name.
 
 Each painter draws its declared parameters, then paints one defect and returns the
-new image and the pixels it labels (see `base`). A new kind is one `Painter` subclass
-in its own module plus one line below; another package adds one with an entry point in
+new image and the pixels it labels (see `base`). The registry `PAINTERS` is declared in
+`synth.registry`, which imports this module on first use. A new kind is one `Painter`
+subclass in its own module plus one line below; another package adds one with an entry point in
 the group `synth.painters` (see examples/synth-plugin-bubbles).
 """
 
@@ -21,12 +22,12 @@ from synth.imaging.defects.oil import Oil
 from synth.imaging.defects.pit import Pit
 from synth.imaging.defects.scratch import Scratch
 from synth.imaging.defects.stain import Stain
-from synth.registry import Registry, RegistryError
+from synth.registry import PAINTERS, RegistryError
 
 __all__ = ["PAINTERS", "Painted", "Painter", "ParamRange", "resolve_params"]
 
 
-def _painter(loaded: Any) -> Painter:
+def as_painter(loaded: Any) -> Painter:
     """A plugin's entry point names a Painter subclass (or an instance of one)."""
     entry = loaded() if isinstance(loaded, type) and issubclass(loaded, Painter) else loaded
     if not isinstance(entry, Painter):
@@ -34,7 +35,6 @@ def _painter(loaded: Any) -> Painter:
     return entry
 
 
-PAINTERS: Registry[Painter] = Registry("synth.painters", "painter", coerce=_painter)
 for _built_in in (
     Scratch(),
     Dent(),

@@ -75,6 +75,10 @@ class Painter(ABC):
     def __call__(self, image: np.ndarray, rng: Rng, ranges: Ranges) -> Painted:
         return self.apply(image, self.get_params(rng, ranges), rng)
 
+    def resolve_params(self, given: Mapping[str, object]) -> dict[str, tuple[float, float]]:
+        """See `resolve_params`: a method, so a preset checks through the registry entry."""
+        return resolve_params(self, given)
+
 
 def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, tuple[float, float]]:
     """The painter's full parameter set: the preset's ranges, checked, over the defaults."""

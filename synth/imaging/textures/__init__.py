@@ -1,7 +1,8 @@
 """Base images: the surfaces defects are painted on, one module per family, registered here.
 
 Procedural textures are drawn from noise blurred at low resolution and upsampled
-(a large blur at full size would cost more than the PNG encode). Another package adds
+(a large blur at full size would cost more than the PNG encode). The registry `TEXTURES`
+is declared in `synth.registry`, which imports this module on first use. Another package adds
 a texture with an entry point in the group `synth.textures`: a function
 (height, width, rng) -> float32 (height, width, 3) in [0, 1].
 """
@@ -21,7 +22,7 @@ from synth.imaging.textures.plastic import plastic
 from synth.imaging.textures.tile import ceramic_tile
 from synth.imaging.textures.user import check_image, load_base
 from synth.imaging.textures.wood import wood
-from synth.registry import Registry
+from synth.registry import BASE_TEXTURES, TEXTURES
 
 __all__ = ["BASE_TEXTURES", "TEXTURES", "Texture", "check_image", "load_base", "render_base"]
 
@@ -41,13 +42,8 @@ _BUILT_IN: tuple[tuple[str, Texture], ...] = (
     ("gravel", photo_texture("gravel", "Gravel (scikit-image photo): optional, not a part.")),
     ("grass", photo_texture("grass", "Grass (scikit-image photo): optional, not a part.")),
 )
-TEXTURES: Registry[Texture] = Registry("synth.textures", "texture")
 for _name, _texture in _BUILT_IN:
     TEXTURES.register(_name, _texture)
-# A preset's default: synth's own surfaces of inspected parts (not gravel or grass).
-BASE_TEXTURES: tuple[str, ...] = tuple(
-    name for name, _ in _BUILT_IN if name not in ("gravel", "grass")
-)
 
 
 def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
