@@ -16,7 +16,7 @@ from PIL import Image
 
 from synth.format import BACKGROUND_COLOR
 from synth.imaging.contact_sheet import contact_sheet
-from synth.imaging.defects import PAINTERS, Painted, Painter, resolve_params
+from synth.imaging.defects import PAINTERS, Painter, resolve_params
 from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import to_uint8
 from synth.imaging.textures import render_base
@@ -35,28 +35,28 @@ def _crop(mask: np.ndarray, least: int) -> tuple[slice, slice]:
 
 def _clear_of_edges(
     name: str, painter: Painter, surface: str, seed: list[int], size: int
-) -> Painted:
-    """The first of a fixed sequence of draws whose defect does not touch the image edge."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first of a fixed sequence of draws whose defect does not touch the image edge:
+    the painted image and its mask."""
     for attempt in range(20):
         rng = np.random.default_rng([*seed, attempt, zlib.crc32(name.encode())])
         base = render_base(surface, size, size, rng)
         painted = painter(base, rng, resolve_params(painter, {}))
-        edges = painted.mask[[0, -1], :].any() or painted.mask[:, [0, -1]].any()
-        if not edges:
+        mask = painted.full_mask(base.shape)
+        if not (mask[[0, -1], :].any() or mask[:, [0, -1]].any()):
             break
-    return painted
+    painted.paint(base)
+    return base, mask
 
 
 def gallery_row(name: str, painter: Painter, *, seed: int, size: int, tile: int) -> Image.Image:
     """`painter` on each of its surfaces, each crop beside its mask."""
     tiles = []
     for n, surface in enumerate(painter.surfaces):
-        painted = _clear_of_edges(name, painter, surface, [seed, n], size)
-        box = _crop(painted.mask, least=96)
-        labels = painted.mask[box].astype(np.uint8)
-        tiles.append(
-            (to_uint8(painted.image[box]), mask_to_rgb(labels, [BACKGROUND_COLOR, MASK_COLOR]))
-        )
+        image, mask = _clear_of_edges(name, painter, surface, [seed, n], size)
+        box = _crop(mask, least=96)
+        labels = mask[box].astype(np.uint8)
+        tiles.append((to_uint8(image[box]), mask_to_rgb(labels, [BACKGROUND_COLOR, MASK_COLOR])))
     return contact_sheet(tiles, columns=len(tiles), tile=tile)
 
 

@@ -46,8 +46,8 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
                 painted = painter(image, rng, cls.params)
-                image = painted.image
-                labels[painted.mask] = class_index + 1
+                painted.paint(image)
+                labels[painted.box][painted.mask] = class_index + 1
     return Rendered(image=to_uint8(image), labels=labels)
 
 

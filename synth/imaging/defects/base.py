@@ -3,8 +3,8 @@
 A painter declares its parameters (`ParamRange`: a default [low, high], the allowed
 bounds, a unit and a line of doc); `get_params` draws one value per parameter from the
 preset's ranges, in declaration order, and `apply` paints with them. Relief is lit by
-one shading function (a dark side, a lit side, a glint) and the result is put back by
-`compose`, which changes only pixels within `band` of the labeled set: the mask is
+one shading function (a dark side, a lit side, a glint) and `compose` returns the
+defect's box, changed only within `band` of the labeled set: the mask is
 computed first, so it is exact by construction.
 """
 
@@ -47,9 +47,23 @@ def declare(**params: ParamRange) -> Mapping[str, ParamRange]:
 
 @dataclass(frozen=True, slots=True)
 class Painted:
-    image: np.ndarray  # float32 (H, W, 3) in [0, 1], a new array
-    mask: np.ndarray  # bool (H, W): exactly the pixels this defect labels, never empty
+    """A defect within its box only: a full-size copy per defect would cost 192 MiB at 4096 px,
+    so render writes `patch` into its one image buffer and `mask` into its labels in place."""
+
+    box: tuple[slice, slice]  # where the defect lies in the image
+    patch: np.ndarray  # float32 (h, w, 3) in [0, 1]: the box's pixels once painted
+    mask: np.ndarray  # bool (h, w): exactly the box pixels this defect labels, never empty
     band: int  # pixels farther than this from `mask` are unchanged
+
+    def paint(self, image: np.ndarray) -> None:
+        """Put the defect onto `image`, in place."""
+        image[self.box] = self.patch
+
+    def full_mask(self, shape: tuple[int, ...]) -> np.ndarray:
+        """The labeled pixels as a bool (H, W) array for an image of `shape`."""
+        mask = np.zeros(shape[:2], bool)
+        mask[self.box] = self.mask
+        return mask
 
 
 class Painter(ABC):
@@ -203,13 +217,10 @@ def compose(
     mask_patch: np.ndarray,
     band: int,
 ) -> Painted:
-    """Put the painted patch back, changed only within `band` px of the labeled pixels."""
+    """The painted patch, changed only within `band` px of the labeled pixels."""
     near = ndimage.distance_transform_edt(~mask_patch) <= band
-    out = image.copy()
-    out[box] = np.where(near[..., None], new_patch, image[box]).astype(np.float32)
-    mask = np.zeros(image.shape[:2], bool)
-    mask[box] = mask_patch
-    return Painted(image=out, mask=mask, band=band)
+    patch = np.where(near[..., None], new_patch, image[box]).astype(np.float32)
+    return Painted(box=box, patch=patch, mask=mask_patch, band=band)
 
 
 def at_least_centre(mask: np.ndarray, rho: np.ndarray) -> np.ndarray:
