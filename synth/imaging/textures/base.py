@@ -39,6 +39,12 @@ def grain(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     return zoom2d(noise, rows, columns)
 
 
+def palette(table: str) -> np.ndarray:
+    """float32 (n, 3) colours from lines "r g b  name": a table that reads by colour name."""
+    rows = [line.split()[:3] for line in table.strip().splitlines()]
+    return np.array([[float(value) for value in row] for row in rows], np.float32)
+
+
 def tint(gray: np.ndarray, color: np.ndarray) -> np.ndarray:
     """A gray field (about 1 = the color itself) times an RGB color, clipped to [0, 1]."""
     # One channel at a time: numpy broadcasting onto a last axis of 3 is several times slower.

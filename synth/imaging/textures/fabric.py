@@ -6,7 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import grain, tint
+from synth.imaging.textures.base import grain, palette, tint
 
 
 def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -22,16 +22,15 @@ def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return tint(0.75 + 0.35 * (weave - 0.5) + slub + fine, color * 1.15)
 
 
-# Greys, navy, beige, burgundy, moss: contract carpet colours.
-_CARPETS = np.array(
-    [
-        [0.42, 0.42, 0.42],
-        [0.2, 0.24, 0.36],
-        [0.62, 0.56, 0.46],
-        [0.42, 0.16, 0.18],
-        [0.32, 0.36, 0.24],
-    ],
-    np.float32,
+# Contract carpet colours.
+_CARPETS = palette(
+    """
+    0.42 0.42 0.42  grey
+    0.2 0.24 0.36  navy
+    0.62 0.56 0.46  beige
+    0.42 0.16 0.18  burgundy
+    0.32 0.36 0.24  moss
+"""
 )
 
 

@@ -5,23 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import tint
+from synth.imaging.textures.base import palette, tint
 
-# Industrial coatings, after RAL: signal red, traffic yellow, gentian blue, moss green,
-# light grey, anthracite, pure orange, signal white, machine green.
-_COATINGS = np.array(
-    [
-        [0.64, 0.13, 0.12],
-        [0.9, 0.7, 0.05],
-        [0.1, 0.3, 0.52],
-        [0.18, 0.33, 0.2],
-        [0.78, 0.79, 0.77],
-        [0.24, 0.26, 0.27],
-        [0.85, 0.38, 0.08],
-        [0.9, 0.9, 0.87],
-        [0.3, 0.42, 0.36],
-    ],
-    np.float32,
+# Industrial coatings, after RAL.
+_COATINGS = palette(
+    """
+    0.64 0.13 0.12  signal red
+    0.9 0.7 0.05  traffic yellow
+    0.1 0.3 0.52  gentian blue
+    0.18 0.33 0.2  moss green
+    0.78 0.79 0.77  light grey
+    0.24 0.26 0.27  anthracite
+    0.85 0.38 0.08  pure orange
+    0.9 0.9 0.87  signal white
+    0.3 0.42 0.36  machine green
+"""
 )
 
 

@@ -6,19 +6,18 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import tint
+from synth.imaging.textures.base import palette, tint
 
-# Black, dark grey, light grey, off-white, beige, signal blue: housings and covers.
-_RESINS = np.array(
-    [
-        [0.09, 0.09, 0.1],
-        [0.3, 0.31, 0.32],
-        [0.62, 0.63, 0.63],
-        [0.86, 0.85, 0.82],
-        [0.78, 0.72, 0.6],
-        [0.12, 0.3, 0.6],
-    ],
-    np.float32,
+# Resins of housings and covers.
+_RESINS = palette(
+    """
+    0.09 0.09 0.1  black
+    0.3 0.31 0.32  dark grey
+    0.62 0.63 0.63  light grey
+    0.86 0.85 0.82  off-white
+    0.78 0.72 0.6  beige
+    0.12 0.3 0.6  signal blue
+"""
 )
 
 
