@@ -35,6 +35,7 @@ from synth.annotate.records import palette
 from synth.config.preset import load_preset
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import render
+from synth.imaging.textures import BASE_TEXTURES
 from synth.plan import image_spec
 
 PRESET = "mixed"
@@ -124,6 +125,39 @@ def floors(count: int, size: int) -> list[dict[str, float | str]]:
     return results
 
 
+# One anomalous image of one texture rendered and encoded in a fresh process: its peak RSS.
+_PEAK = """
+import dataclasses, resource, sys
+from synth.config.preset import load_preset
+from synth.imaging.encode import encode_image, encode_mask
+from synth.imaging.render import render
+from synth.imaging.textures import BASE_TEXTURES
+from synth.plan import image_spec
+preset = dataclasses.replace(load_preset("showcase"), textures=(sys.argv[1],), width=4096,
+                             height=4096)
+spec = next(s for s in (image_spec(preset, 3, i) for i in range(64)) if s.anomalous)
+rendered = render(preset, spec, 3)
+encode_image(rendered.image, "png")
+encode_mask(rendered.labels, ["#ffffff"] * (len(preset.classes) + 1))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def peak_per_texture() -> str:
+    """Peak RSS of one 4096x4096 image with defects, per built-in texture."""
+    peaks = {
+        texture: float(
+            subprocess.run(
+                [sys.executable, "-c", _PEAK, texture], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for texture in BASE_TEXTURES
+    }
+    return "Peak RSS for one 4096x4096 image with defects (preset showcase), per texture: " + (
+        ", ".join(f"{t} {p:.0f} MiB" for t, p in peaks.items()) + "."
+    )
+
+
 def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[str, float]:
     """The run's figures; SystemExit with its last line of error if it failed."""
     result = subprocess.run(
@@ -195,6 +229,7 @@ def main() -> None:
             + "."
         )
     if args.large:
+        lines.append(peak_per_texture())
         for textures in ((), LARGE_TEXTURES):
             named = f"textures {', '.join(textures)}" if textures else f"preset {PRESET}"
             try:
