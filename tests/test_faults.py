@@ -70,7 +70,6 @@ def test_faults_cover_every_rule() -> None:
     # limits, training minimums): tests/test_validate*.py break those with their own data.
     unfaulted = {"manifest.empty", "manifest.file-size"} | {
         "dataset.max-images",
-        "dataset.max-classes",
         "dataset.training-minimum",
     }
     assert line | across == set(RULES) - unfaulted
@@ -186,6 +185,23 @@ def test_broken_manifests_carry_dataset_faults(tmp_path: Path) -> None:
         findings = validate_manifest(tmp_path / manifest, objects=tmp_path)
         here = {f.rule for f in findings if f.line == entry["line"]}
         assert set(entry["rules"]) | set(entry["warnings"]) <= here, entry
+
+
+def test_too_many_classes_is_reported_on_each_line_it_changes() -> None:
+    dent = resolve_params(PAINTERS["dent"], {})
+    classes = tuple(DefectClass(n, c, "dent", (1, 2), dent) for n, c in [("c1", "#000000")] * 1)
+    preset = preset_of(classes, 64, 64, "b" * 63)  # the longest bucket: the longest lines
+    reference, *targets = (build_case(preset, seed, True) for seed in range(3))
+    fault = DATASET_FAULTS["too-many-classes"]
+    rng = np.random.default_rng(0)
+    broken = [fault.apply(reference, target, rng) for target in targets]
+    objects = {uri: data for case in (reference, *broken) for uri, data in case.objects.items()}
+    findings = validate_manifest([c.line for c in (reference, *broken)], objects=objects)
+    assert [(f.rule, f.line, f.related) for f in findings] == [
+        ("dataset.max-classes", 2, ()),
+        ("dataset.max-classes", 3, ("line 2",)),
+    ]
+    assert validate_manifest([c.line for c in (reference, *targets)], objects=objects) == []
 
 
 def test_a_faults_choice_names_line_faults_only(tmp_path: Path) -> None:

@@ -221,9 +221,10 @@ def test_max_classes_in_a_project() -> None:
         _cmap(line).pop("2")
         _cmap(line)["1"].update({"class-name": f"c{i}", "hex-color": f"#00{i:04x}"})
 
-    findings = validate_manifest(_lines(101, one_class))
+    findings = validate_manifest(_lines(102, one_class))
     assert _found(findings) == {("dataset.max-classes", Severity.ERROR)}
-    assert findings[0].related == ("line 101",)
+    # Each line holding a label past the 100th, the later ones naming the first such line.
+    assert [(f.line, f.related) for f in findings] == [(101, ()), (102, ("line 101",))]
     assert validate_manifest(_lines(100, one_class)) == []
 
 

@@ -3,14 +3,15 @@
 A dataset fault changes one line (the target) so that, read after a valid line of the
 same dataset (the reference), it breaks a dataset rule: the same image twice, another
 image size, a class with another color, another attribute name, an anomaly without a
-mask. The rule is reported on the target's line, so its expected rules stay per line.
-The project-sized rules (dataset.max-images, dataset.max-classes,
-dataset.training-minimum) need hundreds of lines or a project's shape; the
+mask, a 101st anomaly label. The rule is reported on the target's line, so its expected
+rules stay per line. The project-sized rules (dataset.max-images,
+dataset.training-minimum) need thousands of lines or a project's shape; the
 validator's tests cover them.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +20,9 @@ import numpy as np
 
 from synth.faults.model import Case
 from synth.faults.ops import (
+    WHITE,
     cmap,
+    colors_of,
     decode,
     edit,
     encode,
@@ -34,7 +37,7 @@ from synth.faults.ops import (
     replace_object,
     unused_color,
 )
-from synth.format import MAX_IMAGE_SIDE, RULES
+from synth.format import BACKGROUND_CLASS, MAX_ANOMALY_LABELS, MAX_IMAGE_SIDE, RULES
 from synth.registry import Registry, RegistryError
 
 PairTransform = Callable[[Case, Case, np.random.Generator], Case]
@@ -136,8 +139,13 @@ def _renamed_label(reference: Case, target: Case, rng: np.random.Generator) -> C
 
 
 def _odd_class(reference: Case, target: Case, rng: np.random.Generator) -> Case:
-    """A new, unused class named pin-hole: a hyphen the service's anomaly names refuse."""
-    entry = {"class-name": "pin-hole", "hex-color": unused_color(target), "confidence": 0.0}
+    """A new, unused class named pin-hole-N: a hyphen the service's anomaly names refuse.
+
+    N comes from the line's image, so each line this fault changes in one manifest adds
+    a name of its own, which the validator reports there (it reports each name once).
+    """
+    name = f"pin-hole-{zlib.crc32(image_uri(target).encode())}"
+    entry = {"class-name": name, "hex-color": unused_color(target), "confidence": 0.0}
     key = next_key(target)
     return edit(target, lambda r: _map(target, r).update({key: entry}))
 
@@ -145,6 +153,28 @@ def _odd_class(reference: Case, target: Case, rng: np.random.Generator) -> Case:
 def _unmasked(reference: Case, target: Case, rng: np.random.Generator) -> Case:
     case = replace_object(target, mask_uri(target), None)
     return edit(case, lambda r: [r.pop(target.mask), r.pop(f"{target.mask}-metadata")])
+
+
+def _many_classes(reference: Case, target: Case, rng: np.random.Generator) -> Case:
+    """New classes x1, x2, ... in unused colors, up to one label over the limit.
+
+    Short names keep the line under 8,192 characters (no line-length warning).
+
+    They are made from the line's map alone, so every line this fault changes in one manifest
+    adds the same classes in the same colors: each of them holds labels past the 100th.
+    """
+    entries = read(target, cmap)
+    names = {e.get("class-name") for e in entries.values() if isinstance(e, dict)}
+    taken = colors_of(target) | {WHITE}
+    free_names = (f"x{n}" for n in range(1, 10**6) if f"x{n}" not in names)
+    free_colors = (f"#{c:06x}" for c in range(0x0A0B0C, 0x1000000) if f"#{c:06x}" not in taken)
+    first = int(next_key(target))
+    wanted = MAX_ANOMALY_LABELS + 1 - len(names - {BACKGROUND_CLASS})
+    added = {
+        str(first + i): {"class-name": name, "hex-color": color, "confidence": 0.0}
+        for i, name, color in zip(range(max(wanted, 0)), free_names, free_colors, strict=False)
+    }
+    return edit(target, lambda r: _map(target, r).update(added))
 
 
 def _map(case: Case, record: dict[str, Any]) -> dict[str, Any]:
@@ -157,14 +187,11 @@ def _images(*cases: Case) -> bool:
     )
 
 
-def _no_class(name: str) -> PairCheck:
-    def check(reference: Case, target: Case) -> bool:
-        return _has_mask(target) and all(
-            not isinstance(e, dict) or e.get("class-name") != name
-            for e in read(target, cmap).values()
-        )
-
-    return check
+def _no_hyphen(reference: Case, target: Case) -> bool:
+    return _has_mask(target) and all(
+        not isinstance(e, dict) or "-" not in str(e.get("class-name"))
+        for e in read(target, cmap).values()
+    )
 
 
 def dataset_fault(
@@ -211,9 +238,9 @@ for _fault in (
     dataset_fault(
         "class-name-hyphen",
         [],
-        "A new class named pin-hole: not an anomaly name the service takes, a warning.",
+        "A new class named pin-hole-N: not an anomaly name the service takes, a warning.",
         _odd_class,
-        _no_class("pin-hole"),
+        _no_hyphen,
         warnings=["dataset.class-name-chars"],
     ),
     dataset_fault(
@@ -222,6 +249,14 @@ for _fault in (
         "An anomaly line without its mask, while earlier lines have masks.",
         _unmasked,
         lambda reference, target: _has_mask(reference) and _has_mask(target) and target.anomalous,
+    ),
+    dataset_fault(
+        "too-many-classes",
+        ["dataset.max-classes"],
+        f"The line's color map gains classes (not painted) that make the project's "
+        f"anomaly labels {MAX_ANOMALY_LABELS + 1}.",
+        _many_classes,
+        lambda reference, target: _has_mask(target),
     ),
 ):
     DATASET_FAULTS.register(_fault.name, _fault)

@@ -100,6 +100,7 @@ class ProjectChecks:
         self._class_color: dict[str, tuple[str, str]] = {}  # class -> (color, file:line)
         self._color_class: dict[str, tuple[str, str]] = {}
         self._anomaly_labels: dict[str, str] = {}  # anomaly class -> file:line first seen
+        self._over_limit: dict[str, str] = {}  # the labels past the project's 100th, likewise
         self._unmasked: list[tuple[str | None, int]] = []  # anomaly lines without a mask
         self._masked: str | None = None  # file:line of the first line with a mask
         self._masks_read = False
@@ -162,6 +163,7 @@ class ProjectChecks:
             return
         where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
         quiet = True
+        past: list[str] = []  # the line's labels past the project's 100th
         for name, color in (facts.classes or {}).items():
             # One map each way: a class has one color, and a color one class.
             for seen, key, value, said in (
@@ -177,9 +179,14 @@ class ProjectChecks:
                         known[1],
                         where=where,
                     )
+            if name in self._over_limit:
+                past.append(name)
             if name == BACKGROUND_CLASS or name in self._anomaly_labels:
                 continue
             self._anomaly_labels[name] = here
+            if len(self._anomaly_labels) > MAX_ANOMALY_LABELS:
+                self._over_limit[name] = here
+                past.append(name)
             if not ANOMALY_NAME.fullmatch(name):
                 quiet = False
                 yield finding(
@@ -187,6 +194,16 @@ class ProjectChecks:
                     f"anomaly class {name!r} is not 1-256 characters of a-z, A-Z, 0-9 "
                     "(the service's anomaly names)",
                 )
+        if past:
+            quiet = False
+            first = next(iter(self._over_limit.values()))  # the first line past the limit
+            yield finding(
+                "dataset.max-classes",
+                f"anomaly label {past[0]!r} is one of {len(self._anomaly_labels)} in the "
+                f"project; a project holds at most {MAX_ANOMALY_LABELS}",
+                *([first] if first != here else []),
+                where=where,
+            )
         if quiet:
             self._quiet_classes = facts.classes
 
@@ -207,7 +224,7 @@ class ProjectChecks:
                 manifest.counts.single_label[str(held.pop())] += 1
 
     def finish(self) -> Iterator[Finding]:
-        """The findings only the whole manifest shows (mask-missing, max-classes)."""
+        """The findings only the whole manifest shows (mask-missing)."""
         if self._masked is not None:
             for source, number in self._unmasked:
                 yield Finding(
@@ -220,18 +237,6 @@ class ProjectChecks:
                     source,
                     (self._masked,),
                 )
-        labels = list(self._anomaly_labels)
-        if len(labels) > MAX_ANOMALY_LABELS:
-            over = labels[MAX_ANOMALY_LABELS]
-            yield Finding(
-                "dataset.max-classes",
-                Severity.ERROR,
-                None,
-                None,
-                f"{len(labels)} anomaly labels; a project holds at most {MAX_ANOMALY_LABELS}",
-                self._manifests[0].source if self._manifests else None,
-                (self._anomaly_labels[over],),
-            )
 
     def finish_project(self) -> Iterator[Finding]:
         """The findings that need the project's shape: image limits and training minimums."""
@@ -276,6 +281,7 @@ _SEVERITY = {
     "dataset.color-consistency": Severity.ERROR,
     "dataset.attribute-names": Severity.WARNING,
     "dataset.class-name-chars": Severity.WARNING,
+    "dataset.max-classes": Severity.ERROR,
 }
 
 
