@@ -23,6 +23,7 @@ from synth.faults import (
     Fault,
     FaultError,
     breaking,
+    choose,
     clash,
     compose,
     fault,
@@ -204,7 +205,7 @@ def test_too_many_classes_is_reported_on_each_line_it_changes() -> None:
     assert validate_manifest([c.line for c in (reference, *targets)], objects=objects) == []
 
 
-def test_a_faults_choice_names_line_faults_only(tmp_path: Path) -> None:
+def test_a_line_rule_choice_draws_line_faults_only(tmp_path: Path) -> None:
     dataset = generate(
         "mixed",
         out=tmp_path,
@@ -218,6 +219,37 @@ def test_a_faults_choice_names_line_faults_only(tmp_path: Path) -> None:
     expected = dataset.expected()
     assert all("level" not in e for e in expected)
     assert {e["fault"] for e in expected} == {f.name for f in select(["mask.type"])}
+
+
+@pytest.mark.parametrize("word", ["dataset.duplicate-image", "duplicate-image"])
+def test_a_dataset_rule_or_name_choice_draws_that_dataset_fault(tmp_path: Path, word: str) -> None:
+    dataset = generate(
+        "mixed",
+        out=tmp_path,
+        seed=2,
+        count=16,
+        width=64,
+        height=64,
+        broken_fraction=0.75,  # a dataset fault needs an earlier valid line
+        faults=[word],
+    )
+    broken = [e for e in dataset.expected() if e["fault"]]
+    assert broken, "no line took the chosen dataset fault"
+    assert {(e["fault"], e.get("level")) for e in broken} == {("duplicate-image", "dataset")}
+    for entry in broken:
+        findings = validate_manifest(tmp_path / entry["manifest"], objects=tmp_path)
+        here = {f.rule for f in findings if f.line == entry["line"]}
+        assert here == {"dataset.duplicate-image"}, entry
+    unbroken = [e for e in dataset.expected() if not e["fault"]]
+    assert all(e["rules"] == [] for e in unbroken)
+
+
+def test_choose_splits_line_and_dataset_faults() -> None:
+    lines, datasets = choose(["mask-jpeg", "dataset.image-dimensions"])
+    assert [f.name for f in lines] == ["mask-jpeg"]
+    assert [f.name for f in datasets] == ["other-image-size"]
+    with pytest.raises(ValueError, match="'nope' is neither a fault nor a rule"):
+        choose(["nope"])
 
 
 def _case(colors: list[str], bucket: str = "synth-dataset", anomalous: bool = True) -> Case:

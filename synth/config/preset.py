@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from synth.annotate.styles import DEFAULT_STYLE, STYLES
 from synth.errors import PresetError
-from synth.faults import select
+from synth.faults import choose
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,
@@ -257,7 +257,7 @@ def _check_preset(preset: Preset) -> None:
     if preset.test_fraction >= 1.0:
         raise fail("dataset.test_fraction", "must leave images for training (below 1)")
     try:
-        select(preset.faults)
+        choose(preset.faults)
     except (ValueError, TypeError) as exc:
         raise fail("dataset.faults", str(exc)) from None
     if preset.anomaly_fraction > 0 and not preset.classes:

@@ -13,6 +13,7 @@ from synth.faults.model import Case, Fault, FaultError, fault
 from synth.faults.registry import (
     CATALOGUE,
     breaking,
+    choose,
     markdown_table,
     near_misses,
     select,
@@ -27,6 +28,7 @@ __all__ = [
     "FaultError",
     "break_case",
     "breaking",
+    "choose",
     "clash",
     "compose",
     "fault",

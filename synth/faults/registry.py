@@ -46,17 +46,28 @@ def breaking() -> list[Fault]:
     return [f for f in CATALOGUE.values() if f.rules]
 
 
-def select(names_or_rules: Iterable[str]) -> list[Fault]:
-    """Faults by name or by a rule id they break; an unknown word is a ValueError naming it."""
-    chosen: dict[str, Fault] = {}
+def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[DatasetFault]]:
+    """Line and dataset faults by name or by a rule id they break; an unknown word is a
+    ValueError naming it. `--faults dataset.duplicate-image` thus picks a dataset fault."""
+    lines: dict[str, Fault] = {}
+    datasets: dict[str, DatasetFault] = {}
     for word in names_or_rules:
-        matches = [f for f in CATALOGUE.values() if word == f.name or word in f.rules]
-        if not matches:
+        found_lines = {f.name: f for f in CATALOGUE.values() if word == f.name or word in f.rules}
+        found_datasets = {
+            f.name: f for f in DATASET_FAULTS.values() if word == f.name or word in f.rules
+        }
+        if not found_lines and not found_datasets:
             raise ValueError(
                 f"{word!r} is neither a fault nor a rule any fault breaks (see `synth faults`)"
             )
-        chosen.update((f.name, f) for f in matches)
-    return list(chosen.values())
+        lines.update(found_lines)
+        datasets.update(found_datasets)
+    return list(lines.values()), list(datasets.values())
+
+
+def select(names_or_rules: Iterable[str]) -> list[Fault]:
+    """The line faults among `choose`'s: those a single line and its objects carry."""
+    return choose(names_or_rules)[0]
 
 
 def markdown_table(catalogue: Mapping[str, Fault | DatasetFault] | None = None) -> str:

@@ -53,7 +53,8 @@ class Made:
     related: tuple[str, ...] = ()  # file:line of the line a dataset fault is relative to
 
 
-# One broken line in DATASET_SHARE takes a dataset fault (when an earlier valid line fits).
+# One broken line in DATASET_SHARE takes a dataset fault (when an earlier valid line fits);
+# every broken line tries one when only dataset faults were chosen.
 DATASET_SHARE = 0.25
 
 
@@ -125,7 +126,8 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
     """
     index = made.spec.index
     rng = np.random.default_rng([job.seed, index, 0xDA7A])
-    if not job.dataset_faults or rng.random() >= DATASET_SHARE:
+    share = DATASET_SHARE if job.faults else 1.0
+    if not job.dataset_faults or rng.random() >= share:
         return None, ()
     preset, line = job.preset, 0
     for earlier in range(index):

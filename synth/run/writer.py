@@ -26,7 +26,7 @@ from synth.annotate.records import job_names
 from synth.config.preset import Preset
 from synth.config.run import RunConfig
 from synth.errors import OutputError, option
-from synth.faults import CATALOGUE, DATASET_FAULTS, select
+from synth.faults import CATALOGUE, DATASET_FAULTS, choose
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
@@ -80,7 +80,11 @@ class Writer:
             unpublish(self.target, layout)
         elif shard is not None:
             self._check_shared(layout)
-        faults = select(preset.faults) if preset.faults else CATALOGUE.values()
+        faults, dataset_faults = (
+            choose(preset.faults)
+            if preset.faults
+            else (list(CATALOGUE.values()), list(DATASET_FAULTS.values()))
+        )
         job = Job(
             preset=preset,
             seed=config.seed,
@@ -90,8 +94,7 @@ class Writer:
             jobs=job_names(config.seed),
             bases=bases,
             faults=tuple(fault.name for fault in faults),
-            # Dataset faults join the whole catalogue; --faults names line faults only.
-            dataset_faults=() if preset.faults else tuple(DATASET_FAULTS),
+            dataset_faults=tuple(fault.name for fault in dataset_faults),
         )
         indices = shard.indices(preset.count) if shard else range(preset.count)
         return Plan(job, indices)
