@@ -35,6 +35,7 @@ from synth.faults.registry import FaultRegistry
 from synth.format import RULES, Severity
 from synth.imaging.defects import PAINTERS, resolve_params
 from synth.registry import RegistryError
+from synth.run.dataset import Dataset
 from synth.run.generate import generate
 from synth.testing.cases import build_case, preset_of
 from synth.testing.strategies import valid_cases
@@ -205,34 +206,28 @@ def test_too_many_classes_is_reported_on_each_line_it_changes() -> None:
     assert validate_manifest([c.line for c in (reference, *targets)], objects=objects) == []
 
 
-def test_a_line_rule_choice_draws_line_faults_only(tmp_path: Path) -> None:
-    dataset = generate(
+def _broken_mixed(out: Path, faults: list[str], fraction: float) -> Dataset:
+    return generate(
         "mixed",
-        out=tmp_path,
+        out=out,
         seed=2,
         count=16,
         width=64,
         height=64,
-        broken_fraction=1.0,
-        faults=["mask.type"],
+        broken_fraction=fraction,
+        faults=faults,
     )
-    expected = dataset.expected()
+
+
+def test_a_line_rule_choice_draws_line_faults_only(tmp_path: Path) -> None:
+    expected = _broken_mixed(tmp_path, ["mask.type"], 1.0).expected()
     assert all("level" not in e for e in expected)
     assert {e["fault"] for e in expected} == {f.name for f in select(["mask.type"])}
 
 
 @pytest.mark.parametrize("word", ["dataset.duplicate-image", "duplicate-image"])
 def test_a_dataset_rule_or_name_choice_draws_that_dataset_fault(tmp_path: Path, word: str) -> None:
-    dataset = generate(
-        "mixed",
-        out=tmp_path,
-        seed=2,
-        count=16,
-        width=64,
-        height=64,
-        broken_fraction=0.75,  # a dataset fault needs an earlier valid line
-        faults=[word],
-    )
+    dataset = _broken_mixed(tmp_path, [word], 0.75)  # a dataset fault needs an earlier valid line
     broken = [e for e in dataset.expected() if e["fault"]]
     assert broken, "no line took the chosen dataset fault"
     assert {(e["fault"], e.get("level")) for e in broken} == {("duplicate-image", "dataset")}
