@@ -7,16 +7,20 @@ faults on different paths compose, and their rules add up.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from synth.faults.model import Case, Fault, Precondition, Transform, fault
+from synth.faults.model import Case, Fault, Precondition, Transform, rule_row
 from synth.faults.ops import (
+    Path,
+    Value,
     cmap,
     drop,
+    drop_attribute,
     edit,
     entry,
     has_entry,
@@ -39,25 +43,34 @@ ONE = f"{CMAP}.1"
 FIRST_CLASS = has_entry("1")
 
 
-def row(
-    name: str,
-    rule: str,
-    doc: str,
-    transform: Transform,
-    touches: Iterable[str],
-    needs: Iterable[str] = (),
-    precondition: Precondition | None = None,
+row = partial(rule_row, "field")
+
+# The places a field row names by their dotted part, and what a case needs to have each:
+# a row then writes its field's path once, for both the edit and the part it touches.
+_PLACES: dict[str, tuple[Path, Precondition | None]] = {
+    "label.meta": (label_meta, None),
+    "mask.meta": (mask_meta, None),
+    f"{CMAP}.0": (entry("0"), None),
+    ONE: (entry("1"), FIRST_CLASS),
+}
+
+
+def set_row(name: str, rule: str, doc: str, part: str, value: Value) -> Fault:
+    """A row setting the field at dotted `part` (a place, then the field's key) to `value`."""
+    return _field_row(name, rule, doc, part, lambda path, key: set_(path, key, value))
+
+
+def drop_row(name: str, rule: str, doc: str, part: str) -> Fault:
+    """A row removing the field at dotted `part`."""
+    return _field_row(name, rule, doc, part, drop)
+
+
+def _field_row(
+    name: str, rule: str, doc: str, part: str, change: Callable[[Path, str], Transform]
 ) -> Fault:
-    return fault(
-        name,
-        "field",
-        [rule],
-        doc,
-        transform,
-        touches=touches,
-        needs=needs,
-        precondition=precondition,
-    )
+    place, key = part.rsplit(".", 1)
+    path, precondition = _PLACES[place]
+    return row(name, rule, doc, change(path, key), [part], precondition=precondition)
 
 
 def _uri(key: str | Callable[[Case], str], change: Callable[[S3Uri], str]) -> Transform:
@@ -106,14 +119,29 @@ def _swap_background(case: Case, rng: np.random.Generator) -> Case:
     return edit(case, change)
 
 
-def _twin(case: Case, *, same: str) -> dict[str, Any]:
-    """A new color map entry sharing entry 1's `same` field, and unused in the other."""
-    first = read(case, entry("1"))
-    return {
-        "class-name": first["class-name"] if same == "class-name" else unused_name(case, "twin"),
-        "hex-color": first["hex-color"] if same == "hex-color" else unused_color(case),
-        "confidence": 0.0,
-    }
+def _twin_row(name: str, rule: str, doc: str, same: str) -> Fault:
+    """A row adding a color map entry that shares entry 1's `same` field; its other field
+    is unused in the map."""
+
+    def twin(case: Case) -> dict[str, Any]:
+        first = read(case, entry("1"))
+        return {
+            "class-name": first["class-name"]
+            if same == "class-name"
+            else unused_name(case, "twin"),
+            "hex-color": first["hex-color"] if same == "hex-color" else unused_color(case),
+            "confidence": 0.0,
+        }
+
+    return row(
+        name,
+        rule,
+        doc,
+        set_(cmap, next_key, twin),
+        [f"{CMAP}.new"],
+        needs=[f"{ONE}.{same}"],
+        precondition=FIRST_CLASS,
+    )
 
 
 CATALOGUE.add(
@@ -159,7 +187,7 @@ CATALOGUE.add(
         "label-missing",
         "label.missing",
         "Neither the label attribute nor its metadata.",
-        drop(top, lambda c: c.label, lambda c: f"{c.label}-metadata"),
+        drop_attribute(lambda c: c.label),
         ["label"],
     ),
     row(
@@ -199,61 +227,60 @@ CATALOGUE.add(
         ["label"],
         needs=["label.value"],
     ),
-    row(
+    drop_row(
         "class-name-missing",
         "label.class-name",
         "The label metadata has no class-name.",
-        drop(label_meta, "class-name"),
-        ["label.meta.class-name"],
+        "label.meta.class-name",
     ),
-    row(
+    set_row(
         "class-name-number",
         "label.class-name",
         "class-name is the number 1.",
-        set_(label_meta, "class-name", 1),
-        ["label.meta.class-name"],
+        "label.meta.class-name",
+        1,
     ),
-    row(
+    set_row(
         "label-human-annotated-bool",
         "label.human-annotated",
         "human-annotated is true, not 'yes'.",
-        set_(label_meta, "human-annotated", True),
-        ["label.meta.human-annotated"],
+        "label.meta.human-annotated",
+        True,
     ),
-    row(
+    set_row(
         "label-type-wrong",
         "label.type",
         "The label metadata's type is image-classification without groundtruth/.",
-        set_(label_meta, "type", "image-classification"),
-        ["label.meta.type"],
+        "label.meta.type",
+        "image-classification",
     ),
-    row(
+    set_row(
         "label-confidence-string",
         "label.confidence",
         'confidence is the string "1".',
-        set_(label_meta, "confidence", "1"),
-        ["label.meta.confidence"],
+        "label.meta.confidence",
+        "1",
     ),
-    row(
+    set_row(
         "job-name-number",
         "label.job-name",
         "job-name is a number.",
-        set_(label_meta, "job-name", 42),
-        ["label.meta.job-name"],
+        "label.meta.job-name",
+        42,
     ),
-    row(
+    set_row(
         "label-date-offset",
         "label.creation-date",
         "creation-date has a +02:00 offset: not UTC.",
-        set_(label_meta, "creation-date", "2021-10-12T16:16:45.668+02:00"),
-        ["label.meta.creation-date"],
+        "label.meta.creation-date",
+        "2021-10-12T16:16:45.668+02:00",
     ),
-    row(
+    set_row(
         "label-date-words",
         "label.creation-date",
         "creation-date is not a date-time.",
-        set_(label_meta, "creation-date", "12 October 2021"),
-        ["label.meta.creation-date"],
+        "label.meta.creation-date",
+        "12 October 2021",
     ),
     # ---- The mask attribute ----------------------------------------------------------
     row(
@@ -284,26 +311,26 @@ CATALOGUE.add(
         rename(top, lambda c: f"{c.mask}-metadata", lambda c: f"{c.mask}-meta"),
         ["mask.meta"],
     ),
-    row(
+    set_row(
         "mask-type-wrong",
         "mask.type",
         "The mask metadata's type is semantic-segmentation without groundtruth/.",
-        set_(mask_meta, "type", "semantic-segmentation"),
-        ["mask.meta.type"],
+        "mask.meta.type",
+        "semantic-segmentation",
     ),
-    row(
+    set_row(
         "mask-human-annotated-case",
         "mask.human-annotated",
         "human-annotated is 'YES'.",
-        set_(mask_meta, "human-annotated", "YES"),
-        ["mask.meta.human-annotated"],
+        "mask.meta.human-annotated",
+        "YES",
     ),
-    row(
+    set_row(
         "mask-date-no-time",
         "mask.creation-date",
         "creation-date is a date without a time.",
-        set_(mask_meta, "creation-date", "2021-11-23"),
-        ["mask.meta.creation-date"],
+        "mask.meta.creation-date",
+        "2021-11-23",
     ),
     # ---- The color map ---------------------------------------------------------------
     row(
@@ -335,12 +362,12 @@ CATALOGUE.add(
         [f"{CMAP}.0", ONE],
         precondition=FIRST_CLASS,
     ),
-    row(
+    set_row(
         "background-not-white",
         "color-map.background",
         "BACKGROUND's hex-color is a color no class uses, not #ffffff.",
-        set_(entry("0"), "hex-color", unused_color),
-        [f"{CMAP}.0.hex-color"],
+        f"{CMAP}.0.hex-color",
+        unused_color,
     ),
     row(
         "color-map-key-word",
@@ -350,62 +377,50 @@ CATALOGUE.add(
         [ONE],
         precondition=FIRST_CLASS,
     ),
-    row(
+    set_row(
         "color-map-class-name-empty",
         "color-map.class-name",
         "A color map entry's class-name is empty.",
-        set_(entry("1"), "class-name", ""),
-        [f"{ONE}.class-name"],
-        precondition=FIRST_CLASS,
+        f"{ONE}.class-name",
+        "",
     ),
-    row(
+    set_row(
         "hex-color-short",
         "color-map.hex-color",
         "A hex-color has five digits.",
-        set_(entry("1"), "hex-color", lambda c: read(c, entry("1"))["hex-color"][:-1]),
-        [f"{ONE}.hex-color"],
-        precondition=FIRST_CLASS,
+        f"{ONE}.hex-color",
+        lambda c: read(c, entry("1"))["hex-color"][:-1],
     ),
-    row(
+    set_row(
         "hex-color-name",
         "color-map.hex-color",
         "A hex-color is a color name.",
-        set_(entry("1"), "hex-color", "green"),
-        [f"{ONE}.hex-color"],
-        precondition=FIRST_CLASS,
+        f"{ONE}.hex-color",
+        "green",
     ),
-    row(
+    set_row(
         "confidence-integer",
         "color-map.confidence",
         "A color map confidence is the integer 0, not a float.",
-        set_(entry("1"), "confidence", 0),
-        [f"{ONE}.confidence"],
-        precondition=FIRST_CLASS,
+        f"{ONE}.confidence",
+        0,
     ),
-    row(
+    drop_row(
         "confidence-missing",
         "color-map.confidence",
         "A color map entry has no confidence.",
-        drop(entry("1"), "confidence"),
-        [f"{ONE}.confidence"],
-        precondition=FIRST_CLASS,
+        f"{ONE}.confidence",
     ),
-    row(
+    _twin_row(
         "duplicate-color",
         "color-map.duplicate-color",
         "A new class shares entry 1's hex-color (its name unused).",
-        set_(cmap, next_key, lambda c: _twin(c, same="hex-color")),
-        [f"{CMAP}.new"],
-        needs=[f"{ONE}.hex-color"],
-        precondition=FIRST_CLASS,
+        "hex-color",
     ),
-    row(
+    _twin_row(
         "duplicate-class",
         "color-map.duplicate-class",
         "A new entry shares entry 1's class-name (its color unused).",
-        set_(cmap, next_key, lambda c: _twin(c, same="class-name")),
-        [f"{CMAP}.new"],
-        needs=[f"{ONE}.class-name"],
-        precondition=FIRST_CLASS,
+        "class-name",
     ),
 )

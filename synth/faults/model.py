@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -228,3 +228,27 @@ def fault(
         precondition,
         frozenset(warnings),
     )
+
+
+class Conditions(TypedDict, total=False):
+    """When a fault fits a case beyond the parts it needs (see `Fault.fits`)."""
+
+    applies: Applies
+    precondition: Precondition | None
+
+
+def rule_row(
+    level: Level,
+    name: str,
+    rule: str,
+    doc: str,
+    transform: Transform,
+    touches: Iterable[str],
+    needs: Iterable[str] = (),
+    **conditions: Unpack[Conditions],
+) -> Fault:
+    """A catalogue table row: a fault breaking one rule, its parts given in order.
+
+    The field and object tables bind `level` (functools.partial) and write one row a fault.
+    """
+    return fault(name, level, [rule], doc, transform, touches=touches, needs=needs, **conditions)

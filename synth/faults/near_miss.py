@@ -11,7 +11,7 @@ import numpy as np
 from synth.faults.model import Case, fault
 from synth.faults.ops import (
     decode,
-    drop,
+    drop_attribute,
     edit,
     encode,
     label_meta,
@@ -179,7 +179,7 @@ CATALOGUE.add(
         "field",
         [],
         "A normal line without mask or mask metadata, as the Lookout for Vision console writes.",
-        drop(top, lambda c: c.mask, lambda c: f"{c.mask}-metadata"),
+        drop_attribute(lambda c: c.mask),
         touches=["mask"],
         needs=["label.meta.class-name"],
         applies="normal",

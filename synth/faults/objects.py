@@ -6,20 +6,22 @@ color map, so each fault breaks its rule whatever preset the case was drawn from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, Unpack
 
 import numpy as np
 
-from synth.faults.model import Applies, Case, Fault, Precondition, Transform, fault
+from synth.faults.model import Case, Conditions, Fault, Transform, rule_row
 from synth.faults.ops import (
     WHITE,
+    at,
+    class_names,
     cmap,
     colors_of,
     decode,
     edit,
     encode,
-    encode_like,
     has_defect_pixels,
     image_uri,
     mask_pixels,
@@ -29,7 +31,9 @@ from synth.faults.ops import (
     read,
     recolor,
     replace_object,
+    rgb,
     unused_color,
+    with_mask,
 )
 from synth.faults.registry import CATALOGUE
 from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MAX_MASK_CLASSES, MIN_IMAGE_SIDE
@@ -39,27 +43,7 @@ MASK = ["mask.ref"]  # and a mask fault: a mask attribute it follows
 MAP = "mask.meta.color-map"  # judging mask colors needs a valid color map
 
 
-def obj(
-    name: str,
-    rule: str,
-    doc: str,
-    transform: Transform,
-    touches: Iterable[str],
-    needs: Iterable[str],
-    applies: Applies = "any",
-    precondition: Precondition | None = None,
-) -> Fault:
-    return fault(
-        name,
-        "object",
-        [rule],
-        doc,
-        transform,
-        touches=touches,
-        needs=needs,
-        applies=applies,
-        precondition=precondition,
-    )
+obj = partial(rule_row, "object")
 
 
 def _set_image(make: object) -> Transform:
@@ -82,8 +66,7 @@ def _both(case: Case, change: object) -> Case:
     """Image and mask changed alike (cropped or padded), so they keep one size."""
     image, mask = image_uri(case), mask_uri(case)
     new_image, new_mask = change(decode(case.objects[image]), decode(case.objects[mask]))  # type: ignore[operator]
-    new_mask_data = encode_like(case.objects[mask], new_mask)
-    return replace_object(replace_object(case, image, encode(new_image)), mask, new_mask_data)
+    return with_mask(replace_object(case, image, encode(new_image)), new_mask)
 
 
 def _too_small(case: Case, rng: np.random.Generator) -> Case:
@@ -111,8 +94,7 @@ def _too_large(case: Case, rng: np.random.Generator) -> Case:
 
 def _wider_mask(case: Case, rng: np.random.Generator) -> Case:
     """The mask with its last column repeated 8 times: its pixels' colors unchanged."""
-    wider = np.pad(mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge")
-    return replace_object(case, mask_uri(case), encode_like(case.objects[mask_uri(case)], wider))
+    return with_mask(case, np.pad(mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge"))
 
 
 def _map_colors(case: Case) -> np.ndarray:
@@ -159,15 +141,13 @@ def _class_colors(case: Case) -> list[str]:
 
 def _paint_defect(case: Case, mask: np.ndarray) -> np.ndarray:
     h, w = mask.shape[:2]
-    mask[h // 3 : h // 2, w // 3 : w // 2] = np.frombuffer(
-        bytes.fromhex(_class_colors(case)[0][1:]), np.uint8
-    )
+    mask[h // 3 : h // 2, w // 3 : w // 2] = rgb(_class_colors(case)[0])
     return mask
 
 
 def _many_classes(case: Case, rng: np.random.Generator) -> Case:
     """MAX_MASK_CLASSES + 1 new classes in the map, each painted as a 2x2 block of the mask."""
-    names = {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
+    names = class_names(case)
     fresh = (f"extra{i}" for i in range(10_000) if f"extra{i}" not in names)
     start, color = int(next_key(case)), -1
     added: dict[str, dict[str, Any]] = {}
@@ -181,14 +161,25 @@ def _many_classes(case: Case, rng: np.random.Generator) -> Case:
     mask = mask_pixels(case).copy()
     for i, entry in enumerate(added.values()):
         row, col = 2 * (i // 8), 2 * (i % 8)
-        mask[row : row + 2, col : col + 2] = np.frombuffer(
-            bytes.fromhex(entry["hex-color"][1:]), np.uint8
-        )
-    case = edit(case, lambda r: r[f"{case.mask}-metadata"]["internal-color-map"].update(added))
-    return replace_object(case, mask_uri(case), encode_like(case.objects[mask_uri(case)], mask))
+        mask[row : row + 2, col : col + 2] = rgb(entry["hex-color"])
+    return with_mask(edit(case, lambda r: at(r, cmap(case)).update(added)), mask)
 
 
 _PIXELS = ["mask-image.pixels"]
+
+
+def repaint(
+    name: str,
+    rule: str,
+    doc: str,
+    change: Callable[[Case, np.ndarray], np.ndarray],
+    needs: Iterable[str] = (*MASK, MAP),
+    **conditions: Unpack[Conditions],
+) -> Fault:
+    """A row redrawing the mask's pixels (`recolor`): it touches them and, by default, needs
+    the mask attribute and the color map its colors are judged by."""
+    return obj(name, rule, doc, recolor(change), _PIXELS, needs, **conditions)
+
 
 CATALOGUE.add(
     obj(
@@ -263,33 +254,27 @@ CATALOGUE.add(
         ["mask-image.size"],
         [*IMAGE, *MASK, "image"],
     ),
-    obj(
+    repaint(
         "mask-stray-color",
         "mask-image.color",
         "Each defect color is one step off, to a color outside the color map.",
-        recolor(_stray),
-        _PIXELS,
-        [*MASK, MAP],
+        _stray,
         applies="anomaly",
         precondition=has_defect_pixels,
     ),
-    obj(
+    repaint(
         "mask-antialiased",
         "mask-image.color",
         "The mask's edges are anti-aliased: blends of defect and background colors.",
-        recolor(_antialiased),
-        _PIXELS,
-        [*MASK, MAP],
+        _antialiased,
         applies="anomaly",
         precondition=_blends_outside_the_map,
     ),
-    obj(
+    repaint(
         "normal-with-defect-pixels",
         "mask-image.label-agreement",
         "A normal image's mask has a block of a class's color.",
-        recolor(_paint_defect),
-        _PIXELS,
-        [*MASK, MAP, "label.meta.class-name"],
+        _paint_defect,
         applies="normal",
         precondition=lambda case: bool(_class_colors(case)),
     ),
@@ -303,13 +288,12 @@ CATALOGUE.add(
         [*MASK, MAP],
         applies="anomaly",
     ),
-    obj(
+    repaint(
         "anomaly-empty-mask",
         "mask-image.label-agreement",
         "An anomaly image's mask is all background.",
-        recolor(lambda case, mask: np.full_like(mask, 255)),
-        _PIXELS,
-        [*MASK, "label.meta.class-name"],
+        lambda case, mask: np.full_like(mask, 255),
+        MASK,
         applies="anomaly",
     ),
 )

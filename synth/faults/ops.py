@@ -75,6 +75,11 @@ def drop(path: Path, *keys: Value) -> Transform:
     return transform
 
 
+def drop_attribute(name: Callable[[Case], str]) -> Transform:
+    """Remove a top-level attribute (the case's label or mask) together with its metadata."""
+    return drop(top, name, lambda case: f"{name(case)}-metadata")
+
+
 def set_(path: Path, key: Value, value: Value) -> Transform:
     def transform(case: Case, rng: np.random.Generator) -> Case:
         name, new = _value(key, case), _value(value, case)
@@ -124,8 +129,13 @@ def unused_color(case: Case, start: int = 0x000000) -> str:
     raise AssertionError("unreachable: a color map has fewer than 2**24 colors")
 
 
+def class_names(case: Case) -> set[Any]:
+    """The color map's class-name values (whatever their type: a fault may have changed one)."""
+    return {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
+
+
 def unused_name(case: Case, base: str) -> str:
-    names = {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
+    names = class_names(case)
     return next(n for n in (base, *(f"{base}-{i}" for i in range(2, 1000))) if n not in names)
 
 
@@ -215,14 +225,22 @@ def packed(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
 
 
+def rgb(hex_color: str) -> np.ndarray:
+    """A #rrggbb color as the three uint8 channels a pixel holds."""
+    return np.frombuffer(bytes.fromhex(hex_color[1:]), np.uint8)
+
+
+def with_mask(case: Case, pixels: np.ndarray) -> Case:
+    """The case with its mask object redrawn as `pixels`, in the mask's own encoding."""
+    uri = mask_uri(case)
+    return replace_object(case, uri, encode_like(case.objects[uri], pixels))
+
+
 def recolor(change: Callable[[Case, np.ndarray], np.ndarray]) -> Transform:
     """Redraw the mask's pixels, in the mask's own encoding."""
 
     def transform(case: Case, rng: np.random.Generator) -> Case:
-        pixels = change(case, mask_pixels(case).copy())
-        return replace_object(
-            case, mask_uri(case), encode_like(case.objects[mask_uri(case)], pixels)
-        )
+        return with_mask(case, change(case, mask_pixels(case).copy()))
 
     return transform
 
