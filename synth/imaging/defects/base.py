@@ -156,6 +156,15 @@ class Site:
         """Each box pixel's distance from the centre, in radii."""
         return np.hypot(self.ys - self.cy, self.xs - self.cx) / self.radius
 
+    def ellipse(self, angle: float, stretch: float) -> tuple[np.ndarray, np.ndarray]:
+        """Each box pixel's coordinates (px) along and across an ellipse's long axis, which
+        points at `angle` (radians) and is divided by `stretch`: a circle in (u, v) is the
+        elongated defect in the image."""
+        dy, dx = self.ys - self.cy, self.xs - self.cx
+        u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
+        v = -dx * math.sin(angle) + dy * math.cos(angle)
+        return u, v
+
 
 def site(
     rng: Rng, image: np.ndarray, fraction: float, reach: float, least: float = 2.0, pad: float = 0
@@ -244,11 +253,14 @@ def walk(
     return start + np.vstack([np.zeros((1, 2)), np.cumsum(moves, axis=0)[:-1]])
 
 
-def stroke_field(
-    path: np.ndarray, half: np.ndarray, box: tuple[slice, slice], reach: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each box pixel's distance to the nearest path point (1e3 beyond `reach`), and the
-    half-width there: what a stroke of varying width needs for coverage and relief."""
+def trace(
+    path: np.ndarray, half: np.ndarray, image: np.ndarray, reach: float, pad: float = 0
+) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray]:
+    """Where a line-like defect lies: the box `reach` (plus `pad`) px around its path, each
+    box pixel's distance to the nearest path point (1e3 beyond `reach`), and the path's
+    half-width there: what a stroke of varying width needs for coverage and relief. The
+    counterpart of `site` for painters that draw along a path."""
+    box = bbox(path[:, 0], path[:, 1], reach + pad, image.shape)
     ys, xs = np.mgrid[box]
     distance, nearest = cKDTree(path).query(
         np.column_stack([ys.ravel(), xs.ravel()]), distance_upper_bound=reach
@@ -256,4 +268,4 @@ def stroke_field(
     distance = distance.reshape(ys.shape)
     width = half[np.minimum(nearest, len(path) - 1)].reshape(ys.shape)
     distance[~np.isfinite(distance)] = 1e3
-    return distance, width
+    return box, distance, width

@@ -44,8 +44,7 @@ class Crack(base.Painter):
             halves.append(halves[trunk][at] * 0.8 * np.linspace(1.0, 0.0, len(twig)) ** 0.8)
         path, half = np.vstack(paths), np.maximum(np.concatenate(halves), 0.5)
         band = math.ceil(opening / 2 + 3)
-        box = base.bbox(path[:, 0], path[:, 1], band + 2, image.shape)
-        distance, hw = base.stroke_field(path, half, box, band + 2)
+        box, distance, hw = base.trace(path, half, image, band + 2)
         mask_patch = base.at_least_centre(distance <= hw, distance)
         coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
         # A hairline is fainter than a full pixel of gap: its darkness follows its width.

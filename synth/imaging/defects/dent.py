@@ -22,18 +22,13 @@ class Dent(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        radius = base.span(params["radius"], image)
         depth = params["depth"]
         stretch = params["elongation"]
         angle = rng.uniform(0, math.pi)
-        cy, cx = base.centre(rng, image)
-        reach = 1.5 * radius * stretch
-        box = base.bbox(cy, cx, reach, image.shape)
-        ys, xs = np.mgrid[box]
-        dy, dx = ys - cy, xs - cx
-        u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
-        v = -dx * math.sin(angle) + dy * math.cos(angle)
-        wobble = 1 + 0.08 * smooth_noise(ys.shape, max(4.0, radius / 2), rng)
+        at = base.site(rng, image, params["radius"], reach=1.5 * stretch)
+        radius, box = at.radius, at.box
+        u, v = at.ellipse(angle, stretch)
+        wobble = 1 + 0.08 * smooth_noise(at.ys.shape, max(4.0, radius / 2), rng)
         rho = np.sqrt(u * u + v * v) / (radius * wobble)
         amplitude = 0.35 * depth * radius
         bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2

@@ -28,11 +28,9 @@ class Oil(base.Painter):
         stretch = rng.uniform(1.0, 1.8)
         angle = rng.uniform(0, math.pi)
         at = base.site(rng, image, params["radius"], reach=1.3 * stretch, least=4.0)
-        radius, box, ys = at.radius, at.box, at.ys
-        dy, dx = ys - at.cy, at.xs - at.cx
-        u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
-        v = -dx * math.sin(angle) + dy * math.cos(angle)
-        lobes = base.box_noise(ys.shape, max(3.0, radius / 2), rng)
+        radius, box = at.radius, at.box
+        u, v = at.ellipse(angle, stretch)
+        lobes = base.box_noise(at.ys.shape, max(3.0, radius / 2), rng)
         thick = 1 - np.hypot(u, v) / radius + 0.3 * lobes  # film thickness, > 0 inside
         # The film darkens with thickness; at its edge a meniscus holds a thicker, darker rim.
         rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))

@@ -25,13 +25,12 @@ class Scratch(base.Painter):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
-        height, width = image.shape[:2]
-        length = params["length"] * min(height, width)
+        length = params["length"] * min(image.shape[:2])
         stroke = params["width"]
         depth = params["depth"]
         bend = params["curvature"] * length
         # The widest point (the middle) lies inside the image, so the mask is never empty.
-        mid = np.array([rng.uniform(0, height - 1), rng.uniform(0, width - 1)])
+        mid = np.array(base.centre(rng, image))
         angle = rng.uniform(0, math.pi)
         along = np.array([math.sin(angle), math.cos(angle)])
         across = np.array([along[1], -along[0]])
@@ -47,8 +46,7 @@ class Scratch(base.Painter):
         jitter /= max(1e-6, float(np.abs(jitter).max()))
         half = stroke / 2 * np.sin(np.pi * t[:, 0]) ** 0.6 * (1 + 0.25 * jitter)
         band = math.ceil(stroke / 2 + 3)
-        box = base.bbox(path[:, 0], path[:, 1], stroke + band + 2, image.shape)
-        distance, hw = base.stroke_field(path, half, box, stroke + band)
+        box, distance, hw = base.trace(path, half, image, stroke + band, pad=2)
         coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
         mask_patch = coverage >= 0.5
         groove = -1.2 * depth * stroke * np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1)
