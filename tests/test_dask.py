@@ -22,8 +22,10 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-def test_dask_output_is_byte_identical(scheduler: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("style", ["synth", "ground-truth"])
+def test_dask_output_is_byte_identical(scheduler: str, style: str, tmp_path: Path) -> None:
     options = {"count": 6, "width": 64, "height": 64, "seed": 8, "broken_fraction": 0.5}
+    options["style"] = style
     generate("mixed", out=tmp_path / "local", **options)
     generate("mixed", out=tmp_path / "dask", scheduler=scheduler, **options)
     assert files_of(tmp_path / "dask") == files_of(tmp_path / "local")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,8 +46,22 @@ def test_shards_split_the_images_into_contiguous_runs(images: int, count: int) -
 
 
 def test_keys_follow_the_image_format() -> None:
+    when = datetime(2022, 8, 22, 20, 52, 52, 7, tzinfo=UTC)
     assert Layout.of("p/", "jpeg").image(7) == "p/images/000007.jpg"
-    assert Layout.of("p/", "png").mask(7) == "p/masks/000007.png"
+    assert Layout.of("p/", "png").mask(7, when) == "p/masks/000007.png"
+
+
+@given(prefixes, st.integers(0, 10**6), st.datetimes(timezones=st.just(UTC)))
+def test_ground_truth_mask_keys_name_the_object_and_the_moment(
+    prefix: str, index: int, when: datetime
+) -> None:
+    key = Layout.of(prefix, "png", "job").mask(index, when)
+    folder, _, name = key.rpartition("/")
+    assert folder == f"{prefix}job/annotations/consolidated-annotation/output"
+    number, _, stamp = name.removesuffix(".png").partition("_")
+    assert int(number) == index
+    assert datetime.fromisoformat(stamp).replace(tzinfo=UTC) == when
+    assert len(stamp.split(".")[1]) == 6  # microseconds, as Ground Truth writes them
 
 
 def test_the_config_applies_overrides_and_keeps_the_rest() -> None:

@@ -79,6 +79,15 @@ def test_generate_into_moto_in_process(mocked: Any) -> None:
     assert head["ContentType"] == "application/x-ndjson"
 
 
+def test_ground_truth_keys_in_moto(mocked: Any) -> None:
+    dataset = generate("dents", out="s3://data/gt", style="ground-truth", **SMALL)
+    keys = _keys(mocked, "data")
+    assert keys == _expected_keys(dataset)
+    output = "gt/anomaly-mask-ref/annotations/consolidated-annotation/output/"
+    assert len([key for key in keys if key.startswith(output)]) == SMALL["count"]
+    _assert_references_resolve(mocked, dataset)
+
+
 def test_s3_bytes_equal_local_bytes(mocked: Any, tmp_path: Any) -> None:
     remote = generate("dents", out="s3://data/x", **SMALL)
     local = generate("dents", out=tmp_path, bucket="data", **SMALL)

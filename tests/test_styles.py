@@ -15,9 +15,12 @@ from synth.annotate.records import DATES_FROM, DATES_TO, LABEL_HOURS, SEGMENT_AF
 from synth.annotate.styles import STYLES
 from synth.config.preset import builtin_presets, load_preset
 from synth.errors import PresetError
-from synth.format import Severity
+from synth.format import S3Uri, Severity
+from synth.output.layout import Shard
 from synth.run.generate import Dataset, generate
+from synth.run.merge import merge
 from synth.validate import validate_project
+from tests.helpers import files_of
 
 SMALL = {"count": 24, "width": 64, "height": 64}
 # showcase paints any of its 10 classes on an image at once: about 1 image in 1,000 holds
@@ -88,11 +91,18 @@ def test_styles_write_what_their_producers_write(tmp_path: Path) -> None:
     assert len({json.loads(x)["anomaly-label-metadata"]["creation-date"] for x in sdk}) == 1
 
 
+def _masks(dataset: Dataset) -> list[Path]:
+    """The mask files the dataset's manifests name."""
+    records = [r for split in dataset.splits for r in dataset.records(split)]
+    keys = [S3Uri.parse(r["anomaly-mask-ref"]).key for r in records if "anomaly-mask-ref" in r]
+    return [Path(dataset.location, key) for key in keys]
+
+
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_masks_are_8_bit_palettes_of_256_entries(style: str, tmp_path: Path) -> None:
     dataset = generate("mixed", out=tmp_path, seed=2, style=style, count=6, width=64, height=64)
-    masks = sorted((tmp_path / "masks").glob("*.png"))
-    assert masks
+    masks = _masks(dataset)
+    assert sorted(tmp_path.rglob("*.png")) == sorted([*masks, *tmp_path.glob("images/*.png")])
     for path in masks:
         data = path.read_bytes()
         assert data[24:26] == b"\x08\x03"  # IHDR: bit depth 8, color type 3 (palette)
@@ -194,7 +204,43 @@ def test_generate_warns_when_a_count_cannot_train(tmp_path: Path) -> None:
 
 
 def test_masks_decode_with_the_palette_colors(tmp_path: Path) -> None:
-    generate("dents", out=tmp_path, seed=4, count=4, width=64, height=64, style="ground-truth")
-    for path in (tmp_path / "masks").glob("*.png"):
+    dataset = generate(
+        "dents", out=tmp_path, seed=4, count=4, width=64, height=64, style="ground-truth"
+    )
+    for path in _masks(dataset):
         rgb = np.asarray(Image.open(io.BytesIO(path.read_bytes())).convert("RGB"))
         assert {tuple(c) for c in rgb.reshape(-1, 3)} <= {(255, 255, 255), (0x1F, 0x77, 0xB4)}
+
+
+def test_ground_truth_masks_are_where_its_segmentation_job_writes_them(tmp_path: Path) -> None:
+    dataset = generate("mixed", out=tmp_path, seed=3, style="ground-truth", **SMALL)
+    output = "anomaly-mask-ref/annotations/consolidated-annotation/output"
+    records = [r for split in dataset.splits for r in dataset.records(split)]
+    for line in records:
+        image = Path(dataset.location, S3Uri.parse(line["source-ref"]).key)
+        mask = Path(dataset.location, S3Uri.parse(line["anomaly-mask-ref"]).key)
+        assert str(mask.parent.relative_to(tmp_path)) == output
+        number, _, stamp = mask.stem.partition("_")
+        assert int(number) == int(image.stem)  # the dataset object's number
+        assert stamp == line["anomaly-mask-ref-metadata"]["creation-date"]
+        with Image.open(mask) as opened, Image.open(image) as photo:
+            assert (opened.mode, opened.size) == ("P", photo.size)
+    listed = set((tmp_path / output).iterdir())
+    assert listed == set(_masks(dataset))
+    assert len(listed) == SMALL["count"]
+    assert not (tmp_path / "masks").exists()
+
+
+def test_ground_truth_keys_do_not_depend_on_workers_or_shards(tmp_path: Path) -> None:
+    options = {"seed": 5, "style": "ground-truth", "broken_fraction": 0.5, **SMALL, "count": 9}
+    one = generate("mixed", out=tmp_path / "one", **options)
+    generate("mixed", out=tmp_path / "two", workers=2, **options)
+    for index in range(3):
+        generate("mixed", out=tmp_path / "shards", shard=Shard(index, 3), **options)
+    merge(tmp_path / "shards")
+    files = files_of(tmp_path / "one")
+    assert files == files_of(tmp_path / "two") == files_of(tmp_path / "shards")
+    broken = [json.loads(x) for x in one.read("broken/train.manifest").decode().splitlines()]
+    twins = [S3Uri.find(line.get("anomaly-mask-ref")) for line in broken]
+    assert any(t and "broken/anomaly-mask-ref/annotations/" in t.key for t in twins)
+    assert all(t.key in files for t in twins if t and t.key.startswith("broken/"))

@@ -65,6 +65,47 @@ def has_mask(preset: Preset, spec: ImageSpec) -> bool:
     return preset.task == "segmentation" and (spec.anomalous or style_of(preset).normal_masks)
 
 
+def style_jobs(preset: Preset, jobs: tuple[str, str]) -> tuple[str, str]:
+    """The run's classification and segmentation jobs as the style names them."""
+    if style_of(preset).job_per_attribute:
+        return f"labeling-job/{preset.label_attribute}", f"labeling-job/{preset.mask_attribute}"
+    return jobs
+
+
+def mask_job(preset: Preset, jobs: tuple[str, str]) -> str | None:
+    """The job whose output folder holds the masks, when the style keys them so."""
+    if not style_of(preset).job_output_keys:
+        return None
+    return style_jobs(preset, jobs)[1].removeprefix("labeling-job/")
+
+
+def mask_created(preset: Preset, seed: int, index: int) -> datetime:
+    """When image `index`'s mask was made: its creation-date, and its key's timestamp."""
+    return _moments(style_of(preset), seed, index)[1]
+
+
+def _moments(style: Style, seed: int, index: int) -> tuple[datetime, datetime]:
+    """When the image was labeled and when its mask was made, in the run's job window.
+
+    Leaves the shared Faker seeded for the image, for the draws that follow.
+    """
+    start = job_start(seed)  # first: it reseeds the shared Faker
+    fake = _faker()
+    fake.seed_instance(image_seed(seed, index, Stream.ANNOTATION))
+    if style.one_timestamp:
+        return start, start
+    labeled = start + timedelta(
+        seconds=fake.random_int(0, LABEL_HOURS * 3600 - 1),
+        microseconds=fake.random_int(0, 999_999),
+    )
+    segmented = (
+        start
+        + SEGMENT_AFTER
+        + timedelta(seconds=fake.random_int(0, 86_399), microseconds=fake.random_int(0, 999_999))
+    )
+    return labeled, segmented
+
+
 def color_map(preset: Preset, confidence: float = 0.0) -> dict[str, dict[str, Any]]:
     style = style_of(preset)
     entries = [(c.name, c.color) for c in preset.classes]
@@ -97,26 +138,10 @@ def record(
 ) -> dict[str, Any]:
     """The image's line; `mask_uri` None writes a classification line (no mask)."""
     style = style_of(preset)
-    start = job_start(seed)  # first: it reseeds the shared Faker
-    fake = _faker()
-    fake.seed_instance(image_seed(seed, spec.index, Stream.ANNOTATION))
-    if style.one_timestamp:
-        labeled = segmented = start
-    else:
-        labeled = start + timedelta(
-            seconds=fake.random_int(0, LABEL_HOURS * 3600 - 1),
-            microseconds=fake.random_int(0, 999_999),
-        )
-        segmented = (
-            start
-            + SEGMENT_AFTER
-            + timedelta(
-                seconds=fake.random_int(0, 86_399), microseconds=fake.random_int(0, 999_999)
-            )
-        )
+    labeled, segmented = _moments(style, seed, spec.index)
+    fake = _faker()  # goes on with the image's draws
     label, mask = preset.label_attribute, preset.mask_attribute
-    if style.job_per_attribute:
-        jobs = (f"labeling-job/{label}", f"labeling-job/{mask}")
+    jobs = style_jobs(preset, jobs)
     value: int | str = int(spec.anomalous)
     if style.label_string:
         value = str(value)

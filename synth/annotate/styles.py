@@ -30,6 +30,7 @@ class Style:
     map_confidence: bool = True  # color-map entries carry `confidence`
     label_confidence: bool = True  # the label metadata carries `confidence` 1
     normal_masks: bool = True  # normal lines carry an all-background mask
+    job_output_keys: bool = False  # masks where the segmentation job writes them, not masks/
     separators: tuple[str, str] = (",", ":")
 
     def __post_init__(self) -> None:
@@ -52,10 +53,12 @@ STYLES: dict[str, Style] = {
             'SageMaker Ground Truth, "Labeling job output data": a classification job '
             "chained with a semantic-segmentation job; job-name labeling-job/<attribute>, "
             "6-digit fractional dates, per-image confidences, map entries in the order "
-            "class-name, confidence, hex-color.",
+            "class-name, confidence, hex-color, masks at <job>/annotations/"
+            "consolidated-annotation/output/<n>_<timestamp>.png.",
             date_digits=(6, 6),
             job_per_attribute=True,
             worker_confidence=True,
+            job_output_keys=True,
         ),
         Style(
             "console",

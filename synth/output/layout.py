@@ -6,6 +6,8 @@ parses shard parts with it, and `Dataset` finds objects with it.
 ```
 PREFIX/train.manifest, test.manifest     the manifests, published last
 PREFIX/images/000000.png, masks/000000.png
+PREFIX/JOB/annotations/consolidated-annotation/output/0_2021-10-12T14:16:45.668123.png
+                                         a mask where Ground Truth's job JOB writes it
 PREFIX/dataset.json                      how to regenerate the dataset
 PREFIX/broken/...                        the broken twins, and broken/expected.jsonl
 PREFIX/shards/KEY.part-00001-of-00004    shard 1's part of the manifest KEY
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 DATASET_FILE = "dataset.json"
 _SUFFIX = r"part-(\d{5})-of-(\d{5})"
@@ -53,16 +56,25 @@ class Layout:
 
     prefix: str
     image_ext: str = "png"  # "jpg" for a JPEG preset; shard keys do not depend on it
+    # The segmentation job whose output folder holds the masks, as Ground Truth writes
+    # them; None: the masks/ folder.
+    mask_job: str | None = None
 
     @classmethod
-    def of(cls, prefix: str, image_format: str) -> Layout:
-        return cls(prefix, "jpg" if image_format == "jpeg" else "png")
+    def of(cls, prefix: str, image_format: str, mask_job: str | None = None) -> Layout:
+        return cls(prefix, "jpg" if image_format == "jpeg" else "png", mask_job)
 
     def image(self, index: int) -> str:
         return f"{self.prefix}images/{index:06d}.{self.image_ext}"
 
-    def mask(self, index: int) -> str:
-        return f"{self.prefix}masks/{index:06d}.png"
+    def mask(self, index: int, created: datetime) -> str:
+        """Image `index`'s mask; Ground Truth names it by dataset object and the moment its
+        annotation was consolidated (`created`, the mask's creation-date, in UTC)."""
+        if self.mask_job is None:
+            return f"{self.prefix}masks/{index:06d}.png"
+        stamp = created.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+        output = f"{self.mask_job}/annotations/consolidated-annotation/output"
+        return f"{self.prefix}{output}/{index}_{stamp}.png"
 
     def manifest(self, split: str) -> str:
         return f"{self.prefix}{split}.manifest"

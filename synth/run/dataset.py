@@ -55,10 +55,12 @@ class Dataset:
         return str(Path(self.location, key))
 
     def object_keys(self) -> Iterator[str]:
-        """Every image and mask key, in index order."""
-        for index in range(self.count):
-            yield self.layout.image(index)
-            yield self.layout.mask(index)
+        """Every image and mask key the manifests name, in line order (train first)."""
+        for split in self.splits:
+            for line in self.records(split):
+                for name, value in line.items():
+                    if name.endswith("-ref"):  # source-ref and the mask attribute
+                        yield S3Uri.parse(value).key
 
     def lines(self, split: str = "train") -> list[str]:
         # Split on newlines only: JSON strings may hold U+2028, which splitlines() breaks at.

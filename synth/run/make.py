@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from synth.annotate.manifest import dumps
-from synth.annotate.records import has_mask, palette, record, style_of
+from synth.annotate.records import has_mask, mask_created, palette, record, style_of
 from synth.config.preset import Preset
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, break_case
 from synth.format import S3Uri
@@ -73,19 +73,21 @@ def _valid(job: Job, index: int) -> _Valid:
     preset, layout = job.preset, job.layout
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
-    image_key, mask_key = layout.image(index), layout.mask(index)
-    masked = has_mask(preset, spec)
+    image_key = layout.image(index)
+    mask_key = None
+    if has_mask(preset, spec):
+        mask_key = layout.mask(index, mask_created(preset, job.seed, index))
     valid = record(
         preset,
         spec,
         job.seed,
         image_uri=job.uri(image_key),
-        mask_uri=job.uri(mask_key) if masked else None,
+        mask_uri=None if mask_key is None else job.uri(mask_key),
         jobs=job.jobs,
     )
     image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
     objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
-    if not masked:
+    if mask_key is None:
         return _Valid(spec, valid, tuple(objects), None, None)
     mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
     objects.append((mask_key, mask, CONTENT_TYPES["png"]))

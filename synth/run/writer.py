@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool
-from synth.annotate.records import job_names
+from synth.annotate.records import job_names, mask_job
 from synth.config.preset import Preset
 from synth.config.run import RunConfig
 from synth.errors import OutputError, option
@@ -75,7 +75,8 @@ class Writer:
         # Shards write into one shared output, so none of them may ask for it to be empty.
         self.target.prepare(overwrite=config.overwrite or shard is not None)
         self.target.claim(shard.suffix if shard else "")
-        layout = Layout.of(self.target.prefix, preset.image_format)
+        jobs = job_names(config.seed)
+        layout = Layout.of(self.target.prefix, preset.image_format, mask_job(preset, jobs))
         if config.overwrite:
             unpublish(self.target, layout)
         elif shard is not None:
@@ -91,7 +92,7 @@ class Writer:
             bucket=self.target.bucket,
             layout=layout,
             compress_level=config.compress_level,
-            jobs=job_names(config.seed),
+            jobs=jobs,
             bases=bases,
             faults=tuple(fault.name for fault in faults),
             dataset_faults=tuple(fault.name for fault in dataset_faults),
