@@ -1,7 +1,7 @@
 """Field rules: one parsed manifest line against the segmentation format.
 
-`check_line` yields (rule, field, message, severity) and the facts the object checks
-need. Each broken field yields its own rule and no other: for instance a label
+`check_line` lists (rule, field, message, severity) and the facts the object checks
+need. Each broken field gives its own rule and no other: for instance a label
 whose metadata has the wrong `type` is still found as the label (and reported as
 `label.type`, not `label.missing`), and a color map with errors is not used to
 judge the mask's colors.
@@ -9,6 +9,7 @@ judge the mask's colors.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -82,37 +83,64 @@ def _lenient(rule: str, where: str, message: str, chosen: Profile) -> Problem:
 
 def check_line(
     obj: dict[str, Any], facts: LineFacts, chosen: Profile = Profile.DOCS
-) -> Iterator[Problem]:
-    yield from _source_ref(obj, facts)
-    yield from _label(obj, facts)
-    yield from _mask(obj, facts, chosen)
+) -> list[Problem]:
+    """The line's problems in field order. Appended to one list, not yielded: nested
+    generators cost more than the checks themselves on a valid line."""
+    out: list[Problem] = []
+    keys = _roles(tuple(obj))
+    _source_ref(obj, facts, out)
+    _label(obj, keys, facts, out)
+    _mask(obj, keys, facts, chosen, out)
+    return out
 
 
-def _source_ref(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
+class _Roles(NamedTuple):
+    """What a line's keys are, found once per distinct key list (a manifest repeats one)."""
+
+    metas: tuple[str, ...]  # K-metadata but not K-ref-metadata: label metadata, maybe
+    ref_metas: tuple[str, ...]  # K-ref-metadata
+    mask: str | None  # the mask attribute: the first K-ref with metadata, else the first K-ref
+
+
+@functools.lru_cache(maxsize=256)
+def _roles(keys: tuple[str, ...]) -> _Roles:
+    refs = [k for k in keys if k.endswith("-ref") and k != "source-ref"]
+    with_meta = [k for k in refs if f"{k}-metadata" in keys]
+    return _Roles(
+        metas=tuple(k for k in keys if k.endswith("-metadata") and not k.endswith("-ref-metadata")),
+        ref_metas=tuple(k for k in keys if k.endswith("-ref-metadata")),
+        mask=next(iter(with_meta or refs), None),
+    )
+
+
+def _source_ref(obj: dict[str, Any], facts: LineFacts, out: list[Problem]) -> None:
     if "source-ref" not in obj:
-        yield _error("source-ref.missing", "source-ref", "the line has no source-ref")
+        out.append(_error("source-ref.missing", "source-ref", "the line has no source-ref"))
         return
     parsed = S3Uri.find(obj["source-ref"])
     if parsed is None:
-        yield _error(
-            "source-ref.uri",
-            "source-ref",
-            f"source-ref {obj['source-ref']!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+        out.append(
+            _error(
+                "source-ref.uri",
+                "source-ref",
+                f"source-ref {obj['source-ref']!r} is not s3://BUCKET/OBJECT_PATH "
+                "with a valid bucket",
+            )
         )
         return
     facts.image_uri = obj["source-ref"]
     facts.buckets.append(("source-ref", parsed.bucket))
 
 
-def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
+def _label_attribute(
+    obj: dict[str, Any], metas: tuple[str, ...]
+) -> tuple[str | None, Problem | None]:
     """The label attribute K (found through its K-metadata), or the problem finding it."""
-    metas: list[str] = []
-    typed: list[str] = []
-    for k, value in obj.items():
-        if k.endswith("-metadata") and not k.endswith("-ref-metadata"):
-            metas.append(k)
-            if isinstance(value, dict) and value.get("type") == CLASSIFICATION_TYPE:
-                typed.append(k)
+    typed = [
+        k
+        for k in metas
+        if isinstance(value := obj[k], dict) and value.get("type") == CLASSIFICATION_TYPE
+    ]
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
         return None, _error("label.missing", None, f"more than one label attribute: {names}")
@@ -141,105 +169,124 @@ def _label_attribute(obj: dict[str, Any]) -> tuple[str | None, Problem | None]:
     )
 
 
-def _label(obj: dict[str, Any], facts: LineFacts) -> Iterator[Problem]:
-    name, problem = _label_attribute(obj)
+def _label(obj: dict[str, Any], keys: _Roles, facts: LineFacts, out: list[Problem]) -> None:
+    name, problem = _label_attribute(obj, keys.metas)
     if problem is not None:
-        yield problem
+        out.append(problem)
     if name is None:
         return
     facts.label_attribute = name
-    meta: dict[str, Any] = obj[f"{name}-metadata"]
     where = f"{name}-metadata"
-    if not _is_label_value(obj.get(name)):
+    meta: dict[str, Any] = obj[where]
+    if type(obj.get(name)) is not int and not _is_label_value(obj.get(name)):
         got = repr(obj[name]) if name in obj else "nothing"
-        yield _error(
-            "label.value", name, f"{name} must be an integer or a string of digits, got {got}"
+        out.append(
+            _error(
+                "label.value", name, f"{name} must be an integer or a string of digits, got {got}"
+            )
         )
     class_name = meta.get("class-name")
     if not isinstance(class_name, str):
-        yield _error(
-            "label.class-name", f"{where}.class-name", "class-name must be 'normal' or 'anomaly'"
+        out.append(
+            _error(
+                "label.class-name",
+                f"{where}.class-name",
+                "class-name must be 'normal' or 'anomaly'",
+            )
         )
     else:
         facts.class_name = class_name
         if class_name not in ("normal", "anomaly"):
-            yield Problem(
-                "label.class-name",
-                f"{where}.class-name",
-                f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "
-                "the image is imported unlabeled",
-                Severity.WARNING,
+            out.append(
+                Problem(
+                    "label.class-name",
+                    f"{where}.class-name",
+                    f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "
+                    "the image is imported unlabeled",
+                    Severity.WARNING,
+                )
             )
-    yield from _metadata("label", meta, where, CLASSIFICATION_TYPE)
-    if "confidence" in meta and not _is_number(meta["confidence"]):
-        yield _error(
-            "label.confidence",
-            f"{where}.confidence",
-            f"confidence must be a number, got {meta['confidence']!r}",
+    _metadata("label", meta, where, CLASSIFICATION_TYPE, out)
+    if (
+        "confidence" in meta
+        and type(meta["confidence"]) is not int
+        and not _is_number(meta["confidence"])
+    ):
+        out.append(
+            _error(
+                "label.confidence",
+                f"{where}.confidence",
+                f"confidence must be a number, got {meta['confidence']!r}",
+            )
         )
     if "job-name" in meta and not isinstance(meta["job-name"], str):
-        yield _error(
-            "label.job-name",
-            f"{where}.job-name",
-            f"job-name must be a string, got {meta['job-name']!r}",
+        out.append(
+            _error(
+                "label.job-name",
+                f"{where}.job-name",
+                f"job-name must be a string, got {meta['job-name']!r}",
+            )
         )
 
 
-def _metadata(kind: str, meta: dict[str, Any], where: str, expected_type: str) -> Iterator[Problem]:
+def _metadata(
+    kind: str, meta: dict[str, Any], where: str, expected_type: str, out: list[Problem]
+) -> None:
     """The fields label and mask metadata share: type, human-annotated, creation-date."""
     if meta.get("type") != expected_type:
-        yield _error(
-            f"{kind}.type",
-            f"{where}.type",
-            f"type must be {expected_type!r}, got {meta.get('type')!r}",
+        out.append(
+            _error(
+                f"{kind}.type",
+                f"{where}.type",
+                f"type must be {expected_type!r}, got {meta.get('type')!r}",
+            )
         )
     if meta.get("human-annotated") not in ("yes", "no"):
-        yield _error(
-            f"{kind}.human-annotated",
-            f"{where}.human-annotated",
-            f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
+        out.append(
+            _error(
+                f"{kind}.human-annotated",
+                f"{where}.human-annotated",
+                f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
+            )
         )
     if "creation-date" in meta:
-        yield from _date(f"{kind}.creation-date", f"{where}.creation-date", meta["creation-date"])
+        value = meta["creation-date"]
+        form = date_form(value)
+        if form is DateForm.ISO:
+            return  # the strings naming the field are built only for a problem
+        rule, at = f"{kind}.creation-date", f"{where}.creation-date"
+        if form is DateForm.OTHER:
+            out.append(
+                Problem(
+                    rule,
+                    at,
+                    f"creation-date {value!r} is a date-time, but not the ISO 8601 the docs show",
+                    Severity.WARNING,
+                )
+            )
+        else:
+            out.append(_error(rule, at, f"creation-date {value!r} is not a UTC date-time"))
 
 
-def _date(rule: str, where: str, value: object) -> Iterator[Problem]:
-    form = date_form(value)
-    if form is DateForm.OTHER:
-        yield Problem(
-            rule,
-            where,
-            f"creation-date {value!r} is a date-time, but not the ISO 8601 the docs show",
-            Severity.WARNING,
-        )
-    elif form is None:
-        yield _error(rule, where, f"creation-date {value!r} is not a UTC date-time")
-
-
-def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Problem]:
-    refs: list[str] = []
-    ref_metas: list[str] = []
-    for k in obj:
-        if k.endswith("-ref"):
-            if k != "source-ref":
-                refs.append(k)
-        elif k.endswith("-ref-metadata"):
-            ref_metas.append(k)
-    if not refs and not ref_metas:
+def _mask(
+    obj: dict[str, Any], keys: _Roles, facts: LineFacts, chosen: Profile, out: list[Problem]
+) -> None:
+    name, ref_metas = keys.mask, keys.ref_metas
+    if name is None and not ref_metas:
         return  # a classification line: nothing to segment
-    with_meta = [k for k in refs if f"{k}-metadata" in obj]
-    name = next(iter(with_meta or refs), None)
     if name is None:
         base = ref_metas[0].removesuffix("-metadata")
         facts.mask_attribute = base  # the line means to segment: the dataset rules count it so
-        yield _error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}")
+        out.append(_error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}"))
         return
     parsed = S3Uri.find(obj[name])
     if parsed is None:
-        yield _error(
-            "mask.uri",
-            name,
-            f"{name} {obj[name]!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+        out.append(
+            _error(
+                "mask.uri",
+                name,
+                f"{name} {obj[name]!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+            )
         )
     else:
         facts.mask_uri = obj[name]
@@ -248,9 +295,9 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
     where = f"{name}-metadata"
     meta = obj.get(where)
     if not isinstance(meta, dict):
-        yield _error("mask.metadata-missing", where, f"{name} has no {where} object")
+        out.append(_error("mask.metadata-missing", where, f"{name} has no {where} object"))
         return
-    yield from _metadata("mask", meta, where, SEGMENTATION_TYPE)
+    _metadata("mask", meta, where, SEGMENTATION_TYPE, out)
     cmap = meta.get("internal-color-map")
     last = _LAST_GOOD_MAP[-1]  # one read: a whole (map, classes, colors), even across threads
     if last is not None and _same_map(cmap, last[0]):
@@ -258,7 +305,7 @@ def _mask(obj: dict[str, Any], facts: LineFacts, chosen: Profile) -> Iterator[Pr
         facts.classes, facts.colors = last[1], last[2]
         return
     problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
-    yield from problems
+    out += problems
     if all(p.severity is Severity.WARNING for p in problems) and isinstance(cmap, dict):
         facts.classes = {e["class-name"]: e["hex-color"].lower() for e in cmap.values()}
         # A map without BACKGROUND (accepted by --profile service) still has white background.
@@ -276,11 +323,14 @@ def _same_map(cmap: object, good: dict[str, Any]) -> bool:
     """Whether `cmap` has the findings and facts of `good`: the same entries in the same
     order, each confidence a float as there (dict equality takes 0 == 0.0 == False, and
     only `confidence` is a number)."""
-    return (
-        cmap == good
-        and list(cmap) == list(good)
-        and all(type(e.get("confidence")) is float for e in cmap.values())
-    )
+    return cmap == good and list(cmap) == list(good) and _float_confidences(cmap)
+
+
+def _float_confidences(cmap: dict[str, Any]) -> bool:
+    for entry in cmap.values():  # noqa: SIM110 (all() of a generator costs twice as much)
+        if type(entry.get("confidence")) is not float:
+            return False
+    return True
 
 
 def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:
