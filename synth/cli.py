@@ -206,7 +206,7 @@ def generate(
       synth generate --preset dents --out s3://demo/dents --mock-s3
       synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
-    from synth.config.run import RunConfig
+    from synth.run.config import RunConfig
     from synth.run.executor import WORKERS_PER_CPU, max_workers
     from synth.run.generate import run
 
@@ -338,8 +338,8 @@ def preview(
     preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
 ) -> None:
     """Render a contact sheet: each image beside its mask, without writing a dataset."""
-    from synth.config.run import resolve_preset
     from synth.imaging.preview import preview as render_sheet
+    from synth.run.config import resolve_preset
 
     width, height = size or (None, None)
     chosen = resolve_preset(preset).with_overrides(width=width, height=height)

@@ -72,6 +72,31 @@ def test_invalid_preset_file_names_key(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_unknown_fault_word_is_one_line_naming_the_field(tmp_path: Path) -> None:
+    """The run checks fault words (the preset only lists them): from a file or --faults."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[image]\nwidth = 64\nheight = 64\n[dataset]\nfaults = ['nope']\n")
+    from_file = _run("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
+    from_flag = _run("generate", "-p", "dents", "--faults", "nope", "-o", str(tmp_path / "o"))
+    for result, preset in ((from_file, "bad"), (from_flag, "dents")):
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"Error: preset {preset!r}: dataset.faults: 'nope' is neither a fault nor a rule "
+            "any fault breaks (see `synth faults`)"
+        ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_compress_level_takes_every_level_the_option_offers(tmp_path: Path) -> None:
+    """--compress-level's range and the run configuration's agree (12: smallest)."""
+    args = ["generate", "-p", "dents", "-n", "1", "--size", "64", "--compress-level"]
+    result = CliRunner().invoke(cli, [*args, "12", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "o" / "dataset.json").read_text())
+    assert written["options"]["compress_level"] == 12
+    assert CliRunner().invoke(cli, [*args, "13", "-o", str(tmp_path / "p")]).exit_code == 2
+
+
 def test_non_empty_output_without_overwrite(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("x")
     result = _run("generate", "-p", "dents", "-o", str(tmp_path), "-n", "1", "--size", "64")

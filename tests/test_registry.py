@@ -33,6 +33,18 @@ def test_preset_layer_imports_no_renderer_until_a_painter_is_asked_for() -> None
     assert done.stdout.split() == ["[]", "True", "True"], done.stdout
 
 
+def test_checking_a_preset_imports_no_fault_catalogue() -> None:
+    """A fresh interpreter: a preset lists fault words; the run, not the preset, checks them."""
+    probe = (
+        "import sys\n"
+        "from synth.config.preset import load_preset\n"
+        "load_preset('mixed').with_overrides(faults=('no-such-fault',))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('synth.faults')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]"], done.stdout
+
+
 @pytest.fixture
 def lazy_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry[int]:
     """A registry whose built-in module registers 'a' and 'b' and records its import."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.config.run import PresetSource, RunConfig
 from synth.output.sinks import Sink, open_sink
+from synth.run.config import PresetSource, RunConfig
 from synth.run.dataset import Dataset
 from synth.run.writer import Writer
 
@@ -19,7 +19,7 @@ def generate(
 ) -> Dataset:
     """Write a dataset to a folder or an s3:// prefix, and return what was written.
 
-    `options` are the fields of `synth.config.run.RunConfig` (out, seed, workers,
+    `options` are the fields of `synth.run.config.RunConfig` (out, seed, workers,
     overwrite, progress, shard, scheduler, ...) and of `Overrides` (count, width,
     height, bucket, ...), which take precedence over the preset; an unknown name is
     a TypeError listing the known ones. The same arguments give byte-identical output

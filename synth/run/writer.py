@@ -24,7 +24,6 @@ from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool
 from synth.annotate.records import job_names, mask_job
 from synth.config.preset import Preset
-from synth.config.run import RunConfig
 from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, choose
 from synth.format import S3Uri
@@ -33,6 +32,7 @@ from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
 from synth.output.layout import Layout
 from synth.output.sinks import Published, Sink
+from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
 from synth.run.make import Job, Made, make

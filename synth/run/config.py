@@ -2,7 +2,9 @@
 
 The CLI, the pytest plugin and `synth.generate()` all build it with `RunConfig.build`,
 so an option means the same everywhere and the list of preset overrides is written
-once, in `Overrides`.
+once, in `Overrides`. It belongs to the run stage: it names the output, the encoding
+level, the shard and the faults to draw, so it may read every stage below, and a bad
+value is refused here, before any output is touched.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from synth.config.preset import Preset, from_dict, load_preset
-from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL
+from synth.errors import PresetError
+from synth.faults import choose
+from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, MAX_COMPRESS_LEVEL
 from synth.output.layout import Shard
 from synth.output.sinks import DEFAULT_CONCURRENCY
 
@@ -71,13 +75,17 @@ class RunConfig:
         checks = {
             "seed": self.seed >= 0,
             "workers": self.workers >= 1,
-            "compress_level": 0 <= self.compress_level <= 9,
+            "compress_level": 0 <= self.compress_level <= MAX_COMPRESS_LEVEL,
             "concurrency": self.concurrency >= 1,
             "shard": self.shard is None or 0 <= self.shard.index < self.shard.count,
         }
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
+        try:  # the catalogue is the run's to know: a preset only lists words
+            choose(self.preset.faults)
+        except ValueError as exc:
+            raise PresetError(f"preset {self.preset.name!r}: dataset.faults: {exc}") from None
 
     @property
     def byte_options(self) -> dict[str, object]:
