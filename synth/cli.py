@@ -86,6 +86,11 @@ class _Size(click.ParamType):
             self.fail(f"{value!r} is not a size such as 512 or 640x480", param, ctx)
 
 
+# An existing folder (--base-dir, --root), and the listings' --markdown flag.
+_FOLDER = click.Path(path_type=Path, file_okay=False, exists=True)
+_README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="synth")
 def cli() -> None:
@@ -142,7 +147,7 @@ def cli() -> None:
 )
 @click.option(
     "--base-dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    type=_FOLDER,
     help="Paint onto your own images (a folder of PNG/JPEG) instead of textures.",
 )
 @click.option(
@@ -242,7 +247,7 @@ def generate(
 
 
 @cli.command()
-@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+@_README_TABLE
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
     from synth.faults import CATALOGUE, DATASET_FAULTS, DatasetFault, Fault, markdown_table
@@ -261,7 +266,7 @@ def faults(markdown: bool) -> None:
 
 
 @cli.command()
-@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+@_README_TABLE
 def painters(markdown: bool) -> None:
     """List the defect painters (plugins' too) with their parameters, ranges and units."""
     from synth.imaging import listing
@@ -270,7 +275,7 @@ def painters(markdown: bool) -> None:
 
 
 @cli.command()
-@click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+@_README_TABLE
 def textures(markdown: bool) -> None:
     """List the base textures (plugins' too)."""
     from synth.imaging import listing
@@ -404,7 +409,7 @@ def merge(out: str, endpoint_url: str | None) -> None:
 )
 @click.option(
     "--root",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    type=_FOLDER,
     help="Bucket-root folder holding the objects [the nearest folder up with dataset.json].",
 )
 @click.option(
