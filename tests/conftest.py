@@ -9,12 +9,14 @@ blob). `HYPOTHESIS_PROFILE` picks one; without it, `ci` when the CI variable is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from synth.run.generate import Dataset, generate
-from tests.helpers import SMALL
+from tests.helpers import AWS_CREDENTIALS, SMALL
 
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
@@ -28,3 +30,22 @@ settings.load_profile(
 @pytest.fixture(scope="session")
 def mixed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return generate("mixed", out=tmp_path_factory.mktemp("mixed"), seed=3, **SMALL)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test credentials and a region: boto3 then talks to moto, never to AWS."""
+    for name, value in {**AWS_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def mocked(aws_env: None) -> Iterator[Any]:
+    """moto's in-process S3 holding one empty bucket, `data`: its client."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="data")
+        yield client

@@ -19,25 +19,11 @@ from synth.output.sinks import open_sink
 from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import validate_manifest
+from tests.helpers import AWS_CREDENTIALS
 from tests.invariants import SYNTH, one_line
 
 pytest_plugins = ["pytester"]
 SMALL = {"count": 3, "width": 64, "height": 64, "seed": 2}
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {**CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def mocked(aws_env: None) -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3")
-        client.create_bucket(Bucket="data")
-        yield client
 
 
 @pytest.fixture
@@ -75,7 +61,7 @@ def _cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", **env},
+        env={**os.environ, **AWS_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", **env},
     )
 
 
@@ -121,7 +107,7 @@ def test_an_endpoint_that_is_not_a_url_is_one_line(args: list[str], status: int)
 
 
 def test_create_bucket_outside_us_east_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {**CREDENTIALS, "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+    for name, value in {**AWS_CREDENTIALS, "AWS_DEFAULT_REGION": "eu-west-1"}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         dataset = generate("dents", out="s3://new-bucket/p", create_bucket=True, **SMALL)

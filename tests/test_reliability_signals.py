@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,20 @@ def _images(root: Path) -> int:
     return len(list(folder.iterdir())) if folder.is_dir() else 0
 
 
+def _running(out: Path, tmp_path: Path, images: int) -> subprocess.Popen[str]:
+    """A long run into `out`, once it has written `images` images and is still going."""
+    run = start([*RUN, "-o", str(out)], tmp_path)
+    wait_until(lambda: _images(out) >= images or run.poll() is not None, 60, "images")
+    assert run.poll() is None, run.communicate()
+    return run
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed: int) -> None:
     out = tmp_path / "out"
     after = random.Random(seed).randrange(1, 20)  # images written before the signal
-    run = start([*RUN, "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= after or run.poll() is not None, 60, "images")
-    assert run.poll() is None, run.communicate()
+    run = _running(out, tmp_path, after)
     os.kill(run.pid, signum)
     code, stderr = finish(run, tmp_path)
     assert code == status
@@ -44,9 +51,7 @@ def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed
 
 def test_killed_worker_is_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = start([*RUN, "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= 2 or run.poll() is not None, 60, "images")
-    assert run.poll() is None, run.communicate()
+    run = _running(out, tmp_path, 2)
     workers = _grandchildren(run.pid)
     assert workers, "no worker processes found"
     os.kill(workers[0], signal.SIGKILL)
@@ -59,9 +64,7 @@ def test_killed_worker_is_one_line(tmp_path: Path) -> None:
 
 def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = start([*RUN, "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= 2 or run.poll() is not None, 60, "images")
-    assert run.poll() is None, run.communicate()
+    run = _running(out, tmp_path, 2)
     assert _grandchildren(run.pid)
     run.kill()
     run.wait(timeout=30)

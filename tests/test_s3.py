@@ -8,31 +8,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from synth.errors import OutputError
 from synth.run.generate import Dataset, generate
 
 SMALL = {"count": 4, "width": 64, "height": 64, "seed": 2}
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def mocked(aws_env: None) -> Iterator[Any]:
-    with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="data")
-        yield s3
 
 
 @pytest.fixture
