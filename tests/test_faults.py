@@ -22,6 +22,7 @@ from synth.faults import (
     Case,
     Fault,
     FaultError,
+    ProjectFault,
     breaking,
     choose,
     clash,
@@ -39,7 +40,7 @@ from synth.run.dataset import Dataset
 from synth.run.generate import generate
 from synth.testing.cases import build_case, preset_of
 from synth.testing.strategies import valid_cases
-from synth.validate import validate_manifest
+from synth.validate import validate_manifest, validate_project
 
 FAULTS = list(CATALOGUE.values())
 
@@ -68,12 +69,9 @@ def _report(case: Case) -> tuple[set[str], set[str]]:
 def test_faults_cover_every_rule() -> None:
     line = set().union(*(f.rules | f.warnings for f in CATALOGUE.values()))
     across = set().union(*(f.rules | f.warnings for f in DATASET_FAULTS.values()))
-    # A case cannot be empty, nor 1 GB, nor hundreds of lines or a project's shape (image
-    # limits, training minimums): tests/test_validate*.py break those with their own data.
-    unfaulted = {"manifest.empty", "manifest.file-size"} | {
-        "dataset.max-images",
-        "dataset.training-minimum",
-    }
+    # A case cannot be empty, and no 1 GB file is cheap to make: tests/test_validate*.py
+    # break those with their own data. The project rules have project faults.
+    unfaulted = {"manifest.empty", "manifest.file-size"}
     assert line | across == set(RULES) - unfaulted
 
 
@@ -376,3 +374,73 @@ def test_a_case_prints_on_one_screen() -> None:
     assert "expected_rules=['mask-image.color']" in text
     assert f"line={case.line!r}" in text
     assert text.count("<PNG 64x64 ") == 2  # image and recolored mask, summarised
+
+
+@pytest.mark.parametrize(
+    ("options", "profile"),
+    [({"task": "classification"}, "docs"), ({"style": "console"}, "service")],
+    ids=["classification", "console"],
+)
+def test_lines_without_a_mask_are_broken_too(
+    options: dict[str, str], profile: str, tmp_path: Path
+) -> None:
+    dataset = generate(
+        "mixed",
+        out=tmp_path,
+        seed=2,
+        count=30,
+        width=64,
+        height=64,
+        broken_fraction=0.75,
+        **options,
+    )
+    unmasked: set[tuple[str, int]] = set()
+    errors: dict[tuple[str, int], set[str]] = {}
+    for split in dataset.splits:
+        key = dataset.broken_manifest_key(split)
+        for number, line in enumerate(dataset.read(key).decode().split("\n")[:-1], 1):
+            if "anomaly-mask-ref" not in line:
+                unmasked.add((key, number))
+        for f in validate_manifest(tmp_path / key, objects=tmp_path, profile=profile):
+            if f.severity is Severity.ERROR:
+                errors.setdefault((key, f.line or 0), set()).add(f.rule)
+    broken = [e for e in dataset.expected() if (e["manifest"], e["line"]) in unmasked]
+    faults = {e["fault"] for e in broken if e["rules"]}
+    assert len(faults) >= 5, faults  # label, text and source-ref faults alike
+    for entry in broken:
+        assert errors.get((entry["manifest"], entry["line"]), set()) == set(entry["rules"]), entry
+
+
+@pytest.mark.parametrize(
+    ("task", "limit"), [("segmentation", 800), ("classification", 4000)], ids=["seg", "cls"]
+)
+def test_project_faults_break_exactly_their_project_rules(
+    task: str, limit: int, tmp_path: Path
+) -> None:
+    dataset = generate(
+        "dents", out=tmp_path, seed=3, count=6, width=64, height=64, broken_fraction=0.5, task=task
+    )
+    entries = dataset.projects()
+    assert {e["fault"] for e in entries} == {
+        f.name for f in DATASET_FAULTS.values() if isinstance(f, ProjectFault)
+    }
+    for entry in entries:
+        train, test = (tmp_path / key for key in entry["project"])
+        assert len(test.read_text().splitlines()) > (limit if entry["line"] else 0)
+        findings = validate_project(train, test)  # text only: the lines name no object
+        errors = [(f.rule, f.line, f.source) for f in findings if f.severity is Severity.ERROR]
+        warnings = {f.rule for f in findings if f.severity is Severity.WARNING}
+        manifest = str(tmp_path / entry["manifest"])
+        assert errors == [(rule, entry["line"], manifest) for rule in entry["rules"]], entry
+        assert warnings == set(entry["warnings"]), entry
+    assert entries[0]["line"] == limit + 1  # the first image past the test limit
+
+
+def test_a_project_rule_choice_writes_that_project_only(tmp_path: Path) -> None:
+    dataset = _broken_mixed(tmp_path, ["dataset.training-minimum"], 0.5)
+    assert [e["fault"] for e in dataset.projects()] == ["test-too-few-anomalies"]
+    assert sorted(p.name for p in (tmp_path / "broken" / "projects").iterdir()) == [
+        "expected.jsonl",
+        "test-too-few-anomalies",
+    ]
+    assert not (tmp_path / "broken" / "projects" / "test-too-few-anomalies" / "images").exists()

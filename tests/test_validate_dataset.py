@@ -236,7 +236,8 @@ def test_max_images_per_split() -> None:
     train, test = _lines(10, lambda i, x: _normal(x)), _lines(801)
     test = [line.replace("/images/", "/test/") for line in test]
     findings = [f for f in _project(train, test) if f.severity is Severity.ERROR]
-    assert [(f.rule, f.source) for f in findings] == [("dataset.max-images", "m1")]
+    # On the first image past the limit: the line a user drops or moves.
+    assert [(f.rule, f.source, f.line) for f in findings] == [("dataset.max-images", "m1", 801)]
     assert "at most 800" in findings[0].message
     assert [f for f in _project(train, test[:800]) if f.severity is Severity.ERROR] == []
 

@@ -6,10 +6,11 @@ breaks a rule across lines) have their own registry. Another package adds faults
 through the `synth.faults` entry-point group.
 """
 
-from synth.faults import fields, near_miss, objects, text  # noqa: F401  (registration)
+from synth.faults import fields, near_miss, objects, project, text  # noqa: F401  (registration)
 from synth.faults.compose import break_case, clash, compose
 from synth.faults.dataset import DATASET_FAULTS, DatasetFault
 from synth.faults.model import Case, Fault, FaultError, fault
+from synth.faults.project import ProjectFault
 from synth.faults.registry import (
     CATALOGUE,
     breaking,
@@ -26,6 +27,7 @@ __all__ = [
     "DatasetFault",
     "Fault",
     "FaultError",
+    "ProjectFault",
     "break_case",
     "breaking",
     "choose",

@@ -10,6 +10,9 @@ PREFIX/JOB/annotations/consolidated-annotation/output/0_2021-10-12T14:16:45.6681
                                          a mask where Ground Truth's job JOB writes it
 PREFIX/dataset.json                      how to regenerate the dataset
 PREFIX/broken/...                        the broken twins, and broken/expected.jsonl
+PREFIX/broken/projects/FAULT/train.manifest, test.manifest
+                                         a project fault's text-only project, and
+PREFIX/broken/projects/expected.jsonl    what a validator must say of each
 PREFIX/shards/KEY.part-00001-of-00004    shard 1's part of the manifest KEY
 PREFIX/shards/part-00001-of-00004.json   shard 1's summary: preset, seed, counts
 ```
@@ -86,6 +89,23 @@ class Layout:
     @property
     def expected(self) -> str:
         return f"{self.prefix}broken/expected.jsonl"
+
+    @property
+    def projects(self) -> str:
+        return f"{self.prefix}broken/projects/"
+
+    def project(self, fault: str, role: str) -> str:
+        """A project fault's manifest for `role` (train, test)."""
+        return f"{self.projects}{fault}/{role}.manifest"
+
+    def project_object(self, fault: str, role: str, line: int, kind: str) -> str:
+        """The object a project fault's line names (never written: the project is text)."""
+        ext = "png" if kind == "mask" else self.image_ext
+        return f"{self.projects}{fault}/{kind}s/{role}-{line:06d}.{ext}"
+
+    @property
+    def projects_expected(self) -> str:
+        return f"{self.projects}expected.jsonl"
 
     @property
     def dataset_file(self) -> str:

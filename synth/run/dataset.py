@@ -76,6 +76,11 @@ class Dataset:
         """Each line of the broken manifests: its fault, and the rules a validator must report."""
         return [json.loads(line) for line in self.read(self.layout.expected).splitlines()]
 
+    def projects(self) -> list[dict[str, Any]]:
+        """Each project fault's project (`project`: its manifests, train first) and the
+        finding a validator must give (`manifest`, `line`, `rules`, `warnings`)."""
+        return [json.loads(line) for line in self.read(self.layout.projects_expected).splitlines()]
+
 
 def describe(
     preset: Preset,

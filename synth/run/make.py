@@ -65,7 +65,7 @@ class _Valid:
     spec: ImageSpec
     record: dict[str, Any]
     objects: tuple[tuple[str, bytes, str], ...]
-    twin: Case | None  # None when the line has no mask: the faults act on masked lines
+    twin: Case  # what the line's broken twin starts from (its objects under broken/)
     sole_class: str | None
 
 
@@ -87,24 +87,25 @@ def _valid(job: Job, index: int) -> _Valid:
     )
     image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
     objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
-    if mask_key is None:
-        return _Valid(spec, valid, tuple(objects), None, None)
-    mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
-    objects.append((mask_key, mask, CONTENT_TYPES["png"]))
     twins = {"source-ref": (layout.broken(image_key), image)}
-    twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
+    sole_class = None
+    if mask_key is not None:
+        mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+        objects.append((mask_key, mask, CONTENT_TYPES["png"]))
+        twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
+        sole_class = _sole_class(preset, rendered.labels)
     twin = Case(
         record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
         objects={job.uri(key): data for key, data in twins.values()},
     )
-    return _Valid(spec, valid, tuple(objects), twin, _sole_class(preset, rendered.labels))
+    return _Valid(spec, valid, tuple(objects), twin, sole_class)
 
 
 def make(job: Job, index: int) -> Made:
     made = _valid(job, index)
     broken: Case | None = None
     related: tuple[str, ...] = ()
-    if made.spec.broken and made.twin is not None:
+    if made.spec.broken:
         broken, related = _dataset_fault(job, made)
         if broken is None:
             faults = [CATALOGUE[name] for name in job.faults]
@@ -121,7 +122,8 @@ def make(job: Job, index: int) -> Made:
 
 
 def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]]:
-    """Some broken lines break a dataset rule against the split's first valid masked line.
+    """Some broken lines break a dataset rule against the split's first valid line
+    (a masked one when this line has a mask).
 
     That reference is found and remade from the plan alone, so the choice does not
     depend on workers or shards; its line number in the broken manifest goes in `related`.
@@ -132,10 +134,12 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
     if not job.dataset_faults or rng.random() >= share:
         return None, ()
     preset, line = job.preset, 0
+    masked = has_mask(preset, made.spec)
     for earlier in range(index):
         spec = image_spec(preset, job.seed, earlier)
         line += spec.split == made.spec.split
-        if spec.split == made.spec.split and not spec.broken and has_mask(preset, spec):
+        fits = has_mask(preset, spec) or not masked
+        if spec.split == made.spec.split and not spec.broken and fits:
             reference = _valid(job, earlier)
             break
     else:
@@ -144,7 +148,6 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
         record=reference.record,
         objects={job.uri(key): data for key, data, _ in reference.objects},
     )
-    assert made.twin is not None
     fitting = [DATASET_FAULTS[name] for name in job.dataset_faults]
     fitting = [f for f in fitting if f.fits(valid, made.twin)]
     if not fitting:
@@ -158,3 +161,15 @@ def _sole_class(preset: Preset, labels: np.ndarray) -> str | None:
     """The anomaly class a mask holds alone: what the per-label training minimum counts."""
     held = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(preset.classes) + 1)[1:])
     return preset.classes[int(held[0])].name if len(held) == 1 else None
+
+
+def template(job: Job, anomalous: bool) -> dict[str, Any]:
+    """A valid line of the run (image 0's dates and jobs) with this label: what project
+    faults copy into their text-only projects."""
+    preset, layout = job.preset, job.layout
+    spec = ImageSpec(index=0, split="train", anomalous=anomalous)
+    mask = None
+    if has_mask(preset, spec):
+        mask = job.uri(layout.mask(0, mask_created(preset, job.seed, 0)))
+    image = job.uri(layout.image(0))
+    return record(preset, spec, job.seed, image_uri=image, mask_uri=mask, jobs=job.jobs)

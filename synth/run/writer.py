@@ -11,6 +11,7 @@ that decides what becomes visible and in which order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -21,11 +22,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
-from synth.annotate.manifest import ManifestSpool
-from synth.annotate.records import job_names, mask_job
+from synth.annotate.manifest import ManifestSpool, dumps
+from synth.annotate.records import job_names, mask_job, style_of
 from synth.config.preset import Preset
 from synth.errors import OutputError, option
-from synth.faults import CATALOGUE, DATASET_FAULTS, choose
+from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
@@ -35,7 +36,7 @@ from synth.output.sinks import Published, Sink
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
-from synth.run.make import Job, Made, make
+from synth.run.make import Job, Made, make, template
 from synth.validate.dataset import SplitCounts, training_shortfalls
 
 
@@ -57,6 +58,9 @@ class Writer:
         trainable = {split: SplitCounts() for split in self.config.preset.splits}
         with ManifestSpool() as spool:
             counts = self.write(plan, self.render(plan), spool, trainable)
+            shard = self.config.shard
+            if self.config.preset.broken_fraction > 0 and (shard is None or shard.index == 0):
+                write_projects(plan.job, spool)
             self.publish(plan, spool, counts)
         return Dataset(
             location=self.target.location,
@@ -228,6 +232,31 @@ class Writer:
         spool.append(layout.expected, json.dumps(line))
 
 
+def write_projects(job: Job, spool: ManifestSpool) -> None:
+    """The chosen project faults' text-only projects, and what a validator must say of each."""
+    layout = job.layout
+    chosen = [DATASET_FAULTS[name] for name in job.dataset_faults]
+    normal, anomaly = template(job, anomalous=False), template(job, anomalous=True)
+    for fault in (f for f in chosen if isinstance(f, ProjectFault)):
+        keys = functools.partial(layout.project_object, fault.name)
+        manifests, expected = fault.build(normal, anomaly, keys)
+        for role, records in manifests.items():
+            for line in records:
+                spool.append(
+                    layout.project(fault.name, role), dumps(line, style_of(job.preset).separators)
+                )
+        entry = {
+            "fault": fault.name,
+            "project": [layout.project(fault.name, role) for role in manifests],
+            "manifest": layout.project(fault.name, expected.role),
+            "line": expected.line,
+            "rules": sorted(fault.rules),
+            "warnings": sorted(fault.warnings),
+            "objects": False,  # judge the project as text: its lines name no written object
+        }
+        spool.append(layout.projects_expected, json.dumps(entry))
+
+
 def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str, ...]:
     """What keeps the written project from training, by the service's minimums."""
     # Every class of the color maps is an anomaly label of the project, as the validator counts.
@@ -251,7 +280,11 @@ def published(target: Sink, layout: Layout) -> list[str]:
         name = key.removeprefix(layout.prefix)
         top = name.removeprefix("broken/")
         manifest = name.endswith(".manifest") and "/" not in top
-        if manifest or key in (layout.dataset_file, layout.expected):
+        if (
+            manifest
+            or key in (layout.dataset_file, layout.expected)
+            or key.startswith(layout.projects)
+        ):
             found.append(key)
     return found
 

@@ -89,6 +89,7 @@ class _Manifest:
     source: str | None  # None for a manifest given as text: lines are then named "line N"
     attributes: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind -> name, line
     counts: SplitCounts = field(default_factory=SplitCounts)
+    past_limit: dict[str, int] = field(default_factory=dict)  # task -> first line over its limit
 
 
 class ProjectChecks:
@@ -216,6 +217,12 @@ class ProjectChecks:
             manifest.counts.anomaly += 1
             if facts.mask_attribute is None:
                 self._unmasked.append((manifest.source, number))
+        # The task is known at the project's end: note where each task's limit is passed.
+        images = manifest.counts.normal + manifest.counts.anomaly
+        role = "train" if len(self._manifests) == 1 else "test"
+        for task, limits in MAX_IMAGES.items():
+            if images == limits[role] + 1 and facts.class_name in ("normal", "anomaly"):
+                manifest.past_limit[task] = number
         if facts.mask_colors is not None and facts.classes is not None:
             self._masks_read = True
             by_color = {color: name for name, color in facts.classes.items()}
@@ -247,13 +254,14 @@ class ProjectChecks:
             counts = manifest.counts
             total = counts.normal + counts.anomaly
             limit = MAX_IMAGES[task][role]
-            if total > limit:
+            if total > limit:  # reported on the first image past the limit
                 yield Finding(
                     "dataset.max-images",
                     Severity.ERROR,
+                    manifest.past_limit[task],
                     None,
-                    None,
-                    f"{total:,} images; a {task} {role} dataset holds at most {limit:,}",
+                    f"image {limit + 1:,} of {total:,}; a {task} {role} dataset holds at "
+                    f"most {limit:,}",
                     manifest.source,
                 )
             merged = splits.setdefault(role, SplitCounts())
