@@ -47,8 +47,9 @@ def breaking() -> list[Fault]:
 
 
 def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[DatasetFault]]:
-    """Line and dataset faults by name or by a rule id they break; an unknown word is a
-    ValueError naming it. `--faults dataset.duplicate-image` thus picks a dataset fault."""
+    """Line and dataset faults by name or by a rule id they break (or, for a rule no fault
+    breaks, warn of); an unknown word is a ValueError naming it.
+    `--faults dataset.duplicate-image` thus picks a dataset fault."""
     lines: dict[str, Fault] = {}
     datasets: dict[str, DatasetFault] = {}
     for word in names_or_rules:
@@ -56,6 +57,9 @@ def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[DatasetFaul
         found_datasets = {
             f.name: f for f in DATASET_FAULTS.values() if word == f.name or word in f.rules
         }
+        if not found_lines and not found_datasets:  # a rule only warned of (a warning rule)
+            found_lines = {f.name: f for f in CATALOGUE.values() if word in f.warnings}
+            found_datasets = {f.name: f for f in DATASET_FAULTS.values() if word in f.warnings}
         if not found_lines and not found_datasets:
             raise ValueError(
                 f"{word!r} is neither a fault nor a rule any fault breaks (see `synth faults`)"
