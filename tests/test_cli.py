@@ -19,6 +19,14 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _refused(*args: str) -> str:
+    """`synth ARGS` as a user's mistake: exit 1 and one line on stderr (no traceback)."""
+    result = _run(*args)
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr.strip()
+
+
 def test_generate_writes_a_dataset(tmp_path: Path) -> None:
     out = tmp_path / "data"
     result = CliRunner().invoke(
@@ -53,37 +61,32 @@ def test_presets_lists_names_and_descriptions() -> None:
 
 
 def test_unknown_preset_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    result = _run("generate", "--preset", "nope", "--out", str(tmp_path / "o"))
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
+    assert _refused("generate", "--preset", "nope", "--out", str(tmp_path / "o")) == (
         "Error: unknown preset 'nope': not a built-in preset "
         "(corrosion, cracks, dents, electronics, mixed, normal-only, scratches, showcase) "
         "nor a TOML file"
-    ]
+    )
     assert not (tmp_path / "o").exists()
 
 
 def test_invalid_preset_file_names_key(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[image]\nwidth = 64\nheight = 64\n[dataset]\ncount = -1\n")
-    result = _run("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
-    assert result.returncode == 1
-    assert "dataset.count: must be at least 1" in result.stderr
-    assert "Traceback" not in result.stderr
+    line = _refused("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
+    assert line == f"Error: {bad}: dataset.count: must be at least 1, got -1"
 
 
 def test_unknown_fault_word_is_one_line_naming_the_field(tmp_path: Path) -> None:
     """The run checks fault words (the preset only lists them): from a file or --faults."""
     bad = tmp_path / "bad.toml"
     bad.write_text("[image]\nwidth = 64\nheight = 64\n[dataset]\nfaults = ['nope']\n")
-    from_file = _run("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
-    from_flag = _run("generate", "-p", "dents", "--faults", "nope", "-o", str(tmp_path / "o"))
-    for result, preset in ((from_file, "bad"), (from_flag, "dents")):
-        assert result.returncode == 1
-        assert result.stderr.splitlines() == [
+    from_file = _refused("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
+    from_flag = _refused("generate", "-p", "dents", "--faults", "nope", "-o", str(tmp_path / "o"))
+    for line, preset in ((from_file, "bad"), (from_flag, "dents")):
+        assert line == (
             f"Error: preset {preset!r}: dataset.faults: 'nope' is neither a fault nor a rule "
             "any fault breaks (see `synth faults`)"
-        ]
+        )
     assert not (tmp_path / "o").exists()
 
 
@@ -99,19 +102,17 @@ def test_compress_level_takes_every_level_the_option_offers(tmp_path: Path) -> N
 
 def test_non_empty_output_without_overwrite(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("x")
-    result = _run("generate", "-p", "dents", "-o", str(tmp_path), "-n", "1", "--size", "64")
-    assert result.returncode == 1
-    assert "--overwrite" in result.stderr
-    assert "Traceback" not in result.stderr
+    line = _refused("generate", "-p", "dents", "-o", str(tmp_path), "-n", "1", "--size", "64")
+    assert "--overwrite" in line
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = _run("generate", "-p", "dents", "-o", str(blocker / "sub"), "-n", "1", "--size", "64")
-    assert result.returncode == 1
-    assert "cannot write" in result.stderr
-    assert "Traceback" not in result.stderr
+    line = _refused(
+        "generate", "-p", "dents", "-o", str(blocker / "sub"), "-n", "1", "--size", "64"
+    )
+    assert "cannot write" in line
 
 
 def test_bad_size_is_a_usage_error() -> None:
