@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -292,7 +293,34 @@ def test_training_shortfalls_match_the_quotas() -> None:
     assert [(s.split, str(s)) for s in training_shortfalls(separate, labels=["x"])] == [
         ("train", "the train dataset has 0 images holding only anomaly 'x'; training needs 10"),
         ("test", "the test dataset has 0 images holding only anomaly 'x'; training needs 10"),
+        (
+            "test",  # 10 anomaly images, none of x alone: enough to say no count helps
+            "the test dataset has 0 of 10 anomaly images holding one anomaly type alone, the "
+            "only images the per-label minimum counts; at that share even 800 images (the "
+            "service's limit) would hold fewer than 10 per label (paint fewer types per image)",
+        ),
     ]
+
+
+def test_a_per_label_minimum_out_of_reach_is_said_once_per_split() -> None:
+    labels = [f"c{i}" for i in range(10)]
+    # showcase's make-up: about 1 anomaly image in 100 holds one type alone.
+    rare = SplitCounts(100, 100, Counter({"c1": 1}))
+    [reach] = [
+        str(s) for s in training_shortfalls({"train": rare}, labels=labels) if "1 of" in str(s)
+    ]
+    assert reach.startswith("the dataset has 1 of 100 anomaly images holding one anomaly type")
+    assert "even 8,000 images (the service's limit) would hold fewer than 20 per label" in reach
+    # Half of them alone: 8,000 images would hold 200 per label, so only the counts are short.
+    common = SplitCounts(100, 100, Counter(dict.fromkeys(labels, 5)))
+    short = training_shortfalls({"train": common}, labels=labels)
+    assert len(short) == len(labels)
+    assert not any("would hold" in str(s) for s in short)
+    # Too few anomaly images to judge a share: no such sentence.
+    few = SplitCounts(20, 9)
+    assert not any(
+        "would hold" in str(s) for s in training_shortfalls({"train": few}, labels=labels)
+    )
 
 
 def test_every_rule_has_a_case() -> None:

@@ -60,7 +60,7 @@ class Writer:
             counts = self.write(plan, self.render(plan), spool, trainable)
             shard = self.config.shard
             if self.config.preset.broken_fraction > 0 and (shard is None or shard.index == 0):
-                write_projects(plan.job, spool)
+                _write_projects(plan.job, spool)
             self.publish(plan, spool, counts)
         return Dataset(
             location=self.target.location,
@@ -232,7 +232,7 @@ class Writer:
         spool.append(layout.expected, json.dumps(line))
 
 
-def write_projects(job: Job, spool: ManifestSpool) -> None:
+def _write_projects(job: Job, spool: ManifestSpool) -> None:
     """The chosen project faults' text-only projects, and what a validator must say of each."""
     layout = job.layout
     chosen = [DATASET_FAULTS[name] for name in job.dataset_faults]

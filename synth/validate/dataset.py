@@ -81,7 +81,32 @@ def training_shortfalls(
                         f"training needs {per_label}",
                     )
                 )
+        if labels and not _per_label_reachable(counts, len(labels), per_label, split):
+            singles, limit = sum(counts.single_label.values()), MAX_IMAGES["segmentation"][split]
+            short.append(
+                Shortfall(
+                    split,
+                    f"{name} has {singles} of {counts.anomaly} anomaly images holding one "
+                    f"anomaly type alone, the only images the per-label minimum counts; at that "
+                    f"share even {limit:,} images (the service's limit) would hold fewer than "
+                    f"{per_label} per label (paint fewer types per image)",
+                )
+            )
     return short
+
+
+# Below this many anomaly images, a split's share of single-type images says too little.
+_SHARE_SAMPLE = 10
+
+
+def _per_label_reachable(counts: SplitCounts, labels: int, need: int, split: str) -> bool:
+    """Whether a dataset of this make-up, grown to the service's image limit, would hold
+    `need` single-type images per label (true when the sample is too small to tell)."""
+    if counts.anomaly < _SHARE_SAMPLE:
+        return True
+    total = counts.normal + counts.anomaly
+    singles = sum(counts.single_label.values())
+    return MAX_IMAGES["segmentation"][split] * singles / total / labels >= need
 
 
 @dataclass
