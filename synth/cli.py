@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from synth import __version__
+from synth.annotate.styles import STYLES
+from synth.config.preset import TASKS
 from synth.errors import SynthError
 from synth.extras import require
 from synth.format import is_s3
@@ -137,12 +139,12 @@ def cli() -> None:
 @click.option("--bucket", help="Bucket named in the manifests' s3:// URIs [preset's].")
 @click.option(
     "--task",
-    type=click.Choice(["segmentation", "classification"]),
+    type=click.Choice(TASKS),
     help="classification: lines without masks, nothing under masks/ [preset's].",
 )
 @click.option(
     "--style",
-    type=click.Choice(["synth", "ground-truth", "console", "sdk-tools"]),
+    type=click.Choice(list(STYLES)),
     help="Write the lines as a real producer does (README, Real data) [preset's].",
 )
 @click.option(
