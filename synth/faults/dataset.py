@@ -5,8 +5,8 @@ same dataset (the reference), it breaks a dataset rule: the same image twice, an
 image size, a class with another color, another attribute name, an anomaly without a
 mask, a 101st anomaly label. The rule is reported on the target's line, so its expected
 rules stay per line. The project-sized rules (dataset.max-images,
-dataset.training-minimum) need thousands of lines or a project's shape; the
-validator's tests cover them.
+dataset.training-minimum) need hundreds of lines or a project's shape: project faults
+(synth/faults/project.py) write a small project for each.
 """
 
 from __future__ import annotations
