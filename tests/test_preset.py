@@ -63,6 +63,10 @@ def _image(**extra: object) -> dict[str, object]:
         ({"image": _image(textures=["marble"])}, r"image.textures: unknown texture 'marble'"),
         ({"image": _image(format="gif")}, r"image.format: must be 'png' or 'jpeg'"),
         ({"image": _image(), "dataset": {"count": 0}}, r"dataset.count: must be at least 1"),
+        (
+            {"image": _image(), "dataset": {"one_class_per_image": "yes"}},
+            r"dataset.one_class_per_image: must be bool, got 'yes'",
+        ),
         ({"image": _image(), "dataset": {"bucket": "Bad_Bucket"}}, r"dataset.bucket: 'Bad_Bucket'"),
         (
             {"image": _image(), "dataset": {"mask_attribute": "mask"}},

@@ -41,6 +41,7 @@ _DATASET_KEYS = {
     "faults": list,
     "task": str,
     "style": str,
+    "one_class_per_image": bool,
 }
 TASKS = ("segmentation", "classification")
 
@@ -75,6 +76,9 @@ class Preset:
     faults: tuple[str, ...] = ()  # fault names or rule ids (the run checks them); empty: all
     task: str = "segmentation"  # or "classification": lines without masks, no masks/
     style: str = DEFAULT_STYLE  # how the lines are written (synth/annotate/styles.py)
+    # Each anomaly image shows one class, the classes taking turns (plan.py): the service's
+    # per-label training minimum counts only images holding one anomaly type.
+    one_class_per_image: bool = False
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -108,6 +112,7 @@ class Preset:
                 "faults": list(self.faults),
                 "task": self.task,
                 "style": self.style,
+                "one_class_per_image": self.one_class_per_image,
             },
             "classes": [
                 {

@@ -41,7 +41,11 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
         image = render_base(texture, preset.height, preset.width, rng)
     labels = np.zeros((preset.height, preset.width), np.uint8)
     if spec.anomalous:
-        for class_index in _chosen_classes(len(preset.classes), rng):
+        if spec.only_class is None:
+            chosen = _chosen_classes(len(preset.classes), rng)
+        else:
+            chosen = [spec.only_class]
+        for class_index in chosen:
             cls = preset.classes[class_index]
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
