@@ -19,8 +19,9 @@ from tests.invariants import (
     wait_until,
 )
 
-# Long enough that the signal lands mid-run; the tests stop it after a few images.
-RUN = ["generate", "-p", "dents", "-n", "400", "--size", "64", "--seed", "4", "--workers", "2"]
+# Long enough that the signal lands mid-run, and that the workers take over from the run
+# (which makes the first images itself while they start); the tests stop it early.
+RUN = ["generate", "-p", "dents", "-n", "4000", "--size", "64", "--seed", "4", "--workers", "2"]
 
 
 def _images(root: Path) -> int:
@@ -52,7 +53,7 @@ def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed
 def test_killed_worker_is_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = _running(out, tmp_path, 2)
-    workers = _grandchildren(run.pid)
+    workers = _workers(run)
     assert workers, "no worker processes found"
     os.kill(workers[0], signal.SIGKILL)
     code, stderr = finish(run, tmp_path)
@@ -65,7 +66,7 @@ def test_killed_worker_is_one_line(tmp_path: Path) -> None:
 def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = _running(out, tmp_path, 2)
-    assert _grandchildren(run.pid)
+    assert _workers(run)
     run.kill()
     run.wait(timeout=30)
     # SIGKILL runs no cleanup: the workers must notice on their own, and quickly.
@@ -76,6 +77,13 @@ def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
     code, _ = finish(rerun, tmp_path, cleaned=False)
     assert code == 0
     assert assert_whole_or_nothing(out)
+
+
+def _workers(run: subprocess.Popen[str]) -> list[int]:
+    """The run's workers once they are up (the run makes its first images while they start)."""
+    wait_until(lambda: _grandchildren(run.pid) or run.poll() is not None, 60, "workers")
+    assert run.poll() is None, run.communicate()
+    return _grandchildren(run.pid)
 
 
 def _grandchildren(pid: int) -> list[int]:

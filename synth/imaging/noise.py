@@ -11,6 +11,7 @@ multiply-adds per output pixel instead of a full-size zoom; the values agree wit
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage, sparse
@@ -27,6 +28,7 @@ def zoom_matrix(length: int, points: int, factor: float, order: int) -> sparse.c
     return sparse.csr_matrix(np.stack(columns, axis=1))
 
 
+@functools.lru_cache(maxsize=64)
 def linear_zoom_matrix(length: int, points: int) -> sparse.csr_matrix:
     """(length, points) float32: linear interpolation of `points` samples onto `length`,
     the first and last samples kept (ndimage.zoom's order=1, grid_mode=False)."""
@@ -40,14 +42,35 @@ def linear_zoom_matrix(length: int, points: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((values, (rows, indices)), shape=(length, points))
 
 
-def zoom2d(array: np.ndarray, rows: sparse.csr_matrix, columns: sparse.csr_matrix) -> np.ndarray:
-    """rows @ array @ columns.T as a C-ordered float32 array: a separable zoom."""
+# Rows [top, bottom) of a float32 field, computed on demand: a texture builds its image a
+# band of rows at a time, so no full-size intermediate plane is ever alive (a 4096 px plane
+# is 64 MiB). A row of the field does not depend on the band it is computed in.
+Rows = Callable[[int, int], np.ndarray]
+
+
+def zoom_rows(array: np.ndarray, rows: sparse.csr_matrix, columns: sparse.csr_matrix) -> Rows:
+    """Rows of rows @ array @ columns.T, a separable zoom: the small product now, the rows'
+    weights band by band (each output row is the same sum in the same order either way)."""
     across = np.ascontiguousarray((columns @ np.asarray(array, np.float32).T).T)
-    return np.asarray(rows @ across, dtype=np.float32)
+
+    def band(top: int, bottom: int) -> np.ndarray:
+        return np.asarray(_band(rows, top, bottom) @ across, dtype=np.float32)
+
+    return band
 
 
-def smooth_noise(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
-    """float32 noise in about [-1, 1] with features about `scale` pixels across."""
+def _band(matrix: sparse.csr_matrix, top: int, bottom: int) -> sparse.csr_matrix:
+    """matrix[top:bottom], kept with the (cached) matrix: slicing costs more than the product."""
+    if (top, bottom) == (0, matrix.shape[0]):
+        return matrix
+    slices = vars(matrix).setdefault("_synth_bands", {})
+    if (top, bottom) not in slices:
+        slices[top, bottom] = matrix[top:bottom]
+    return slices[top, bottom]
+
+
+def smooth_noise_rows(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> Rows:
+    """`smooth_noise` band by band: the grid is drawn now, the rows computed when asked."""
     coarse = (max(2, int(shape[0] / scale) + 2), max(2, int(shape[1] / scale) + 2))
     noise = rng.uniform(-1.0, 1.0, coarse).astype(np.float32)
     coefficients = ndimage.spline_filter(noise, 3, output=np.float32, mode="mirror")
@@ -55,4 +78,9 @@ def smooth_noise(shape: tuple[int, int], scale: float, rng: np.random.Generator)
         zoom_matrix(length, points, (length + 1) / (points - 1), 3)
         for length, points in zip(shape, coarse, strict=True)
     )
-    return zoom2d(coefficients, rows, columns)
+    return zoom_rows(coefficients, rows, columns)
+
+
+def smooth_noise(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
+    """float32 noise in about [-1, 1] with features about `scale` pixels across."""
+    return smooth_noise_rows(shape, scale, rng)(0, shape[0])

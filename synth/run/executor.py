@@ -7,6 +7,7 @@ images a run makes.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -86,15 +87,30 @@ def ordered_map(
             yield fn(context, index)
         return
     window = workers * 4
+    forkserver = multiprocessing.get_context("forkserver")
+    # The forkserver imports fn's module (numpy, scipy, the painters) once, and each worker
+    # is forked from it with all that loaded, instead of every worker importing it again.
+    forkserver.set_forkserver_preload(["__main__", fn.__module__])
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=forkserver,
         initializer=_install,
         initargs=(context, os.getpid()),
     )
+    # Starting the workers blocks on the forkserver's imports (about 0.6 s); a thread waits
+    # for that while this one makes the first images itself, in order, so start-up costs
+    # the run no time.
+    started = threading.Event()
+    starter = threading.Thread(
+        target=_start, args=(pool, workers, started), daemon=True, name="synth-start"
+    )
+    starter.start()
     pending: deque[Future[R]] = deque()
     try:
         for index in indices:
+            if not started.is_set():
+                yield fn(context, index)  # nothing is in flight yet: it comes next in order
+                continue
             pending.append(_submit(pool, fn, index))
             if len(pending) >= window:
                 yield pending.popleft().result()
@@ -106,7 +122,20 @@ def ordered_map(
             f"memory); try fewer {option('workers')}"
         ) from None
     finally:
+        starter.join()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(pool: ProcessPoolExecutor, workers: int, started: threading.Event) -> None:
+    """Have the pool start its processes (one per task submitted while none is idle)."""
+    try:
+        # A failure to start (a long TMPDIR, a broken pool) is met again, and reported,
+        # by the run's own next submit.
+        with contextlib.suppress(Exception):
+            for _ in range(workers):
+                pool.submit(os.getpid)
+    finally:
+        started.set()
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], index: int) -> Future[R]:

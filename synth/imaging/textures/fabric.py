@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import grain, palette, tint
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import grain_rows, palette, tinted
 
 
 def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -15,11 +15,16 @@ def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     y, x = np.ogrid[:height, :width]
     warp = np.sin(2 * np.pi * x / period).astype(np.float32)
     weft = np.sin(2 * np.pi * y / period).astype(np.float32)
-    weave = 0.5 + 0.25 * warp * np.sign(weft) + 0.1 * weft
-    slub = 0.08 * smooth_noise((height, width), 12.0, rng)
-    fine = 0.05 * grain((height, width), rng)
+    slub = smooth_noise_rows((height, width), 12.0, rng)
+    fine = grain_rows((height, width), rng)
     color = rng.uniform(0.2, 0.8, 3).astype(np.float32)
-    return tint(0.75 + 0.35 * (weave - 0.5) + slub + fine, color * 1.15)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        across = weft[top:bottom]
+        weave = 0.5 + 0.25 * warp * np.sign(across) + 0.1 * across
+        return 0.75 + 0.35 * (weave - 0.5) + 0.08 * slub(top, bottom) + 0.05 * fine(top, bottom)
+
+    return tinted(height, width, gray, color * 1.15)
 
 
 # Contract carpet colours.
@@ -39,10 +44,17 @@ def carpet(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     pitch = rng.uniform(3.0, 5.0)
     y = np.arange(height, dtype=np.float32)[:, None]
     x = np.arange(width, dtype=np.float32)[None, :]
-    loops = np.sin(2 * np.pi * y / pitch) * np.sin(2 * np.pi * x / (pitch * 0.8))
-    tufts = ndimage.uniform_filter(grain((height, width), rng), 3)
-    mottle = 0.06 * smooth_noise((height, width), 20.0, rng)
-    gray = 0.9 + 0.08 * loops + 0.25 * tufts + mottle
-    # A second yarn, a shade lighter, shows as flecks among the tufts.
-    gray *= 1 + 0.25 * (tufts > 0.7)
-    return tint(gray, _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1))
+    down, across = np.sin(2 * np.pi * y / pitch), np.sin(2 * np.pi * x / (pitch * 0.8))
+    # Whole, not in bands: a band's 3x3 running mean could round differently at its edges.
+    tufts = ndimage.uniform_filter(grain_rows((height, width), rng)(0, height), 3)
+    mottle = smooth_noise_rows((height, width), 20.0, rng)
+    color = _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        pile = tufts[top:bottom]
+        rows = 0.9 + 0.08 * (down[top:bottom] * across) + 0.25 * pile + 0.06 * mottle(top, bottom)
+        # A second yarn, a shade lighter, shows as flecks among the tufts.
+        rows *= 1 + 0.25 * (pile > 0.7)
+        return rows
+
+    return tinted(height, width, gray, color)

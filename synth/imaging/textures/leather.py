@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import tint
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import tinted
 
 # Black, dark brown, tan, oxblood.
 _DYES = np.array(
@@ -17,11 +17,19 @@ _DYES = np.array(
 def leather(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Grained leather (black, brown, tan, oxblood): pebbled cells, creases, a soft sheen."""
     cell = float(rng.choice([2.5, 3.0, 3.5, 4.0]))  # few scales: smooth_noise caches each
-    pebbles = smooth_noise((height, width), cell, rng)
-    # Cells: the noise's zero lines are thin dark creases between rounded pebbles.
-    creases = np.sqrt(np.clip(np.abs(pebbles) * 4, 0.0, 1.0))
-    lit = ndimage.sobel(pebbles, axis=0) * 0.03
-    folds = 0.05 * smooth_noise((height, width), 25.0, rng)
-    sheen = 0.08 * smooth_noise((height, width), max(height, width) / 2, rng)
-    gray = 0.8 + 0.22 * creases - lit + folds + sheen
-    return tint(gray, _DYES[rng.integers(len(_DYES))] * rng.uniform(0.85, 1.15))
+    pebbles = smooth_noise_rows((height, width), cell, rng)
+    folds = smooth_noise_rows((height, width), 25.0, rng)
+    sheen = smooth_noise_rows((height, width), max(height, width) / 2, rng)
+    dye = _DYES[rng.integers(len(_DYES))] * rng.uniform(0.85, 1.15)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        # The vertical gradient reaches a row either side: computed with those rows.
+        above, below = max(top - 1, 0), min(bottom + 1, height)
+        around = pebbles(above, below)
+        lit = ndimage.sobel(around, axis=0)[top - above : bottom - above] * 0.03
+        cells = around[top - above : bottom - above]
+        # Cells: the noise's zero lines are thin dark creases between rounded pebbles.
+        creases = np.sqrt(np.clip(np.abs(cells) * 4, 0.0, 1.0))
+        return 0.8 + 0.22 * creases - lit + 0.05 * folds(top, bottom) + 0.08 * sheen(top, bottom)
+
+    return tinted(height, width, gray, dye)

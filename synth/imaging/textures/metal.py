@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from synth.imaging.noise import linear_zoom_matrix, smooth_noise, zoom2d
-from synth.imaging.textures.base import detail_cell, grain, tint
+from synth.imaging.noise import linear_zoom_matrix, smooth_noise_rows, zoom_rows
+from synth.imaging.textures.base import bands, detail_cell, grain_rows, tinted
 
 
 def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -16,25 +16,44 @@ def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarr
     # One streak per row of detail cells (a pixel up to DETAIL_SIDE), stretched along the row.
     cells = -(-height // detail_cell((height, width)))
     rows = rng.standard_normal((cells, width // streak_len + 2), np.float32)
-    streaks = zoom2d(
+    streaks = zoom_rows(
         rows, linear_zoom_matrix(height, rows.shape[0]), linear_zoom_matrix(width, rows.shape[1])
     )
-    fine = ndimage.uniform_filter1d(grain((height, width), rng), 9, axis=1)
-    sheen = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None] * rng.uniform(-0.08, 0.08)
-    sheen = sheen + 0.06 * smooth_noise((height, width), max(height, width) / 2, rng)
-    gray = rng.uniform(0.55, 0.75) + 0.035 * streaks + 0.04 * fine + sheen
+    fine = grain_rows((height, width), rng)
+    slope = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None] * rng.uniform(-0.08, 0.08)
+    sheen = smooth_noise_rows((height, width), max(height, width) / 2, rng)
+    level = rng.uniform(0.55, 0.75)
     color = np.array([1.0, 1.0, 1.0], np.float32) + rng.uniform(-0.04, 0.04, 3).astype(np.float32)
-    return tint(gray[:, ::-1] if rng.random() < 0.5 else gray, color)
+    flip = rng.random() < 0.5
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        lit = slope[top:bottom] + 0.06 * sheen(top, bottom)
+        grooves = ndimage.uniform_filter1d(fine(top, bottom), 9, axis=1)
+        rows = level + 0.035 * streaks(top, bottom) + 0.04 * grooves + lit
+        return rows[:, ::-1] if flip else rows
+
+    return tinted(height, width, gray, color)
 
 
 def cast_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Sand-cast iron or aluminium: a dull grainy skin, mottled, with scattered small pores."""
-    sand = ndimage.uniform_filter(grain((height, width), rng), 2)
-    mottle = smooth_noise((height, width), 30.0, rng)
-    pores = ndimage.grey_dilation(rng.random((height, width), np.float32) < 0.0015, size=2)
-    gray = rng.uniform(0.38, 0.55) * (1 + 0.08 * sand + 0.07 * mottle - 0.35 * pores)
+    grains = grain_rows((height, width), rng)
+    mottle = smooth_noise_rows((height, width), 30.0, rng)
+    # The pores' draw, band by band (the same numbers as one draw), kept as one bit a pixel.
+    pores = np.empty((height, width), bool)
+    for top, bottom in bands(height, width):
+        pores[top:bottom] = rng.random((bottom - top, width), np.float32) < 0.0015
+    pores = ndimage.grey_dilation(pores, size=2)
+    level = rng.uniform(0.38, 0.55)
     color = np.array([1.0, 1.0, 1.02], np.float32) + rng.uniform(-0.03, 0.03, 3).astype(np.float32)
-    return tint(gray, color)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        # The 2x2 mean reaches one row up: computed on the band and the row above it.
+        above = max(top - 1, 0)
+        sand = ndimage.uniform_filter(grains(above, bottom), 2)[top - above :]
+        return level * (1 + 0.08 * sand + 0.07 * mottle(top, bottom) - 0.35 * pores[top:bottom])
+
+    return tinted(height, width, gray, color)
 
 
 def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -44,11 +63,19 @@ def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndar
     cy = height / 2 + radius * np.sin(angle)
     cx = width / 2 + radius * np.cos(angle)
     y, x = np.ogrid[:height, :width]
-    r = np.sqrt((y - cy) ** 2 + (x - cx) ** 2).astype(np.float32)
     pitch = rng.uniform(3.5, 6.0)  # finer marks would alias into moire at 1 px per sample
-    marks = np.sin(2 * np.pi * r / pitch) + 0.6 * np.sin(2 * np.pi * r / (pitch * 2.7))
-    chatter = 0.04 * smooth_noise((height, width), 6.0, rng)
-    sheen = 0.1 * np.cos(2 * np.pi * (r - r.min()) / max(height, width) / 1.5 + angle)
-    gray = rng.uniform(0.6, 0.75) + 0.035 * marks + chatter + sheen
-    color = np.array([1.0, 1.0, 1.03], np.float32)
-    return tint(gray, color)
+    chatter = smooth_noise_rows((height, width), 6.0, rng)
+    level = rng.uniform(0.6, 0.75)
+    # The nearest pixel to the centre has the image's least distance (each term of the sum
+    # is least there, and rounding keeps order): r.min() without a full-size r.
+    near_y = np.clip(np.round(np.array([cy])), 0, height - 1)
+    near_x = np.clip(np.round(np.array([cx])), 0, width - 1)
+    least = np.sqrt((near_y - cy) ** 2 + (near_x - cx) ** 2).astype(np.float32)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        r = np.sqrt((y[top:bottom] - cy) ** 2 + (x - cx) ** 2).astype(np.float32)
+        marks = np.sin(2 * np.pi * r / pitch) + 0.6 * np.sin(2 * np.pi * r / (pitch * 2.7))
+        sheen = 0.1 * np.cos(2 * np.pi * (r - least) / max(height, width) / 1.5 + angle)
+        return level + 0.035 * marks + 0.04 * chatter(top, bottom) + sheen
+
+    return tinted(height, width, gray, np.array([1.0, 1.0, 1.03], np.float32))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import palette, tint
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import palette, tinted
 
 # Industrial coatings, after RAL.
 _COATINGS = palette(
@@ -27,7 +27,10 @@ def painted(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Painted sheet metal in an industrial colour: slow shading and a fine orange-peel."""
     jitter = rng.uniform(0.9, 1.08) * rng.uniform(0.97, 1.03, 3).astype(np.float32)
     hue_color = _COATINGS[rng.integers(len(_COATINGS))] * jitter
-    shading = 0.05 * smooth_noise((height, width), max(height, width) / 3, rng)
-    peel = 0.012 * smooth_noise((height, width), 3.0, rng)
-    gray = 1.0 + shading + peel
-    return tint(gray, hue_color)
+    shading = smooth_noise_rows((height, width), max(height, width) / 3, rng)
+    peel = smooth_noise_rows((height, width), 3.0, rng)
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        return 1.0 + 0.05 * shading(top, bottom) + 0.012 * peel(top, bottom)
+
+    return tinted(height, width, gray, hue_color)

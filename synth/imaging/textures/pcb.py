@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.imaging.noise import smooth_noise
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import bands
 
 _MASK = np.array([0.1, 0.36, 0.17], np.float32)  # the classic green solder mask
 _COPPER_UNDER_MASK = np.array([0.2, 0.48, 0.2], np.float32)  # traces show lighter through it
+_LIFT = _COPPER_UNDER_MASK - _MASK
 _TIN = np.array([0.78, 0.78, 0.74], np.float32)  # hot-air levelled solder on the pads
 
 
 def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A green circuit board: traces on a routing grid under the solder mask, tinned pads, vias."""
     pitch = int(rng.integers(10, 18))
-    trace = np.zeros((height, width), np.float32)
-    pads = np.zeros((height, width), np.float32)
+    trace = np.zeros((height, width), np.int8)  # 1 on copper
+    pads = np.zeros((height, width), np.int8)  # 1 on tin, -1 in a via's hole
     half = int(rng.integers(1, 3))
     for _ in range(max(6, height * width // 6000)):
         y, x = int(rng.integers(height)) // pitch * pitch, int(rng.integers(width)) // pitch * pitch
@@ -40,11 +42,14 @@ def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         ys, xs = np.mgrid[window]
         r = np.hypot(ys - cy, xs - cx)
         pads[window] = np.where(r < 1.8, -1.0, np.maximum(pads[window], r < 4.0))
-    mottle = 1 + 0.06 * smooth_noise((height, width), 24.0, rng)
+    mottle = smooth_noise_rows((height, width), 24.0, rng)
     image = np.empty((height, width, 3), np.float32)
-    for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
-        board = (_MASK[channel] + (_COPPER_UNDER_MASK[channel] - _MASK[channel]) * trace) * mottle
-        board = np.where(pads > 0, _TIN[channel] * mottle, board)
-        board[pads < 0] = 0.08
-        image[..., channel] = board
+    for top, bottom in bands(height, width):
+        shade = 1 + 0.06 * mottle(top, bottom)
+        copper, tin = trace[top:bottom], pads[top:bottom]
+        for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
+            board = (_MASK[channel] + _LIFT[channel] * copper) * shade
+            board = np.where(tin > 0, _TIN[channel] * shade, board)
+            board[tin < 0] = 0.08
+            image[top:bottom, :, channel] = board
     return np.clip(image, 0.0, 1.0, out=image)

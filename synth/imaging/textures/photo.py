@@ -6,8 +6,8 @@ import functools
 
 import numpy as np
 
-from synth.imaging.noise import linear_zoom_matrix, zoom2d
-from synth.imaging.textures.base import Texture, tint
+from synth.imaging.noise import linear_zoom_matrix, zoom_rows
+from synth.imaging.textures.base import Texture, tinted
 
 
 @functools.cache
@@ -28,9 +28,8 @@ def photo_texture(name: str, doc: str) -> Texture:
         top = int(rng.integers(photo.shape[0] - side + 1))
         left = int(rng.integers(photo.shape[1] - side + 1))
         crop = photo[top : top + side, left : left + side]
-        gray = zoom2d(crop, linear_zoom_matrix(height, side), linear_zoom_matrix(width, side))
-        color = rng.uniform(0.75, 1.15, 3).astype(np.float32)
-        return tint(gray, color)
+        gray = zoom_rows(crop, linear_zoom_matrix(height, side), linear_zoom_matrix(width, side))
+        return tinted(height, width, gray, rng.uniform(0.75, 1.15, 3).astype(np.float32))
 
     texture.__doc__ = doc
     return texture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import palette, tint
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import bands, palette, tinted
 
 # Resins of housings and covers.
 _RESINS = palette(
@@ -23,9 +23,18 @@ _RESINS = palette(
 
 def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Moulded plastic (black, greys, off-white, beige, blue): a fine matte stipple, flow marks."""
-    stipple = ndimage.uniform_filter(rng.standard_normal((height, width)).astype(np.float32), 2)
-    flow = 0.03 * smooth_noise((height, width), max(height, width) / 4, rng)
-    gray = 1.0 + 0.025 * stipple + flow
+    normal = np.empty((height, width), np.float32)
+    for top, bottom in bands(height, width):  # the same numbers as one draw, half the memory
+        normal[top:bottom] = rng.standard_normal((bottom - top, width))
+    stipple = ndimage.uniform_filter(normal, 2)
+    del normal
+    flow = smooth_noise_rows((height, width), max(height, width) / 4, rng)
     base = _RESINS[rng.integers(len(_RESINS))] * rng.uniform(0.92, 1.08)
-    # Sparkle: the stipple's peaks catch the light, visible on a dark resin too.
-    return tint(gray + 0.012 * (stipple > 0.4) / base.mean(), base)
+    mean = base.mean()
+
+    def gray(top: int, bottom: int) -> np.ndarray:
+        rows = stipple[top:bottom]
+        # Sparkle: the stipple's peaks catch the light, visible on a dark resin too.
+        return 1.0 + 0.025 * rows + 0.03 * flow(top, bottom) + 0.012 * (rows > 0.4) / mean
+
+    return tinted(height, width, gray, base)

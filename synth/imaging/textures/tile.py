@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.imaging.noise import smooth_noise
-from synth.imaging.textures.base import grain
+from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.textures.base import bands, grain_rows
 
 # White, cream, pale grey, pale blue-grey, terracotta glazes; grout a mid grey.
 _GLAZES = np.array(
@@ -23,14 +23,20 @@ def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarra
     x = (np.arange(width, dtype=np.float32) + rng.uniform(0, size))[None, :]
     in_y = np.clip(np.minimum(y % size, size - y % size) - joint / 2 + 0.5, 0.0, 1.0)
     in_x = np.clip(np.minimum(x % size, size - x % size) - joint / 2 + 0.5, 0.0, 1.0)
-    on_tile = in_y * in_x
     rows, cols = (y // size).astype(int), (x // size).astype(int)
     tones = rng.uniform(0.95, 1.04, (int(rows.max()) + 1, int(cols.max()) + 1)).astype(np.float32)
     glaze = _GLAZES[rng.integers(len(_GLAZES))]
-    gloss = 0.05 * smooth_noise((height, width), max(height, width) / 2, rng)
-    glazed = (tones[rows, cols] + gloss + 0.006 * grain((height, width), rng)) * on_tile
-    grout = (1 + 0.05 * smooth_noise((height, width), 3.0, rng)) * (1 - on_tile)
+    gloss = smooth_noise_rows((height, width), max(height, width) / 2, rng)
+    speckle = grain_rows((height, width), rng)
+    joints = smooth_noise_rows((height, width), 3.0, rng)
     image = np.empty((height, width, 3), np.float32)
-    for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
-        np.add(glaze[channel] * glazed, _GROUT[channel] * grout, out=image[..., channel])
+    for top, bottom in bands(height, width):
+        on_tile = in_y[top:bottom] * in_x
+        tone = tones[rows[top:bottom], cols]
+        glazed = (tone + 0.05 * gloss(top, bottom) + 0.006 * speckle(top, bottom)) * on_tile
+        grout = (1 + 0.05 * joints(top, bottom)) * (1 - on_tile)
+        for channel in range(3):  # one channel at a time: cheaper than broadcasting onto 3
+            np.add(
+                glaze[channel] * glazed, _GROUT[channel] * grout, out=image[top:bottom, :, channel]
+            )
     return np.clip(image, 0.0, 1.0, out=image)

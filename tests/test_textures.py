@@ -1,0 +1,42 @@
+"""Textures are built a band of rows at a time: the bands must not show in the image."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synth.imaging.textures import BASE_TEXTURES, render_base
+from synth.imaging.textures import base as texture_base
+
+
+@contextmanager
+def band_pixels(pixels: int) -> Iterator[None]:
+    saved = texture_base.BAND_PIXELS
+    texture_base.BAND_PIXELS = pixels
+    try:
+        yield
+    finally:
+        texture_base.BAND_PIXELS = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texture=st.sampled_from(sorted(BASE_TEXTURES)),
+    height=st.integers(2, 70),
+    width=st.integers(2, 70),
+    pixels=st.integers(1, 3000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_band_size_gives_the_same_image(
+    texture: str, height: int, width: int, pixels: int, seed: int
+) -> None:
+    with band_pixels(1 << 30):  # one band: the whole image at once
+        whole = render_base(texture, height, width, np.random.default_rng(seed))
+    with band_pixels(pixels):  # bands of one row and up
+        banded = render_base(texture, height, width, np.random.default_rng(seed))
+    assert banded.dtype == np.float32 and banded.shape == (height, width, 3)
+    np.testing.assert_array_equal(banded, whole)
