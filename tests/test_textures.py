@@ -38,5 +38,6 @@ def test_any_band_size_gives_the_same_image(
         whole = render_base(texture, height, width, np.random.default_rng(seed))
     with band_pixels(pixels):  # bands of one row and up
         banded = render_base(texture, height, width, np.random.default_rng(seed))
-    assert banded.dtype == np.float32 and banded.shape == (height, width, 3)
+    assert banded.dtype == np.float32
+    assert banded.shape == (height, width, 3)
     np.testing.assert_array_equal(banded, whole)
