@@ -128,33 +128,38 @@ def floors(count: int, size: int) -> list[dict[str, float | str]]:
 # One anomalous image of one texture rendered and encoded in a fresh process: its peak RSS.
 _PEAK = """
 import dataclasses, resource, sys
+import numpy as np
 from synth.config.preset import load_preset
 from synth.imaging.encode import encode_image, encode_mask
 from synth.imaging.render import render
-from synth.imaging.textures import BASE_TEXTURES
+from synth.imaging.textures import BASE_TEXTURES, render_base
 from synth.plan import image_spec
 preset = dataclasses.replace(load_preset("showcase"), textures=(sys.argv[1],), width=4096,
                              height=4096)
 spec = next(s for s in (image_spec(preset, 3, i) for i in range(64)) if s.anomalous)
-rendered = render(preset, spec, 3)
-encode_image(rendered.image, "png")
-encode_mask(rendered.labels, ["#ffffff"] * (len(preset.classes) + 1))
+if sys.argv[2:] == ["texture"]:  # the base image alone, without defects or encoding
+    render_base(sys.argv[1], 4096, 4096, np.random.default_rng(3))
+else:
+    rendered = render(preset, spec, 3)
+    encode_image(rendered.image, "png")
+    encode_mask(rendered.labels, ["#ffffff"] * (len(preset.classes) + 1))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
 def peak_per_texture() -> str:
-    """Peak RSS of one 4096x4096 image with defects, per built-in texture."""
-    peaks = {
-        texture: float(
-            subprocess.run(
-                [sys.executable, "-c", _PEAK, texture], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for texture in BASE_TEXTURES
-    }
-    return "Peak RSS for one 4096x4096 image with defects (preset showcase), per texture: " + (
-        ", ".join(f"{t} {p:.0f} MiB" for t, p in peaks.items()) + "."
+    """Peak RSS of one 4096x4096 image with defects, and of its texture alone, per texture."""
+
+    def peak(*args: str) -> float:
+        command = [sys.executable, "-c", _PEAK, *args]
+        return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+    peaks = {texture: (peak(texture), peak(texture, "texture")) for texture in BASE_TEXTURES}
+    return (
+        "Peak RSS for one 4096x4096 image with defects (preset showcase), and in brackets for "
+        "its texture alone, per texture: "
+        + ", ".join(f"{t} {whole:.0f} MiB ({alone:.0f})" for t, (whole, alone) in peaks.items())
+        + "."
     )
 
 
