@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from synth import __version__
-from synth.annotate.styles import STYLES
 from synth.config.preset import TASKS
+from synth.config.styles import STYLES
 from synth.errors import SynthError
 from synth.extras import require
 from synth.format import is_s3

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from synth.annotate.records import DATES_FROM, DATES_TO, LABEL_HOURS, SEGMENT_AFTER
-from synth.annotate.styles import STYLES
 from synth.config.preset import builtin_presets, load_preset
+from synth.config.styles import STYLES
 from synth.errors import PresetError
 from synth.format import S3Uri, Severity
 from synth.output.layout import Shard

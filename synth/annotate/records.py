@@ -3,7 +3,7 @@
 Every value comes from the run's seed and the image's index, never from the clock.
 Dates look like one labeling job: a job start drawn once per run, the classification
 labels within its first hours and the chained segmentation job the next day. The
-style (synth/annotate/styles.py) decides only how the same facts are written.
+style (synth/config/styles.py) decides only how the same facts are written.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from faker import Faker
 
-from synth.annotate.styles import STYLES, Style
 from synth.config.preset import Preset
+from synth.config.styles import STYLES, Style
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,
@@ -120,11 +120,6 @@ def _entry(style: Style, name: str, color: str, confidence: float) -> dict[str, 
     if style.worker_confidence:  # Ground Truth's order
         return {"class-name": name, "confidence": confidence, "hex-color": color}
     return {"class-name": name, "hex-color": color, "confidence": confidence}
-
-
-def palette(preset: Preset) -> list[str]:
-    """Mask palette: index 0 is background, index i the color of class i."""
-    return [BACKGROUND_COLOR] + [c.color for c in preset.classes]
 
 
 def record(

@@ -1,1 +1,4 @@
-"""Stage 1: what to make. A preset file becomes one validated, frozen configuration."""
+"""Stage 1: what to make. A preset file becomes one validated, frozen configuration.
+
+styles.py holds the output styles a preset may name.
+"""

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from synth.annotate.styles import DEFAULT_STYLE, STYLES
+from synth.config.styles import DEFAULT_STYLE, STYLES
 from synth.errors import PresetError
 from synth.format import (
     BACKGROUND_CLASS,
@@ -75,7 +75,7 @@ class Preset:
     broken_fraction: float = 0.0
     faults: tuple[str, ...] = ()  # fault names or rule ids (the run checks them); empty: all
     task: str = "segmentation"  # or "classification": lines without masks, no masks/
-    style: str = DEFAULT_STYLE  # how the lines are written (synth/annotate/styles.py)
+    style: str = DEFAULT_STYLE  # how the lines are written (synth/config/styles.py)
     # Each anomaly image shows one class, the classes taking turns (plan.py): the service's
     # per-label training minimum counts only images holding one anomaly type.
     one_class_per_image: bool = False
@@ -125,6 +125,15 @@ class Preset:
                 for c in self.classes
             ],
         }
+
+
+def palette(preset: Preset) -> list[str]:
+    """Mask palette: index 0 is background, index i the color of class i.
+
+    Here, with the classes, because both the renderer's previews and the manifest's
+    masks are drawn with it.
+    """
+    return [BACKGROUND_COLOR] + [c.color for c in preset.classes]
 
 
 def builtin_presets() -> dict[str, Path]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from synth.annotate.records import palette
-from synth.config.preset import Preset
+from synth.config.preset import Preset, palette
 from synth.imaging.contact_sheet import contact_sheet
 from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import render

@@ -18,8 +18,8 @@ from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import PresetError
 from synth.faults import choose
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, MAX_COMPRESS_LEVEL
+from synth.output.base import DEFAULT_CONCURRENCY
 from synth.output.layout import Shard
-from synth.output.sinks import DEFAULT_CONCURRENCY
 
 PresetSource = str | Path | Mapping[str, Any] | Preset
 
@@ -46,7 +46,7 @@ class Overrides:
     faults: tuple[str, ...] | None = None  # fault names or rule ids
     bucket: str | None = None
     task: str | None = None  # segmentation or classification
-    style: str | None = None  # a name of synth/annotate/styles.py
+    style: str | None = None  # a name of synth/config/styles.py
 
     def apply(self, preset: Preset) -> Preset:
         """The preset with these values, checked like a preset file."""

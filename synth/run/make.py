@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from synth.annotate.manifest import dumps
-from synth.annotate.records import has_mask, mask_created, palette, record, style_of
-from synth.config.preset import Preset
+from synth.annotate.records import has_mask, mask_created, record, style_of
+from synth.config.preset import Preset, palette
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image

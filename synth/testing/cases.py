@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from synth.annotate.records import has_mask, job_names, palette, record
-from synth.config.preset import DefectClass, Preset, load_preset
+from synth.annotate.records import has_mask, job_names, record
+from synth.config.preset import DefectClass, Preset, load_preset, palette
 from synth.faults import CATALOGUE, Case
 from synth.format import S3Uri
 from synth.imaging.encode import encode_image, encode_mask

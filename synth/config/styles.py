@@ -4,6 +4,9 @@ Each style is valid under one validator profile, and each says where its shape c
 from (RULES.md, "What real producers write"). The facts (which image, which label,
 which mask) never change with the style; only key order, value types, dates, job
 names, confidences, separators and which lines carry a mask do.
+
+The table is configuration, so it sits with the preset that names a style:
+synth/annotate/records.py reads the chosen one when it writes a line.
 """
 
 from __future__ import annotations
