@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from synth.format import S3Uri
-from synth.output.sinks import LOCK
+from synth.output.base import LOCK
 
 SYNTH = [sys.executable, "-m", "synth"]
 

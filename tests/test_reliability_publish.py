@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import shutil
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,7 @@ def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_stale_claim_is_taken_over(tmp_path: Path) -> None:
-    (tmp_path / ".synth-lock").write_text(f"{sinks.socket.gethostname()} 999999999\n")
+    (tmp_path / ".synth-lock").write_text(f"{socket.gethostname()} 999999999\n")
     generate("dents", out=tmp_path, count=2, width=64, height=64)
     assert assert_whole_or_nothing(tmp_path)
 

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from synth.errors import OutputError, option
 from synth.format import S3Uri
-from synth.output.sinks import DEFAULT_CONCURRENCY, LOCK, Published, is_lock, lock_text
+from synth.output.base import DEFAULT_CONCURRENCY, LOCK, Published, is_lock, lock_text
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
 # mode, so a frozen or dead server ends a run in about a minute, not after minutes.

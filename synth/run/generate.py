@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.output.sinks import Sink, open_sink
+from synth.output.base import Sink
+from synth.output.sinks import open_sink
 from synth.run.config import PresetSource, RunConfig
 from synth.run.dataset import Dataset
 from synth.run.writer import Writer

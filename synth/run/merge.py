@@ -21,8 +21,9 @@ from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError, PresetError
 from synth.format import S3Uri, is_s3
+from synth.output.base import Published, Sink
 from synth.output.layout import Layout, Shard
-from synth.output.sinks import Published, Sink, open_sink
+from synth.output.sinks import open_sink
 from synth.run.dataset import Dataset, describe
 from synth.run.writer import RUN_FIELDS, unpublish
 

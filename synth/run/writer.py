@@ -31,8 +31,8 @@ from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
+from synth.output.base import Published, Sink
 from synth.output.layout import Layout
-from synth.output.sinks import Published, Sink
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
