@@ -8,8 +8,16 @@ from itertools import combinations
 import numpy as np
 
 from synth.faults.model import Case, Fault, FaultError
+from synth.faults.registry import CATALOGUE
 
 _ORDER = {"field": 0, "object": 1, "text": 2}  # text last: it rewrites the line as written
+
+
+def _order(fault: Fault) -> tuple[int, int]:
+    """Text last, and within a level the catalogue's order (a crop before a recolor, a
+    file's padding after its re-encoding), so faults compose alike in any order given."""
+    names = CATALOGUE.names()
+    return _ORDER[fault.level], names.index(fault.name) if fault.name in names else len(names)
 
 
 def break_case(case: Case, faults: Iterable[Fault], rng: np.random.Generator) -> Case:
@@ -41,6 +49,6 @@ def compose(case: Case, faults: Iterable[Fault], rng: np.random.Generator) -> Ca
     why = clash(chosen)
     if why is not None:
         raise FaultError(why)
-    for entry in sorted(chosen, key=lambda f: _ORDER[f.level]):
+    for entry in sorted(chosen, key=_order):
         case = entry.apply(case, rng)
     return case

@@ -41,6 +41,10 @@ from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MAX_MASK_CLASSES, MIN_
 IMAGE = ["source"]  # what an image fault needs: a source-ref the validator follows
 MASK = ["mask.ref"]  # and a mask fault: a mask attribute it follows
 MAP = "mask.meta.color-map"  # judging mask colors needs a valid color map
+# The image's decoded content (format, size) apart from its file's length: the validator
+# checks the two independently, so a fault on each composes (the catalogue's order applies
+# the file's padding last). A smaller image and mask still have their pixels' colors judged.
+CONTENT = "image.content"
 
 
 obj = partial(rule_row, "object")
@@ -195,7 +199,7 @@ CATALOGUE.add(
         "image.format",
         "The image object is text, not an image.",
         _set_image(b"<html>Access Denied</html>\n"),
-        ["image"],
+        [CONTENT],
         IMAGE,
     ),
     obj(
@@ -203,7 +207,7 @@ CATALOGUE.add(
         "image.format",
         "The image is a GIF.",
         _reencode(image_uri, "GIF"),
-        ["image"],
+        [CONTENT],
         IMAGE,
     ),
     obj(
@@ -211,7 +215,7 @@ CATALOGUE.add(
         "image.size",
         f"Image and mask are {MIN_IMAGE_SIDE - 16} px high, under the {MIN_IMAGE_SIDE} px minimum.",
         _too_small,
-        ["image", "mask-image"],
+        [CONTENT, "mask-image.size"],
         IMAGE + MASK,
     ),
     obj(
@@ -219,7 +223,7 @@ CATALOGUE.add(
         "image.size",
         f"Image and mask are {MAX_IMAGE_SIDE + 4} px wide, over the {MAX_IMAGE_SIDE} maximum.",
         _too_large,
-        ["image", "mask-image"],
+        [CONTENT, "mask-image"],
         IMAGE + MASK,
     ),
     obj(
@@ -227,7 +231,7 @@ CATALOGUE.add(
         "image.file-size",
         f"The image file is {MAX_IMAGE_BYTES + 1:,} bytes: zeros after the image's own.",
         _set_image(lambda c: c.objects[image_uri(c)].ljust(MAX_IMAGE_BYTES + 1, b"\0")),
-        ["image"],
+        ["image.file-size"],
         IMAGE,
     ),
     obj(
@@ -267,6 +271,7 @@ CATALOGUE.add(
         "mask-image.color",
         "The mask's edges are anti-aliased: blends of defect and background colors.",
         _antialiased,
+        (*MASK, MAP, "mask-image.size"),  # a cropped mask may have no blend left to make
         applies="anomaly",
         precondition=_blends_outside_the_map,
     ),

@@ -8,17 +8,19 @@ say which rules they break.
     def test_my_validator(case):
         assert my_validate(case.manifest, case.objects) == case.expected_rules
 
-By default about half the cases are broken: a rule is drawn first, uniformly, then one
-of the faults breaking it that fits the case; of the valid half, about half are
-near-misses (valid lines that look odd). Everything is built by construction, never
-filtered. Cases are small (64 px images by default) and shrink towards a plain valid
-line, the smallest image, one defect class and a single fault.
+By default half the cases are broken: a third of those are a line that cannot be read,
+the rest a rule drawn first, uniformly, then one of its faults, with more faults on
+other parts of the line and its objects (see `manifest_cases`); of the valid half, two
+thirds are near-misses (valid lines that look odd), several at once. Everything is built
+by construction, never filtered. Cases are small (64 px images by default) and shrink
+towards a plain valid line, the smallest image, one defect class and a single fault.
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -219,36 +221,57 @@ def _labeled_as(faults: Sequence[Fault]) -> bool | None:
 
 
 _EXTRA_SEEDS = st.binary(min_size=8, max_size=8)
+_SHAPES = st.sampled_from(("readable", "readable", "unreadable"))
+# Most faults in a mask need defect pixels (stray colors, too many classes, an empty mask).
+_READABLE_LABELS = st.sampled_from(("anomaly", "anomaly", "normal"))
+
+
+def _by_rule(faults: Iterable[Fault]) -> dict[str, list[Fault]]:
+    """Faults grouped by the rules they break, in rule order."""
+    groups: dict[str, list[Fault]] = {}
+    for f in faults:
+        for rule in f.rules:
+            groups.setdefault(rule, []).append(f)
+    return dict(sorted(groups.items()))
+
+
+@functools.cache
+def _weights(faults: tuple[Fault, ...]) -> np.ndarray:
+    """How early each fault is tried as an extra one: (1 + the number of others it clashes
+    with) squared, doubled for a fault in the objects. A fault that clashes with many (a
+    mask's stray colors clash with every change to the color map) would otherwise be
+    crowded out by them, and the objects' checks reached less often than the line's."""
+    return np.array(
+        [
+            (1.0 + sum(1 for g in faults if g is not f and clash([f, g]))) ** 2
+            * (2.0 if f.level == "object" else 1.0)
+            for f in faults
+        ]
+    )
 
 
 def _more_faults(
     chosen: list[Fault],
-    faults: Sequence[Fault],
+    faults: tuple[Fault, ...],
     case: Case,
     count: int,
     rng: np.random.Generator,
 ) -> list[Fault]:
-    """Up to `count` more faults, each a rule first (uniformly), then one of its faults,
-    among those that compose with the faults chosen; or one that makes the line
-    unreadable, which replaces them (it would hide them).
+    """Up to `count` more faults that fit the case and compose with those chosen (never
+    one that makes the line unreadable: it would hide the others). They are tried in a
+    random order weighted by `_weights` (each fault's key is a uniform draw to the power
+    1/weight), so one order decides them all and fewer faults keep its first ones.
     """
-    for _ in range(count):
-        pool = [
-            f
-            for f in faults
-            if f.fits(case) and f not in chosen and (LINE in f.touches or not clash([*chosen, f]))
-        ]
-        groups: dict[str, list[Fault]] = {}
-        for f in pool:
-            for key in sorted(f.rules) or [f.name]:
-                groups.setdefault(key, []).append(f)
-        if not groups:
+    keys = rng.random(len(faults)) ** (1 / _weights(faults))
+    more: list[Fault] = []
+    for index in np.argsort(-keys, kind="stable"):
+        f = faults[int(index)]
+        if len(more) == count:
             break
-        keys = sorted(groups)
-        options = groups[keys[int(rng.integers(len(keys)))]]
-        more = options[int(rng.integers(len(options)))]
-        chosen = [more] if LINE in more.touches else [*chosen, more]
-    return chosen
+        fits = LINE not in f.touches and f not in chosen and f.fits(case)
+        if fits and not clash([*chosen, *more, f]):
+            more.append(f)
+    return [*chosen, *more]
 
 
 def manifest_cases(
@@ -257,7 +280,7 @@ def manifest_cases(
     objects: bool = True,
     sizes: Sequence[tuple[int, int]] = _SIZES,
     buckets: st.SearchStrategy[str] | None = None,
-    max_faults: int = 6,
+    max_faults: int = 10,
     preset: Preset | None = None,
     task: str = "segmentation",
 ) -> st.SearchStrategy[Case]:
@@ -266,8 +289,14 @@ def manifest_cases(
     `valid=True` draws valid cases only (plain, or near-misses that look odd but are
     valid); `valid=False` broken ones only; `rules` restricts broken cases to faults
     breaking those rules; `objects=False` leaves `objects` empty and draws no fault
-    that lives in the objects; `max_faults` > 1 composes up to that many faults (or
-    near-misses) on one case, their rules adding up.
+    that lives in the objects; `max_faults` caps the faults (or near-misses) composed
+    on one case, their rules adding up (1: a single fault per case).
+
+    A broken case is, 1 in 3, a line that cannot be read (truncated, not UTF-8, blank, a
+    JSON array...): one such fault, uniformly, alone, as it hides every other. Otherwise
+    a rule is drawn first, uniformly, then one of its faults, then up to `max_faults - 1`
+    more faults on independent parts of the line and its objects, so one case exercises
+    many checks at once.
     """
     unknown = set(rules or ()) - set(RULES)
     if unknown:
@@ -276,42 +305,50 @@ def manifest_cases(
         raise ValueError("max_faults must be at least 1")
     task = preset.task if preset is not None else task
     masked = task == "segmentation"  # classification lines fit no fault that needs a mask
-    usable = [
-        f for f in breaking() if (objects or f.level != "object") and (masked or not f.needs_mask)
-    ]
-    allowed = [f for f in usable if rules is None or f.rules & set(rules)]
-    odd = [
-        f
-        for f in near_misses()
-        if (objects or f.level != "object") and (masked or not f.needs_mask)
-    ]
-    by_rule = {
-        rule: [f for f in allowed if rule in f.rules]
-        for rule in sorted({r for f in allowed for r in f.rules} & set(rules or RULES))
+
+    def usable(faults: Iterable[Fault]) -> tuple[Fault, ...]:
+        return tuple(
+            f for f in faults if (objects or f.level != "object") and (masked or not f.needs_mask)
+        )
+
+    allowed = tuple(f for f in usable(breaking()) if rules is None or f.rules & set(rules))
+    odd = usable(near_misses())
+    unreadable = [f for f in allowed if LINE in f.touches]
+    readable = {
+        rule: faults
+        for rule, faults in _by_rule(f for f in allowed if LINE not in f.touches).items()
+        if rules is None or rule in rules
     }
-    if valid is False and not by_rule:
+    if valid is False and not (unreadable or readable):
         raise ValueError(
             "no fault breaks those rules" + (" without objects" if not objects else "")
         )
 
     kinds = st.sampled_from(("valid", "broken"))
     oddness = st.sampled_from(("plain", "near-miss", "odd"))  # 2 in 3 near-misses
-    rule_names = st.sampled_from(sorted(by_rule) or [""])
+    rule_names = st.sampled_from(sorted(readable) or [""])
     extra = st.sampled_from(range(max_faults))
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
-        broken = bool(by_rule) and (valid is False or (valid is None and draw(kinds) == "broken"))
-        if broken:
-            candidates = by_rule[draw(rule_names)]
+        broken = bool(unreadable or readable) and (
+            valid is False or (valid is None and draw(kinds) == "broken")
+        )
+        if broken and unreadable and (not readable or draw(_SHAPES) == "unreadable"):
+            case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
+            chosen = [draw(st.sampled_from([f for f in unreadable if f.fits(case)]))]
+        elif broken and readable:
+            candidates = readable[draw(rule_names)]
             labeled = _labeled_as(candidates)
+            if labeled is None:
+                labeled = draw(_READABLE_LABELS) == "anomaly"
             case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task))
             chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
         else:
             case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
             fitting = [f for f in odd if f.fits(case)]
             chosen = [draw(st.sampled_from(fitting))] if draw(oddness) != "plain" else []
-        extras = draw(extra) if chosen else 0
+        extras = draw(extra) if chosen and LINE not in chosen[0].touches else 0
         if extras:  # drawn from one value: repeated draws would invite Hypothesis' mutator
             rng = np.random.default_rng(list(draw(_EXTRA_SEEDS)))
             chosen = _more_faults(chosen, allowed if broken else odd, case, extras, rng)
