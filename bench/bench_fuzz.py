@@ -10,7 +10,9 @@ examples; a mutant is killed by a run when any of its examples kills it (the exa
 an @given test draws before its first failure do not depend on the test's body, so one
 run per seed and size judges every mutant). `every_case()` is judged once.
 
-Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--markdown]
+Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-readme]
+It prints the table and each mutant's kills, and writes the table into README.md between
+the `bench:fuzz` markers (unless --no-readme).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from PIL import Image
+from readme_block import write_block
 
 from synth.faults import Case
 from synth.format import MAX_IMAGE_SIDE, Severity
@@ -241,12 +244,13 @@ def drawn(examples: int, seed: int) -> list[Case]:
     return cases
 
 
-def main(seeds: int = 20, markdown: bool = False) -> None:
+def main(seeds: int = 20, readme: bool = True) -> None:
     started = time.process_time()
     rows: dict[str, list[float]] = {}
     per_mutant: dict[str, dict[str, int]] = {m.name: {} for m in MUTANTS}
     for examples in (100, 400):
-        label = f"@given(manifest_cases()), {examples} examples"
+        default = " (Hypothesis' default)" if examples == 100 else ""
+        label = f"`@given(manifest_cases())`, {examples} examples{default}"
         shares = []
         for seed in range(seeds):
             dead = killed(drawn(examples, seed))
@@ -255,20 +259,22 @@ def main(seeds: int = 20, markdown: bool = False) -> None:
                 per_mutant[name][label] = per_mutant[name].get(label, 0) + 1
         rows[label] = shares
     every = killed([p.values[0] for p in every_case()])
-    rows["every_case() (one param per fault)"] = [len(every) / len(MUTANTS)]
+    rows["`every_case()` (one param per fault)"] = [len(every) / len(MUTANTS)]
     cpu = time.process_time() - started
+    command = f"`.venv/bin/python bench/bench_fuzz.py {seeds}`"
+    table = [f"| tests ({command}) | mutants killed: mean | worst seed |", "|---|---|---|"]
+    table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
     print(f"{len(MUTANTS)} mutant validators, {seeds} seeds, {cpu:.0f} s CPU")
-    print("| tests | mutants killed: mean | worst seed |\n|---|---|---|")
-    for label, shares in rows.items():
-        print(f"| {label} | {statistics.mean(shares):.1%} | {min(shares):.1%} |")
-    if not markdown:
-        print("\nper mutant (seeds that killed it, of", seeds, "):")
-        for mutant in MUTANTS:
-            counts = [per_mutant[mutant.name].get(label, 0) for label in list(rows)[:2]]
-            flag = "" if mutant.name in every else "  NOT KILLED by every_case()"
-            print(f"  {mutant.kind:8} {mutant.name:36} {counts[0]:3} {counts[1]:3}{flag}")
+    print("\n".join(table))
+    print(f"\nper mutant (seeds that killed it at 100 and 400 examples, of {seeds}):")
+    for mutant in MUTANTS:
+        counts = [per_mutant[mutant.name].get(label, 0) for label in list(rows)[:2]]
+        flag = "" if mutant.name in every else "  NOT KILLED by every_case()"
+        print(f"  {mutant.kind:8} {mutant.name:36} {counts[0]:3} {counts[1]:3}{flag}")
+    if readme:
+        write_block("fuzz", "\n".join(table))
 
 
 if __name__ == "__main__":
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
-    main(*numbers, markdown="--markdown" in sys.argv)
+    main(*numbers, readme="--no-readme" not in sys.argv)

@@ -108,6 +108,25 @@ def test_faults_compose(cases: list[Case]) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("image-gif", "image-file-too-large"),  # the padding survives the re-encoding
+        ("image-too-small", "mask-stray-color", "image-file-too-large"),
+        ("image-too-small", "mask-too-many-classes"),
+        ("image-too-large", "image-file-too-large"),
+    ],
+)
+def test_object_faults_compose_in_any_order(cases: list[Case], names: tuple[str, ...]) -> None:
+    """An image's content, its file's length and the mask's pixels are judged apart: faults
+    on each add up, applied in the catalogue's order whatever order they are given in."""
+    case = next(c for c in cases if c.anomalous)
+    faults = [CATALOGUE[n] for n in names]
+    forward = compose(case, faults, np.random.default_rng(0))
+    assert compose(case, faults[::-1], np.random.default_rng(0)) == forward
+    assert _report(forward)[0] == forward.expected_rules == {r for f in faults for r in f.rules}
+
+
 def test_faults_are_reproducible(cases: list[Case]) -> None:
     fault = CATALOGUE["truncated-line"]
     one = fault.apply(cases[0], np.random.default_rng(5))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from synth.faults import DATASET_FAULTS, Case
+from synth.faults import CATALOGUE, DATASET_FAULTS, Case
+from synth.faults.model import LINE
 from synth.format import Severity
 from synth.testing.strategies import (
     color_maps,
@@ -32,6 +33,22 @@ def _errors(case: Case, objects: bool = True) -> set[str]:
 @given(manifest_cases())
 def test_any_case_is_judged_as_it_says(case: Case) -> None:
     assert _errors(case) == case.expected_rules
+
+
+@FAST
+@given(manifest_cases())
+def test_an_unreadable_line_carries_its_fault_alone(case: Case) -> None:
+    """A line that cannot be read hides every other fault: it is never composed."""
+    assert len(case.faults) <= 10
+    if any(LINE in CATALOGUE[name].touches for name in case.faults):
+        assert len(case.faults) == 1
+
+
+@FAST
+@given(manifest_cases(valid=False, max_faults=1))
+def test_max_faults_one_breaks_one_thing(case: Case) -> None:
+    assert len(case.faults) == 1
+    assert _errors(case) == case.expected_rules == CATALOGUE[case.faults[0]].rules
 
 
 @FAST

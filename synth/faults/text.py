@@ -102,6 +102,7 @@ CATALOGUE.add(
         "The line's first key appears twice in the object.",
         _duplicate_key,
         touches=["text.keys"],
+        needs=["source"],  # a key left to repeat: source-ref, which no composed fault drops
         precondition=lambda case: bool(case.record),
     ),
 )
