@@ -15,11 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.vendor.pretty import pretty
 
-from synth.config.preset import DefectClass, builtin_presets
+from synth.annotate.styles import STYLES
+from synth.config.preset import TASKS, DefectClass, builtin_presets
 from synth.faults import (
     CATALOGUE,
     DATASET_FAULTS,
     Case,
+    DatasetFault,
     Fault,
     FaultError,
     ProjectFault,
@@ -33,7 +35,7 @@ from synth.faults import (
     select,
 )
 from synth.faults.registry import FaultRegistry
-from synth.format import RULES, Severity
+from synth.format import RULES, S3Uri, Severity
 from synth.imaging.defects import PAINTERS, resolve_params
 from synth.registry import RegistryError
 from synth.run.dataset import Dataset
@@ -59,8 +61,16 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
     return found
 
 
-def _report(case: Case) -> tuple[set[str], set[str]]:
-    findings = validate_manifest(case.manifest, objects=case.objects)
+def _report(
+    case: Case, profile: str = "docs", after: Case | None = None
+) -> tuple[set[str], set[str]]:
+    """The case's errors and warnings; read after the line `after` when given (a dataset
+    fault's reference), the findings of that line left out."""
+    manifest, objects = case.manifest, case.objects
+    if after is not None:
+        manifest, objects = after.manifest + manifest, {**after.objects, **objects}
+    findings = validate_manifest(manifest, objects=objects, profile=profile)
+    findings = [f for f in findings if after is None or f.line != 1]
     errors = {f.rule for f in findings if f.severity is Severity.ERROR}
     warnings = {f.rule for f in findings if f.severity is Severity.WARNING}
     return errors, warnings
@@ -395,39 +405,104 @@ def test_a_case_prints_on_one_screen() -> None:
     assert text.count("<PNG 64x64 ") == 2  # image and recolored mask, summarised
 
 
-@pytest.mark.parametrize(
-    ("options", "profile"),
-    [({"task": "classification"}, "docs"), ({"style": "console"}, "service")],
-    ids=["classification", "console"],
-)
-def test_lines_without_a_mask_are_broken_too(
-    options: dict[str, str], profile: str, tmp_path: Path
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_fault_that_fits_a_styled_line_breaks_exactly_its_rules(
+    style: str, task: str, tmp_path: Path
 ) -> None:
+    """Every fault (and every dataset fault, after the manifest's first line) on every line
+    of a style it fits, under the style's profile: exactly its rules, and no warning but its
+    own and the valid line's. A fault that does not suit a style's maps or dates (no
+    BACKGROUND to remove, dates already ending in Z) does not fit its lines."""
+    profile = STYLES[style].profile
     dataset = generate(
-        "mixed",
-        out=tmp_path,
-        seed=2,
-        count=30,
-        width=64,
-        height=64,
-        broken_fraction=0.75,
-        **options,
+        "mixed", out=tmp_path, seed=1, count=6, width=64, height=64, style=style, task=task
     )
-    unmasked: set[tuple[str, int]] = set()
-    errors: dict[tuple[str, int], set[str]] = {}
-    for split in dataset.splits:
-        key = dataset.broken_manifest_key(split)
-        for number, line in enumerate(dataset.read(key).decode().split("\n")[:-1], 1):
-            if "anomaly-mask-ref" not in line:
-                unmasked.add((key, number))
-        for f in validate_manifest(tmp_path / key, objects=tmp_path, profile=profile):
-            if f.severity is Severity.ERROR:
-                errors.setdefault((key, f.line or 0), set()).add(f.rule)
-    broken = [e for e in dataset.expected() if (e["manifest"], e["line"]) in unmasked]
-    faults = {e["fault"] for e in broken if e["rules"]}
-    assert len(faults) >= 5, faults  # label, text and source-ref faults alike
-    for entry in broken:
-        assert errors.get((entry["manifest"], entry["line"]), set()) == set(entry["rules"]), entry
+    cases = []
+    for record in dataset.records():
+        uris = [value for key, value in record.items() if key.endswith("-ref")]
+        objects = {uri: (tmp_path / S3Uri.parse(uri).key).read_bytes() for uri in uris}
+        cases.append(Case(record=record, objects=objects))
+    reference, rng = cases[0], np.random.default_rng(0)
+    fitted = set()
+    for case in cases:
+        found = _report(case, profile)
+        assert found[0] == set()
+        for entry in [*FAULTS, *DATASET_FAULTS.values()]:
+            if isinstance(entry, Fault) and entry.fits(case):
+                broken = entry.apply(case, rng)
+                errors, warnings = _report(broken, profile)
+            elif isinstance(entry, DatasetFault) and case is not reference:
+                if not entry.fits(reference, case):
+                    continue
+                broken = entry.apply(reference, case, rng)
+                errors, warnings = _report(broken, profile, after=reference)
+            else:
+                continue
+            fitted.add(entry.name)
+            assert errors == broken.expected_rules, (entry.name, broken)
+            assert broken.expected_warnings <= warnings, (entry.name, broken)
+            assert warnings <= broken.expected_warnings | found[1], (entry.name, broken)
+    if style == "console":
+        assert not fitted & {"background-missing", "confidence-missing", "utc-z-dates"}
+    else:
+        assert len(fitted) > len(FAULTS) // 2, fitted
+
+
+def _findings_by_line(
+    dataset: Dataset, key: str, profile: str
+) -> dict[tuple[int | None, Severity], set[str]]:
+    found: dict[tuple[int | None, Severity], set[str]] = {}
+    root = Path(dataset.location)
+    for f in validate_manifest(root / key, objects=root, profile=profile):
+        found.setdefault((f.line, f.severity), set()).add(f.rule)
+    return found
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_every_broken_line_breaks_exactly_its_rules_in_every_style(
+    style: str, task: str, tmp_path: Path
+) -> None:
+    """Every line of every broken manifest, under the profile its style belongs to: the
+    errors are exactly the expected rules; the warnings, the expected ones and at most what
+    the valid twin line already gets (the console's maps without BACKGROUND, say)."""
+    profile = STYLES[style].profile
+    unmasked: set[str] = set()
+    for seed, preset in enumerate(("mixed", "dents", "showcase"), start=1):
+        dataset = generate(
+            preset,
+            out=tmp_path / preset,
+            seed=seed,
+            count=24,
+            width=64,
+            height=64,
+            broken_fraction=1.0,
+            style=style,
+            task=task,
+        )
+        expected = dataset.expected()
+        for split in dataset.splits:
+            key = dataset.broken_manifest_key(split)
+            broken = _findings_by_line(dataset, key, profile)
+            valid = _findings_by_line(dataset, dataset.manifest_key(split), profile)
+            assert not any(severity is Severity.ERROR for _, severity in valid)
+            lines = dataset.read(key).decode("utf-8", "surrogateescape").split("\n")[:-1]
+            entries = [e for e in expected if e["manifest"] == key]
+            assert [e["line"] for e in entries] == list(range(1, len(lines) + 1))
+            for entry, line in zip(entries, lines, strict=True):
+                assert entry["fault"] is not None, entry  # broken_fraction 1: every line
+                number = entry["line"]
+                errors = broken.get((number, Severity.ERROR), set())
+                warnings = broken.get((number, Severity.WARNING), set())
+                assert errors == set(entry["rules"]), (preset, entry)
+                declared = set(entry["warnings"])
+                twin = valid.get((number, Severity.WARNING), set())
+                assert declared <= warnings <= declared | twin, (preset, entry)
+                if "anomaly-mask-ref" not in line and entry["rules"]:
+                    unmasked.add(entry["fault"])
+    if task == "classification" or style == "console":
+        assert len(unmasked) >= 5, unmasked  # lines without a mask break too: text, label...
 
 
 @pytest.mark.parametrize(

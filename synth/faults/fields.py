@@ -18,12 +18,15 @@ from synth.faults.model import Case, Fault, Precondition, Transform, rule_row
 from synth.faults.ops import (
     Path,
     Value,
+    both,
     cmap,
     drop,
     drop_attribute,
     edit,
     entry,
+    has_background,
     has_entry,
+    has_field,
     label_meta,
     mask_meta,
     mask_uri,
@@ -50,7 +53,7 @@ row = partial(rule_row, "field")
 _PLACES: dict[str, tuple[Path, Precondition | None]] = {
     "label.meta": (label_meta, None),
     "mask.meta": (mask_meta, None),
-    f"{CMAP}.0": (entry("0"), None),
+    f"{CMAP}.0": (entry("0"), has_background),
     ONE: (entry("1"), FIRST_CLASS),
 }
 
@@ -61,15 +64,24 @@ def set_row(name: str, rule: str, doc: str, part: str, value: Value) -> Fault:
 
 
 def drop_row(name: str, rule: str, doc: str, part: str) -> Fault:
-    """A row removing the field at dotted `part`."""
-    return _field_row(name, rule, doc, part, drop)
+    """A row removing the field at dotted `part`; it fits only a line that has the field
+    (the console's color maps have no confidence to remove)."""
+    return _field_row(name, rule, doc, part, drop, present=True)
 
 
 def _field_row(
-    name: str, rule: str, doc: str, part: str, change: Callable[[Path, str], Transform]
+    name: str,
+    rule: str,
+    doc: str,
+    part: str,
+    change: Callable[[Path, str], Transform],
+    *,
+    present: bool = False,
 ) -> Fault:
     place, key = part.rsplit(".", 1)
     path, precondition = _PLACES[place]
+    if present:
+        precondition = both(precondition, has_field(path, key))
     return row(name, rule, doc, change(path, key), [part], precondition=precondition)
 
 
@@ -353,6 +365,7 @@ CATALOGUE.add(
         'The color map has no entry "0" (BACKGROUND).',
         drop(cmap, "0"),
         [f"{CMAP}.0"],
+        precondition=has_background,
     ),
     row(
         "background-on-other-key",
@@ -360,7 +373,7 @@ CATALOGUE.add(
         'BACKGROUND is entry "1"; entry "0" is a defect class.',
         _swap_background,
         [f"{CMAP}.0", ONE],
-        precondition=FIRST_CLASS,
+        precondition=both(has_background, FIRST_CLASS),
     ),
     set_row(
         "background-not-white",

@@ -154,6 +154,9 @@ class Fault:
     applies: Applies = "any"  # what the case must be labeled: lets a strategy draw a fitting one
     precondition: Precondition | None = field(default=None, repr=False)
     warnings: frozenset[str] = frozenset()
+    # Valid alone, but not among other lines (new attribute names warn dataset.attribute-names
+    # on every line that differs from a manifest's first): a manifest leaves it to a dataset fault.
+    alone: bool = False
 
     @property
     def needs_mask(self) -> bool:
@@ -210,6 +213,7 @@ def fault(
     applies: Applies = "any",
     precondition: Precondition | None = None,
     warnings: Iterable[str] = (),
+    alone: bool = False,
 ) -> Fault:
     """A Fault from plain iterables: the shape the catalogue modules write it in.
 
@@ -227,6 +231,7 @@ def fault(
         applies,
         precondition,
         frozenset(warnings),
+        alone,
     )
 
 

@@ -73,18 +73,25 @@ def _without_optional(case: Case, rng: np.random.Generator) -> Case:
 def _z_dates(case: Case, rng: np.random.Generator) -> Case:
     def change(record: dict[str, Any]) -> None:
         for meta in _metas(case, record):
-            if "creation-date" in meta:
+            if _without_z(meta):
                 meta["creation-date"] += "Z"
 
     return edit(case, change)
+
+
+def _without_z(meta: dict[str, Any]) -> bool:
+    """A creation-date to end in Z: not one that already does (the console's), which a
+    second Z would make no date at all."""
+    date = meta.get("creation-date")
+    return isinstance(date, str) and not date.endswith("Z")
 
 
 def _has_optional(case: Case) -> bool:
     return any(k in m for m in _metas(case, case.record) for k in _OPTIONAL)
 
 
-def _has_dates(case: Case) -> bool:
-    return any("creation-date" in m for m in _metas(case, case.record))
+def _has_dates_without_z(case: Case) -> bool:
+    return any(_without_z(m) for m in _metas(case, case.record))
 
 
 _BOTH_METAS = ["label.meta.object", "mask.meta.object"]
@@ -99,6 +106,7 @@ CATALOGUE.add(
         _custom_names,
         touches=["names"],
         needs=["label.key", "mask.key"],
+        alone=True,  # in a manifest: the label-attribute-renamed dataset fault
     ),
     fault(
         "extra-fields",
@@ -144,7 +152,7 @@ CATALOGUE.add(
         _z_dates,
         touches=_DATES,
         needs=_BOTH_METAS,
-        precondition=_has_dates,
+        precondition=_has_dates_without_z,
     ),
     fault(
         "class-name-unlabeled",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from synth.faults.model import Case, Transform
+from synth.format import BACKGROUND_CLASS
 
 Path = Callable[[Case], tuple[str, ...]]
 Value = Any | Callable[[Case], Any]
@@ -146,6 +147,28 @@ def next_key(case: Case) -> str:
 
 def has_entry(key: str) -> Callable[[Case], bool]:
     return lambda case: isinstance(read(case, cmap).get(key), dict)
+
+
+def has_field(path: Path, key: str) -> Callable[[Case], bool]:
+    """Whether the dict at `path` holds `key`: removing an absent field changes nothing."""
+    return lambda case: key in read(case, path)
+
+
+def has_background(case: Case) -> bool:
+    """Whether entry "0" is BACKGROUND in white: the console's maps have none (their "0" is
+    a defect class), so a fault about BACKGROUND does not fit them."""
+    first = read(case, cmap).get("0")
+    return (
+        isinstance(first, dict)
+        and first.get("class-name") == BACKGROUND_CLASS
+        and str(first.get("hex-color")).lower() == WHITE
+    )
+
+
+def both(*checks: Callable[[Case], bool] | None) -> Callable[[Case], bool]:
+    """A precondition holding when every given one does (None holds always)."""
+    given = [check for check in checks if check is not None]
+    return lambda case: all(check(case) for check in given)
 
 
 # ---- Objects ---------------------------------------------------------------------------

@@ -98,7 +98,8 @@ class Writer:
             compress_level=config.compress_level,
             jobs=jobs,
             bases=bases,
-            faults=tuple(fault.name for fault in faults),
+            # A line among others: not the faults that are near-misses alone only.
+            faults=tuple(fault.name for fault in faults if not fault.alone),
             dataset_faults=tuple(fault.name for fault in dataset_faults),
         )
         indices = shard.indices(preset.count) if shard else range(preset.count)
