@@ -470,17 +470,8 @@ def test_every_broken_line_breaks_exactly_its_rules_in_every_style(
     profile = STYLES[style].profile
     unmasked: set[str] = set()
     for seed, preset in enumerate(("mixed", "dents", "showcase"), start=1):
-        dataset = generate(
-            preset,
-            out=tmp_path / preset,
-            seed=seed,
-            count=24,
-            width=64,
-            height=64,
-            broken_fraction=1.0,
-            style=style,
-            task=task,
-        )
+        options = {"count": 24, "width": 64, "height": 64, "style": style, "task": task}
+        dataset = generate(preset, out=tmp_path / preset, seed=seed, broken_fraction=1, **options)
         expected = dataset.expected()
         for split in dataset.splits:
             key = dataset.broken_manifest_key(split)
