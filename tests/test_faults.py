@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.vendor.pretty import pretty
 
-from synth.annotate.styles import STYLES
 from synth.config.preset import TASKS, DefectClass, builtin_presets
+from synth.config.styles import STYLES
 from synth.faults import (
     CATALOGUE,
     DATASET_FAULTS,
