@@ -7,9 +7,9 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -90,6 +90,16 @@ class _Size(click.ParamType):
 
 # An existing folder (--base-dir, --root), and the listings' --markdown flag.
 _FOLDER = click.Path(path_type=Path, file_okay=False, exists=True)
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _seed(help: str) -> Callable[[_Command], _Command]:
+    """The `--seed` option: every command that draws takes one, 0 unless given."""
+    return click.option(
+        "--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help=help
+    )
+
+
 _README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 
 
@@ -115,14 +125,7 @@ def cli() -> None:
     help="A folder, the bucket's root (s3://BUCKET/KEY is OUT/KEY), or s3://BUCKET/PREFIX.",
 )
 @click.option("--count", "-n", type=click.IntRange(min=1), help="Number of images [preset's].")
-@click.option(
-    "--seed",
-    "-s",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="The same seed gives the same bytes.",
-)
+@_seed("The same seed gives the same bytes.")
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
 @click.option("--anomaly-fraction", type=click.FloatRange(0, 1), help="Share of anomalous images.")
 @click.option("--test-fraction", type=click.FloatRange(0, 1, max_open=True), help="Share in test.")
@@ -301,9 +304,13 @@ def rules(markdown: bool) -> None:
 
 @cli.command()
 @click.option(
-    "--out", "-o", default="docs/gallery", type=click.Path(path_type=Path, file_okay=False)
+    "--out",
+    "-o",
+    default="docs/gallery",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the PNGs, created if missing [docs/gallery].",
 )
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
+@_seed("Seed of the defects drawn.")
 def gallery(out: Path, seed: int) -> None:
     """Write one PNG per painter: its defect on two surfaces, each beside its mask."""
     from synth.imaging.gallery import write_gallery
@@ -330,16 +337,30 @@ def presets() -> None:
 @click.option(
     "--preset", "-p", default="mixed", show_default=True, help="Preset name or TOML path."
 )
-@click.option("--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--count", "-n", type=click.IntRange(1, 64), default=8, show_default=True)
+@_seed("The images `synth generate` makes with this seed.")
+@click.option(
+    "--count",
+    "-n",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Images on the sheet, anomalous ones first.",
+)
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
-@click.option("--columns", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option(
+    "--columns",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Image and mask pairs a row.",
+)
 @click.option(
     "--out",
     "-o",
     default="preview.png",
     show_default=True,
     type=click.Path(path_type=Path, dir_okay=False),
+    help="The PNG to write.",
 )
 def preview(
     preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
