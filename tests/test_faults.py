@@ -7,6 +7,7 @@ classes, sizes, bucket names up to 63 characters), and on composed pairs.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -447,6 +448,43 @@ def test_each_fault_that_fits_a_styled_line_breaks_exactly_its_rules(
         assert not fitted & {"background-missing", "confidence-missing", "utc-z-dates"}
     else:
         assert len(fitted) > len(FAULTS) // 2, fitted
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_broken_lines_are_written_as_their_style_writes_valid_ones(
+    style: str, tmp_path: Path
+) -> None:
+    """The sdk-tools style's `", "` and `": "` (and every style's own separators) in its
+    broken manifests too: only a text fault writes a line otherwise."""
+    separators = STYLES[style].separators
+    options = {"count": 24, "width": 64, "height": 64, "style": style}
+    checked = 0
+    for seed in (1, 2, 3):
+        out = tmp_path / str(seed)
+        dataset = generate("mixed", out=out, seed=seed, broken_fraction=1, **options)
+        lines = {
+            (key, number): line
+            for key in map(dataset.broken_manifest_key, dataset.splits)
+            for number, line in enumerate(
+                dataset.read(key).decode("utf-8", "replace").split("\n"), 1
+            )
+        }
+        for entry in dataset.expected():
+            line = lines[entry["manifest"], entry["line"]]
+            faults = set((entry["fault"] or "").split("+"))
+            if "byte-order-mark" in faults:
+                line = line.removeprefix("\ufeff")
+            elif faults & {"duplicate-key"}:  # the first pair again, after the last
+                record = json.loads(line)
+                key, value = next(iter(record.items()))
+                pair = json.dumps({key: value}, separators=separators)[1:-1]
+                line = line.removesuffix(separators[0] + pair + "}") + "}"
+            elif any(CATALOGUE[f].level == "text" for f in faults if f in CATALOGUE):
+                continue
+            record = json.loads(line)
+            assert json.dumps(record, separators=separators, ensure_ascii=False) == line, entry
+            checked += 1
+    assert checked > 50
 
 
 def _findings_by_line(

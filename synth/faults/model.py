@@ -46,6 +46,8 @@ class Case:
     text: str | None = None  # set by text-level faults: the line exactly as written
     label: str = ""
     mask: str = ""
+    # How the line is written (item, key) when no text fault wrote it: a style's separators.
+    separators: tuple[str, str] = (",", ":")
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -58,7 +60,7 @@ class Case:
         """The line as text; undecodable bytes appear as lone surrogates (surrogateescape)."""
         if self.text is not None:
             return self.text
-        return json.dumps(self.record, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self.record, separators=self.separators, ensure_ascii=False)
 
     @property
     def manifest(self) -> bytes:

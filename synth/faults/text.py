@@ -31,7 +31,9 @@ def _not_utf8(case: Case, rng: np.random.Generator) -> Case:
 def _duplicate_key(case: Case, rng: np.random.Generator) -> Case:
     """The first key again, with the same value: what JSON parsers silently accept."""
     key, value = next(iter(case.record.items()))
-    return text(case, case.line[:-1] + f",{json.dumps(key)}:{json.dumps(value)}}}")
+    item, colon = case.separators  # written as the rest of the line is
+    pair = f"{json.dumps(key)}{colon}{json.dumps(value, separators=case.separators)}"
+    return text(case, f"{case.line[:-1]}{item}{pair}}}")
 
 
 def _blank(case: Case, rng: np.random.Generator) -> Case:

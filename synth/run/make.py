@@ -97,6 +97,7 @@ def _valid(job: Job, index: int) -> _Valid:
     twin = Case(
         record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
         objects={job.uri(key): data for key, data in twins.values()},
+        separators=style_of(preset).separators,  # broken lines are written as valid ones
     )
     return _Valid(spec, valid, tuple(objects), twin, sole_class)
 
