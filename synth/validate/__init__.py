@@ -78,16 +78,8 @@ _SCAN: Callable[[str, int], tuple[Any, int]] = _STRICT_JSON.scan_once  # type: i
 
 
 def _decode(text: str) -> Any:
-    """The line's JSON value; the C scanner alone for an object that spans the line (the
-    decoder's own wrapper costs a tenth of a line's checks), else the decoder for its errors."""
-    if text[0] == "{" and text[-1] == "}":
-        try:
-            value, end = _SCAN(text, 0)
-        except (ValueError, StopIteration, RecursionError):
-            value, end = None, -1  # decoded again below, for the error's own message
-        if end == len(text):
-            return value
-    # json.loads only for its message about a second BOM, which the decoder lacks.
+    """The line's JSON value; json.loads only for its message about a second BOM, which the
+    decoder lacks."""
     return (json.loads if text.startswith("\ufeff") else _STRICT_JSON.decode)(text)
 
 
@@ -121,6 +113,16 @@ def _error(rule: str, where: str | None, message: str) -> Problem:
 
 def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The line's object, or the text-level findings that stop it being read."""
+    if raw[:1] == b"{" and raw[-2:] == b"}\n" and len(raw) <= MAX_LINE_CHARS:
+        # The usual line, one object and a newline: the C scanner alone. Anything else about
+        # it (bad UTF-8, a repeated key, more after the object) is for the checks below.
+        try:
+            text = raw[:-1].decode("utf-8")
+            value, end = _SCAN(text, 0)
+            if end == len(text):
+                return value, []
+        except (ValueError, StopIteration, RecursionError):
+            pass
     findings: list[Finding] = []
     if raw.startswith(_BOM):
         findings.append(_finding(number, "manifest.encoding", None, "the line starts with a BOM"))

@@ -136,11 +136,10 @@ def _label_attribute(
     obj: dict[str, Any], metas: tuple[str, ...]
 ) -> tuple[str | None, Problem | None]:
     """The label attribute K (found through its K-metadata), or the problem finding it."""
-    typed = [
-        k
-        for k in metas
-        if isinstance(value := obj[k], dict) and value.get("type") == CLASSIFICATION_TYPE
-    ]
+    typed = []
+    for k in metas:  # a loop: a comprehension's own frame costs more than one or two keys
+        if isinstance(value := obj[k], dict) and value.get("type") == CLASSIFICATION_TYPE:
+            typed.append(k)
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
         return None, _error("label.missing", None, f"more than one label attribute: {names}")
