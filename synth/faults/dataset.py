@@ -21,12 +21,12 @@ import numpy as np
 from synth.faults.model import Case
 from synth.faults.ops import (
     WHITE,
+    class_names,
     cmap,
     colors_of,
     decode,
     edit,
     encode,
-    encode_like,
     image_uri,
     mask_pixels,
     mask_uri,
@@ -35,7 +35,9 @@ from synth.faults.ops import (
     read,
     rename_key,
     replace_object,
+    rgb,
     unused_color,
+    with_mask,
 )
 from synth.format import BACKGROUND_CLASS, MAX_ANOMALY_LABELS, MAX_IMAGE_SIDE, RULES
 from synth.registry import Registry, RegistryError
@@ -110,8 +112,7 @@ def _resized(reference: Case, target: Case, rng: np.random.Generator) -> Case:
         mask = np.pad(mask, ((0, 0), (0, 8), (0, 0)), "edge")
     else:
         image, mask = image[:, :-8], mask[:, :-8]
-    case = replace_object(target, image_uri(target), encode(image))
-    return replace_object(case, mask_uri(case), encode_like(target.objects[mask_uri(target)], mask))
+    return with_mask(replace_object(target, image_uri(target), encode(image)), mask)
 
 
 def _recolored(reference: Case, target: Case, rng: np.random.Generator) -> Case:
@@ -122,10 +123,8 @@ def _recolored(reference: Case, target: Case, rng: np.random.Generator) -> Case:
     if mask_uri(target) not in target.objects:
         return case
     pixels = mask_pixels(target).copy()
-    pixels[packed(pixels) == int(old[1:], 16)] = np.frombuffer(bytes.fromhex(new[1:]), np.uint8)
-    return replace_object(
-        case, mask_uri(case), encode_like(target.objects[mask_uri(target)], pixels)
-    )
+    pixels[packed(pixels) == int(old[1:], 16)] = rgb(new)
+    return with_mask(case, pixels)
 
 
 def _renamed_label(reference: Case, target: Case, rng: np.random.Generator) -> Case:
@@ -163,8 +162,7 @@ def _many_classes(reference: Case, target: Case, rng: np.random.Generator) -> Ca
     They are made from the line's map alone, so every line this fault changes in one manifest
     adds the same classes in the same colors: each of them holds labels past the 100th.
     """
-    entries = read(target, cmap)
-    names = {e.get("class-name") for e in entries.values() if isinstance(e, dict)}
+    names = class_names(target)
     taken = colors_of(target) | {WHITE}
     free_names = (f"x{n}" for n in range(1, 10**6) if f"x{n}" not in names)
     free_colors = (f"#{c:06x}" for c in range(0x0A0B0C, 0x1000000) if f"#{c:06x}" not in taken)
