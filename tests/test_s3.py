@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,3 +171,31 @@ def test_validate_reads_an_s3_manifest_and_its_objects(moto_server: str) -> None
         == 1
     )
     assert "mask-image.missing" in out.getvalue()
+
+
+def test_validate_refuses_an_oversized_s3_manifest_by_its_content_length(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The object's ContentLength decides before a line is read (a limit lowered to its
+    size - 1 stands in for 1 GB; the broken first line is never reported)."""
+    import io
+
+    import synth.validate
+
+    s3 = boto3.client("s3", endpoint_url=moto_server)
+    s3.create_bucket(Bucket="big")
+    body = b"{not json\n" * 10
+    s3.put_object(Bucket="big", Key="train.manifest", Body=body)
+    monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(body) - 1)
+    out = io.StringIO()
+    run = synth.validate.run
+    assert (
+        run("s3://big/train.manifest", objects=False, fmt="json", out=out, endpoint_url=moto_server)
+        == 1
+    )
+    findings = [json.loads(line) for line in out.getvalue().splitlines()]
+    # The one line-or-file finding; the project of no readable line also cannot train.
+    assert [(f["rule"], f["line"]) for f in findings if f["severity"] == "error"] == [
+        ("manifest.file-size", None)
+    ]
+    assert {f["rule"] for f in findings} == {"manifest.file-size", "dataset.training-minimum"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -87,6 +88,22 @@ def test_a_long_line_is_a_warning() -> None:
         1,
     )
     assert validate_manifest(_lines(1, lambda i, x: x.update({"note": "x" * 7000}))) == []
+
+
+def test_an_oversized_file_is_refused_by_its_size_before_reading(tmp_path: Path) -> None:
+    """A sparse file just over 1 GB costs no disk; the validator stats it and reads nothing
+    (its first line is broken JSON, which it never reports)."""
+    manifest = tmp_path / "train.manifest"
+    manifest.write_bytes(b"{not json\n")
+    os.truncate(manifest, synth.validate.MAX_MANIFEST_BYTES + 1)
+    assert manifest.stat().st_blocks * 512 < 1 << 20  # sparse: under 1 MB on disk
+    [finding] = validate_manifest(manifest)
+    assert (finding.rule, finding.severity, finding.line) == (
+        "manifest.file-size",
+        Severity.ERROR,
+        None,
+    )
+    assert f"{synth.validate.MAX_MANIFEST_BYTES + 1:,} bytes" in finding.message
 
 
 def test_a_manifest_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:

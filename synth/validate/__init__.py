@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, TextIO
 
 from synth.errors import InputError
@@ -233,6 +234,10 @@ def _manifest(
         return Finding(rule, severity, number, where, message, name, profile=decided)
 
     checks.start(name)
+    known = _known_size(source)
+    if known > MAX_MANIFEST_BYTES:  # refused by its size, before a byte is read
+        yield _too_large(known, name)
+        return
     first_bucket: str | None = None
     number = size = 0
     for number, raw in enumerate(_lines(source), start=1):
@@ -265,15 +270,28 @@ def _manifest(
         yield Finding(
             "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name
         )
-    if size > MAX_MANIFEST_BYTES:
-        yield Finding(
-            "manifest.file-size",
-            Severity.ERROR,
-            None,
-            None,
-            f"the manifest is {size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,} (1 GB)",
-            name,
-        )
+    if size > MAX_MANIFEST_BYTES:  # a stream whose size was not known before reading
+        yield _too_large(size, name)
+
+
+def _known_size(source: Source) -> int:
+    """The manifest's size before reading it: a regular file's, or an S3 object's
+    ContentLength; 0 when it is only known by reading (standard input, a FIFO, lines)."""
+    if isinstance(source, Path):
+        stat = source.stat()
+        return stat.st_size if S_ISREG(stat.st_mode) else 0
+    return getattr(source, "size", 0)
+
+
+def _too_large(size: int, name: str | None) -> Finding:
+    return Finding(
+        "manifest.file-size",
+        Severity.ERROR,
+        None,
+        None,
+        f"the manifest is {size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,} (1 GB)",
+        name,
+    )
 
 
 def validate_manifest(
@@ -383,7 +401,7 @@ def _next(findings: Iterator[Finding], sources: Sequence[str]) -> Finding | None
         raise
 
 
-def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterator[bytes], Any]:
+def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterable[bytes], Any]:
     from synth.output import s3
 
     uri = S3Uri.find(source)
@@ -391,5 +409,15 @@ def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterator[bytes], An
         raise ValidationSetupError(f"{source}: not an s3://BUCKET/KEY URI with a valid bucket name")
     client = s3.client(endpoint_url)
     with s3.translated(uri.bucket, uri.key):
-        body = client.get_object(Bucket=uri.bucket, Key=uri.key)["Body"]
-    return body.iter_lines(keepends=True), client
+        found = client.get_object(Bucket=uri.bucket, Key=uri.key)
+    return _S3Lines(found["Body"], found.get("ContentLength", 0)), client
+
+
+class _S3Lines:
+    """An S3 manifest's lines, read as they are iterated, and its size known up front."""
+
+    def __init__(self, body: Any, size: int) -> None:
+        self.body, self.size = body, size
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body.iter_lines(keepends=True))
