@@ -31,8 +31,7 @@ import numpy as np
 from PIL import Image
 from readme_block import write_block
 
-from synth.annotate.records import palette
-from synth.config.preset import load_preset
+from synth.config.preset import load_preset, palette
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import render
 from synth.imaging.textures import BASE_TEXTURES
