@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.vendor.pretty import pretty
 
+import synth.validate
 from synth.config.preset import TASKS, DefectClass, builtin_presets
 from synth.config.styles import STYLES
 from synth.faults import (
@@ -80,9 +81,9 @@ def _report(
 def test_faults_cover_every_rule() -> None:
     line = set().union(*(f.rules | f.warnings for f in CATALOGUE.values()))
     across = set().union(*(f.rules | f.warnings for f in DATASET_FAULTS.values()))
-    # A case cannot be empty, and no 1 GB file is cheap to make: tests/test_validate*.py
-    # break those with their own data. The project rules have project faults.
-    unfaulted = {"manifest.empty", "manifest.file-size"}
+    # A case cannot be empty: tests/test_validate*.py break that with their own data. The
+    # project rules and the file size have project faults.
+    unfaulted = {"manifest.empty"}
     assert line | across == set(RULES) - unfaulted
 
 
@@ -545,7 +546,7 @@ def test_project_faults_break_exactly_their_project_rules(
     )
     entries = dataset.projects()
     assert {e["fault"] for e in entries} == {
-        f.name for f in DATASET_FAULTS.values() if isinstance(f, ProjectFault)
+        f.name for f in DATASET_FAULTS.values() if isinstance(f, ProjectFault) and not f.grow_to
     }
     for entry in entries:
         train, test = (tmp_path / key for key in entry["project"])
@@ -557,6 +558,30 @@ def test_project_faults_break_exactly_their_project_rules(
         assert errors == [(rule, entry["line"], manifest) for rule in entry["rules"]], entry
         assert warnings == set(entry["warnings"]), entry
     assert entries[0]["line"] == limit + 1  # the first image past the test limit
+
+
+def test_an_oversized_manifest_is_sparse_and_written_only_when_asked(tmp_path: Path) -> None:
+    """`--faults manifest.file-size`: a train manifest 1 byte over 1 GB that takes no disk,
+    refused by its size alone (test_s3.py: refused for S3 output; not in the default choice:
+    test_project_faults_break_exactly_their_project_rules)."""
+    dataset = _broken_mixed(tmp_path / "big", ["manifest.file-size"], 0.5)
+    [entry] = dataset.projects()
+    manifest = tmp_path / "big" / entry["manifest"]
+    assert (entry["fault"], entry["project"], entry["line"]) == (
+        "manifest-over-1gb",
+        [entry["manifest"]],
+        None,
+    )
+    assert manifest.stat().st_size == DATASET_FAULTS["manifest-over-1gb"].grow_to
+    assert manifest.stat().st_size > synth.validate.MAX_MANIFEST_BYTES
+    assert manifest.stat().st_blocks * 512 < 1 << 20  # sparse: under 1 MB on disk
+    head = manifest.open("rb").readline()  # the valid lines it holds before the hole
+    assert json.loads(head)["source-ref"].startswith("s3://")
+    findings = validate_project(manifest)
+    assert [(f.rule, f.severity, f.line) for f in findings] == [
+        ("manifest.file-size", Severity.ERROR, None)
+    ]
+    assert entry["rules"] == ["manifest.file-size"]
 
 
 def test_a_project_rule_choice_writes_that_project_only(tmp_path: Path) -> None:

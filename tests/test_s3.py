@@ -193,9 +193,18 @@ def test_validate_refuses_an_oversized_s3_manifest_by_its_content_length(
         run("s3://big/train.manifest", objects=False, fmt="json", out=out, endpoint_url=moto_server)
         == 1
     )
-    findings = [json.loads(line) for line in out.getvalue().splitlines()]
-    # The one line-or-file finding; the project of no readable line also cannot train.
-    assert [(f["rule"], f["line"]) for f in findings if f["severity"] == "error"] == [
-        ("manifest.file-size", None)
-    ]
-    assert {f["rule"] for f in findings} == {"manifest.file-size", "dataset.training-minimum"}
+    [finding] = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (finding["rule"], finding["line"]) == ("manifest.file-size", None)
+
+
+def test_the_oversized_manifest_fault_is_refused_for_s3_output(moto_server: str) -> None:
+    with pytest.raises(OutputError, match="sparse file over 1 GB"):
+        generate(
+            "dents",
+            out="s3://big/p",
+            endpoint_url=moto_server,
+            create_bucket=True,
+            broken_fraction=0.5,
+            faults=["manifest.file-size"],
+            **SMALL,
+        )

@@ -4,8 +4,9 @@ The image limits and the training minimums are rules of a whole project, not of 
 they need a dataset of hundreds of images, or a test split of the wrong make-up. A
 project fault writes such a project cheaply from the run's own valid lines, copied with
 new image keys and no objects: judge it as text (`validate_project` without `objects`),
-where it breaks exactly its rules. `manifest.file-size` (1 GB) has no fault: no file of
-that size is cheap to write, to upload or to read.
+where it breaks exactly its rules. `manifest-over-1gb` (`manifest.file-size`) is written
+only when asked for, and only to a folder: two lines, then the file grown past 1 GB as a
+sparse file (no disk), which a validator must refuse by its size before reading.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synth.faults.dataset import DATASET_FAULTS, DatasetFault
-from synth.format import MAX_IMAGES, MIN_SEPARATE, S3Uri
+from synth.format import MAX_IMAGES, MAX_MANIFEST_BYTES, MIN_SEPARATE, S3Uri
 
 Roles = dict[str, list[bool]]  # "train", "test" -> each line's label (True: anomalous)
 Keys = Callable[[str, int, str], str]  # (role, line, "image" or "mask") -> object key
@@ -37,6 +38,9 @@ class ProjectFault(DatasetFault):
 
     # segmentation? -> each role's labels, and the finding the project must give
     shape: Callable[[bool], tuple[Roles, Expected]] = field(repr=False, kw_only=True)
+    # > 0: the writer grows the train manifest to this many bytes, a sparse file in a folder
+    # (an upload would cost that much); such a fault is written only when asked for.
+    grow_to: int = field(default=0, kw_only=True)
     level = "project"
 
     def build(
@@ -82,6 +86,10 @@ def _no_pair(reference: Any, target: Any, rng: Any) -> Any:
     raise AssertionError("a project fault changes no line")  # fits() is always false
 
 
+def _oversized(segmentation: bool) -> tuple[Roles, Expected]:
+    return {"train": [False, True]}, Expected("manifest.file-size", "train", None)
+
+
 for _fault in (
     ProjectFault(
         "test-over-image-limit",
@@ -101,6 +109,16 @@ for _fault in (
         lambda reference, target: False,
         warnings=frozenset({"dataset.training-minimum"}),
         shape=_few_anomalies,
+    ),
+    ProjectFault(
+        "manifest-over-1gb",
+        frozenset({"manifest.file-size"}),
+        "A train manifest of two lines grown past 1 GB as a sparse file (no disk; a local "
+        "folder only, with --faults manifest.file-size): refused by its size, unread.",
+        _no_pair,
+        lambda reference, target: False,
+        shape=_oversized,
+        grow_to=MAX_MANIFEST_BYTES + 1,
     ),
 ):
     DATASET_FAULTS.register(_fault.name, _fault)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
 from synth.output.base import Published, Sink
 from synth.output.layout import Layout
+from synth.output.sinks import LocalSink, folder_path
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
@@ -59,9 +61,14 @@ class Writer:
         with ManifestSpool() as spool:
             counts = self.write(plan, self.render(plan), spool, trainable)
             shard = self.config.shard
-            if self.config.preset.broken_fraction > 0 and (shard is None or shard.index == 0):
+            projects = self.config.preset.broken_fraction > 0 and (
+                shard is None or shard.index == 0
+            )
+            if projects:
                 _write_projects(plan.job, spool)
             self.publish(plan, spool, counts)
+            if projects and isinstance(self.target, LocalSink):
+                _grow(plan.job, self.target)
         return Dataset(
             location=self.target.location,
             bucket=self.target.bucket,
@@ -88,8 +95,14 @@ class Writer:
         faults, dataset_faults = (
             choose(preset.faults)
             if preset.faults
-            else (list(CATALOGUE.values()), list(DATASET_FAULTS.values()))
+            else (list(CATALOGUE.values()), [f for f in DATASET_FAULTS.values() if not _grows(f)])
         )
+        grown = [f.name for f in dataset_faults if _grows(f)]
+        if grown and preset.broken_fraction > 0 and not isinstance(self.target, LocalSink):
+            raise OutputError(
+                f"{self.target.location}: fault {grown[0]} writes a sparse file over 1 GB, "
+                "which only a local folder holds for free; write it to a folder"
+            )
         job = Job(
             preset=preset,
             seed=config.seed,
@@ -256,6 +269,19 @@ def _write_projects(job: Job, spool: ManifestSpool) -> None:
             "objects": False,  # judge the project as text: its lines name no written object
         }
         spool.append(layout.projects_expected, json.dumps(entry))
+
+
+def _grows(fault: object) -> bool:
+    return isinstance(fault, ProjectFault) and fault.grow_to > 0
+
+
+def _grow(job: Job, target: LocalSink) -> None:
+    """Published projects that a fault grows: extended with a hole (a sparse file, no disk)."""
+    for fault in (DATASET_FAULTS[name] for name in job.dataset_faults):
+        if isinstance(fault, ProjectFault) and fault.grow_to:
+            path = folder_path(target.root, job.layout.project(fault.name, "train"))
+            if path is not None:
+                os.truncate(path, fault.grow_to)
 
 
 def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str, ...]:

@@ -236,6 +236,7 @@ def _manifest(
     checks.start(name)
     known = _known_size(source)
     if known > MAX_MANIFEST_BYTES:  # refused by its size, before a byte is read
+        checks.unread = True
         yield _too_large(known, name)
         return
     first_bucket: str | None = None

@@ -134,6 +134,8 @@ class ProjectChecks:
         # field checks hand out one per repeated map) cannot give one either.
         self._quiet_classes: dict[str, str] | None = None
         self._manifests: list[_Manifest] = []
+        # A manifest refused unread (over the size limit): the project's shape is unknown.
+        self.unread = False
 
     def start(self, source: str | None) -> None:
         self._manifests.append(_Manifest(source))
@@ -272,6 +274,8 @@ class ProjectChecks:
 
     def finish_project(self) -> Iterator[Finding]:
         """The findings that need the project's shape: image limits and training minimums."""
+        if self.unread:
+            return
         task = "segmentation" if self._masked is not None else "classification"
         roles = ["train"] + ["test"] * (len(self._manifests) - 1)
         splits: dict[str, SplitCounts] = {}
