@@ -19,6 +19,7 @@ from hypothesis.vendor.pretty import pretty
 import synth.validate
 from synth.config.preset import TASKS, DefectClass, builtin_presets
 from synth.config.styles import STYLES
+from synth.errors import OutputError
 from synth.faults import (
     CATALOGUE,
     DATASET_FAULTS,
@@ -39,6 +40,7 @@ from synth.faults import (
 from synth.faults.registry import FaultRegistry
 from synth.format import RULES, S3Uri, Severity
 from synth.imaging.defects import PAINTERS, resolve_params
+from synth.output.layout import Shard
 from synth.registry import RegistryError
 from synth.run.dataset import Dataset
 from synth.run.generate import generate
@@ -582,6 +584,15 @@ def test_an_oversized_manifest_is_sparse_and_written_only_when_asked(tmp_path: P
         ("manifest.file-size", Severity.ERROR, None)
     ]
     assert entry["rules"] == ["manifest.file-size"]
+    with pytest.raises(OutputError, match="without --shard"):  # a merge would copy 1 GB
+        generate(
+            "dents",
+            out=tmp_path / "shard",
+            shard=Shard(0, 2),
+            broken_fraction=0.5,
+            faults=["manifest.file-size"],
+        )
+    assert not (tmp_path / "shard").exists()  # refused before the output is touched
 
 
 def test_a_project_rule_choice_writes_that_project_only(tmp_path: Path) -> None:

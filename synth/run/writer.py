@@ -67,7 +67,7 @@ class Writer:
             if projects:
                 _write_projects(plan.job, spool)
             self.publish(plan, spool, counts)
-            if projects and isinstance(self.target, LocalSink):
+            if projects and shard is None and isinstance(self.target, LocalSink):
                 _grow(plan.job, self.target)
         return Dataset(
             location=self.target.location,
@@ -83,6 +83,22 @@ class Writer:
         config, preset = self.config, self.config.preset
         bases = _bases(config.base_dir)
         shard = config.shard
+        faults, dataset_faults = (
+            choose(preset.faults)
+            if preset.faults
+            else (list(CATALOGUE.values()), [f for f in DATASET_FAULTS.values() if not _grows(f)])
+        )
+        grown = [f.name for f in dataset_faults if _grows(f)]
+        if (
+            grown
+            and preset.broken_fraction > 0
+            and (shard or not isinstance(self.target, LocalSink))
+        ):
+            raise OutputError(
+                f"{self.target.location}: fault {grown[0]} writes a sparse file over 1 GB, "
+                "which only a local folder holds for free (and a merge would copy): write "
+                "it to a folder, without --shard"
+            )
         # Shards write into one shared output, so none of them may ask for it to be empty.
         self.target.prepare(overwrite=config.overwrite or shard is not None)
         self.target.claim(shard.suffix if shard else "")
@@ -92,17 +108,6 @@ class Writer:
             unpublish(self.target, layout)
         elif shard is not None:
             self._check_shared(layout)
-        faults, dataset_faults = (
-            choose(preset.faults)
-            if preset.faults
-            else (list(CATALOGUE.values()), [f for f in DATASET_FAULTS.values() if not _grows(f)])
-        )
-        grown = [f.name for f in dataset_faults if _grows(f)]
-        if grown and preset.broken_fraction > 0 and not isinstance(self.target, LocalSink):
-            raise OutputError(
-                f"{self.target.location}: fault {grown[0]} writes a sparse file over 1 GB, "
-                "which only a local folder holds for free; write it to a folder"
-            )
         job = Job(
             preset=preset,
             seed=config.seed,
