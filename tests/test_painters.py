@@ -228,3 +228,21 @@ def test_readme_gallery_shows_a_committed_small_png_per_painter() -> None:
         total += path.stat().st_size
         assert path.stat().st_size < 150_000, path
     assert total < 2_000_000
+
+
+def test_a_scratch_bowing_off_a_small_image_still_labels_a_pixel() -> None:
+    # Found by Hypothesis: the scratch (the 4th class, the one drawn) bowed away from its
+    # chord's middle and its thin stroke covered no pixel centre; the mask was empty.
+    from synth.config.preset import DefectClass
+    from synth.imaging.render import render
+    from synth.plan import ImageSpec
+    from synth.testing.cases import preset_of
+
+    colors = {"chip": "#535adc", "pit": "#423baf", "crack": "#3113c2", "scratch": "#b48f4c"}
+    classes = tuple(
+        DefectClass(name, color, name, (1, 1), resolve_params(PAINTERS[name], {}))
+        for name, color in colors.items()
+    )
+    preset = preset_of(classes, 96, 64, "synth-dataset")
+    labels = render(preset, ImageSpec(0, "train", True), 2638938434).labels
+    assert set(np.unique(labels).tolist()) == {0, 4}

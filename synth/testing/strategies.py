@@ -283,6 +283,7 @@ def manifest_cases(
     max_faults: int = 10,
     preset: Preset | None = None,
     task: str = "segmentation",
+    among_others: bool = False,
 ) -> st.SearchStrategy[Case]:
     """One manifest line with its objects and the rule ids a correct validator must report.
 
@@ -290,7 +291,9 @@ def manifest_cases(
     valid); `valid=False` broken ones only; `rules` restricts broken cases to faults
     breaking those rules; `objects=False` leaves `objects` empty and draws no fault
     that lives in the objects; `max_faults` caps the faults (or near-misses) composed
-    on one case, their rules adding up (1: a single fault per case).
+    on one case, their rules adding up (1: a single fault per case); `among_others=True`
+    draws lines for a manifest of several, leaving out what is valid only alone (custom
+    attribute names on one line warn `dataset.attribute-names` beside the others).
 
     A broken case is, 1 in 3, a line that cannot be read (truncated, not UTF-8, blank, a
     JSON array...): one such fault, uniformly, alone, as it hides every other. Otherwise
@@ -308,7 +311,11 @@ def manifest_cases(
 
     def usable(faults: Iterable[Fault]) -> tuple[Fault, ...]:
         return tuple(
-            f for f in faults if (objects or f.level != "object") and (masked or not f.needs_mask)
+            f
+            for f in faults
+            if (objects or f.level != "object")
+            and (masked or not f.needs_mask)
+            and not (among_others and f.alone)
         )
 
     allowed = tuple(f for f in usable(breaking()) if rules is None or f.rules & set(rules))
@@ -380,7 +387,7 @@ def datasets(
         preset = draw(presets(task=task))
         cases = draw(
             st.lists(
-                manifest_cases(valid=valid, preset=preset),
+                manifest_cases(valid=valid, preset=preset, among_others=True),
                 min_size=min_size,
                 max_size=max_size,
                 unique_by=lambda case: case.record.get("source-ref", ""),

@@ -29,7 +29,8 @@ class Scratch(base.Painter):
         stroke = params["width"]
         depth = params["depth"]
         bend = params["curvature"] * length
-        # The widest point (the middle) lies inside the image, so the mask is never empty.
+        # The chord's middle lies inside the image; the curve may bow away from it and a
+        # thin stroke may miss every pixel centre, so the nearest pixel is labeled then.
         mid = np.array(base.centre(rng, image))
         angle = rng.uniform(0, math.pi)
         along = np.array([math.sin(angle), math.cos(angle)])
@@ -48,7 +49,7 @@ class Scratch(base.Painter):
         band = math.ceil(stroke / 2 + 3)
         box, distance, hw = base.trace(path, half, image, stroke + band, pad=2)
         coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
-        mask_patch = coverage >= 0.5
+        mask_patch = base.at_least_centre(coverage >= 0.5, distance)
         groove = -1.2 * depth * stroke * np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1)
         burr = 0.35 * depth * stroke * np.exp(-(((distance - hw - 0.7) / 0.7) ** 2))
         relief = groove + burr * (hw > 0.2)
