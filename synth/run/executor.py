@@ -55,8 +55,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # the number is taken, by a process we may not signal
+        pass
     return True
 
 
