@@ -255,12 +255,12 @@ def generate(
 @_README_TABLE
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults import CATALOGUE, DATASET_FAULTS, DatasetFault, Fault, markdown_table
+    from synth.faults import CATALOGUE, DATASET_FAULTS, Fault, MultiLineFault, markdown_table
 
     if markdown:
         click.echo(markdown_table())
         return
-    every: list[Fault | DatasetFault] = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+    every: list[Fault | MultiLineFault] = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
     width = max(len(f.name) for f in every)
     for fault in every:
         rules = ", ".join(sorted(fault.rules))

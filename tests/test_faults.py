@@ -8,6 +8,7 @@ classes, sizes, bucket names up to 63 characters), and on composed pairs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from synth.faults import (
     DatasetFault,
     Fault,
     FaultError,
+    MultiLineFault,
     ProjectFault,
     breaking,
     choose,
@@ -370,7 +372,7 @@ def test_composition_is_common() -> None:
 
 
 def test_registration_rejects_unknown_rules_and_duplicate_names() -> None:
-    registry = FaultRegistry("synth.test-faults", "fault")
+    registry = FaultRegistry("synth.test-faults", "fault", Fault)
     good = CATALOGUE["label-type-wrong"]
     registry.register(good.name, good)
     with pytest.raises(RegistryError, match="registered twice"):
@@ -382,6 +384,23 @@ def test_registration_rejects_unknown_rules_and_duplicate_names() -> None:
         registry.register(
             "warns", fault("warns", "field", [], "", good.transform, touches=[], warnings=["nope"])
         )
+
+
+def test_dataset_and_project_faults_share_one_registry_and_say_which_they_are() -> None:
+    """Both are MultiLineFaults in DATASET_FAULTS; only a dataset fault has a pair to fit."""
+    levels = {f.name: f.level for f in DATASET_FAULTS.values()}
+    assert set(levels.values()) == {"dataset", "project"}
+    for entry in DATASET_FAULTS.values():
+        assert isinstance(entry, MultiLineFault)
+        assert isinstance(entry, DatasetFault) == (entry.level == "dataset")
+        assert isinstance(entry, ProjectFault) == (entry.level == "project")
+    assert not hasattr(DATASET_FAULTS["test-over-image-limit"], "fits")
+    registry = FaultRegistry("synth.test-dataset-faults", "dataset fault", MultiLineFault)
+    with pytest.raises(RegistryError, match="is a Fault, not a MultiLineFault"):
+        registry.register("label-type-wrong", CATALOGUE["label-type-wrong"])  # type: ignore[arg-type]
+    project = DATASET_FAULTS["test-too-few-anomalies"]
+    with pytest.raises(RegistryError, match="unknown rule ids: nope"):
+        registry.register(project.name, replace(project, warnings=frozenset({"nope"})))
 
 
 # ---- What a case gives a validator, and how it prints ------------------------------------

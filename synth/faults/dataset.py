@@ -14,11 +14,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from synth.faults.model import Case
+from synth.faults.model import Case, MultiLineFault
 from synth.faults.ops import (
     WHITE,
     class_names,
@@ -39,22 +39,21 @@ from synth.faults.ops import (
     unused_color,
     with_mask,
 )
-from synth.format import BACKGROUND_CLASS, MAX_ANOMALY_LABELS, MAX_IMAGE_SIDE, RULES
-from synth.registry import Registry, RegistryError
+from synth.faults.registry import DATASET_FAULTS
+from synth.format import BACKGROUND_CLASS, MAX_ANOMALY_LABELS, MAX_IMAGE_SIDE
 
 PairTransform = Callable[[Case, Case, np.random.Generator], Case]
 PairCheck = Callable[[Case, Case], bool]
 
 
 @dataclass(frozen=True)
-class DatasetFault:
-    name: str
-    rules: frozenset[str]
-    doc: str
+class DatasetFault(MultiLineFault):
+    """A fault of a pair of lines: it changes the target so that, read after the
+    reference, it breaks its rules; `fits` says whether the pair allows it."""
+
     transform: PairTransform = field(repr=False)
     fits: PairCheck = field(repr=False)
-    warnings: frozenset[str] = frozenset()
-    level = "dataset"
+    level: ClassVar[str] = "dataset"
 
     def apply(self, reference: Case, target: Case, rng: np.random.Generator) -> Case:
         """The target, changed to break the rule when read after `reference`."""
@@ -67,17 +66,6 @@ class DatasetFault:
             expected_warnings=target.expected_warnings | self.warnings,
             faults=(*target.faults, self.name),
         )
-
-
-class DatasetFaultRegistry(Registry[DatasetFault]):
-    def register(self, name: str, entry: DatasetFault) -> DatasetFault:
-        unknown = sorted((entry.rules | entry.warnings) - set(RULES))
-        if unknown:
-            raise RegistryError(f"dataset fault {name!r} names unknown rule ids: {unknown}")
-        return super().register(name, entry)
-
-
-DATASET_FAULTS = DatasetFaultRegistry("synth.dataset_faults", "dataset fault")
 
 
 def _has_mask(case: Case) -> bool:
@@ -200,10 +188,10 @@ def dataset_fault(
     fits: PairCheck,
     warnings: Iterable[str] = (),
 ) -> DatasetFault:
-    return DatasetFault(name, frozenset(rules), doc, transform, fits, frozenset(warnings))
+    return DatasetFault(name, frozenset(rules), doc, transform, fits, warnings=frozenset(warnings))
 
 
-for _fault in (
+DATASET_FAULTS.add(
     dataset_fault(
         "duplicate-image",
         ["dataset.duplicate-image"],
@@ -256,5 +244,4 @@ for _fault in (
         _many_classes,
         lambda reference, target: _has_mask(target),
     ),
-):
-    DATASET_FAULTS.register(_fault.name, _fault)
+)

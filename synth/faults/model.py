@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, ClassVar, Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -235,6 +235,23 @@ def fault(
         frozenset(warnings),
         alone,
     )
+
+
+@dataclass(frozen=True)
+class MultiLineFault:
+    """A fault no single line carries, so `Fault.fits` and `compose` do not apply to it.
+
+    A dataset fault (`DatasetFault`) changes a line so that it breaks a rule when read
+    after an earlier one; a project fault (`ProjectFault`) writes a small project whose
+    shape breaks a rule. Both are in one registry (`DATASET_FAULTS`): `--faults` picks
+    either by name or rule, and `synth faults` lists them with their `level`.
+    """
+
+    name: str
+    rules: frozenset[str]
+    doc: str
+    warnings: frozenset[str] = field(default=frozenset(), kw_only=True)
+    level: ClassVar[str]
 
 
 class Conditions(TypedDict, total=False):

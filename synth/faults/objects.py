@@ -12,29 +12,8 @@ from typing import Any, Unpack
 
 import numpy as np
 
+from synth.faults import ops
 from synth.faults.model import Case, Conditions, Fault, Transform, rule_row
-from synth.faults.ops import (
-    WHITE,
-    at,
-    class_names,
-    cmap,
-    colors_of,
-    decode,
-    edit,
-    encode,
-    has_defect_pixels,
-    image_uri,
-    mask_pixels,
-    mask_uri,
-    next_key,
-    packed,
-    read,
-    recolor,
-    replace_object,
-    rgb,
-    unused_color,
-    with_mask,
-)
 from synth.faults.registry import CATALOGUE
 from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MAX_MASK_CLASSES, MIN_IMAGE_SIDE
 
@@ -53,7 +32,7 @@ obj = partial(rule_row, "object")
 def _set_image(make: object) -> Transform:
     def transform(case: Case, rng: np.random.Generator) -> Case:
         data = make(case) if callable(make) else make
-        return replace_object(case, image_uri(case), data)  # type: ignore[arg-type]
+        return ops.replace_object(case, ops.image_uri(case), data)  # type: ignore[arg-type]
 
     return transform
 
@@ -61,16 +40,17 @@ def _set_image(make: object) -> Transform:
 def _reencode(uri: object, fmt: str) -> Transform:
     def transform(case: Case, rng: np.random.Generator) -> Case:
         where = uri(case)  # type: ignore[operator]
-        return replace_object(case, where, encode(decode(case.objects[where]), fmt))
+        return ops.replace_object(case, where, ops.encode(ops.decode(case.objects[where]), fmt))
 
     return transform
 
 
 def _both(case: Case, change: object) -> Case:
     """Image and mask changed alike (cropped or padded), so they keep one size."""
-    image, mask = image_uri(case), mask_uri(case)
-    new_image, new_mask = change(decode(case.objects[image]), decode(case.objects[mask]))  # type: ignore[operator]
-    return with_mask(replace_object(case, image, encode(new_image)), new_mask)
+    image, mask = ops.image_uri(case), ops.mask_uri(case)
+    pair = ops.decode(case.objects[image]), ops.decode(case.objects[mask])
+    new_image, new_mask = change(*pair)  # type: ignore[operator]
+    return ops.with_mask(ops.replace_object(case, image, ops.encode(new_image)), new_mask)
 
 
 def _too_small(case: Case, rng: np.random.Generator) -> Case:
@@ -78,7 +58,7 @@ def _too_small(case: Case, rng: np.random.Generator) -> Case:
     rows = MIN_IMAGE_SIDE - 16
 
     def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        defect = np.flatnonzero((packed(mask) != 0xFFFFFF).any(axis=1))
+        defect = np.flatnonzero((ops.packed(mask) != 0xFFFFFF).any(axis=1))
         first = int(defect[0]) if defect.size else 0
         start = max(0, min(first - rows // 2, mask.shape[0] - rows))
         return image[start : start + rows], mask[start : start + rows]
@@ -98,22 +78,22 @@ def _too_large(case: Case, rng: np.random.Generator) -> Case:
 
 def _wider_mask(case: Case, rng: np.random.Generator) -> Case:
     """The mask with its last column repeated 8 times: its pixels' colors unchanged."""
-    return with_mask(case, np.pad(mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge"))
+    return ops.with_mask(case, np.pad(ops.mask_pixels(case), ((0, 0), (0, 8), (0, 0)), "edge"))
 
 
 def _map_colors(case: Case) -> np.ndarray:
-    return np.array(sorted(int(c[1:], 16) for c in colors_of(case)), np.uint32)
+    return np.array(sorted(int(c[1:], 16) for c in ops.colors_of(case)), np.uint32)
 
 
 def _stray(case: Case, mask: np.ndarray) -> np.ndarray:
     """Each defect color moved to its nearest neighbour (one step in a channel) outside the map."""
-    flat = packed(mask)
+    flat = ops.packed(mask)
     taken = set(_map_colors(case).tolist()) | {0xFFFFFF}
     for color in np.unique(flat[flat != 0xFFFFFF]):
         neighbours = [int(color) ^ (1 << bit) for bit in range(24)]
         stray = next((n for n in neighbours if n not in taken), None)
         if stray is None:  # a map holding all 24 neighbours: any color outside it
-            stray = int(unused_color(case)[1:], 16)
+            stray = int(ops.unused_color(case)[1:], 16)
         mask[flat == color] = [(stray >> 16) & 255, (stray >> 8) & 255, stray & 255]
     return mask
 
@@ -124,49 +104,51 @@ def _antialiased(case: Case, mask: np.ndarray) -> np.ndarray:
 
     blurred = np.rint(ndimage.uniform_filter(mask.astype(np.float32), size=(3, 3, 1)))
     blurred = blurred.astype(np.uint8)
-    keep = np.isin(packed(blurred), _map_colors(case), invert=True) & (packed(blurred) != 0xFFFFFF)
+    keep = np.isin(ops.packed(blurred), _map_colors(case), invert=True) & (
+        ops.packed(blurred) != 0xFFFFFF
+    )
     out = mask.copy()
     out[keep] = blurred[keep]
     return out
 
 
 def _blends_outside_the_map(case: Case) -> bool:
-    mask = mask_pixels(case)
+    mask = ops.mask_pixels(case)
     return bool((_antialiased(case, mask) != mask).any())
 
 
 def _class_colors(case: Case) -> list[str]:
     return [
         e["hex-color"]
-        for k, e in sorted(read(case, cmap).items())
-        if k != "0" and e["hex-color"].lower() != WHITE
+        for k, e in sorted(ops.read(case, ops.cmap).items())
+        if k != "0" and e["hex-color"].lower() != ops.WHITE
     ]
 
 
 def _paint_defect(case: Case, mask: np.ndarray) -> np.ndarray:
     h, w = mask.shape[:2]
-    mask[h // 3 : h // 2, w // 3 : w // 2] = rgb(_class_colors(case)[0])
+    mask[h // 3 : h // 2, w // 3 : w // 2] = ops.rgb(_class_colors(case)[0])
     return mask
 
 
 def _many_classes(case: Case, rng: np.random.Generator) -> Case:
     """MAX_MASK_CLASSES + 1 new classes in the map, each painted as a 2x2 block of the mask."""
-    names = class_names(case)
+    names = ops.class_names(case)
     fresh = (f"extra{i}" for i in range(10_000) if f"extra{i}" not in names)
-    start, color = int(next_key(case)), -1
+    start, color = int(ops.next_key(case)), -1
     added: dict[str, dict[str, Any]] = {}
     for i in range(MAX_MASK_CLASSES + 1):
-        color = int(unused_color(case, color + 1)[1:], 16)  # increasing: each one new
+        color = int(ops.unused_color(case, color + 1)[1:], 16)  # increasing: each one new
         added[str(start + i)] = {
             "class-name": next(fresh),
             "hex-color": f"#{color:06x}",
             "confidence": 0.0,
         }
-    mask = mask_pixels(case).copy()
+    mask = ops.mask_pixels(case).copy()
     for i, entry in enumerate(added.values()):
         row, col = 2 * (i // 8), 2 * (i % 8)
-        mask[row : row + 2, col : col + 2] = rgb(entry["hex-color"])
-    return with_mask(edit(case, lambda r: at(r, cmap(case)).update(added)), mask)
+        mask[row : row + 2, col : col + 2] = ops.rgb(entry["hex-color"])
+    return ops.with_mask(ops.edit(case, lambda r: ops.at(r, ops.cmap(case)).update(added)), mask)
 
 
 _PIXELS = ["mask-image.pixels"]
@@ -182,7 +164,7 @@ def repaint(
 ) -> Fault:
     """A row redrawing the mask's pixels (`recolor`): it touches them and, by default, needs
     the mask attribute and the color map its colors are judged by."""
-    return obj(name, rule, doc, recolor(change), _PIXELS, needs, **conditions)
+    return obj(name, rule, doc, ops.recolor(change), _PIXELS, needs, **conditions)
 
 
 CATALOGUE.add(
@@ -206,7 +188,7 @@ CATALOGUE.add(
         "image-gif",
         "image.format",
         "The image is a GIF.",
-        _reencode(image_uri, "GIF"),
+        _reencode(ops.image_uri, "GIF"),
         [CONTENT],
         IMAGE,
     ),
@@ -230,7 +212,7 @@ CATALOGUE.add(
         "image-file-too-large",
         "image.file-size",
         f"The image file is {MAX_IMAGE_BYTES + 1:,} bytes: zeros after the image's own.",
-        _set_image(lambda c: c.objects[image_uri(c)].ljust(MAX_IMAGE_BYTES + 1, b"\0")),
+        _set_image(lambda c: c.objects[ops.image_uri(c)].ljust(MAX_IMAGE_BYTES + 1, b"\0")),
         ["image.file-size"],
         IMAGE,
     ),
@@ -238,7 +220,7 @@ CATALOGUE.add(
         "mask-missing",
         "mask-image.missing",
         "The mask object does not exist.",
-        lambda case, rng: replace_object(case, mask_uri(case), None),
+        lambda case, rng: ops.replace_object(case, ops.mask_uri(case), None),
         ["mask-image"],
         MASK,
     ),
@@ -246,7 +228,7 @@ CATALOGUE.add(
         "mask-jpeg",
         "mask-image.format",
         "The mask is a JPEG (with JPEG's blurred colors).",
-        _reencode(mask_uri, "JPEG"),
+        _reencode(ops.mask_uri, "JPEG"),
         ["mask-image"],
         MASK,
     ),
@@ -264,7 +246,7 @@ CATALOGUE.add(
         "Each defect color is one step off, to a color outside the color map.",
         _stray,
         applies="anomaly",
-        precondition=has_defect_pixels,
+        precondition=ops.has_defect_pixels,
     ),
     repaint(
         "mask-antialiased",

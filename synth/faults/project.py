@@ -14,9 +14,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from synth.faults.dataset import DATASET_FAULTS, DatasetFault
+from synth.faults.model import MultiLineFault
+from synth.faults.registry import DATASET_FAULTS
 from synth.format import MAX_IMAGES, MAX_MANIFEST_BYTES, MIN_SEPARATE, S3Uri
 
 Roles = dict[str, list[bool]]  # "train", "test" -> each line's label (True: anomalous)
@@ -33,15 +34,15 @@ class Expected:
 
 
 @dataclass(frozen=True)
-class ProjectFault(DatasetFault):
-    """Drawn for no pair of lines (`fits` is always false): the run writes it as a project."""
+class ProjectFault(MultiLineFault):
+    """A fault of a whole project's shape: the run writes it as a small project of its own."""
 
     # segmentation? -> each role's labels, and the finding the project must give
-    shape: Callable[[bool], tuple[Roles, Expected]] = field(repr=False, kw_only=True)
+    shape: Callable[[bool], tuple[Roles, Expected]] = field(repr=False)
     # > 0: the writer grows the train manifest to this many bytes, a sparse file in a folder
     # (an upload would cost that much); such a fault is written only when asked for.
     grow_to: int = field(default=0, kw_only=True)
-    level = "project"
+    level: ClassVar[str] = "project"
 
     def build(
         self, normal: dict[str, Any], anomaly: dict[str, Any], keys: Keys
@@ -82,22 +83,16 @@ def _few_anomalies(segmentation: bool) -> tuple[Roles, Expected]:
     return {"train": train, "test": test}, Expected("dataset.training-minimum", "test", None)
 
 
-def _no_pair(reference: Any, target: Any, rng: Any) -> Any:
-    raise AssertionError("a project fault changes no line")  # fits() is always false
-
-
 def _oversized(segmentation: bool) -> tuple[Roles, Expected]:
     return {"train": [False, True]}, Expected("manifest.file-size", "train", None)
 
 
-for _fault in (
+DATASET_FAULTS.add(
     ProjectFault(
         "test-over-image-limit",
         frozenset({"dataset.max-images"}),
         "A project whose test manifest holds one image over the limit (801 segmenting, "
         "4,001 classifying; text only, no objects): reported on the first line past it.",
-        _no_pair,
-        lambda reference, target: False,
         shape=_over_limit,
     ),
     ProjectFault(
@@ -105,8 +100,6 @@ for _fault in (
         frozenset(),
         "A project whose test manifest holds 10 normal and 9 anomalous images (text only, "
         "no objects): it imports, but cannot train (a warning on the project).",
-        _no_pair,
-        lambda reference, target: False,
         warnings=frozenset({"dataset.training-minimum"}),
         shape=_few_anomalies,
     ),
@@ -115,10 +108,7 @@ for _fault in (
         frozenset({"manifest.file-size"}),
         "A train manifest of two lines grown past 1 GB as a sparse file (no disk; a local "
         "folder only, with --faults manifest.file-size): refused by its size, unread.",
-        _no_pair,
-        lambda reference, target: False,
         shape=_oversized,
         grow_to=MAX_MANIFEST_BYTES + 1,
     ),
-):
-    DATASET_FAULTS.register(_fault.name, _fault)
+)

@@ -15,7 +15,7 @@ import numpy as np
 from synth.annotate.manifest import dumps
 from synth.annotate.records import has_mask, mask_created, record, style_of
 from synth.config.preset import Preset, palette
-from synth.faults import CATALOGUE, DATASET_FAULTS, Case, break_case
+from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
 from synth.imaging.render import render
@@ -149,8 +149,8 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
         record=reference.record,
         objects={job.uri(key): data for key, data, _ in reference.objects},
     )
-    fitting = [DATASET_FAULTS[name] for name in job.dataset_faults]
-    fitting = [f for f in fitting if f.fits(valid, made.twin)]
+    chosen = (DATASET_FAULTS[name] for name in job.dataset_faults)
+    fitting = [f for f in chosen if isinstance(f, DatasetFault) and f.fits(valid, made.twin)]
     if not fitting:
         return None, ()
     fault = fitting[int(rng.integers(len(fitting)))]

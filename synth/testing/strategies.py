@@ -34,7 +34,16 @@ except ImportError as error:
 
 from synth.annotate.records import color_map
 from synth.config.preset import DefectClass, Preset
-from synth.faults import DATASET_FAULTS, Case, Fault, breaking, clash, compose, near_misses
+from synth.faults import (
+    DATASET_FAULTS,
+    Case,
+    DatasetFault,
+    Fault,
+    breaking,
+    clash,
+    compose,
+    near_misses,
+)
 from synth.faults.model import LINE
 from synth.format import RULES, S3Uri
 from synth.seeding import Stream, image_rng
@@ -403,7 +412,11 @@ def datasets(
         # Seeds above the lines' (< 2**32), so the two new images are new to the dataset.
         seeds = draw(st.lists(st.integers(2**32, 2**33), min_size=2, max_size=2, unique=True))
         reference, target = (build_case(preset, s, draw(st.booleans())) for s in seeds)
-        fitting = [f for f in DATASET_FAULTS.values() if f.fits(reference, target)]
+        fitting = [
+            f
+            for f in DATASET_FAULTS.values()
+            if isinstance(f, DatasetFault) and f.fits(reference, target)
+        ]
         fault = draw(st.sampled_from(fitting))  # duplicate-image fits any two lines
         rng = image_rng(draw(st.integers(0, 2**16)), 1, Stream.FAULT)
         return [reference, *cases, fault.apply(reference, target, rng)]
