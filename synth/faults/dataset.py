@@ -20,23 +20,24 @@ import numpy as np
 
 from synth.faults.model import Case, MultiLineFault
 from synth.faults.ops import (
-    WHITE,
+    MANY,
+    PIN_HOLES,
+    RECOLORED,
     class_names,
     cmap,
-    colors_of,
     decode,
     edit,
     encode,
     image_uri,
     mask_pixels,
     mask_uri,
+    new_entry,
     next_key,
     packed,
     read,
     rename_key,
     replace_object,
     rgb,
-    unused_color,
     with_mask,
 )
 from synth.faults.registry import DATASET_FAULTS
@@ -106,7 +107,7 @@ def _resized(reference: Case, target: Case, rng: np.random.Generator) -> Case:
 def _recolored(reference: Case, target: Case, rng: np.random.Generator) -> Case:
     """Class 1 gets a color no entry has, in the map and in the mask's pixels alike."""
     old = read(target, cmap)["1"]["hex-color"]
-    new = unused_color(target, 0x010203)
+    [new] = RECOLORED.free(target)
     case = edit(target, lambda r: _map(target, r)["1"].update({"hex-color": new}))
     if mask_uri(target) not in target.objects:
         return case
@@ -128,11 +129,13 @@ def _renamed_label(reference: Case, target: Case, rng: np.random.Generator) -> C
 def _odd_class(reference: Case, target: Case, rng: np.random.Generator) -> Case:
     """A new, unused class named pin-hole-N: a hyphen the service's anomaly names refuse.
 
-    N comes from the line's image, so each line this fault changes in one manifest adds
-    a name of its own, which the validator reports there (it reports each name once).
+    Its color (and so N) comes from the line's image, so each line this fault changes in
+    one manifest most often adds a name of its own, which the validator reports there (it
+    reports each name once); two lines that meet on one color add one class, alike.
     """
-    name = f"pin-hole-{zlib.crc32(image_uri(target).encode())}"
-    entry = {"class-name": name, "hex-color": unused_color(target), "confidence": 0.0}
+    first = zlib.crc32(image_uri(target).encode()) % PIN_HOLES.size
+    [color] = PIN_HOLES.free(target, first=first)
+    entry = new_entry(target, PIN_HOLES.name(color), color)
     key = next_key(target)
     return edit(target, lambda r: _map(target, r).update({key: entry}))
 
@@ -143,22 +146,18 @@ def _unmasked(reference: Case, target: Case, rng: np.random.Generator) -> Case:
 
 
 def _many_classes(reference: Case, target: Case, rng: np.random.Generator) -> Case:
-    """New classes x1, x2, ... in unused colors, up to one label over the limit.
+    """New classes x1, x2, ... in their pool's colors, up to one label over the limit.
 
     Short names keep the line under 8,192 characters (no line-length warning).
 
     They are made from the line's map alone, so every line this fault changes in one manifest
     adds the same classes in the same colors: each of them holds labels past the 100th.
     """
-    names = class_names(target)
-    taken = colors_of(target) | {WHITE}
-    free_names = (f"x{n}" for n in range(1, 10**6) if f"x{n}" not in names)
-    free_colors = (f"#{c:06x}" for c in range(0x0A0B0C, 0x1000000) if f"#{c:06x}" not in taken)
+    wanted = MAX_ANOMALY_LABELS + 1 - len(class_names(target) - {BACKGROUND_CLASS})
+    colors = MANY.free(target, max(wanted, 0), first=1) if wanted > 0 else []
     first = int(next_key(target))
-    wanted = MAX_ANOMALY_LABELS + 1 - len(names - {BACKGROUND_CLASS})
     added = {
-        str(first + i): {"class-name": name, "hex-color": color, "confidence": 0.0}
-        for i, name, color in zip(range(max(wanted, 0)), free_names, free_colors, strict=False)
+        str(first + i): new_entry(target, MANY.name(color), color) for i, color in enumerate(colors)
     }
     return edit(target, lambda r: _map(target, r).update(added))
 

@@ -16,6 +16,8 @@ import numpy as np
 
 from synth.faults.model import Case, Fault, Precondition, Transform, rule_row
 from synth.faults.ops import (
+    RECOLORED,
+    TWINS,
     Path,
     Value,
     both,
@@ -30,13 +32,12 @@ from synth.faults.ops import (
     label_meta,
     mask_meta,
     mask_uri,
+    new_entry,
     next_key,
     read,
     rename,
     set_,
     top,
-    unused_color,
-    unused_name,
 )
 from synth.faults.registry import CATALOGUE
 from synth.format import S3Uri, is_bucket_name
@@ -137,13 +138,12 @@ def _twin_row(name: str, rule: str, doc: str, same: str) -> Fault:
 
     def twin(case: Case) -> dict[str, Any]:
         first = read(case, entry("1"))
-        return {
-            "class-name": first["class-name"]
-            if same == "class-name"
-            else unused_name(case, "twin"),
-            "hex-color": first["hex-color"] if same == "hex-color" else unused_color(case),
-            "confidence": 0.0,
-        }
+        [color] = TWINS.free(case)
+        return new_entry(
+            case,
+            first["class-name"] if same == "class-name" else TWINS.name(color),
+            first["hex-color"] if same == "hex-color" else color,
+        )
 
     return row(
         name,
@@ -380,7 +380,7 @@ CATALOGUE.add(
         "color-map.background",
         "BACKGROUND's hex-color is a color no class uses, not #ffffff.",
         f"{CMAP}.0.hex-color",
-        unused_color,
+        lambda case: RECOLORED.free(case)[0],
     ),
     row(
         "color-map-key-word",

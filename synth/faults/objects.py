@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, Unpack
+from typing import Unpack
 
 import numpy as np
 
@@ -93,7 +93,7 @@ def _stray(case: Case, mask: np.ndarray) -> np.ndarray:
         neighbours = [int(color) ^ (1 << bit) for bit in range(24)]
         stray = next((n for n in neighbours if n not in taken), None)
         if stray is None:  # a map holding all 24 neighbours: any color outside it
-            stray = int(ops.unused_color(case)[1:], 16)
+            stray = int(ops.STRAY.free(case)[0][1:], 16)
         mask[flat == color] = [(stray >> 16) & 255, (stray >> 8) & 255, stray & 255]
     return mask
 
@@ -133,17 +133,11 @@ def _paint_defect(case: Case, mask: np.ndarray) -> np.ndarray:
 
 def _many_classes(case: Case, rng: np.random.Generator) -> Case:
     """MAX_MASK_CLASSES + 1 new classes in the map, each painted as a 2x2 block of the mask."""
-    names = ops.class_names(case)
-    fresh = (f"extra{i}" for i in range(10_000) if f"extra{i}" not in names)
-    start, color = int(ops.next_key(case)), -1
-    added: dict[str, dict[str, Any]] = {}
-    for i in range(MAX_MASK_CLASSES + 1):
-        color = int(ops.unused_color(case, color + 1)[1:], 16)  # increasing: each one new
-        added[str(start + i)] = {
-            "class-name": next(fresh),
-            "hex-color": f"#{color:06x}",
-            "confidence": 0.0,
-        }
+    start = int(ops.next_key(case))
+    added = {
+        str(start + i): ops.new_entry(case, ops.EXTRA.name(color), color)
+        for i, color in enumerate(ops.EXTRA.free(case, MAX_MASK_CLASSES + 1))
+    }
     mask = ops.mask_pixels(case).copy()
     for i, entry in enumerate(added.values()):
         row, col = 2 * (i // 8), 2 * (i % 8)

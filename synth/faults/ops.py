@@ -10,12 +10,12 @@ from __future__ import annotations
 import copy
 import io
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from synth.faults.model import Case, Transform
+from synth.faults.model import Case, FaultError, Transform
 from synth.format import BACKGROUND_CLASS
 
 Path = Callable[[Case], tuple[str, ...]]
@@ -120,24 +120,64 @@ def colors_of(case: Case) -> set[str]:
     }
 
 
-def unused_color(case: Case, start: int = 0x000000) -> str:
-    """The first #rrggbb from `start` on that is neither in the color map nor white."""
-    taken = colors_of(case) | {WHITE}
-    for step in range(0x1000000):
-        color = f"#{(start + step) % 0x1000000:06x}"
-        if color not in taken:
-            return color
-    raise AssertionError("unreachable: a color map has fewer than 2**24 colors")
+@dataclass(frozen=True)
+class Pool:
+    """The colors one fault gives the classes it adds, and their names, made from the colors.
+
+    Each pool is a block of its own inside FAULT_COLORS, a block no built-in preset and no
+    drawn palette uses, and a class's name is the pool's prefix and the color's offset: so
+    across the lines of one dataset, whatever faults each line carries, a class name has one
+    color and a color one name (no `dataset.color-consistency` a fault did not mean).
+    """
+
+    prefix: str
+    start: int
+    size: int
+
+    def name(self, color: str) -> str:
+        return f"{self.prefix}{int(color[1:], 16) - self.start}"
+
+    def free(self, case: Case, count: int = 1, first: int = 0) -> list[str]:
+        """`count` colors from offset `first` on (wrapping round), skipping those whose color
+        or name the line's map holds already (a user's preset may use one)."""
+        taken, names = colors_of(case), class_names(case)
+        found: list[str] = []
+        for step in range(self.size):
+            color = f"#{self.start + (first + step) % self.size:06x}"
+            if color not in taken and self.name(color) not in names:
+                found.append(color)
+                if len(found) == count:
+                    return found
+        raise FaultError(f"the color map holds all but {len(found)} of the {self.size} colors")
+
+
+FAULT_COLORS = range(0xA70000, 0xA80000)  # every pool's block lies in it (#a7xxxx)
+PIN_HOLES = Pool("pin-hole-", 0xA70000, 0x8000)  # class-name-hyphen: a hyphen in each name
+EXTRA = Pool("extra", 0xA78000, 0x1000)  # mask-too-many-classes
+MANY = Pool("x", 0xA79000, 0x1000)  # too-many-classes: short names keep lines short
+TWINS = Pool("twin", 0xA7A000, 0x1000)  # duplicate-color's new name, duplicate-class's color
+RECOLORED = Pool("", 0xA7B000, 0x1000)  # class-recolored, background-not-white (colors only)
+STRAY = Pool("", 0xA7C000, 0x1000)  # mask-stray-color when no neighbour color is free
+
+
+def new_entry(case: Case, name: str, color: str) -> dict[str, Any]:
+    """A color map entry shaped like the line's own: in their key order, with their
+    confidence (Ground Truth's per-image one), or with none when they carry none (the
+    console's maps)."""
+    template = next(
+        (e for e in read(case, cmap).values() if isinstance(e, dict) and "confidence" in e),
+        None,
+    )
+    if template is None:
+        return {"class-name": name, "hex-color": color}
+    confidence = template["confidence"] if type(template["confidence"]) is float else 0.0
+    values = {"class-name": name, "hex-color": color, "confidence": confidence}
+    return {key: values[key] for key in template if key in values} | values
 
 
 def class_names(case: Case) -> set[Any]:
     """The color map's class-name values (whatever their type: a fault may have changed one)."""
     return {e.get("class-name") for e in read(case, cmap).values() if isinstance(e, dict)}
-
-
-def unused_name(case: Case, base: str) -> str:
-    names = class_names(case)
-    return next(n for n in (base, *(f"{base}-{i}" for i in range(2, 1000))) if n not in names)
 
 
 def next_key(case: Case) -> str:

@@ -45,6 +45,7 @@ from synth.faults import (
     near_misses,
 )
 from synth.faults.model import LINE
+from synth.faults.ops import FAULT_COLORS
 from synth.format import RULES, S3Uri
 from synth.seeding import Stream, image_rng
 from synth.testing import STRATEGIES
@@ -80,7 +81,9 @@ def _colors(count: int, mode: str, rng: np.random.Generator) -> list[str]:
     else:
         picked = []
     picked += rng.integers(0, _WHITE, size=count).tolist()  # fills up any shortfall
-    distinct = dict.fromkeys(c for c in picked if c != _WHITE)
+    # Out of the faults' block: a class a fault adds never meets a drawn one.
+    outside = (c ^ 0x800000 if c in FAULT_COLORS else c for c in picked)
+    distinct = dict.fromkeys(c for c in outside if c != _WHITE)
     return [f"#{c:06x}" for c in list(distinct)[:count]]
 
 
@@ -175,6 +178,7 @@ _BUCKETS: tuple[str | int, ...] = ("synth-dataset", "b-0", "test.bucket", 3, 63,
 
 
 _PRESET_SEEDS = st.sampled_from(range(2**32))  # not _SEEDS: a label of its own (see above)
+_LINE_SEEDS = st.integers(0, 2**32 - 1).map(int)  # a dataset's lines' seeds, likewise
 
 
 def presets(
@@ -208,17 +212,21 @@ def valid_cases(
     max_classes: int = 3,
     preset: Preset | None = None,
     task: str = "segmentation",
+    *,
+    seeds: st.SearchStrategy[int] | None = None,
 ) -> st.SearchStrategy[Case]:
     """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset);
-    `task="classification"` draws lines without masks."""
+    `task="classification"` draws lines without masks. `seeds` draws the render seed, which
+    also names the line's objects (`datasets()` gives each line its own)."""
     drawn = presets(sizes, buckets, max_classes, task)
+    seeds = _SEEDS if seeds is None else seeds
     labels = st.sampled_from(("normal", "anomaly"))
 
     @st.composite
     def draw(draw: st.DrawFn) -> Case:
         chosen = preset or draw(drawn)
         flag = draw(labels) == "anomaly" if anomalous is None else anomalous
-        return build_case(chosen, draw(_SEEDS), flag)
+        return build_case(chosen, draw(seeds), flag)
 
     return draw()
 
@@ -293,6 +301,8 @@ def manifest_cases(
     preset: Preset | None = None,
     task: str = "segmentation",
     among_others: bool = False,
+    *,
+    seeds: st.SearchStrategy[int] | None = None,
 ) -> st.SearchStrategy[Case]:
     """One manifest line with its objects and the rule ids a correct validator must report.
 
@@ -302,7 +312,8 @@ def manifest_cases(
     that lives in the objects; `max_faults` caps the faults (or near-misses) composed
     on one case, their rules adding up (1: a single fault per case); `among_others=True`
     draws lines for a manifest of several, leaving out what is valid only alone (custom
-    attribute names on one line warn `dataset.attribute-names` beside the others).
+    attribute names on one line warn `dataset.attribute-names` beside the others); `seeds`
+    draws the valid line's render seed (see `valid_cases`).
 
     A broken case is, 1 in 3, a line that cannot be read (truncated, not UTF-8, blank, a
     JSON array...): one such fault, uniformly, alone, as it hides every other. Otherwise
@@ -351,17 +362,17 @@ def manifest_cases(
             valid is False or (valid is None and draw(kinds) == "broken")
         )
         if broken and unreadable and (not readable or draw(_SHAPES) == "unreadable"):
-            case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
+            case = draw(valid_cases(sizes, buckets, preset=preset, task=task, seeds=seeds))
             chosen = [draw(st.sampled_from([f for f in unreadable if f.fits(case)]))]
         elif broken and readable:
             candidates = readable[draw(rule_names)]
             labeled = _labeled_as(candidates)
             if labeled is None:
                 labeled = draw(_READABLE_LABELS) == "anomaly"
-            case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task))
+            case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task, seeds=seeds))
             chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
         else:
-            case = draw(valid_cases(sizes, buckets, preset=preset, task=task))
+            case = draw(valid_cases(sizes, buckets, preset=preset, task=task, seeds=seeds))
             fitting = [f for f in odd if f.fits(case)]
             chosen = [draw(st.sampled_from(fitting))] if draw(oddness) != "plain" else []
         extras = draw(extra) if chosen and LINE not in chosen[0].touches else 0
@@ -394,14 +405,13 @@ def datasets(
     @st.composite
     def draw(draw: st.DrawFn) -> list[Case]:
         preset = draw(presets(task=task))
-        cases = draw(
-            st.lists(
-                manifest_cases(valid=valid, preset=preset, among_others=True),
-                min_size=min_size,
-                max_size=max_size,
-                unique_by=lambda case: case.record.get("source-ref", ""),
-            )
-        )
+        # One render seed per line: the seed names a line's objects, so two lines never
+        # share one (a fault that removes or re-encodes an object then holds in the dataset).
+        seeds = draw(st.lists(_LINE_SEEDS, min_size=min_size, max_size=max_size, unique=True))
+        cases = [
+            draw(manifest_cases(valid, preset=preset, among_others=True, seeds=st.just(seed)))
+            for seed in seeds
+        ]
         add = (
             dataset_fault
             if dataset_fault is not None
