@@ -19,8 +19,7 @@ from tests.invariants import (
     wait_until,
 )
 
-# Long enough that the signal lands mid-run, and that the workers take over from the run
-# (which makes the first images itself while they start); the tests stop it early.
+# Long enough that the signal lands mid-run; the tests stop it early.
 RUN = ["generate", "-p", "dents", "-n", "4000", "--size", "64", "--seed", "4", "--workers", "2"]
 
 
@@ -50,12 +49,14 @@ def test_signal_at_a_random_point(tmp_path: Path, signum: int, status: int, seed
     assert not assert_whole_or_nothing(out)
 
 
-def test_killed_worker_is_one_line(tmp_path: Path) -> None:
+# SIGTERM too: a forked worker must not run the run's own handler (which stops a run).
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["KILL", "TERM"])
+def test_killed_worker_is_one_line(tmp_path: Path, signum: int) -> None:
     out = tmp_path / "out"
     run = _running(out, tmp_path, 2)
     workers = _workers(run)
     assert workers, "no worker processes found"
-    os.kill(workers[0], signal.SIGKILL)
+    os.kill(workers[0], signum)
     code, stderr = finish(run, tmp_path)
     assert code == 1
     assert "a worker process died" in one_line(stderr)
@@ -80,18 +81,10 @@ def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
 
 
 def _workers(run: subprocess.Popen[str]) -> list[int]:
-    """The run's workers once they are up (the run makes its first images while they start)."""
-    wait_until(lambda: _grandchildren(run.pid) or run.poll() is not None, 60, "workers")
+    """The run's workers: forked from the run, its one thread, so its children."""
+    wait_until(lambda: _children(run.pid) or run.poll() is not None, 60, "workers")
     assert run.poll() is None, run.communicate()
-    return _grandchildren(run.pid)
-
-
-def _grandchildren(pid: int) -> list[int]:
-    """The run's workers: children of its forkserver, itself a child of the run."""
-    found = []
-    for child in _children(pid):
-        found.extend(_children(child))
-    return found
+    return _children(run.pid)
 
 
 def _children(pid: int) -> list[int]:

@@ -26,11 +26,11 @@ from botocore.exceptions import (
     NoCredentialsError,
     ReadTimeoutError,
 )
-from tqdm import tqdm
 
 from synth.errors import OutputError, option
 from synth.format import S3Uri
 from synth.output.base import DEFAULT_CONCURRENCY, LOCK, Published, is_lock, lock_text
+from synth.output.progress import Bar
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
 # mode, so a frozen or dead server ends a run in about a minute, not after minutes.
@@ -147,7 +147,7 @@ class S3Sink:
         self._lock = threading.Lock()
         self._pending: set[Future[None]] = set()
         self._failure: BaseException | None = None
-        self._bar = tqdm(
+        self._bar = Bar(
             unit="B",
             unit_scale=True,
             desc="upload",

@@ -11,8 +11,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,12 +37,29 @@ def max_workers() -> int:
     return WORKERS_PER_CPU * (os.cpu_count() or 1)
 
 
+def start_method() -> str:
+    """How the pool starts its workers: fork where that is safe, else a fresh interpreter.
+
+    A forked worker has the run's imports already (numpy, scipy, the painters) and starts
+    in milliseconds; a forkserver's or spawned worker imports them again, about 0.6 CPU s,
+    a sixth of a 200-image run. Fork is safe only while no other thread runs (a lock that
+    thread holds would stay locked in the child): so only on Linux (macOS's system
+    libraries are not fork-safe), and only while this is the process's one Python thread.
+    Native pools such as OpenBLAS's stop their threads around a fork themselves.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def _install(context: Any, parent: int) -> None:
     global _context
     _context = context
-    # The run handles Ctrl-C and shuts its workers down; a worker only has to notice
-    # when the run is gone (kill -9, the OOM killer) and not outlive it.
+    # The run handles Ctrl-C and SIGTERM and shuts its workers down (a forked worker would
+    # inherit its handlers); a worker only has to notice when the run is gone (kill -9,
+    # the OOM killer) and not outlive it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_watch, args=(parent,), daemon=True, name="synth-watch").start()
 
 
@@ -87,26 +106,32 @@ def ordered_map(
             yield fn(context, index)
         return
     window = workers * 4
-    forkserver = multiprocessing.get_context("forkserver")
-    # The forkserver imports fn's module (numpy, scipy, the painters) once, and each worker
-    # is forked from it with all that loaded, instead of every worker importing it again.
-    forkserver.set_forkserver_preload(["__main__", fn.__module__])
+    method = start_method()
+    mp_context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # The forkserver imports fn's module (numpy, scipy, the painters) once, and each
+        # worker is forked from it with all that loaded, instead of importing it again.
+        mp_context.set_forkserver_preload(["__main__", fn.__module__])
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=forkserver,
+        mp_context=mp_context,
         initializer=_install,
         initargs=(context, os.getpid()),
     )
-    # Starting the workers blocks on the forkserver's imports (about 0.6 s); a thread waits
-    # for that while this one makes the first images itself, in order, so start-up costs
-    # the run no time.
     started = threading.Event()
-    starter = threading.Thread(
-        target=_start, args=(pool, workers, started), daemon=True, name="synth-start"
-    )
-    starter.start()
+    starter = None
     pending: deque[Future[R]] = deque()
     try:
+        if method == "fork":
+            _fork(pool, workers, started)
+        else:
+            # Starting the workers blocks on the forkserver's imports (about 0.6 s); a thread
+            # waits for that while this one makes the first images itself, in order, so
+            # start-up costs the run no time.
+            starter = threading.Thread(
+                target=_start, args=(pool, workers, started), daemon=True, name="synth-start"
+            )
+            starter.start()
         for index in indices:
             if not started.is_set():
                 yield fn(context, index)  # nothing is in flight yet: it comes next in order
@@ -122,7 +147,8 @@ def ordered_map(
             f"memory); try fewer {option('workers')}"
         ) from None
     finally:
-        starter.join()
+        if starter is not None:
+            starter.join()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -136,6 +162,15 @@ def _start(pool: ProcessPoolExecutor, workers: int, started: threading.Event) ->
                 pool.submit(os.getpid)
     finally:
         started.set()
+
+
+def _fork(pool: ProcessPoolExecutor, workers: int, started: threading.Event) -> None:
+    """Fork every worker now, from this thread, before the pool starts its own threads."""
+    with warnings.catch_warnings():
+        # Python 3.12+ warns of any other thread, native ones too: the start_method check
+        # found no other Python thread, and OpenBLAS's pool stops itself around a fork.
+        warnings.filterwarnings("ignore", r".*multi-threaded.*fork", DeprecationWarning)
+        _start(pool, workers, started)
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], index: int) -> Future[R]:

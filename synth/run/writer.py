@@ -20,8 +20,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool, dumps
 from synth.annotate.records import job_names, mask_job, style_of
@@ -34,6 +32,7 @@ from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
 from synth.output.base import Published, Sink
 from synth.output.layout import Layout
+from synth.output.progress import Bar
 from synth.output.sinks import LocalSink, folder_path
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
@@ -170,7 +169,7 @@ class Writer:
         counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
         progress = self.config.progress
         disable = None if progress is None else not progress
-        with tqdm(total=len(plan.indices), unit="img", desc="generate", disable=disable) as bar:
+        with Bar(total=len(plan.indices), unit="img", desc="generate", disable=disable) as bar:
             for image in made:
                 for key, data, content_type in image.objects:
                     self.target.put(key, data, content_type)

@@ -1,0 +1,59 @@
+"""How the run starts its workers: forked when that is safe, from a forkserver otherwise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from synth.run.executor import start_method
+from synth.run.generate import generate
+from tests.helpers import files_of
+
+# A fresh process, as `synth generate` is: which start method, and threads left after a run
+# with progress bars on (tqdm's own bars would leave a monitor thread, which rules fork out).
+_FRESH = """
+import sys, tempfile, threading
+from synth.run.executor import start_method
+from synth.run.generate import generate
+before = start_method()
+with tempfile.TemporaryDirectory() as out:
+    generate("dents", out=out, count=3, width=64, height=64, workers=2, progress=True)
+print(before, threading.active_count())
+"""
+
+
+@pytest.fixture
+def other_thread() -> Iterator[None]:
+    """Another thread running, as in a program that has its own threads."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="other")
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is used on Linux only")
+def test_a_single_threaded_run_forks_and_its_bars_start_no_thread() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["fork", "1"]
+
+
+@pytest.mark.usefixtures("other_thread")
+def test_another_thread_means_a_forkserver() -> None:
+    assert start_method() in ("forkserver", "spawn")
+
+
+@pytest.mark.usefixtures("other_thread")
+def test_workers_from_a_forkserver_make_the_same_bytes(tmp_path: Path) -> None:
+    options = {"seed": 6, "count": 6, "width": 64, "height": 64, "broken_fraction": 0.5}
+    two = generate("mixed", out=tmp_path / "two", workers=2, **options)
+    one = generate("mixed", out=tmp_path / "one", **options)
+    assert files_of(Path(two.location)) == files_of(Path(one.location))
