@@ -7,6 +7,7 @@ no finding at all.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 from collections import Counter
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from test_validate import (
     IMAGE,
     IMAGE_B,
@@ -29,6 +31,7 @@ from test_validate import (
 )
 
 import synth.validate
+from synth.cli import cli
 from synth.format import RULES, Severity
 from synth.validate import (
     Finding,
@@ -113,6 +116,62 @@ def test_a_manifest_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None
     assert (finding.rule, finding.line) == ("manifest.file-size", None)
     monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(lines))
     assert validate_manifest(text=lines) == []
+
+
+class _Endless(io.RawIOBase):
+    """Standard input that never ends: `line(n)` for n = 0, 1, ...; it counts what is read,
+    and fails a reader that reads on past 1 MB (every limit here is far below)."""
+
+    def __init__(self, line: Callable[[int], bytes]) -> None:
+        self.line, self.served, self._pending, self._next = line, 0, b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while len(self._pending) < len(buffer):
+            self._pending += self.line(self._next)
+            self._next += 1
+        size = len(buffer)
+        if self.served + size > 1 << 20:
+            raise AssertionError("read on past the size limit")
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        self.served += size
+        return size
+
+
+def test_standard_input_past_the_size_limit_is_refused_without_reading_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`synth validate -` cannot stat standard input: it counts the bytes as it reads and
+    stops at the limit (a smaller one here) with manifest.file-size, so even a stream that
+    never ends is judged; the lines before the limit are judged as usual."""
+    lines = [
+        (line + "\n").encode() for line in _lines(3, lambda i, x: i == 1 and x.pop("source-ref"))
+    ]
+    limit = sum(map(len, lines)) + 10  # lines 1-3 and part of line 4
+    monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", limit)
+    stdin = _Endless(lambda n: lines[n] if n < 3 else lines[0].replace(b"/0.png", b"/x.png"))
+    result = CliRunner().invoke(cli, ["validate", "-"], input=io.BufferedReader(stdin))
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        "-:2: error: source-ref.missing: the line has no source-ref [source-ref]",
+        f"-: error: manifest.file-size: the manifest is over {limit:,} bytes (read no "
+        f"further); the limit is {limit:,} (1 GB)",
+    ]
+    assert stdin.served < limit + 2 * io.DEFAULT_BUFFER_SIZE  # read ahead by one buffer only
+
+
+def test_a_line_without_end_is_read_up_to_the_limit_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream of one line that never ends (no newline) is not held whole: the validator
+    reads one byte past the limit and refuses it."""
+    monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", 100_000)
+    stream = _Endless(lambda n: b"x" * 4096)
+    [finding] = validate_manifest(io.BufferedReader(stream))
+    assert (finding.rule, finding.line) == ("manifest.file-size", None)
+    assert stream.served < 100_001 + 2 * io.DEFAULT_BUFFER_SIZE
 
 
 def _many_classes(n: int) -> tuple[str, dict[str, bytes]]:

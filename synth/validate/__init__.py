@@ -92,16 +92,26 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-def _lines(source: Source) -> Iterator[bytes]:
+def _lines(source: Source, budget: int) -> Iterator[bytes]:
+    """The manifest's lines, as read; from a file or a stream (standard input), no more than
+    `budget` bytes in all, even in a line without a newline: a stream past the size limit is
+    never read whole, nor held (the caller stops at the limit)."""
+    if isinstance(source, bytes | str):
+        source = io.BytesIO(_encode(source) if isinstance(source, str) else source)
     if isinstance(source, Path):
         with source.open("rb") as handle:
-            yield from handle
-    elif isinstance(source, bytes | str):
-        data = _encode(source) if isinstance(source, str) else source
-        yield from io.BytesIO(data)
+            yield from _read(handle, budget)
+    elif isinstance(source, io.IOBase):
+        yield from _read(source, budget)
     else:
         for line in source:
             yield _encode(line) if isinstance(line, str) else line
+
+
+def _read(handle: io.IOBase, budget: int) -> Iterator[bytes]:
+    while budget > 0 and (line := handle.readline(budget)):
+        budget -= len(line)
+        yield _encode(line) if isinstance(line, str) else line
 
 
 def _finding(number: int | None, rule: str, where: str | None, message: str) -> Finding:
@@ -241,8 +251,12 @@ def _manifest(
         return
     first_bucket: str | None = None
     number = size = 0
-    for number, raw in enumerate(_lines(source), start=1):
+    for number, raw in enumerate(_lines(source, MAX_MANIFEST_BYTES + 1), start=1):
         size += len(raw)
+        if size > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) passing the limit
+            checks.unread = True
+            yield _too_large(size, name, whole=False)
+            return
         obj, problems = _parse(raw, number)
         for problem_finding in problems:
             yield replace(problem_finding, source=name)
@@ -271,8 +285,6 @@ def _manifest(
         yield Finding(
             "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name
         )
-    if size > MAX_MANIFEST_BYTES:  # a stream whose size was not known before reading
-        yield _too_large(size, name)
 
 
 def _known_size(source: Source) -> int:
@@ -284,13 +296,14 @@ def _known_size(source: Source) -> int:
     return getattr(source, "size", 0)
 
 
-def _too_large(size: int, name: str | None) -> Finding:
+def _too_large(size: int, name: str | None, *, whole: bool = True) -> Finding:
+    said = f"{size:,} bytes" if whole else f"over {MAX_MANIFEST_BYTES:,} bytes (read no further)"
     return Finding(
         "manifest.file-size",
         Severity.ERROR,
         None,
         None,
-        f"the manifest is {size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,} (1 GB)",
+        f"the manifest is {said}; the limit is {MAX_MANIFEST_BYTES:,} (1 GB)",
         name,
     )
 
