@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from synth.cli import cli
 from synth.errors import InputError
-from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.defects import PAINTERS, base, resolve_params
 from synth.imaging.gallery import gallery_markdown, write_gallery
 from synth.imaging.listing import painters_markdown, textures_markdown
 from synth.imaging.textures import BASE_TEXTURES, TEXTURES, load_base, render_base
@@ -73,6 +73,52 @@ def test_painters_are_deterministic(name: str, seed: int) -> None:
     assert one.box == two.box
     assert np.array_equal(one.patch, two.patch)
     assert np.array_equal(one.mask, two.mask)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(PAINTERS)), height=SIDES, width=SIDES, seed=SEEDS)
+def test_painters_give_the_same_defect_in_any_strip_height(
+    name: str, height: int, width: int, seed: int
+) -> None:
+    """Painters work a strip of rows at a time (memory at 4096 px): 8-row strips, whose
+    filters and slopes read rows of the next strips, paint what one strip does."""
+    painter = PAINTERS[name]
+    image = _surface(height, width, seed)
+    params = resolve_params(painter, {})
+    painted = {}
+    for pixels in (1, 1 << 30):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(base, "STRIP_PIXELS", pixels)
+            painted[pixels] = painter(image, np.random.default_rng(seed), params)
+    thin, whole = painted.values()
+    assert thin.box == whole.box
+    assert np.array_equal(thin.patch, whole.patch)
+    assert np.array_equal(thin.mask, whole.mask)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    height=st.integers(1, 40),
+    width=st.integers(1, 40),
+    density=st.sampled_from([0.0, 0.002, 0.02, 0.2, 0.9]),
+    band=st.integers(0, 45),
+    strip=st.sampled_from([1, 1 << 30]),
+    seed=SEEDS,
+)
+def test_keep_far_is_the_euclidean_band(
+    height: int, width: int, density: float, band: int, strip: int, seed: int
+) -> None:
+    """Pixels farther than `band` from the mask take the old values, the others keep the
+    new: what scipy's exact distance transform says, in any strip height."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((height, width)) < density
+    new, old = rng.random((2, height, width, 3), dtype=np.float32)
+    kept = new.copy()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(base, "STRIP_PIXELS", strip)
+        base.keep_far(kept, old, mask, band)
+    near = ndimage.distance_transform_edt(~mask) <= band if mask.any() else np.zeros_like(mask)
+    assert np.array_equal(kept, np.where(near[..., None], new, old))
 
 
 def test_band_bounds_are_as_documented() -> None:

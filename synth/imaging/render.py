@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.config.preset import Preset
-from synth.imaging.defects import PAINTERS
+from synth.imaging.defects import PAINTERS, Painted
 from synth.imaging.textures import load_base, render_base
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
@@ -49,10 +49,15 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             cls = preset.classes[class_index]
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
-                painted = painter(image, rng, cls.params)
-                painted.paint(image)
-                labels[painted.box][painted.mask] = class_index + 1
+                _put(painter(image, rng, cls.params), image, labels, class_index + 1)
     return Rendered(image=to_uint8(image), labels=labels)
+
+
+def _put(painted: Painted, image: np.ndarray, labels: np.ndarray, label: int) -> None:
+    """One defect into the image and its labels, in place. Its patch (up to 50 MiB at
+    4096 px) is freed on return, before the next defect or the uint8 copy is made."""
+    painted.paint(image)
+    labels[painted.box][painted.mask] = label
 
 
 def _chosen_classes(n: int, rng: np.random.Generator) -> list[int]:

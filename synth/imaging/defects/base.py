@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar
@@ -21,7 +21,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from synth.imaging.noise import smooth_noise
+from synth.imaging.noise import Rows, smooth_noise_rows
 
 Ranges = Mapping[str, tuple[float, float]]  # a preset's [low, high] per parameter
 Params = Mapping[str, float]  # one drawn value per parameter
@@ -122,13 +122,33 @@ def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, t
     return resolved
 
 
-def box_noise(shape: tuple[int, ...], scale: float, rng: Rng) -> np.ndarray:
-    """`smooth_noise` for a defect's box. Boxes come in every size, and smooth_noise builds
-    an upsampling matrix per (size, grid) it has not seen: rounding the size up to 32 px and
-    the scale to a quarter octave, then cropping, lets a few cached matrices serve all boxes."""
+def box_noise_rows(shape: tuple[int, int], scale: float, rng: Rng) -> Rows:
+    """`smooth_noise_rows` for a defect's box. Boxes come in every size, and smooth_noise
+    builds an upsampling matrix per (size, grid) it has not seen: rounding the size up to
+    32 px and the scale to a quarter octave, then cropping, lets a few cached matrices serve
+    all boxes. The grid is drawn now, the rows when asked: a painter working a strip of its
+    box at a time never holds a whole plane of noise."""
     padded = (-(-shape[0] // 32) * 32, -(-shape[1] // 32) * 32)
     rounded = 2.0 ** (round(math.log2(scale) * 4) / 4)
-    return smooth_noise(padded, rounded, rng)[: shape[0], : shape[1]]
+    rows = smooth_noise_rows(padded, rounded, rng)
+    return lambda top, bottom: rows(top, bottom)[:, : shape[1]]
+
+
+def box_noise(shape: tuple[int, int], scale: float, rng: Rng) -> np.ndarray:
+    """`box_noise_rows`, every row of the box at once."""
+    return box_noise_rows(shape, scale, rng)(0, shape[0])
+
+
+def draw_rows(
+    shape: tuple[int, int], draw: Callable[[tuple[int, int]], np.ndarray], dtype: type
+) -> np.ndarray:
+    """A whole box of random values, drawn a strip of rows at a time and stored as `dtype`:
+    the same values as one draw of `shape`, without its float64 plane."""
+    values: np.ndarray = np.empty(shape, dtype)
+    step = _strip_rows(shape[1])
+    for top in range(0, shape[0], step):
+        values[top : top + step] = draw((min(step, shape[0] - top), shape[1]))
+    return values
 
 
 def span(fraction: float, image: np.ndarray, least: float = 2.0) -> float:
@@ -143,26 +163,46 @@ def centre(rng: Rng, image: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """Where a roundish defect lies: its centre and radius (px) and its box's pixel grid."""
+    """Where a roundish defect lies: its centre and radius (px) and its box. Its fields
+    are computed for a strip of the box's rows [top, bottom) at a time (all rows if
+    `bottom` is None), from open grids: a whole box of float64 coordinates would cost
+    16 bytes per pixel before any painting."""
 
     cy: float
     cx: float
     radius: float
     box: tuple[slice, slice]
-    ys: np.ndarray
-    xs: np.ndarray
 
-    def rho(self) -> np.ndarray:
-        """Each box pixel's distance from the centre, in radii."""
-        return np.hypot(self.ys - self.cy, self.xs - self.cx) / self.radius
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.box[0].stop - self.box[0].start, self.box[1].stop - self.box[1].start
 
-    def ellipse(self, angle: float, stretch: float) -> tuple[np.ndarray, np.ndarray]:
-        """Each box pixel's coordinates (px) along and across an ellipse's long axis, which
+    def offsets(self, top: int = 0, bottom: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """float32 (n, 1) and (1, w): each strip row's and box column's offset (px) from
+        the centre, to broadcast against each other."""
+        first = self.box[0].start + top
+        last = self.box[0].start + (self.shape[0] if bottom is None else bottom)
+        dy = (np.arange(first, last) - self.cy).astype(np.float32)
+        dx = (np.arange(self.box[1].start, self.box[1].stop) - self.cx).astype(np.float32)
+        return dy[:, None], dx[None, :]
+
+    def rho(self, top: int = 0, bottom: int | None = None) -> np.ndarray:
+        """Each pixel's distance from the centre, in radii."""
+        dy, dx = self.offsets(top, bottom)
+        rho = np.hypot(dy, dx)
+        rho /= np.float32(self.radius)
+        return rho
+
+    def ellipse(
+        self, angle: float, stretch: float, top: int = 0, bottom: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each pixel's coordinates (px) along and across an ellipse's long axis, which
         points at `angle` (radians) and is divided by `stretch`: a circle in (u, v) is the
         elongated defect in the image."""
-        dy, dx = self.ys - self.cy, self.xs - self.cx
-        u = (dx * math.cos(angle) + dy * math.sin(angle)) / stretch
-        v = -dx * math.sin(angle) + dy * math.cos(angle)
+        dy, dx = self.offsets(top, bottom)
+        cos, sin = np.float32(math.cos(angle)), np.float32(math.sin(angle))
+        u = dx * (cos / np.float32(stretch)) + dy * (sin / np.float32(stretch))
+        v = dy * cos - dx * sin
         return u, v
 
 
@@ -173,9 +213,7 @@ def site(
     box `reach` radii (plus `pad` px) around it: the placement most painters start with."""
     radius = span(fraction, image, least)
     cy, cx = centre(rng, image)
-    box = bbox(cy, cx, reach * radius + pad, image.shape)
-    ys, xs = np.mgrid[box]
-    return Site(cy, cx, radius, box, ys, xs)
+    return Site(cy, cx, radius, bbox(cy, cx, reach * radius + pad, image.shape))
 
 
 def light(rng: Rng) -> np.ndarray:
@@ -195,17 +233,42 @@ def light(rng: Rng) -> np.ndarray:
 def shade(
     patch: np.ndarray, height: np.ndarray, light: np.ndarray, strength: float, gloss: float
 ) -> np.ndarray:
-    """Light a height field (in px) over an image patch: Lambert relative to flat, and a glint."""
-    gy, gx = np.gradient(height.astype(np.float32))
-    norm = np.sqrt(gx * gx + gy * gy + 1.0)
-    lambert = (-gx * light[0] - gy * light[1] + light[2]) / norm
-    relief = (lambert - light[2]) * strength
+    """Light a height field (in px) over an image patch: Lambert relative to flat, and a glint.
+    float32 throughout, a plane at a time. Along the rows the slope takes one row on each
+    side: a strip shaded with one more row at each end than it keeps is shaded as the
+    whole box would be."""
+    slopes: list[np.ndarray] = list(np.gradient(np.asarray(height, np.float32)))
+    gy, gx = slopes
+    norm = gx * gx
+    norm += gy * gy
+    norm += 1.0
+    np.sqrt(norm, out=norm)
     half = light + np.array([0.0, 0.0, 1.0], np.float32)
     half /= np.linalg.norm(half)
-    specular = np.clip((-gx * half[0] - gy * half[1] + half[2]) / norm, 0.0, 1.0) ** 40
-    flat_specular = float(half[2]) ** 40
-    glint = gloss * np.clip(specular - flat_specular, 0.0, None)
-    return np.clip(patch * (1.0 + relief[..., None]) + glint[..., None], 0.0, 1.0)
+    # The glint: Blinn-Phong relative to a flat surface's.
+    glint = _facing(gx, gy, norm, half)
+    np.clip(glint, 0.0, 1.0, out=glint)
+    glint **= 40
+    glint -= np.float32(half[2]) ** 40
+    np.clip(glint, 0.0, None, out=glint)
+    glint *= np.float32(gloss)
+    # Lambert relative to flat: 1 + (lambert - light_z) * strength multiplies the colour.
+    relief = _facing(gx, gy, norm, light)
+    relief -= light[2]
+    relief *= np.float32(strength)
+    relief += 1.0
+    lit = patch * relief[..., None]
+    lit += glint[..., None]
+    return np.clip(lit, 0.0, 1.0, out=lit)
+
+
+def _facing(gx: np.ndarray, gy: np.ndarray, norm: np.ndarray, toward: np.ndarray) -> np.ndarray:
+    """The cosine between each pixel's surface normal (-gx, -gy, 1) / norm and `toward`."""
+    facing = gx * -toward[0]
+    facing -= gy * toward[1]
+    facing += toward[2]
+    facing /= norm
+    return facing
 
 
 def bbox(
@@ -226,10 +289,104 @@ def compose(
     mask_patch: np.ndarray,
     band: int,
 ) -> Painted:
-    """The painted patch, changed only within `band` px of the labeled pixels."""
-    near = ndimage.distance_transform_edt(~mask_patch) <= band
-    patch = np.where(near[..., None], new_patch, image[box]).astype(np.float32)
+    """The painted patch, changed only within `band` px of the labeled pixels. A float32
+    `new_patch` is taken over: its pixels beyond the band are set back in place."""
+    patch = np.asarray(new_patch, np.float32)
+    keep_far(patch, image[box], mask_patch, band)
     return Painted(box=box, patch=patch, mask=mask_patch, band=band)
+
+
+def keep_far(patch: np.ndarray, old: np.ndarray, mask: np.ndarray, band: int) -> None:
+    """Set `patch` back to `old` (in place) wherever it lies farther than `band` px (Euclidean)
+    from every labeled pixel: the pixels `distance_transform_edt(~mask) > band` picks, found
+    a strip of rows at a time in a few bytes per pixel (the transform takes 33).
+
+    A pixel is within the band if some pixel (y, x') of its row has a labeled pixel g rows
+    away in its column, with (x - x')² + g² <= band²: each x' covers the columns
+    x' ± isqrt(band² - g²) of its row, and a row's union of such intervals is two running
+    extremes, one from each side."""
+    gaps = _column_gaps(mask, band)
+    width = mask.shape[1]
+    columns = np.arange(width)
+    for top in range(0, mask.shape[0], _strip_rows(width)):
+        gap = gaps[top : top + _strip_rows(width)].astype(np.int64)
+        room = band * band - gap * gap
+        reach = np.floor(np.sqrt(np.maximum(room, 0))).astype(np.int64)  # exact below 2**52
+        valid = room >= 0
+        right = np.where(valid, columns + reach, -1)
+        left = np.where(valid, columns - reach, width)
+        near = np.maximum.accumulate(right, axis=1) >= columns
+        near |= np.minimum.accumulate(left[:, ::-1], axis=1)[:, ::-1] <= columns
+        rows = slice(top, top + len(gap))
+        np.copyto(patch[rows], old[rows], where=~near[..., None])
+
+
+def _column_gaps(mask: np.ndarray, band: int) -> np.ndarray:
+    """Each pixel's distance in rows to the nearest labeled pixel of its column, capped at
+    band + 1 (farther ones do not matter), in the smallest integer type that holds it."""
+    height, width = mask.shape
+    cap = band + 1
+    gaps = np.empty(mask.shape, np.min_scalar_type(cap))
+    rows = np.arange(height, dtype=np.int64)[:, None]
+    for left in range(0, width, 256):
+        labeled = mask[:, left : left + 256]
+        above = np.maximum.accumulate(np.where(labeled, rows, -cap), axis=0)
+        below = np.minimum.accumulate(np.where(labeled, rows, height + cap)[::-1], axis=0)[::-1]
+        gaps[:, left : left + 256] = np.minimum(np.minimum(rows - above, below - rows), cap)
+    return gaps
+
+
+STRIP_PIXELS = 1 << 17  # pixels a painter works on at once: about 20 MiB of temporaries
+
+
+def _strip_rows(width: int) -> int:
+    return max(8, STRIP_PIXELS // max(width, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Strip:
+    """A painter's rows [top, bottom) of its box: what `paint_strips` asks for."""
+
+    painted: np.ndarray  # float32 (n, w, 3): the rows once painted
+    labeled: np.ndarray  # bool (n, w): the rows' labeled pixels
+    key: np.ndarray  # (n, w): if no pixel is labeled, the one where this is least is
+
+
+def paint_strips(
+    image: np.ndarray,
+    box: tuple[slice, slice],
+    strip: Callable[[int, int], Strip],
+    band: int,
+    halo: int = 0,
+) -> Painted:
+    """A defect painted a strip of rows at a time: at 4096 px a box holds millions of pixels,
+    and a painter's dozen float planes over all of them would cost hundreds of MiB.
+
+    `strip(top, bottom)` paints rows [top, bottom) of the box from what the painter drew
+    beforehand (it draws nothing itself, so any strip height gives the same defect).
+    Each strip is asked for `halo` more rows at each end than it keeps, for the
+    neighbours its filters and slopes read. As `compose` does, the patch is kept to
+    `band` px around the labeled pixels, and a tiny defect still labels one pixel."""
+    height, width = box[0].stop - box[0].start, box[1].stop - box[1].start
+    patch = np.empty((height, width, 3), np.float32)
+    mask = np.empty((height, width), bool)
+    least, where = math.inf, (0, 0)
+    step = _strip_rows(width)
+    for top in range(0, height, step):
+        bottom = min(height, top + step)
+        first = max(0, top - halo)
+        rows = strip(first, min(height, bottom + halo))
+        kept = slice(top - first, bottom - first)
+        patch[top:bottom] = rows.painted[kept]
+        mask[top:bottom] = rows.labeled[kept]
+        key = rows.key[kept]
+        at = int(np.argmin(key))
+        if key.flat[at] < least:
+            least, where = float(key.flat[at]), (top + at // width, at % width)
+    if not mask.any():
+        mask[where] = True
+    keep_far(patch, image[box], mask, band)
+    return Painted(box=box, patch=patch, mask=mask, band=band)
 
 
 def at_least_centre(mask: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -255,17 +412,23 @@ def walk(
 
 def trace(
     path: np.ndarray, half: np.ndarray, image: np.ndarray, reach: float, pad: float = 0
-) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray]:
-    """Where a line-like defect lies: the box `reach` (plus `pad`) px around its path, each
-    box pixel's distance to the nearest path point (1e3 beyond `reach`), and the path's
-    half-width there: what a stroke of varying width needs for coverage and relief. The
-    counterpart of `site` for painters that draw along a path."""
+) -> tuple[tuple[slice, slice], Callable[[int, int], tuple[np.ndarray, np.ndarray]]]:
+    """Where a line-like defect lies: the box `reach` (plus `pad`) px around its path, and
+    for rows [top, bottom) of it each pixel's distance to the nearest path point (1e3
+    beyond `reach`) and the path's half-width there, float32: what a stroke of varying
+    width needs for coverage and relief. The counterpart of `site` for painters that draw
+    along a path."""
     box = bbox(path[:, 0], path[:, 1], reach + pad, image.shape)
-    ys, xs = np.mgrid[box]
-    distance, nearest = cKDTree(path).query(
-        np.column_stack([ys.ravel(), xs.ravel()]), distance_upper_bound=reach
-    )
-    distance = distance.reshape(ys.shape)
-    width = half[np.minimum(nearest, len(path) - 1)].reshape(ys.shape)
-    distance[~np.isfinite(distance)] = 1e3
-    return box, distance, width
+    tree = cKDTree(path)
+    xs = np.arange(box[1].start, box[1].stop, dtype=np.float64)
+
+    def rows(top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
+        ys = np.arange(box[0].start + top, box[0].start + bottom, dtype=np.float64)
+        points = np.column_stack([np.repeat(ys, len(xs)), np.tile(xs, len(ys))])
+        distance, nearest = tree.query(points, distance_upper_bound=reach)
+        distance[~np.isfinite(distance)] = 1e3
+        shape = (len(ys), len(xs))
+        width = half[np.minimum(nearest, len(path) - 1)].astype(np.float32)
+        return distance.astype(np.float32).reshape(shape), width.reshape(shape)
+
+    return box, rows

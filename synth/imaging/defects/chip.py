@@ -28,7 +28,7 @@ class Chip(base.Painter):
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         step = params["thickness"]
         at = base.site(rng, image, params["radius"], reach=1.6, least=3.0, pad=2)
-        radius, box, ys = at.radius, at.box, at.ys
+        radius = at.radius
         to_metal = rng.random() < params["bare"]
         # An angular flake: the intersection of a few half-planes (straight fractures
         # around the centre), its edges bitten by fine noise. `inset`: px inside the edge.
@@ -36,30 +36,37 @@ class Chip(base.Painter):
         normals = np.linspace(0, 2 * math.pi, sides, endpoint=False) + rng.uniform(0, math.pi)
         normals += rng.uniform(-0.3, 0.3, sides) * 2 * math.pi / sides
         reach = radius * rng.uniform(0.55, 1.0, sides)
-        dy, dx = ys - at.cy, at.xs - at.cx
-        inset = np.min(
-            [
-                r - (math.cos(a) * dx + math.sin(a) * dy)
-                for a, r in zip(normals, reach, strict=True)
-            ],
-            axis=0,
-        )
-        inset += 0.06 * radius * base.box_noise(ys.shape, max(1.5, radius / 6), rng)
-        coverage = np.clip(inset + 0.5, 0.0, 1.0)
-        mask_patch = base.at_least_centre(coverage >= 0.5, -inset)
+        bite = base.box_noise_rows(at.shape, max(1.5, radius / 6), rng)
         primer = _PRIMERS[rng.integers(len(_PRIMERS))] * rng.uniform(0.9, 1.05)
-        grain = base.box_noise(ys.shape, 2.0, rng)
-        floor = primer * (1 + 0.04 * grain)[..., None]
-        depth = step * coverage
+        grain = base.box_noise_rows(at.shape, 2.0, rng)
         if to_metal:
             ring = rng.uniform(1.5, 3.5)  # the primer shows as a rim around the metal
-            metal = np.clip(inset - ring + 0.5, 0.0, 1.0)
-            steel = rng.uniform(0.55, 0.72) * (1 + 0.06 * grain)
-            floor = floor * (1 - metal[..., None]) + steel[..., None] * metal[..., None]
-            depth = depth + 0.6 * step * metal
-        patch = image[box]
-        # Under the step the floor gets less light: a dark fringe just inside the edge.
-        fringe = 1 - 0.25 * np.exp(-np.maximum(inset, 0.0) / 1.5) * coverage
-        chipped = patch * (1 - coverage[..., None]) + floor * (coverage * fringe)[..., None]
-        shaded = base.shade(chipped, -depth, base.light(rng), strength=1.2, gloss=0.25)
-        return base.compose(image, box, shaded.astype(np.float32), mask_patch, 3)
+            steel = rng.uniform(0.55, 0.72)
+        lit = base.light(rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            dy, dx = at.offsets(top, bottom)
+            inset = 0.06 * radius * bite(top, bottom)
+            inset += np.min(
+                [
+                    r - (np.float32(math.cos(a)) * dx + np.float32(math.sin(a)) * dy)
+                    for a, r in zip(normals, reach, strict=True)
+                ],
+                axis=0,
+            )
+            coverage = np.clip(inset + 0.5, 0.0, 1.0)
+            grains = grain(top, bottom)
+            floor = primer * (1 + 0.04 * grains)[..., None]
+            depth = step * coverage
+            if to_metal:
+                metal = np.clip(inset - ring + 0.5, 0.0, 1.0)[..., None]
+                floor = floor * (1 - metal) + (steel * (1 + 0.06 * grains))[..., None] * metal
+                depth += 0.6 * step * metal[..., 0]
+            # Under the step the floor gets less light: a dark fringe just inside the edge.
+            fringe = 1 - 0.25 * np.exp(-np.maximum(inset, 0.0) / 1.5) * coverage
+            patch = image[at.box][top:bottom]
+            chipped = patch * (1 - coverage[..., None]) + floor * (coverage * fringe)[..., None]
+            shaded = base.shade(chipped, -depth, lit, strength=1.2, gloss=0.25)
+            return base.Strip(shaded, coverage >= 0.5, -inset)
+
+        return base.paint_strips(image, at.box, strip, 3, halo=1)

@@ -29,33 +29,41 @@ class Corrosion(base.Painter):
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         at = base.site(rng, image, params["radius"], reach=1.5, least=4.0)
-        radius, box, shape = at.radius, at.box, at.ys.shape
-        coarse = base.box_noise(shape, max(3.0, radius / 3), rng)
-        medium = base.box_noise(shape, max(2.0, radius / 10), rng)
-        crust = base.box_noise(shape, 3.0, rng)
-        grain = ndimage.uniform_filter(rng.standard_normal(shape).astype(np.float32), 2)
-        # A ragged outline: a disc pushed in and out by noise; the finer noise leaves
-        # satellite spots beyond the main edge, as rust creeping under a coating does.
-        field = 1 - at.rho() + 0.3 * coarse + 0.22 * medium
-        alpha = np.clip(field / 0.2, 0.0, 1.0)
-        mask_patch = base.at_least_centre(field >= 0.1, -field)
+        radius, shape = at.radius, at.shape
+        coarse = base.box_noise_rows(shape, max(3.0, radius / 3), rng)
+        medium = base.box_noise_rows(shape, max(2.0, radius / 10), rng)
+        crust = base.box_noise_rows(shape, 3.0, rng)
+        speckle = base.draw_rows(shape, rng.standard_normal, np.float32)
         tint = _FRESH + (_OLD - _FRESH) * params["oxidation"]
-        # Older, darker oxide in the thick middle; the growing edge is brighter.
-        age = np.clip(field / 0.7, 0.0, 1.0)
-        mottle = (1 + 0.25 * medium + 0.2 * crust + 0.15 * grain) * (1.1 - 0.3 * age)
-        rust = tint * mottle[..., None] * rng.uniform(0.85, 1.1)
-        # Pits: dark, steep dimples scattered over the thick part of the crust.
-        seeds = (rng.random(shape) < 0.012 * params["pitting"]) & (alpha > 0.8)
-        pits = ndimage.gaussian_filter(seeds.astype(np.float32), rng.uniform(0.7, 1.3)) * 6
-        pits = np.clip(pits, 0.0, 1.0)
-        rust = rust * (1 - 0.75 * pits)[..., None]
-        patch = image[box]
-        # Bleed: a thin orange stain just beyond the crust.
-        bleed = 0.3 * np.clip((field + 0.08) / 0.08, 0.0, 1.0) * (1 - alpha)
-        stained = patch * (1 - bleed[..., None]) + patch * tint * 1.6 * bleed[..., None]
-        crusted = stained * (1 - alpha[..., None]) + rust * alpha[..., None]
-        height = alpha * (1.2 + 1.0 * crust + 0.6 * grain) - 2.5 * pits
-        shaded = base.shade(crusted, height, base.light(rng), strength=0.6, gloss=0.03)
-        return base.compose(
-            image, box, shaded.astype(np.float32), mask_patch, math.ceil(0.25 * radius) + 3
-        )
+        shine = rng.uniform(0.85, 1.1)
+        pitting = 0.012 * params["pitting"]
+        seeds = base.draw_rows(shape, lambda size: rng.random(size) < pitting, bool)
+        spread = rng.uniform(0.7, 1.3)
+        lit = base.light(rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            fine = medium(top, bottom)
+            layered = crust(top, bottom)
+            grain = ndimage.uniform_filter(speckle[top:bottom], 2)
+            # A ragged outline: a disc pushed in and out by noise; the finer noise leaves
+            # satellite spots beyond the main edge, as rust creeping under a coating does.
+            field = 1 - at.rho(top, bottom) + 0.3 * coarse(top, bottom) + 0.22 * fine
+            alpha = np.clip(field / 0.2, 0.0, 1.0)
+            # Older, darker oxide in the thick middle; the growing edge is brighter.
+            age = np.clip(field / 0.7, 0.0, 1.0)
+            mottle = (1 + 0.25 * fine + 0.2 * layered + 0.15 * grain) * (1.1 - 0.3 * age)
+            # Pits: dark, steep dimples scattered over the thick part of the crust.
+            pitted = (seeds[top:bottom] & (alpha > 0.8)).astype(np.float32)
+            pits = np.clip(ndimage.gaussian_filter(pitted, spread) * 6, 0.0, 1.0)
+            rust = tint * (mottle * (1 - 0.75 * pits) * shine)[..., None]
+            # Bleed: a thin orange stain just beyond the crust.
+            bleed = 0.3 * np.clip((field + 0.08) / 0.08, 0.0, 1.0) * (1 - alpha)
+            stained = image[at.box][top:bottom] * (1 + bleed[..., None] * (tint * 1.6 - 1))
+            crusted = stained * (1 - alpha[..., None]) + rust * alpha[..., None]
+            height = alpha * (1.2 + 1.0 * layered + 0.6 * grain) - 2.5 * pits
+            shaded = base.shade(crusted, height, lit, strength=0.6, gloss=0.03)
+            return base.Strip(shaded, field >= 0.1, -field)
+
+        # The pits' blur reaches 4 sigma, the grain's box one row, the slope one more.
+        halo = math.ceil(4 * spread) + 3
+        return base.paint_strips(image, at.box, strip, math.ceil(0.25 * radius) + 3, halo)

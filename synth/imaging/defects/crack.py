@@ -44,15 +44,19 @@ class Crack(base.Painter):
             halves.append(halves[trunk][at] * 0.8 * np.linspace(1.0, 0.0, len(twig)) ** 0.8)
         path, half = np.vstack(paths), np.maximum(np.concatenate(halves), 0.5)
         band = math.ceil(opening / 2 + 3)
-        box, distance, hw = base.trace(path, half, image, band + 2)
-        mask_patch = base.at_least_centre(distance <= hw, distance)
-        coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
-        # A hairline is fainter than a full pixel of gap: its darkness follows its width.
-        darkness = coverage * np.clip(hw * 1.6, 0.55, 0.92)
-        halo = 0.18 * np.exp(-(((distance - hw) / 1.2) ** 2)) * (distance > hw)
-        patch = image[box]
-        dark = patch * (1 - darkness - halo)[..., None]
-        # The lips of the fracture: a narrow groove, one lip lit and the other in shade.
-        relief = -1.5 * opening * np.clip(1 - distance / (hw + 1.0), 0.0, 1.0)
-        shaded = base.shade(dark, relief, base.light(rng), strength=0.5, gloss=0.1)
-        return base.compose(image, box, shaded.astype(np.float32), mask_patch, band)
+        box, distances = base.trace(path, half, image, band + 2)
+        lit = base.light(rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            distance, hw = distances(top, bottom)
+            coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
+            # A hairline is fainter than a full pixel of gap: its darkness follows its width.
+            darkness = coverage * np.clip(hw * 1.6, 0.55, 0.92)
+            darkness += 0.18 * np.exp(-(((distance - hw) / 1.2) ** 2)) * (distance > hw)  # halo
+            dark = image[box][top:bottom] * (1 - darkness)[..., None]
+            # The lips of the fracture: a narrow groove, one lip lit and the other in shade.
+            relief = -1.5 * opening * np.clip(1 - distance / (hw + 1.0), 0.0, 1.0)
+            shaded = base.shade(dark, relief, lit, strength=0.5, gloss=0.1)
+            return base.Strip(shaded, distance <= hw, distance)
+
+        return base.paint_strips(image, box, strip, band, halo=1)

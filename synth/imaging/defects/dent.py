@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
+from synth.imaging.noise import smooth_noise_rows
 
 
 class Dent(base.Painter):
@@ -26,17 +26,21 @@ class Dent(base.Painter):
         stretch = params["elongation"]
         angle = rng.uniform(0, math.pi)
         at = base.site(rng, image, params["radius"], reach=1.5 * stretch)
-        radius, box = at.radius, at.box
-        u, v = at.ellipse(angle, stretch)
-        wobble = 1 + 0.08 * smooth_noise(at.ys.shape, max(4.0, radius / 2), rng)
-        rho = np.sqrt(u * u + v * v) / (radius * wobble)
+        radius = at.radius
+        wobble = smooth_noise_rows(at.shape, max(4.0, radius / 2), rng)
+        lit = base.light(rng)
         amplitude = 0.35 * depth * radius
-        bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2
-        rim = 0.12 * amplitude * np.exp(-(((rho - 1.05) / 0.12) ** 2))
-        mask_patch = base.at_least_centre(rho <= 0.7, rho)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            u, v = at.ellipse(angle, stretch, top, bottom)
+            rho = np.hypot(u, v)
+            rho /= radius * (1 + 0.08 * wobble(top, bottom))
+            bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2
+            rim = 0.12 * amplitude * np.exp(-(((rho - 1.05) / 0.12) ** 2))
+            occlusion = 1 - 0.12 * depth * (bowl / -amplitude)
+            patch = image[at.box][top:bottom] * occlusion[..., None]
+            shaded = base.shade(patch, bowl + rim, lit, 1.6, 0.35 * depth)
+            return base.Strip(shaded, rho <= 0.7, rho)
+
         band = math.ceil(0.8 * radius * stretch) + 2
-        occlusion = 1 - 0.12 * depth * (bowl / -amplitude)
-        shaded = base.shade(
-            image[box] * occlusion[..., None], bowl + rim, base.light(rng), 1.6, 0.35 * depth
-        )
-        return base.compose(image, box, shaded.astype(np.float32), mask_patch, band)
+        return base.paint_strips(image, at.box, strip, band, halo=1)

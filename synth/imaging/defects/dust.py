@@ -29,22 +29,26 @@ class Dust(base.Painter):
         density = params["density"]
         grain = params["grain"]
         at = base.site(rng, image, params["radius"], reach=1.4, least=4.0)
-        radius, box, ys = at.radius, at.box, at.ys
-        lobes = base.box_noise(ys.shape, max(3.0, radius / 2.5), rng)
-        field = 1 - at.rho() + 0.3 * lobes
-        cover = np.clip(field / 0.6, 0.0, 1.0)
-        mask_patch = base.at_least_centre(cover >= 0.5, -field)
-        fine = rng.random(ys.shape) < 0.1 * density * cover
-        coarse = rng.random(ys.shape) < 0.003 * density * cover
-        specks = ndimage.gaussian_filter(fine * rng.uniform(0.5, 1.0, ys.shape), grain / 2)
-        specks = specks * (2 * np.pi * (grain / 2) ** 2)
-        clumps = ndimage.gaussian_filter(coarse.astype(np.float32), grain)
-        specks = specks + clumps * (2 * np.pi * grain**2)
-        haze = 0.35 * density * cover
-        amount = np.clip(haze + 0.5 * np.clip(specks, 0.0, 1.0), 0.0, 0.9)
-        patch = image[box]
-        dust = _PALE if float(patch.mean()) < 0.55 else _GRIME
-        dusted = patch + (dust * rng.uniform(0.9, 1.1) - patch) * amount[..., None]
-        return base.compose(
-            image, box, dusted.astype(np.float32), mask_patch, math.ceil(0.25 * radius) + 3
-        )
+        radius, shape = at.radius, at.shape
+        lobes = base.box_noise_rows(shape, max(3.0, radius / 2.5), rng)
+        fine = base.draw_rows(shape, rng.random, np.float32)  # each below a threshold is a speck
+        coarse = base.draw_rows(shape, rng.random, np.float32)
+        shades = base.draw_rows(shape, lambda size: rng.uniform(0.5, 1.0, size), np.float32)
+        # Dust shows by contrast: pale on a dark surface, grey-brown grime on a bright one.
+        dust = _PALE if float(image[at.box].mean()) < 0.55 else _GRIME
+        dust = dust * rng.uniform(0.9, 1.1)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            field = 1 - at.rho(top, bottom) + 0.3 * lobes(top, bottom)
+            cover = np.clip(field / 0.6, 0.0, 1.0)
+            specks = (fine[top:bottom] < 0.1 * density * cover) * shades[top:bottom]
+            specks = ndimage.gaussian_filter(specks, grain / 2) * (2 * np.pi * (grain / 2) ** 2)
+            clumps = (coarse[top:bottom] < 0.003 * density * cover).astype(np.float32)
+            specks += ndimage.gaussian_filter(clumps, grain) * (2 * np.pi * grain**2)
+            amount = np.clip(0.35 * density * cover + 0.5 * np.clip(specks, 0.0, 1.0), 0.0, 0.9)
+            patch = image[at.box][top:bottom]
+            dusted = patch + (dust - patch) * amount[..., None]
+            return base.Strip(dusted, cover >= 0.5, -field)
+
+        halo = math.ceil(4 * grain) + 1  # the clumps' blur reaches 4 sigma
+        return base.paint_strips(image, at.box, strip, math.ceil(0.25 * radius) + 3, halo)

@@ -30,24 +30,26 @@ class Fibre(base.Painter):
         start = np.array(base.centre(rng, image))
         path = base.walk(start, rng.uniform(0, 2 * math.pi), length, params["curl"], 0.04, rng)
         band = math.ceil(half_width + 4)
-        box, distance, _ = base.trace(path, np.full(len(path), half_width), image, band + 2)
+        box, distances = base.trace(path, np.full(len(path), half_width), image, band + 2)
         drawn = max(half_width, 0.5)
-        mask_patch = base.at_least_centre(distance <= drawn, distance)
-        coverage = np.clip(drawn - distance + 0.5, 0.0, 1.0) * min(1.0, 2 * half_width)
         lit = base.light(rng)
         # The shadow falls away from the light, offset by the fibre's height above the surface.
         offset = (lit[1] * 1.5, -lit[0] * 1.5)
-        shadow = ndimage.gaussian_filter(ndimage.shift(coverage, offset, order=1), 0.8)
-        patch = image[box]
         # Any fibre can land anywhere, but one the colour of the surface is not a defect
         # anyone could label: draw among the colours that stand out from this surface.
-        contrast = np.abs(_COLORS.mean(axis=1) - float(patch.mean()))
+        contrast = np.abs(_COLORS.mean(axis=1) - float(image[box].mean()))
         showing = np.flatnonzero(contrast >= 0.2)
         choice = showing[rng.integers(len(showing))] if showing.size else np.argmax(contrast)
-        color = (
-            _COLORS[choice]
-            * rng.uniform(0.85, 1.15)
-            * (1 - 0.5 * shadow * (1 - coverage))[..., None]
-        )
-        fibred = patch + (color - patch) * (0.9 * coverage)[..., None]
-        return base.compose(image, box, np.clip(fibred, 0, 1).astype(np.float32), mask_patch, band)
+        color = _COLORS[choice] * rng.uniform(0.85, 1.15)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            distance, _ = distances(top, bottom)
+            coverage = np.clip(drawn - distance + 0.5, 0.0, 1.0) * min(1.0, 2 * half_width)
+            shadow = ndimage.gaussian_filter(ndimage.shift(coverage, offset, order=1), 0.8)
+            shaded = color * (1 - 0.5 * shadow * (1 - coverage))[..., None]
+            patch = image[box][top:bottom]
+            fibred = patch + (shaded - patch) * (0.9 * coverage)[..., None]
+            return base.Strip(np.clip(fibred, 0, 1, out=fibred), distance <= drawn, distance)
+
+        # The shadow is shifted by up to 2 rows and blurred over 4 more.
+        return base.paint_strips(image, box, strip, band, halo=7)

@@ -10,6 +10,7 @@ from synth.imaging.defects import base
 
 # Oil soaks light and yellows a surface slightly.
 _OIL = np.array([0.62, 0.56, 0.42], np.float32)
+_PHASES = np.array([0.0, 2.1, 4.2], np.float32)  # red, green, blue bands a third apart
 
 
 class Oil(base.Painter):
@@ -25,28 +26,29 @@ class Oil(base.Painter):
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         opacity = params["opacity"]
+        iridescence = params["iridescence"]
         stretch = rng.uniform(1.0, 1.8)
         angle = rng.uniform(0, math.pi)
         at = base.site(rng, image, params["radius"], reach=1.3 * stretch, least=4.0)
-        radius, box = at.radius, at.box
-        u, v = at.ellipse(angle, stretch)
-        lobes = base.box_noise(at.ys.shape, max(3.0, radius / 2), rng)
-        thick = 1 - np.hypot(u, v) / radius + 0.3 * lobes  # film thickness, > 0 inside
-        # The film darkens with thickness; at its edge a meniscus holds a thicker, darker rim.
-        rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))
-        alpha = opacity * np.clip(np.sqrt(np.clip(thick / 0.35, 0.0, 1.0)) + 0.25 * rim_line, 0, 1)
-        mask_patch = base.at_least_centre(alpha >= opacity / 2, -thick)
-        patch = image[box]
-        filmed = patch * (1 - alpha[..., None] * (1 - _OIL))
-        # Thin-film interference: colour bands that follow the thickness, strongest at the rim.
-        phase = 2 * np.pi * (4 * thick + 0.3 * lobes)
-        rainbow = np.cos(phase[..., None] - np.array([0.0, 2.1, 4.2], np.float32))
-        rim = np.clip(thick / 0.35, 0.0, 1.0) * np.clip(1 - thick / 0.6, 0.0, 1.0)
-        filmed = filmed + (0.2 * params["iridescence"] * rim)[..., None] * rainbow
-        return base.compose(
-            image,
-            box,
-            np.clip(filmed, 0, 1).astype(np.float32),
-            mask_patch,
-            math.ceil(0.1 * radius) + 2,
-        )
+        radius = at.radius
+        lobes = base.box_noise_rows(at.shape, max(3.0, radius / 2), rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            u, v = at.ellipse(angle, stretch, top, bottom)
+            lobed = 0.3 * lobes(top, bottom)
+            thick = 1 - np.hypot(u, v) / radius + lobed  # film thickness, > 0 inside
+            # The film darkens with thickness; at its edge a meniscus holds a darker rim.
+            rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))
+            alpha = np.sqrt(np.clip(thick / 0.35, 0.0, 1.0)) + 0.25 * rim_line
+            alpha = opacity * np.clip(alpha, 0.0, 1.0)
+            filmed = image[at.box][top:bottom] * (1 - alpha[..., None] * (1 - _OIL))
+            # Thin-film interference: colour bands that follow the thickness, strongest
+            # at the rim.
+            phase = 2 * np.pi * (4 * thick + lobed)
+            rainbow = np.cos(phase[..., None] - _PHASES)
+            rim = np.clip(thick / 0.35, 0.0, 1.0) * np.clip(1 - thick / 0.6, 0.0, 1.0)
+            rainbow *= (0.2 * iridescence * rim)[..., None]
+            filmed += rainbow
+            return base.Strip(np.clip(filmed, 0, 1, out=filmed), alpha >= opacity / 2, -thick)
+
+        return base.paint_strips(image, at.box, strip, math.ceil(0.1 * radius) + 2)

@@ -22,15 +22,19 @@ class Pit(base.Painter):
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         depth = params["depth"]
         at = base.site(rng, image, params["radius"], reach=1.6, least=1.5, pad=3)
-        radius, box = at.radius, at.box
-        rho = at.rho() / (1 + 0.12 * base.box_noise(at.ys.shape, max(2.0, radius / 2), rng))
-        inside = np.clip(1 - rho, 0.0, 1.0)
-        lip = 0.12 * radius * depth * np.exp(-(((rho - 1.1) / 0.2) ** 2))
-        height = -2.0 * depth * radius * np.sqrt(inside) + lip
-        # Little light reaches the bottom of a deep hole: darken toward its centre.
-        occlusion = 1 - depth * 0.85 * np.clip(inside * 2.5, 0.0, 1.0) ** 0.7
-        shaded = base.shade(image[box] * occlusion[..., None], height, base.light(rng), 1.5, 0.15)
-        mask_patch = base.at_least_centre(rho <= 1.0, rho)
-        return base.compose(
-            image, box, shaded.astype(np.float32), mask_patch, math.ceil(0.6 * radius) + 2
-        )
+        radius = at.radius
+        noise = base.box_noise_rows(at.shape, max(2.0, radius / 2), rng)
+        lit = base.light(rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            rho = at.rho(top, bottom) / (1 + 0.12 * noise(top, bottom))
+            inside = np.clip(1 - rho, 0.0, 1.0)
+            lip = 0.12 * radius * depth * np.exp(-(((rho - 1.1) / 0.2) ** 2))
+            height = -2.0 * depth * radius * np.sqrt(inside) + lip
+            # Little light reaches the bottom of a deep hole: darken toward its centre.
+            occlusion = 1 - depth * 0.85 * np.clip(inside * 2.5, 0.0, 1.0) ** 0.7
+            patch = image[at.box][top:bottom] * occlusion[..., None]
+            shaded = base.shade(patch, height, lit, 1.5, 0.15)
+            return base.Strip(shaded, rho <= 1.0, rho)
+
+        return base.paint_strips(image, at.box, strip, math.ceil(0.6 * radius) + 2, halo=1)

@@ -47,14 +47,20 @@ class Scratch(base.Painter):
         jitter /= max(1e-6, float(np.abs(jitter).max()))
         half = stroke / 2 * np.sin(np.pi * t[:, 0]) ** 0.6 * (1 + 0.25 * jitter)
         band = math.ceil(stroke / 2 + 3)
-        box, distance, hw = base.trace(path, half, image, stroke + band, pad=2)
-        coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
-        mask_patch = base.at_least_centre(coverage >= 0.5, distance)
-        groove = -1.2 * depth * stroke * np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1)
-        burr = 0.35 * depth * stroke * np.exp(-(((distance - hw - 0.7) / 0.7) ** 2))
-        relief = groove + burr * (hw > 0.2)
-        patch = image[box]
-        tone = patch * 0.45 if rng.random() < 0.6 else patch * 0.5 + 0.45
-        toned = patch + (tone - patch) * (coverage * depth * 0.8)[..., None]
-        shaded = base.shade(toned, relief, base.light(rng), strength=0.9, gloss=0.5 * depth)
-        return base.compose(image, box, shaded.astype(np.float32), mask_patch, band)
+        box, distances = base.trace(path, half, image, stroke + band, pad=2)
+        dark = rng.random() < 0.6
+        lit = base.light(rng)
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            distance, hw = distances(top, bottom)
+            coverage = np.clip(hw - distance + 0.5, 0.0, 1.0)
+            groove = np.clip(1 - (distance / np.maximum(hw, 0.5)) ** 2, 0, 1) * (-1.2 * depth)
+            burr = 0.35 * depth * np.exp(-(((distance - hw - 0.7) / 0.7) ** 2)) * (hw > 0.2)
+            patch = image[box][top:bottom]
+            tone = patch * 0.45 if dark else patch * 0.5 + 0.45
+            toned = patch + (tone - patch) * (coverage * depth * 0.8)[..., None]
+            relief = (groove + burr) * stroke
+            shaded = base.shade(toned, relief, lit, strength=0.9, gloss=0.5 * depth)
+            return base.Strip(shaded, coverage >= 0.5, distance)
+
+        return base.paint_strips(image, box, strip, band, halo=1)

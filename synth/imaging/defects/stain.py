@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
-from synth.imaging.noise import smooth_noise
+from synth.imaging.noise import smooth_noise_rows
 
 # Rust-brown, near-black grime, and a yellowed residue, as multipliers of the surface.
 _COLORS = np.array([[0.45, 0.22, 0.08], [0.12, 0.11, 0.09], [0.55, 0.5, 0.3]], np.float32)
@@ -26,13 +26,14 @@ class Stain(base.Painter):
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
         opacity = params["opacity"]
         at = base.site(rng, image, params["radius"], reach=1.6)
-        radius, box = at.radius, at.box
-        rho = at.rho() * (1 + 0.35 * smooth_noise(at.ys.shape, max(3.0, radius / 3), rng))
-        alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
-        mask_patch = base.at_least_centre(alpha >= opacity / 2, rho)
-        color = _COLORS[rng.integers(len(_COLORS))]
-        patch = image[box]
-        stained = patch + (patch * color * 1.2 - patch) * alpha[..., None]
-        return base.compose(
-            image, box, stained.astype(np.float32), mask_patch, math.ceil(0.6 * radius) + 2
-        )
+        radius = at.radius
+        noise = smooth_noise_rows(at.shape, max(3.0, radius / 3), rng)
+        tint = _COLORS[rng.integers(len(_COLORS))] * 1.2 - 1  # the change per unit of alpha
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            rho = at.rho(top, bottom) * (1 + 0.35 * noise(top, bottom))
+            alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
+            stained = image[at.box][top:bottom] * (1 + alpha[..., None] * tint)
+            return base.Strip(stained, alpha >= opacity / 2, rho)
+
+        return base.paint_strips(image, at.box, strip, math.ceil(0.6 * radius) + 2)
