@@ -184,6 +184,15 @@ def test_manifest_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not list(tmp_path.glob("*.manifest"))
 
 
+def test_a_worker_that_cannot_write_stops_the_run_with_its_error(tmp_path: Path) -> None:
+    """Workers write a folder's objects themselves; a failure comes back as the run's own."""
+    (tmp_path / "images" / "000003.png").mkdir(parents=True)  # a folder where a file goes
+    with pytest.raises(OutputError, match=r"000003\.png: cannot write \(Is a directory\)"):
+        generate("dents", out=tmp_path, count=6, width=64, height=64, workers=2, overwrite=True)
+    assert not list(tmp_path.glob("*.manifest"))
+    assert not (tmp_path / "dataset.json").exists()
+
+
 @pytest.mark.parametrize("preset", sorted(builtin_presets()))
 def test_every_preset_validates_clean_with_objects(preset: str, tmp_path: Path) -> None:
     from synth.validate import validate_manifest
