@@ -4,7 +4,8 @@ warnings within expected_warnings). Not a test: it draws thousands of datasets.
 
 Run: .venv/bin/python bench/stress_datasets.py [EXAMPLES_PER_RUN] [SEED ...]
 
-Each seed runs `datasets()` and `datasets(max_size=3)` EXAMPLES_PER_RUN times each.
+Each seed runs `datasets()`, `datasets(max_size=3)`, `datasets(valid=False)` and
+`datasets(task="classification")` EXAMPLES_PER_RUN times each.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def main(examples: int = 200, *seeds: int) -> None:
         for name, strategy in (
             ("datasets()", datasets()),
             ("datasets(max_size=3)", datasets(max_size=3)),
+            ("datasets(valid=False)", datasets(valid=False)),
+            ('datasets(task="classification")', datasets(task="classification")),
         ):
             drawn, bad, said = run(strategy, examples, at)
             total, failed = total + drawn, failed + bad
