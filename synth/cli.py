@@ -88,18 +88,31 @@ class _Size(click.ParamType):
             self.fail(f"{value!r} is not a size such as 512 or 640x480", param, ctx)
 
 
-# An existing folder (--base-dir, --root), and the listings' --markdown flag.
-_FOLDER = click.Path(path_type=Path, file_okay=False, exists=True)
 _Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _folder(name: str, help: str) -> Callable[[_Command], _Command]:
+    """An option naming a folder that must exist (--base-dir, --root)."""
+    return click.option(
+        name, type=click.Path(path_type=Path, file_okay=False, exists=True), help=help
+    )
+
+
+def _whole(
+    *decls: str, span: tuple[int, int | None], default: int, help: str
+) -> Callable[[_Command], _Command]:
+    """An option taking a whole number within `span` (None: no upper bound), default shown."""
+    return click.option(
+        *decls, type=click.IntRange(*span), default=default, show_default=True, help=help
+    )
 
 
 def _seed(help: str) -> Callable[[_Command], _Command]:
     """The `--seed` option: every command that draws takes one, 0 unless given."""
-    return click.option(
-        "--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help=help
-    )
+    return _whole("--seed", "-s", span=(0, None), default=0, help=help)
 
 
+# The listings' --markdown flag.
 _README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the README carries.")
 
 
@@ -150,24 +163,18 @@ def cli() -> None:
     type=click.Choice(list(STYLES)),
     help="Write the lines as a real producer does (README, Real data) [preset's].",
 )
-@click.option(
-    "--base-dir",
-    type=_FOLDER,
-    help="Paint onto your own images (a folder of PNG/JPEG) instead of textures.",
-)
-@click.option(
+@_folder("--base-dir", "Paint onto your own images (a folder of PNG/JPEG) instead of textures.")
+@_whole(
     "--workers",
     "-j",
-    type=click.IntRange(min=1),
+    span=(1, None),
     default=1,
-    show_default=True,
     help="Processes; output is byte-identical for any number.",
 )
-@click.option(
+@_whole(
     "--compress-level",
-    type=click.IntRange(0, 12),  # libdeflate's levels (synth.imaging.encode, not imported here)
+    span=(0, 12),  # libdeflate's levels (synth.imaging.encode, not imported here)
     default=4,
-    show_default=True,
     help="PNG deflate level: 1 is fastest, 12 smallest.",
 )
 @click.option(
@@ -191,13 +198,7 @@ def cli() -> None:
     is_flag=True,
     help="Write to moto's in-process S3 mock (bucket created, gone at exit): a dry run.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Concurrent S3 uploads.",
-)
+@_whole("--concurrency", span=(1, 64), default=8, help="Concurrent S3 uploads.")
 def generate(
     preset: str,
     size: tuple[int, int] | None,
@@ -338,22 +339,9 @@ def presets() -> None:
     "--preset", "-p", default="mixed", show_default=True, help="Preset name or TOML path."
 )
 @_seed("The images `synth generate` makes with this seed.")
-@click.option(
-    "--count",
-    "-n",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Images on the sheet, anomalous ones first.",
-)
+@_whole("--count", "-n", span=(1, 64), default=8, help="Images on the sheet, anomalous ones first.")
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
-@click.option(
-    "--columns",
-    type=click.IntRange(1, 16),
-    default=4,
-    show_default=True,
-    help="Image and mask pairs a row.",
-)
+@_whole("--columns", span=(1, 16), default=4, help="Image and mask pairs a row.")
 @click.option(
     "--out",
     "-o",
@@ -430,10 +418,8 @@ def merge(out: str, endpoint_url: str | None) -> None:
     is_flag=True,
     help="Also check the images and masks the manifest references.",
 )
-@click.option(
-    "--root",
-    type=_FOLDER,
-    help="Bucket-root folder holding the objects [the nearest folder up with dataset.json].",
+@_folder(
+    "--root", "Bucket-root folder holding the objects [the nearest folder up with dataset.json]."
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

@@ -53,6 +53,17 @@ class ShardFile:
     of: str | None
 
 
+class _Below:
+    """A fixed key below a layout's prefix, read as an attribute: `layout.expected` is the
+    key, `Layout.expected` the part below any prefix."""
+
+    def __init__(self, relative: str) -> None:
+        self.relative = relative
+
+    def __get__(self, layout: Layout | None, owner: type[Layout]) -> str:
+        return self.relative if layout is None else f"{layout.prefix}{self.relative}"
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """Object keys of a dataset below its prefix ("" or "some/folder/")."""
@@ -62,6 +73,13 @@ class Layout:
     # The segmentation job whose output folder holds the masks, as Ground Truth writes
     # them; None: the masks/ folder.
     mask_job: str | None = None
+
+    # The keys that do not vary with an image, a split or a shard.
+    expected = _Below("broken/expected.jsonl")
+    projects = _Below("broken/projects/")
+    projects_expected = _Below("broken/projects/expected.jsonl")
+    dataset_file = _Below(DATASET_FILE)
+    shards = _Below("shards/")
 
     @classmethod
     def of(cls, prefix: str, image_format: str, mask_job: str | None = None) -> Layout:
@@ -86,14 +104,6 @@ class Layout:
         """Where the broken copy of an object goes: under broken/, beside its valid twin."""
         return f"{self.prefix}broken/{key.removeprefix(self.prefix)}"
 
-    @property
-    def expected(self) -> str:
-        return f"{self.prefix}broken/expected.jsonl"
-
-    @property
-    def projects(self) -> str:
-        return f"{self.prefix}broken/projects/"
-
     def project(self, fault: str, role: str) -> str:
         """A project fault's manifest for `role` (train, test)."""
         return f"{self.projects}{fault}/{role}.manifest"
@@ -102,18 +112,6 @@ class Layout:
         """The object a project fault's line names (never written: the project is text)."""
         ext = "png" if kind == "mask" else self.image_ext
         return f"{self.projects}{fault}/{kind}s/{role}-{line:06d}.{ext}"
-
-    @property
-    def projects_expected(self) -> str:
-        return f"{self.projects}expected.jsonl"
-
-    @property
-    def dataset_file(self) -> str:
-        return f"{self.prefix}{DATASET_FILE}"
-
-    @property
-    def shards(self) -> str:
-        return f"{self.prefix}shards/"
 
     def part(self, key: str, shard: Shard) -> str:
         """A shard's partial copy of a manifest (or of expected.jsonl)."""
