@@ -215,6 +215,46 @@ def test_every_painters_gallery_surfaces_are_textures_and_defaults_resolve() -> 
         assert set(resolve_params(painter, {})) == set(painter.params)
 
 
+def test_a_painter_is_declared_in_its_class_line_and_checked_there() -> None:
+    """`name` and `surfaces` come from the class line (or, as before, class attributes);
+    a painter without a name or params is refused where it is written."""
+
+    class Blister(base.Painter, name="blister", surfaces=("plastic", "pcb")):
+        """A dome of lifted coating."""
+
+        params = base.declare(
+            radius=base.size((0.02, 0.05), within=(0.005, 0.3), doc="size"),
+            height=base.share((0.3, 0.8), doc="how far the coating is lifted"),
+        )
+
+        def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+            return PAINTERS["pit"].apply(image, {"radius": params["radius"], "depth": 1.0}, rng)
+
+    class Older(Blister):
+        name = "older"
+
+    assert (Blister.name, Blister.surfaces, Older.name) == ("blister", ("plastic", "pcb"), "older")
+    assert Blister.params["height"] == base.ParamRange(
+        (0.3, 0.8), 0.0, 1.0, "0..1", "how far the coating is lifted"
+    )
+    painted = Blister()(
+        _surface(64, 64, 1), np.random.default_rng(2), resolve_params(Blister(), {})
+    )
+    assert painted.mask.any()
+    with pytest.raises(
+        TypeError, match=r"painter Nameless has no name: write `class Nameless\(base.Painter, name="
+    ):
+
+        class Nameless(base.Painter):
+            params = base.declare()
+
+            def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+                raise NotImplementedError
+
+    with pytest.raises(TypeError, match=r"a parameter in 'px' needs its bounds"):
+        base.px((1.0, 2.0), doc="no bounds")
+
+
 def test_builtin_defaults_are_industrial_surfaces() -> None:
     assert {"grass", "gravel"} <= set(TEXTURES)
     assert not {"grass", "gravel"} & set(BASE_TEXTURES)

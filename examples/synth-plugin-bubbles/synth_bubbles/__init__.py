@@ -7,13 +7,12 @@ import numpy as np
 from synth.imaging.defects import base
 
 
-class Bubble(base.Painter):
+class Bubble(base.Painter, name="bubble"):
     """A blister: a round dome of coating lifted by trapped air, with a glint on top."""
 
-    name = "bubble"
     params = base.declare(
-        radius=base.ParamRange((0.02, 0.05), 0.005, 0.3, base.SHORT_SIDE, "size"),
-        height=base.ParamRange((0.3, 0.8), 0.05, 1.0, "0..1", "how far the coating is lifted"),
+        radius=base.size((0.02, 0.05), within=(0.005, 0.3), doc="size"),
+        height=base.share((0.3, 0.8), within=(0.05, 1.0), doc="how far the coating is lifted"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

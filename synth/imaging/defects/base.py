@@ -1,11 +1,11 @@
 """What every painter shares: declared parameters, the draw-then-apply split, light and compose.
 
 A painter declares its parameters (`ParamRange`: a default [low, high], the allowed
-bounds, a unit and a line of doc); `get_params` draws one value per parameter from the
-preset's ranges, in declaration order, and `apply` paints with them. Relief is lit by
-one shading function (a dark side, a lit side, a glint) and `compose` returns the
-defect's box, changed only within `band` of the labeled set: the mask is
-computed first, so it is exact by construction.
+bounds, a unit and a line of doc, written through a `Unit` such as `size` or `share`);
+`get_params` draws one value per parameter from the preset's ranges, in declaration
+order, and `apply` paints with them. Relief is lit by one shading function (a dark
+side, a lit side, a glint) and `compose` returns the defect's box, changed only within
+`band` of the labeled set: the mask is computed first, so it is exact by construction.
 """
 
 from __future__ import annotations
@@ -46,6 +46,30 @@ def declare(**params: ParamRange) -> Mapping[str, ParamRange]:
 
 
 @dataclass(frozen=True, slots=True)
+class Unit:
+    """What a parameter's numbers mean. Calling a unit declares a parameter in it, its
+    default range first: `size((0.04, 0.1), within=(0.01, 0.5), doc="dent radius")`."""
+
+    name: str
+    within: tuple[float, float] | None = None  # the bounds the unit itself implies, if any
+
+    def __call__(
+        self, default: tuple[float, float], *, doc: str, within: tuple[float, float] | None = None
+    ) -> ParamRange:
+        bounds = self.within if within is None else within
+        if bounds is None:
+            raise TypeError(f"a parameter in {self.name!r} needs its bounds: within=(low, high)")
+        return ParamRange(default, *bounds, self.name, doc)
+
+
+size = Unit(SHORT_SIDE)  # a length that scales with the image
+px = Unit("px")  # a length that does not: strokes, specks, steps
+share = Unit("0..1", (0.0, 1.0))  # an amount from none to full: a strength, a density, a chance
+ratio = Unit("ratio")
+radians = Unit("radians")
+
+
+@dataclass(frozen=True, slots=True)
 class Painted:
     """A defect within its box only: a full-size copy per defect would cost 192 MiB at 4096 px,
     so render writes `patch` into its one image buffer and `mask` into its labels in place."""
@@ -67,7 +91,16 @@ class Painted:
 
 
 class Painter(ABC):
-    """One defect kind. Subclasses set `name` and `params` and implement `apply`.
+    """One defect kind. A subclass names itself (and the two surfaces the gallery shows it
+    on) in its class line, declares `params` and implements `apply`:
+
+        class Blister(base.Painter, name="blister", surfaces=("painted", "plastic")):
+            params = base.declare(
+                radius=base.size((0.02, 0.05), within=(0.005, 0.3), doc="size"),
+                height=base.share((0.3, 0.8), doc="how far the coating is lifted"),
+            )
+
+            def apply(self, image, params, rng): ...
 
     The class docstring's first line is the painter's description in `synth painters`
     and the README. `apply` gets the drawn parameter values and the image's generator,
@@ -78,6 +111,24 @@ class Painter(ABC):
     params: ClassVar[Mapping[str, ParamRange]]
     # Where this kind is found: the gallery shows it on these two textures.
     surfaces: ClassVar[tuple[str, str]] = ("painted", "brushed-metal")
+
+    def __init_subclass__(
+        cls, name: str | None = None, surfaces: tuple[str, str] | None = None, **kwargs: object
+    ) -> None:
+        """Take the class line's `name` and `surfaces`, and refuse a painter (a class with
+        its own `apply`) that ends up without a name or params: the mistake shows where the
+        class is written, not when a worker first asks the registry for it."""
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.name = name
+        if surfaces is not None:
+            cls.surfaces = surfaces
+        missing = [part for part in ("name", "params") if not hasattr(cls, part)]
+        if "apply" in vars(cls) and missing:
+            raise TypeError(
+                f"painter {cls.__name__} has no {' and no '.join(missing)}: write "
+                f'`class {cls.__name__}(base.Painter, name="...")` and `params = base.declare(...)`'
+            )
 
     def get_params(self, rng: Rng, ranges: Ranges) -> dict[str, float]:
         """One value per declared parameter, drawn uniformly from its range, in order."""

@@ -12,17 +12,13 @@ from synth.imaging.defects import base
 _PRIMERS = np.array([[0.62, 0.62, 0.6], [0.55, 0.26, 0.18], [0.8, 0.78, 0.72]], np.float32)
 
 
-class Chip(base.Painter):
+class Chip(base.Painter, name="chip", surfaces=("painted", "ceramic-tile")):
     """Paint flaked off to primer or bare metal: an angular hard edge, stepped and lit."""
 
-    name = "chip"
-    surfaces = ("painted", "ceramic-tile")
     params = base.declare(
-        radius=base.ParamRange((0.025, 0.06), 0.005, 0.3, base.SHORT_SIDE, "flake size"),
-        bare=base.ParamRange(
-            (0.0, 1.0), 0.0, 1.0, "0..1", "chance the flake goes through the primer to metal"
-        ),
-        thickness=base.ParamRange((0.6, 1.2), 0.2, 3.0, "px", "height of the coating's step"),
+        radius=base.size((0.025, 0.06), within=(0.005, 0.3), doc="flake size"),
+        bare=base.share((0.0, 1.0), doc="chance the flake goes through the primer to metal"),
+        thickness=base.px((0.6, 1.2), within=(0.2, 3.0), doc="height of the coating's step"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

@@ -14,17 +14,13 @@ _FRESH = np.array([0.74, 0.38, 0.14], np.float32)
 _OLD = np.array([0.28, 0.15, 0.08], np.float32)
 
 
-class Corrosion(base.Painter):
+class Corrosion(base.Painter, name="corrosion", surfaces=("painted", "machined-metal")):
     """A rust patch with a ragged edge: granular, raised, pitted, with an orange bleed around it."""
 
-    name = "corrosion"
-    surfaces = ("painted", "machined-metal")
     params = base.declare(
-        radius=base.ParamRange((0.05, 0.12), 0.01, 0.5, base.SHORT_SIDE, "patch size"),
-        oxidation=base.ParamRange(
-            (0.0, 1.0), 0.0, 1.0, "0..1", "colour: 0 fresh orange rust, 1 dark old oxide"
-        ),
-        pitting=base.ParamRange((0.3, 0.7), 0.0, 1.0, "0..1", "density of pits in the crust"),
+        radius=base.size((0.05, 0.12), within=(0.01, 0.5), doc="patch size"),
+        oxidation=base.share((0.0, 1.0), doc="colour: 0 fresh orange rust, 1 dark old oxide"),
+        pitting=base.share((0.3, 0.7), doc="density of pits in the crust"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

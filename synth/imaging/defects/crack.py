@@ -9,16 +9,14 @@ import numpy as np
 from synth.imaging.defects import base
 
 
-class Crack(base.Painter):
+class Crack(base.Painter, name="crack", surfaces=("ceramic-tile", "cast-metal")):
     """A thin dark fracture along a kinked path, tapering to hairline tips, with side branches."""
 
-    name = "crack"
-    surfaces = ("ceramic-tile", "cast-metal")
     params = base.declare(
-        length=base.ParamRange((0.2, 0.45), 0.03, 1.5, base.SHORT_SIDE, "tip to tip"),
-        width=base.ParamRange((1.2, 2.4), 0.8, 8.0, "px", "opening at the origin"),
-        branching=base.ParamRange((0.2, 0.6), 0.0, 1.0, "0..1", "side branches, 0 = none"),
-        roughness=base.ParamRange((0.3, 0.7), 0.0, 1.0, "0..1", "how much the path kinks"),
+        length=base.size((0.2, 0.45), within=(0.03, 1.5), doc="tip to tip"),
+        width=base.px((1.2, 2.4), within=(0.8, 8.0), doc="opening at the origin"),
+        branching=base.share((0.2, 0.6), doc="side branches, 0 = none"),
+        roughness=base.share((0.3, 0.7), doc="how much the path kinks"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

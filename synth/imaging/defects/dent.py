@@ -10,15 +10,13 @@ from synth.imaging.defects import base
 from synth.imaging.noise import smooth_noise_rows
 
 
-class Dent(base.Painter):
+class Dent(base.Painter, name="dent", surfaces=("painted", "brushed-metal")):
     """A smooth depression with a soft raised rim, lit so one side is dark and the other bright."""
 
-    name = "dent"
-    surfaces = ("painted", "brushed-metal")
     params = base.declare(
-        radius=base.ParamRange((0.04, 0.1), 0.01, 0.5, base.SHORT_SIDE, "dent radius"),
-        depth=base.ParamRange((0.4, 1.0), 0.05, 1.0, "0..1", "how deep the dent looks"),
-        elongation=base.ParamRange((1.0, 1.6), 1.0, 4.0, "ratio", "long axis over short axis"),
+        radius=base.size((0.04, 0.1), within=(0.01, 0.5), doc="dent radius"),
+        depth=base.share((0.4, 1.0), within=(0.05, 1.0), doc="how deep the dent looks"),
+        elongation=base.ratio((1.0, 1.6), within=(1.0, 4.0), doc="long axis over short axis"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

@@ -14,15 +14,13 @@ _PALE = np.array([0.8, 0.78, 0.74], np.float32)
 _GRIME = np.array([0.4, 0.37, 0.33], np.float32)
 
 
-class Dust(base.Painter):
+class Dust(base.Painter, name="dust", surfaces=("pcb", "plastic")):
     """Contamination: a patch of settled dust, a light haze strewn with specks of two sizes."""
 
-    name = "dust"
-    surfaces = ("pcb", "plastic")
     params = base.declare(
-        radius=base.ParamRange((0.05, 0.12), 0.01, 0.5, base.SHORT_SIDE, "patch size"),
-        density=base.ParamRange((0.4, 0.8), 0.05, 1.0, "0..1", "how thickly the dust lies"),
-        grain=base.ParamRange((0.7, 1.4), 0.4, 4.0, "px", "speck size"),
+        radius=base.size((0.05, 0.12), within=(0.01, 0.5), doc="patch size"),
+        density=base.share((0.4, 0.8), within=(0.05, 1.0), doc="how thickly the dust lies"),
+        grain=base.px((0.7, 1.4), within=(0.4, 4.0), doc="speck size"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

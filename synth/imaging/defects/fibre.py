@@ -13,15 +13,13 @@ from synth.imaging.defects import base
 _COLORS = np.array([[0.1, 0.08, 0.07], [0.88, 0.87, 0.84], [0.2, 0.3, 0.55]], np.float32)
 
 
-class Fibre(base.Painter):
+class Fibre(base.Painter, name="fibre", surfaces=("pcb", "fabric")):
     """Contamination: a loose curling fibre (hair, lint, thread) with a soft shadow beside it."""
 
-    name = "fibre"
-    surfaces = ("pcb", "fabric")
     params = base.declare(
-        length=base.ParamRange((0.08, 0.25), 0.02, 1.0, base.SHORT_SIDE, "fibre length"),
-        width=base.ParamRange((0.8, 1.6), 0.5, 4.0, "px", "thickness"),
-        curl=base.ParamRange((0.3, 1.2), 0.0, 3.0, "radians", "how far the fibre turns"),
+        length=base.size((0.08, 0.25), within=(0.02, 1.0), doc="fibre length"),
+        width=base.px((0.8, 1.6), within=(0.5, 4.0), doc="thickness"),
+        curl=base.radians((0.3, 1.2), within=(0.0, 3.0), doc="how far the fibre turns"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

@@ -13,15 +13,13 @@ _OIL = np.array([0.62, 0.56, 0.42], np.float32)
 _PHASES = np.array([0.0, 2.1, 4.2], np.float32)  # red, green, blue bands a third apart
 
 
-class Oil(base.Painter):
+class Oil(base.Painter, name="oil", surfaces=("machined-metal", "ceramic-tile")):
     """Contamination: an oil film, darker and amber where thick, iridescent where it thins."""
 
-    name = "oil"
-    surfaces = ("machined-metal", "ceramic-tile")
     params = base.declare(
-        radius=base.ParamRange((0.05, 0.11), 0.01, 0.5, base.SHORT_SIDE, "film size"),
-        opacity=base.ParamRange((0.5, 0.85), 0.1, 1.0, "0..1", "how much the film darkens"),
-        iridescence=base.ParamRange((0.2, 0.6), 0.0, 1.0, "0..1", "rainbow at the thin edge"),
+        radius=base.size((0.05, 0.11), within=(0.01, 0.5), doc="film size"),
+        opacity=base.share((0.5, 0.85), within=(0.1, 1.0), doc="how much the film darkens"),
+        iridescence=base.share((0.2, 0.6), doc="rainbow at the thin edge"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

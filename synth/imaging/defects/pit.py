@@ -9,14 +9,12 @@ import numpy as np
 from synth.imaging.defects import base
 
 
-class Pit(base.Painter):
+class Pit(base.Painter, name="pit", surfaces=("cast-metal", "plastic")):
     """A small deep hole: steep walls, a dark shadowed inside, a lit far wall and a thin lip."""
 
-    name = "pit"
-    surfaces = ("cast-metal", "plastic")
     params = base.declare(
-        radius=base.ParamRange((0.005, 0.012), 0.002, 0.05, base.SHORT_SIDE, "hole radius"),
-        depth=base.ParamRange((0.6, 1.0), 0.1, 1.0, "0..1", "how deep and dark the hole is"),
+        radius=base.size((0.005, 0.012), within=(0.002, 0.05), doc="hole radius"),
+        depth=base.share((0.6, 1.0), within=(0.1, 1.0), doc="how deep and dark the hole is"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

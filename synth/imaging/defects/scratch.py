@@ -9,19 +9,17 @@ from scipy import ndimage
 
 from synth.imaging.defects import base
 
+_OF_LENGTH = base.Unit("fraction of the length", (0.0, 1.0))  # a bend, relative to its stroke
 
-class Scratch(base.Painter):
+
+class Scratch(base.Painter, name="scratch", surfaces=("brushed-metal", "plastic")):
     """A curved groove with tapered ends: dark or bright, with a lit burr along its edge."""
 
-    name = "scratch"
-    surfaces = ("brushed-metal", "plastic")
     params = base.declare(
-        length=base.ParamRange((0.15, 0.5), 0.02, 1.5, base.SHORT_SIDE, "stroke length"),
-        width=base.ParamRange((1.5, 3.5), 1.5, 24.0, "px", "widest point of the stroke"),
-        depth=base.ParamRange((0.5, 1.0), 0.05, 1.0, "0..1", "how strongly the groove shows"),
-        curvature=base.ParamRange(
-            (0.0, 0.3), 0.0, 1.0, "fraction of the length", "bend of the stroke"
-        ),
+        length=base.size((0.15, 0.5), within=(0.02, 1.5), doc="stroke length"),
+        width=base.px((1.5, 3.5), within=(1.5, 24.0), doc="widest point of the stroke"),
+        depth=base.share((0.5, 1.0), within=(0.05, 1.0), doc="how strongly the groove shows"),
+        curvature=_OF_LENGTH((0.0, 0.3), doc="bend of the stroke"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:

@@ -13,14 +13,12 @@ from synth.imaging.noise import smooth_noise_rows
 _COLORS = np.array([[0.45, 0.22, 0.08], [0.12, 0.11, 0.09], [0.55, 0.5, 0.3]], np.float32)
 
 
-class Stain(base.Painter):
+class Stain(base.Painter, name="stain", surfaces=("wood", "ceramic-tile")):
     """An irregular discoloration (rust, oil) with a soft edge: a defect with no relief."""
 
-    name = "stain"
-    surfaces = ("wood", "ceramic-tile")
     params = base.declare(
-        radius=base.ParamRange((0.04, 0.12), 0.01, 0.5, base.SHORT_SIDE, "stain size"),
-        opacity=base.ParamRange((0.35, 0.7), 0.1, 1.0, "0..1", "strength of the discoloration"),
+        radius=base.size((0.04, 0.12), within=(0.01, 0.5), doc="stain size"),
+        opacity=base.share((0.35, 0.7), within=(0.1, 1.0), doc="strength of the discoloration"),
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
