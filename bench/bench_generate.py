@@ -6,7 +6,9 @@ fastest of them whose files are no larger than Pillow level 6's. `synth generate
 a fresh process per run (worker start-up included). With one worker, images are made in
 that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
 two, the workers are not its children, so that run is judged by wall time (its ratio is
-to the floor split two ways). Wall times are printed for every run.
+to the floor split two ways). Wall times are printed for every run. `--large` adds the
+peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
+ru_maxrss) and two 4-image runs at 4096x4096.
 The figures go into README.md between the `bench:generate` markers.
 
 Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--memory 200,20000]
@@ -32,6 +34,7 @@ from PIL import Image
 from readme_block import write_block
 
 from synth.config.preset import load_preset, palette
+from synth.imaging.defects import PAINTERS
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import render
 from synth.imaging.textures import BASE_TEXTURES
@@ -162,6 +165,45 @@ def peak_per_texture() -> str:
     )
 
 
+# One 4096x4096 image with one defect of one painter, every parameter at the high end of
+# its default range (the largest box), rendered and encoded in a fresh process: peak RSS.
+_PAINTER_PEAK = """
+import resource, sys
+import numpy as np
+from synth.config.preset import DefectClass, palette
+from synth.imaging.defects import PAINTERS
+from synth.imaging.encode import encode_mask, encode_valid_image
+from synth.imaging.render import render
+from synth.plan import ImageSpec
+from synth.testing.cases import preset_of
+name = sys.argv[1]
+high = {p: (spec.default[1],) * 2 for p, spec in PAINTERS[name].params.items()}
+defect = DefectClass(name, "#1f77b4", name, (1, 1), high)
+preset = preset_of((defect,), 4096, 4096, "synth-dataset")
+rendered = render(preset, ImageSpec(0, "train", True), int(sys.argv[2]))
+encode_valid_image(rendered.image, "png")
+encode_mask(rendered.labels, palette(preset))
+ys, xs = np.nonzero(rendered.labels)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, np.ptp(ys) + 1, np.ptp(xs) + 1)
+"""
+
+
+def peak_per_painter(seed: int = 1) -> str:
+    """Peak RSS of one 4096x4096 image (texture painted) with one defect, per painter."""
+    figures = []
+    for name in PAINTERS:
+        command = [sys.executable, "-c", _PAINTER_PEAK, name, str(seed)]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        peak, height, width = out.split()
+        figures.append(f"{name} {float(peak):.0f} MiB ({height}x{width})")
+    return (
+        "Peak RSS for one 4096x4096 painted image with one defect at the high end of its "
+        f"default ranges (seed {seed}), and in brackets the labeled extent in px, per painter: "
+        + ", ".join(figures)
+        + "."
+    )
+
+
 def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[str, float]:
     """The run's figures; SystemExit with its last line of error if it failed."""
     result = subprocess.run(
@@ -234,6 +276,7 @@ def main() -> None:
         )
     if args.large:
         lines.append(peak_per_texture())
+        lines.append(peak_per_painter())
         for textures in ((), LARGE_TEXTURES):
             named = f"textures {', '.join(textures)}" if textures else f"preset {PRESET}"
             try:
