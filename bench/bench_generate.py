@@ -5,8 +5,9 @@ Pillow at levels 1, 3 and 6 and with synth's own encoder. The strongest floor is
 fastest of them whose files are no larger than Pillow level 6's. `synth generate` runs in
 a fresh process per run (worker start-up included). With one worker, images are made in
 that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
-two, the workers are not its children, so that run is judged by wall time (its ratio is
-to the floor split two ways). Wall times are printed for every run. `--large` adds the
+two, that run is judged by wall time (its ratio is to the floor split two ways), and the
+CPU time of the run and its workers (forked from it, so its children) says what two idle
+cores would make of it. Wall times are printed for every run. `--large` adds the
 peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
 ru_maxrss) and two 4-image runs at 4096x4096.
 The figures go into README.md between the `bench:generate` markers.
@@ -48,19 +49,21 @@ _RUN = """
 import dataclasses, json, resource, sys, tempfile, time
 from pathlib import Path
 from synth.config.preset import load_preset
+from synth.run.executor import start_method
 from synth.run.generate import generate
 count, size, workers = (int(a) for a in sys.argv[1:4])
 preset = load_preset(sys.argv[4])
 if sys.argv[5:]:
     preset = dataclasses.replace(preset, textures=tuple(sys.argv[5].split(",")))
 with tempfile.TemporaryDirectory() as out:
-    def cpu():
-        usage = resource.getrusage(resource.RUSAGE_SELF)
+    def cpu(who):
+        usage = resource.getrusage(who)
         return usage.ru_utime + usage.ru_stime
-    cpu0, wall0 = cpu(), time.perf_counter()
+    method = start_method()  # fork: the workers are children, reaped (and counted) at the end
+    cpu0, wall0 = cpu(resource.RUSAGE_SELF), time.perf_counter()
     generate(preset, out=out, count=count, width=size, height=size, workers=workers,
              overwrite=True)
-    wall, used = time.perf_counter() - wall0, cpu() - cpu0
+    wall, used = time.perf_counter() - wall0, cpu(resource.RUSAGE_SELF) - cpu0
     pngs = [p for p in Path(out).rglob("*.png") if "broken" not in p.parts]
     images = [p.stat().st_size for p in pngs if "mask" not in p.name]
     print(json.dumps({
@@ -68,6 +71,7 @@ with tempfile.TemporaryDirectory() as out:
         "largest_image": max(images),
         "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu_workers": cpu(resource.RUSAGE_CHILDREN) if method == "fork" else None,
     }))
 """
 
@@ -218,6 +222,19 @@ def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[st
     return json.loads(result.stdout)
 
 
+def _predicted(one: dict[str, float], two: dict[str, float]) -> str:
+    """What the CPU time of both runs predicts for 2 idle cores: all the 2-worker run's
+    work (the run's and its workers') split evenly, against the 1-worker run's."""
+    if two["cpu_workers"] is None:  # workers from a forkserver: not the run's children
+        return ""
+    total = two["cpu"] + two["cpu_workers"]
+    return (
+        f"; by CPU time, {2 * one['cpu'] / total:.2f}x on 2 idle cores ({one['cpu']:.2f} CPU s "
+        f"with 1 worker, {total:.2f} with 2: the run {two['cpu']:.2f}, its workers "
+        f"{two['cpu_workers']:.2f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="images per throughput run")
@@ -263,8 +280,8 @@ def main() -> None:
     lines += [
         "",
         f"2 workers make images {runs[1]['wall'] / runs[2]['wall']:.2f}x as fast as 1 "
-        f"(wall, {count} images). Files are {runs[1]['bytes'] / ceiling:.3f}x the bytes of "
-        "Pillow level 6.",
+        f"(wall, {count} images){_predicted(one, two)}. Files are "
+        f"{runs[1]['bytes'] / ceiling:.3f}x the bytes of Pillow level 6.",
     ]
     if args.memory:
         counts = [int(c) for c in args.memory.split(",")]
