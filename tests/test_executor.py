@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.run.executor import start_method
+from synth.run.executor import ordered_map, start_method
 from synth.run.generate import generate
 from tests.helpers import files_of
 
@@ -18,13 +18,26 @@ from tests.helpers import files_of
 # with progress bars on (tqdm's own bars would leave a monitor thread, which rules fork out).
 _FRESH = """
 import sys, tempfile, threading
-from synth.run.executor import start_method
+from synth.run.executor import ordered_map, start_method
 from synth.run.generate import generate
 before = start_method()
 with tempfile.TemporaryDirectory() as out:
     generate("dents", out=out, count=3, width=64, height=64, workers=2, progress=True)
 print(before, threading.active_count())
 """
+
+
+def _tagged(context: str, index: int) -> tuple[str, int]:
+    return context, index
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 9])
+@pytest.mark.parametrize("iterator", [False, True])
+def test_results_come_in_index_order(count: int, iterator: bool) -> None:
+    """Whatever the count (batches of any length), from a shard's range or an iterator."""
+    indices = range(3, 3 + count)
+    made = ordered_map(_tagged, "job", iter(indices) if iterator else indices, workers=2)
+    assert list(made) == [("job", i) for i in indices]
 
 
 @pytest.fixture
