@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 import threading
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from synth.errors import SynthError
+from synth.run import executor
 from synth.run.executor import ordered_map, start_method
 from synth.run.generate import generate
 from tests.helpers import files_of
@@ -18,6 +22,8 @@ from tests.helpers import files_of
 # with progress bars on (tqdm's own bars would leave a monitor thread, which rules fork out).
 _FRESH = """
 import sys, tempfile, threading
+from synth.errors import SynthError
+from synth.run import executor
 from synth.run.executor import ordered_map, start_method
 from synth.run.generate import generate
 before = start_method()
@@ -70,3 +76,13 @@ def test_workers_from_a_forkserver_make_the_same_bytes(tmp_path: Path) -> None:
     two = generate("mixed", out=tmp_path / "two", workers=2, **options)
     one = generate("mixed", out=tmp_path / "one", **options)
     assert files_of(Path(two.location)) == files_of(Path(one.location))
+
+
+def test_workers_that_cannot_fork_are_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(executor, "start_method", lambda: "fork")
+    monkeypatch.setattr(os, "fork", no_fork)
+    with pytest.raises(SynthError, match=r"cannot start worker processes \(.+\); a limit on pro"):
+        list(ordered_map(_tagged, "job", range(4), workers=2))

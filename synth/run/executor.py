@@ -140,7 +140,7 @@ def ordered_map(
             if not started.is_set():  # nothing is in flight yet: these come next in order
                 yield from (fn(context, index) for index in batch)
                 continue
-            pending.append(_submit(pool, fn, batch))
+            pending.append(_submit(pool, fn, batch, method))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:
@@ -185,14 +185,18 @@ def _batches(indices: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _submit(
-    pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], batch: list[int]
+    pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], batch: list[int], method: str
 ) -> Future[list[R]]:
     try:
         return pool.submit(_call, fn, batch)
     except OSError as exc:  # the pool starts its processes on the first submit
+        cause = (
+            f"a limit on processes or memory: try fewer {option('workers')}"
+            if method == "fork"
+            else "a long TMPDIR is a common cause (the forkserver's socket lives there)"
+        )
         raise SynthError(
-            f"cannot start worker processes ({exc.strerror or exc}); a long TMPDIR is a "
-            "common cause (the forkserver's socket lives there)"
+            f"cannot start worker processes ({exc.strerror or exc}); {cause}"
         ) from None
 
 
