@@ -6,6 +6,8 @@ bounds, a unit and a line of doc, written through a `Unit` such as `size` or `sh
 order, and `apply` paints with them. Relief is lit by one shading function (a dark
 side, a lit side, a glint) and `compose` returns the defect's box, changed only within
 `band` of the labeled set: the mask is computed first, so it is exact by construction.
+`paint_strips` does the same a strip of the box's rows at a time, so a large defect
+never costs more than a few float planes of a strip (the built-in painters use it).
 """
 
 from __future__ import annotations
