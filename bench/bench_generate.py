@@ -7,13 +7,15 @@ a fresh process per run (worker start-up included). With one worker, images are 
 that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
 two, that run is judged by wall time (its ratio is to the floor split two ways), and the
 CPU time of the run and its workers (forked from it, so its children) says what two idle
-cores would make of it. Wall times are printed for every run. `--large` adds the
+cores would make of it. Wall times are printed for every run. One run of each varies by
+several percent on a 2-core machine, so the 1- and 2-worker runs alternate `--pairs` times
+and every figure is the median, the scaling with its range over the pairs. `--large` adds the
 peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
 ru_maxrss) and two 4-image runs at 4096x4096.
 The figures go into README.md between the `bench:generate` markers.
 
-Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--memory 200,20000]
-     [--large] [--no-readme]
+Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--pairs 5]
+     [--memory 200,20000] [--large] [--no-readme]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -222,16 +225,32 @@ def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[st
     return json.loads(result.stdout)
 
 
-def _predicted(one: dict[str, float], two: dict[str, float]) -> str:
-    """What the CPU time of both runs predicts for 2 idle cores: all the 2-worker run's
-    work (the run's and its workers') split evenly, against the 1-worker run's."""
-    if two["cpu_workers"] is None:  # workers from a forkserver: not the run's children
-        return ""
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (None where a run could not measure it)."""
+    return {
+        key: None if runs[0][key] is None else statistics.median(run[key] for run in runs)
+        for key in runs[0]
+    }
+
+
+def _scaling(pairs: list[tuple[dict[str, float], dict[str, float]]]) -> str:
+    """How much faster 2 workers are than 1, by wall time, over alternating pairs; and what
+    the CPU time predicts for 2 idle cores: all the 2-worker run's work (the run's and its
+    workers') split evenly, against the 1-worker run's."""
+    walls = sorted(one["wall"] / two["wall"] for one, two in pairs)
+    text = (
+        f"2 workers make images {statistics.median(walls):.2f}x as fast as 1 (wall, median of "
+        f"{len(pairs)} alternating pairs, {walls[0]:.2f}-{walls[-1]:.2f})"
+    )
+    if pairs[0][1]["cpu_workers"] is None:  # workers from a forkserver: not the run's children
+        return text
+    one, two = _median([p[0] for p in pairs]), _median([p[1] for p in pairs])
     total = two["cpu"] + two["cpu_workers"]
-    return (
-        f"; by CPU time, {2 * one['cpu'] / total:.2f}x on 2 idle cores ({one['cpu']:.2f} CPU s "
-        f"with 1 worker, {total:.2f} with 2: the run {two['cpu']:.2f}, its workers "
-        f"{two['cpu_workers']:.2f})"
+    cpus = [2 * a["cpu"] / (b["cpu"] + b["cpu_workers"]) for a, b in pairs]
+    return text + (
+        f"; by CPU time, {statistics.median(cpus):.2f}x on 2 idle cores (medians: "
+        f"{one['cpu']:.2f} CPU s with 1 worker, {total:.2f} with 2: the run {two['cpu']:.2f}, "
+        f"its workers {two['cpu_workers']:.2f})"
     )
 
 
@@ -239,6 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="images per throughput run")
     parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--pairs", type=int, default=5, help="alternating 1- and 2-worker runs")
     parser.add_argument("--memory", default="", help="image counts for peak RSS, e.g. 200,20000")
     parser.add_argument("--large", action="store_true", help="also one run at 4096x4096")
     parser.add_argument("--no-readme", action="store_true", help="print only")
@@ -265,8 +285,10 @@ def main() -> None:
             f"| {f['wall']:.2f} | {count / f['wall']:.0f} | {f['cpu'] / strongest['cpu']:.2f} "
             f"| {f['cpu'] / level1['cpu']:.2f} | {f['bytes'] / count:,.0f} | |"
         )
-    runs = {workers: run_generate(count, size, workers) for workers in (1, 2)}
-    one, two = runs[1], runs[2]
+    pairs = [
+        (run_generate(count, size, 1), run_generate(count, size, 2)) for _ in range(args.pairs)
+    ]
+    one, two = _median([p[0] for p in pairs]), _median([p[1] for p in pairs])
     lines += [
         f"| synth generate, 1 worker (CPU) | {one['cpu']:.2f} | {one['wall']:.2f} "
         f"| {count / one['wall']:.0f} | {one['cpu'] / strongest['cpu']:.2f} "
@@ -279,9 +301,8 @@ def main() -> None:
     ]
     lines += [
         "",
-        f"2 workers make images {runs[1]['wall'] / runs[2]['wall']:.2f}x as fast as 1 "
-        f"(wall, {count} images){_predicted(one, two)}. Files are "
-        f"{runs[1]['bytes'] / ceiling:.3f}x the bytes of Pillow level 6.",
+        f"{_scaling(pairs)}, {count} images. Files are {one['bytes'] / ceiling:.3f}x the "
+        "bytes of Pillow level 6.",
     ]
     if args.memory:
         counts = [int(c) for c in args.memory.split(",")]
