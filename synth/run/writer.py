@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool, dumps
@@ -306,14 +307,14 @@ def _write_projects(job: Job, spool: ManifestSpool) -> None:
         spool.append(layout.projects_expected, json.dumps(entry))
 
 
-def _grows(fault: object) -> bool:
+def _grows(fault: object) -> TypeGuard[ProjectFault]:
     return isinstance(fault, ProjectFault) and fault.grow_to > 0
 
 
 def _grow(job: Job, target: LocalSink) -> None:
     """Published projects that a fault grows: extended with a hole (a sparse file, no disk)."""
     for fault in (DATASET_FAULTS[name] for name in job.dataset_faults):
-        if isinstance(fault, ProjectFault) and fault.grow_to:
+        if _grows(fault):
             path = folder_path(target.root, job.layout.project(fault.name, "train"))
             if path is not None:
                 os.truncate(path, fault.grow_to)

@@ -361,8 +361,9 @@ def keep_far(patch: np.ndarray, old: np.ndarray, mask: np.ndarray, band: int) ->
     gaps = _column_gaps(mask, band)
     width = mask.shape[1]
     columns = np.arange(width)
-    for top in range(0, mask.shape[0], _strip_rows(width)):
-        gap = gaps[top : top + _strip_rows(width)].astype(np.int64)
+    step = _strip_rows(width)
+    for top in range(0, mask.shape[0], step):
+        gap = gaps[top : top + step].astype(np.int64)
         room = band * band - gap * gap
         reach = np.floor(np.sqrt(np.maximum(room, 0))).astype(np.int64)  # exact below 2**52
         valid = room >= 0
