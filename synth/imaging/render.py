@@ -2,13 +2,15 @@
 
 The mask is an index array (0 = background, i = the preset's i-th class). Defects
 are painted in order and a later defect wins where two overlap, in the image and in
-the mask alike, so the label of a pixel is always the defect you see there.
+the mask alike, so the label of a pixel is always the defect you see there. Each
+defect also comes back as drawn (class, painter, drawn parameters, box and labeled
+pixels): `synth.annotate.instances` turns them into per-defect records.
 """
 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +26,22 @@ BASE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
 
 @dataclass(frozen=True, slots=True)
+class Drawn:
+    """A defect as the renderer painted it, before later defects covered any of it."""
+
+    label: int  # its value in `Rendered.labels`: 1 + the class's index in the preset
+    class_name: str
+    painter: str
+    params: Mapping[str, float]  # the values drawn from the preset's ranges
+    box: tuple[slice, slice]  # where its mask lies in the image
+    mask: np.ndarray  # bool, the shape of `box`: the pixels it labeled
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     image: np.ndarray  # uint8 (H, W, 3)
     labels: np.ndarray  # uint8 (H, W): indices into the color map
+    drawn: tuple[Drawn, ...] = ()  # each defect, in painting order
 
 
 def base_files(base_dir: Path) -> tuple[Path, ...]:
@@ -43,6 +58,7 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
         image = render_base(texture, preset.height, preset.width, rng)
     _trim_heap(image)
     labels = np.zeros((preset.height, preset.width), np.uint8)
+    drawn: list[Drawn] = []
     if spec.anomalous:
         if spec.only_class is None:
             chosen = _chosen_classes(len(preset.classes), rng)
@@ -52,16 +68,22 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             cls = preset.classes[class_index]
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
-                _put(painter(image, rng, cls.params), image, labels, class_index + 1)
+                params = painter.get_params(rng, cls.params)  # as painter(...) draws them
+                box, mask = _put(painter.apply(image, params, rng), image, labels, class_index + 1)
+                drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
-    return Rendered(image=to_uint8(image), labels=labels)
+    return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn))
 
 
-def _put(painted: Painted, image: np.ndarray, labels: np.ndarray, label: int) -> None:
-    """One defect into the image and its labels, in place. Its patch (up to 50 MiB at
-    4096 px) is freed on return, before the next defect or the uint8 copy is made."""
+def _put(
+    painted: Painted, image: np.ndarray, labels: np.ndarray, label: int
+) -> tuple[tuple[slice, slice], np.ndarray]:
+    """One defect into the image and its labels, in place; its box and mask. Its patch
+    (up to 50 MiB at 4096 px) is freed on return, before the next defect or the uint8
+    copy is made."""
     painted.paint(image)
     labels[painted.box][painted.mask] = label
+    return painted.box, painted.mask
 
 
 def _malloc_trim() -> Callable[[int], int]:
