@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format docs bench clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+docs: setup  ## regenerate the docs' generated tables and figures, then build the site (warnings fail)
+	$(BIN)/python docs/generate.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -38,4 +42,4 @@ bench: setup
 	$(BIN)/python bench/bench_painters.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache .hypothesis .mypy_cache *.egg-info
+	rm -rf $(VENV) data site .pytest_cache .ruff_cache .hypothesis .mypy_cache *.egg-info

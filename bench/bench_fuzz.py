@@ -10,9 +10,9 @@ examples; a mutant is killed by a run when any of its examples kills it (the exa
 an @given test draws before its first failure do not depend on the test's body, so one
 run per seed and size judges every mutant). `every_case()` is judged once.
 
-Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-readme]
-It prints the table and each mutant's kills, and writes the table into README.md between
-the `bench:fuzz` markers (unless --no-readme).
+Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs]
+It prints the table and each mutant's kills, and writes the table into docs/strategies.md between
+the `bench:fuzz` markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from docs_block import write_block
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from PIL import Image
-from readme_block import write_block
 
 from synth.faults import Case
 from synth.format import MAX_IMAGE_SIDE, Severity
@@ -244,7 +244,7 @@ def drawn(examples: int, seed: int) -> list[Case]:
     return cases
 
 
-def main(seeds: int = 20, readme: bool = True) -> None:
+def main(seeds: int = 20, docs: bool = True) -> None:
     started = time.process_time()
     rows: dict[str, list[float]] = {}
     per_mutant: dict[str, dict[str, int]] = {m.name: {} for m in MUTANTS}
@@ -271,10 +271,10 @@ def main(seeds: int = 20, readme: bool = True) -> None:
         counts = [per_mutant[mutant.name].get(label, 0) for label in list(rows)[:2]]
         flag = "" if mutant.name in every else "  NOT KILLED by every_case()"
         print(f"  {mutant.kind:8} {mutant.name:36} {counts[0]:3} {counts[1]:3}{flag}")
-    if readme:
+    if docs:
         write_block("fuzz", "\n".join(table))
 
 
 if __name__ == "__main__":
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
-    main(*numbers, readme="--no-readme" not in sys.argv)
+    main(*numbers, docs="--no-docs" not in sys.argv)

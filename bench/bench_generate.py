@@ -12,10 +12,10 @@ several percent on a 2-core machine, so the 1- and 2-worker runs alternate `--pa
 and every figure is the median, the scaling with its range over the pairs. `--large` adds the
 peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
 ru_maxrss) and two 4-image runs at 4096x4096.
-The figures go into README.md between the `bench:generate` markers.
+The figures go into the docs page holding the `bench:generate` markers.
 
 Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--pairs 5]
-     [--memory 200,20000] [--large] [--no-readme]
+     [--memory 200,20000] [--large] [--no-docs]
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from docs_block import write_block
 from PIL import Image
-from readme_block import write_block
 
 from synth.config.preset import load_preset, palette
 from synth.imaging.defects import PAINTERS
@@ -261,7 +261,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=5, help="alternating 1- and 2-worker runs")
     parser.add_argument("--memory", default="", help="image counts for peak RSS, e.g. 200,20000")
     parser.add_argument("--large", action="store_true", help="also one run at 4096x4096")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args()
     count, size = args.count, args.size
 
@@ -330,7 +330,7 @@ def main() -> None:
             )
     text = "\n".join(lines)
     print(text)
-    if not args.no_readme:
+    if not args.no_docs:
         write_block("generate", text)
 
 

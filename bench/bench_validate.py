@@ -1,9 +1,9 @@
 """Validation throughput: a 100,000-line manifest lines only, and a dataset's objects.
 
 CPU time (time.process_time) for the rates, so they hold on a shared machine; wall time
-beside it. The figures go into README.md between the `bench:validate` markers.
+beside it. The figures go into the docs page holding the `bench:validate` markers.
 
-Run: .venv/bin/python bench/bench_validate.py [--lines 100000] [--images 200] [--no-readme]
+Run: .venv/bin/python bench/bench_validate.py [--lines 100000] [--images 200] [--no-docs]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from readme_block import write_block
+from docs_block import write_block
 
 from synth.annotate.manifest import dumps
 from synth.annotate.records import job_names, record
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args()
     text = "\n".join(
         [
@@ -76,7 +76,7 @@ def main() -> None:
         ]
     )
     print(text)
-    if not args.no_readme:
+    if not args.no_docs:
         write_block("validate", text)
 
 

@@ -112,8 +112,8 @@ def _seed(help: str) -> Callable[[_Command], _Command]:
     return _whole("--seed", "-s", span=(0, None), default=0, help=help)
 
 
-# The listings' --markdown flag.
-_README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the README carries.")
+# The listings' --markdown flag: the tables `make docs` writes into the documentation pages.
+_README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the docs carry.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -290,13 +290,13 @@ def textures(markdown: bool) -> None:
 
 
 @cli.command()
-@click.option("--markdown", is_flag=True, help="Print docs/rules.md.")
+@_README_TABLE
 def rules(markdown: bool) -> None:
     """List every rule of the format: id, level, source and what it asks."""
     from synth.format import RULES, rules_markdown
 
     if markdown:
-        click.echo(rules_markdown(), nl=False)
+        click.echo(rules_markdown())
         return
     width = max(map(len, RULES))
     for rule in RULES.values():
@@ -312,15 +312,18 @@ def rules(markdown: bool) -> None:
     help="Folder for the PNGs, created if missing [docs/gallery].",
 )
 @_seed("Seed of the defects drawn.")
-def gallery(out: Path, seed: int) -> None:
+@click.option("--markdown", is_flag=True, help="Then print the docs' table of the PNGs, by OUT.")
+def gallery(out: Path, seed: int, markdown: bool) -> None:
     """Write one PNG per painter: its defect on two surfaces, each beside its mask."""
-    from synth.imaging.gallery import write_gallery
+    from synth.imaging.gallery import gallery_markdown, write_gallery
 
     try:
         written = write_gallery(out, seed=seed)
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
-    click.echo(f"{out}: {len(written)} gallery rows")
+    click.echo(
+        gallery_markdown(out.as_posix()) if markdown else f"{out}: {len(written)} gallery rows"
+    )
 
 
 @cli.command()
@@ -343,6 +346,11 @@ def presets() -> None:
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
 @_whole("--columns", span=(1, 16), default=4, help="Image and mask pairs a row.")
 @click.option(
+    "--one-per-class",
+    is_flag=True,
+    help="Instead of --count, the first image of each class (presets with one class per image).",
+)
+@click.option(
     "--out",
     "-o",
     default="preview.png",
@@ -351,7 +359,13 @@ def presets() -> None:
     help="The PNG to write.",
 )
 def preview(
-    preset: str, seed: int, count: int, size: tuple[int, int] | None, columns: int, out: Path
+    preset: str,
+    seed: int,
+    count: int,
+    size: tuple[int, int] | None,
+    columns: int,
+    one_per_class: bool,
+    out: Path,
 ) -> None:
     """Render a contact sheet: each image beside its mask, without writing a dataset."""
     from synth.imaging.preview import preview as render_sheet
@@ -359,7 +373,10 @@ def preview(
 
     width, height = size or (None, None)
     chosen = resolve_preset(preset).with_overrides(width=width, height=height)
-    sheet = render_sheet(chosen, seed=seed, count=count, columns=columns)
+    sheet = render_sheet(
+        chosen, seed=seed, count=count, columns=columns, one_per_class=one_per_class
+    )
+    count = len(chosen.classes) if one_per_class else count
     try:
         sheet.save(out)
     except ValueError:  # Pillow knows no format for the suffix

@@ -35,7 +35,6 @@ from synth.faults import (
     clash,
     compose,
     fault,
-    markdown_table,
     near_misses,
     select,
 )
@@ -164,11 +163,6 @@ def test_select_by_name_or_rule() -> None:
 def test_near_misses_and_breaking_partition_the_catalogue() -> None:
     assert {f.name for f in near_misses()} | {f.name for f in breaking()} == set(CATALOGUE)
     assert len(near_misses()) >= 7
-
-
-def test_readme_table_is_generated_from_the_code() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    assert markdown_table() in readme
 
 
 @pytest.mark.parametrize("preset", sorted(builtin_presets()))

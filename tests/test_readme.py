@@ -1,4 +1,4 @@
-"""Every code block of the README runs, so the README cannot drift from the code.
+"""Every code block of the docs runs, so the docs cannot drift from the code.
 
 Python blocks that define tests run under pytest in a project of their own, beside
 the user's functions they call (`my_validate`, `my_importer`, ...), written here on
@@ -19,12 +19,20 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).parents[1] / "README.md").read_text()
-BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", README, re.M | re.S)
+ROOT = Path(__file__).parents[1]
+# The pages in the site's order (mkdocs.yml's nav), so shell blocks run as a reader meets them.
+PAGES = ["README.md"] + [
+    f"docs/{name}"
+    for name in re.findall(
+        r"^\s+- (?:[^:\n]+: )?(\S+\.md)$", (ROOT / "mkdocs.yml").read_text(), re.M
+    )
+]
+DOCS = "\n".join((ROOT / page).read_text() for page in PAGES)
+BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", DOCS, re.M | re.S)
 
 pytest_plugins = ["pytester"]
 
-# The user's code the README's test examples call, written on synth itself.
+# The user's code the docs' test examples call, written on synth itself.
 USER_CODE = """
 import json, types
 from synth.validate import validate_manifest
@@ -77,7 +85,7 @@ def _commands() -> list[str]:
     return lines
 
 
-def test_the_readme_has_blocks_of_each_kind() -> None:
+def test_the_docs_have_blocks_of_each_kind() -> None:
     kinds = {lang for lang, _ in BLOCKS}
     assert {"sh", "python", "toml"} <= kinds
     assert len(_commands()) >= 15
@@ -107,12 +115,12 @@ def test_python_api_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     plain = [body for lang, body in BLOCKS if lang == "python" and "def test_" not in body]
     assert plain
     for body in plain:
-        exec(compile(body, "README.md", "exec"), {})
+        exec(compile(body, "docs", "exec"), {})
 
 
 def test_python_test_blocks_pass(pytester: pytest.Pytester) -> None:
     tests = [body for lang, body in BLOCKS if lang == "python" and "def test_" in body]
-    pytester.makepyfile(test_readme_examples=USER_CODE + "\n\n".join(tests))
+    pytester.makepyfile(test_docs_examples=USER_CODE + "\n\n".join(tests))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     names = {m for body in tests for m in re.findall(r"def (test_\w+)", body)}
     assert len(names) >= 5

@@ -2,7 +2,7 @@
 
 Each defect is painted on a full-size base (`size` px, the presets' 512 by default) with
 the painter's default parameters, then cropped around its mask, so the PNG shows the
-detail a model sees. `synth gallery` writes them; the README shows them.
+detail a model sees. `synth gallery` writes them; docs/defects.md shows them.
 """
 
 from __future__ import annotations
@@ -78,10 +78,8 @@ def write_gallery(out: Path, **options: int) -> list[Path]:
     return written
 
 
-def gallery_markdown(
-    folder: str = "docs/gallery", painters: Mapping[str, Painter] = PAINTERS
-) -> str:
-    """The README's gallery table: each kind, its two surfaces, and its row image."""
+def gallery_markdown(folder: str, painters: Mapping[str, Painter] = PAINTERS) -> str:
+    """The docs' gallery table: each kind, its two surfaces, and its row image in `folder`."""
     rows = ["| defect | surfaces | image and mask, two surfaces |", "|---|---|---|"]
     for name, painter in painters.items():
         surfaces = ", ".join(painter.surfaces)

@@ -1,0 +1,82 @@
+"""Regenerate every generated part of the docs: `make docs` runs this, then builds the site.
+
+A generated part is a block between two markers in a page (or the README), outside
+fenced code:
+
+    <!-- generated: synth rules --markdown -->
+    ...the command's standard output, never edited by hand...
+    <!-- /generated -->
+
+The command is a shell command run in the folder of the page that holds it, with the
+project's virtualenv first on PATH (so `synth` and `python` are this checkout's). Its
+standard output replaces the block; any files it writes (a figure beside the page, say)
+are generated too, and CI fails if `make docs` changes anything committed. To add a
+generated table or figure, write the marker pair where it goes; nothing else to register.
+
+Run: .venv/bin/python docs/generate.py  (`make docs` also builds the site)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCK = re.compile(
+    r"(?P<start><!-- generated: (?P<command>.+?) -->\n)(?P<body>.*?)(?P<end><!-- /generated -->)",
+    re.S,
+)
+# Fenced code blocks, whose markers are examples (docs/contributing.md shows one), not blocks.
+FENCE = re.compile(r"(^```.*?^```)", re.M | re.S)
+# Fixed, so a table is the same whoever runs it: no colour, no terminal width, one hash seed.
+ENVIRONMENT = {
+    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    "PYTHONHASHSEED": "0",
+    "NO_COLOR": "1",
+    "COLUMNS": "100",
+    "LC_ALL": "C.UTF-8",
+    "TZ": "UTC",
+}
+
+
+def run(command: str, page: Path) -> str:
+    """The command's standard output, or exit naming the page and the command."""
+    done = subprocess.run(
+        command,
+        shell=True,
+        cwd=page.parent,
+        env={**os.environ, **ENVIRONMENT},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        sys.exit(f"{page.relative_to(ROOT)}: `{command}` failed:\n{done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def regenerate(page: Path) -> str:
+    """The page's text with every generated block rewritten."""
+
+    def fill(block: re.Match[str]) -> str:
+        output = run(block["command"], page)
+        body = f"{output}\n" if output else ""
+        return f"{block['start']}{body}{block['end']}"
+
+    parts = FENCE.split(page.read_text(encoding="utf-8"))
+    return "".join(part if n % 2 else BLOCK.sub(fill, part) for n, part in enumerate(parts))
+
+
+def main() -> None:
+    for page in PAGES:
+        old = page.read_text(encoding="utf-8")
+        if "<!-- generated: " in old and (new := regenerate(page)) != old:
+            page.write_text(new, encoding="utf-8")
+            print(f"{page.relative_to(ROOT)}: regenerated")
+
+
+if __name__ == "__main__":
+    main()
