@@ -50,3 +50,36 @@ def test_job_names_are_per_run() -> None:
     assert segmentation.endswith("-segmentation")
     assert job_names(4) == (classification, segmentation)
     assert job_names(5) != job_names(4)
+
+
+def test_records_drawn_by_many_threads_are_the_ones_drawn_alone() -> None:
+    """No Faker is shared: threads writing records at once draw what one thread draws.
+
+    Two threads are held at a barrier before each record, so their draws interleave on
+    every record rather than by chance of the scheduler.
+    """
+    import sys
+    import threading
+
+    seeds = [(seed, index) for seed in (1, 2) for index in range(50)]
+    alone = [_record(seed, index) for seed, index in seeds]
+    threads = 4
+    barrier = threading.Barrier(threads)
+    found: list[list[dict]] = [[] for _ in range(threads)]
+
+    def draw(slot: int) -> None:
+        for seed, index in seeds:
+            barrier.wait()
+            found[slot].append(_record(seed, index))
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over between Faker's draws
+    try:
+        workers = [threading.Thread(target=draw, args=(slot,)) for slot in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert all(records == alone for records in found)

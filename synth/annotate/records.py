@@ -12,7 +12,8 @@ import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from faker import Faker
+from faker import Faker, Generator
+from faker.providers import BaseProvider
 
 from synth.config.preset import Preset
 from synth.config.styles import STYLES, Style
@@ -33,16 +34,25 @@ LABEL_HOURS = 8
 SEGMENT_AFTER = timedelta(days=1)
 
 
-@functools.cache
-def _faker() -> Faker:
-    """One Faker per process (building one is slow); reseeded before every use."""
-    return Faker("en_US")
+def _faker(seed: int) -> Faker:
+    """A Faker of its own for one run-wide draw, seeded: never shared, so threads cannot
+    interleave their draws."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    return fake
 
 
+def _image_faker(seed: int, index: int) -> BaseProvider:
+    """Image `index`'s own Faker, seeded from (seed, index). An image draws only numbers,
+    so it holds only Faker's base provider: a full en_US Faker loads every provider, too
+    much to build once per image."""
+    return BaseProvider(Generator().seed_instance(image_seed(seed, index, Stream.ANNOTATION)))
+
+
+@functools.lru_cache(maxsize=64)
 def job_names(seed: int) -> tuple[str, str]:
     """The classification and segmentation labeling jobs of a run."""
-    fake = _faker()
-    fake.seed_instance(seed)
+    fake = _faker(seed)
     project = fake.slug(fake.catch_phrase())
     return f"labeling-job/{project}-classification", f"labeling-job/{project}-segmentation"
 
@@ -50,8 +60,7 @@ def job_names(seed: int) -> tuple[str, str]:
 @functools.lru_cache(maxsize=64)
 def job_start(seed: int) -> datetime:
     """When the run's labeling job started: one moment per run, inside the fixed bounds."""
-    fake = _faker()
-    fake.seed_instance(image_seed(seed, 0, Stream.ANNOTATION) ^ 0x5EED)
+    fake = _faker(image_seed(seed, 0, Stream.ANNOTATION) ^ 0x5EED)
     latest = DATES_TO - SEGMENT_AFTER * 2
     return fake.date_time_between(DATES_FROM, latest, tzinfo=UTC)
 
@@ -81,17 +90,13 @@ def mask_job(preset: Preset, jobs: tuple[str, str]) -> str | None:
 
 def mask_created(preset: Preset, seed: int, index: int) -> datetime:
     """When image `index`'s mask was made: its creation-date, and its key's timestamp."""
-    return _moments(style_of(preset), seed, index)[1]
+    return _moments(style_of(preset), seed, index, _image_faker(seed, index))[1]
 
 
-def _moments(style: Style, seed: int, index: int) -> tuple[datetime, datetime]:
-    """When the image was labeled and when its mask was made, in the run's job window.
-
-    Leaves the shared Faker seeded for the image, for the draws that follow.
-    """
-    start = job_start(seed)  # first: it reseeds the shared Faker
-    fake = _faker()
-    fake.seed_instance(image_seed(seed, index, Stream.ANNOTATION))
+def _moments(style: Style, seed: int, index: int, fake: BaseProvider) -> tuple[datetime, datetime]:
+    """When the image was labeled and when its mask was made, in the run's job window:
+    the first draws of the image's Faker `fake`."""
+    start = job_start(seed)
     if style.one_timestamp:
         return start, start
     labeled = start + timedelta(
@@ -133,8 +138,8 @@ def record(
 ) -> dict[str, Any]:
     """The image's line; `mask_uri` None writes a classification line (no mask)."""
     style = style_of(preset)
-    labeled, segmented = _moments(style, seed, spec.index)
-    fake = _faker()  # goes on with the image's draws
+    fake = _image_faker(seed, spec.index)
+    labeled, segmented = _moments(style, seed, spec.index, fake)  # its first draws
     label, mask = preset.label_attribute, preset.mask_attribute
     jobs = style_jobs(preset, jobs)
     value: int | str = int(spec.anomalous)
@@ -157,7 +162,7 @@ def record(
 
 
 def _label_metadata(
-    style: Style, spec: ImageSpec, date: str, job: str, fake: Faker
+    style: Style, spec: ImageSpec, date: str, job: str, fake: BaseProvider
 ) -> dict[str, Any]:
     if style.worker_confidence:  # Ground Truth's classification output, in its order
         return {
