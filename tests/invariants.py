@@ -16,6 +16,7 @@ from synth.format import S3Uri
 from synth.output.base import LOCK
 
 SYNTH = [sys.executable, "-m", "synth"]
+INJECT = [sys.executable, "-m", "tests.inject"]  # synth, signalled at a chosen call
 
 
 def published_manifests(root: Path) -> list[Path]:
@@ -77,17 +78,20 @@ def wait_until(condition: object, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def start(args: Sequence[str], tmp: Path, **env: str) -> subprocess.Popen[str]:
+def start(
+    args: Sequence[str], tmp: Path, *, program: Sequence[str] = SYNTH, **env: str
+) -> subprocess.Popen[str]:
     """`synth ARGS` in its own session, with TMPDIR a fresh folder linked at TMP/tmpdir.
 
     The folder itself has a short path: the forkserver's socket lives there, and
-    AF_UNIX paths are short.
+    AF_UNIX paths are short. `program`: what runs synth (tests.inject, to stop it at a
+    chosen call).
     """
     if not (tmp / "tmpdir").exists():
         (tmp / "tmpdir").symlink_to(tempfile.mkdtemp(prefix="synth-t"))
     environment = {**os.environ, "TMPDIR": str((tmp / "tmpdir").resolve()), **env}
     return subprocess.Popen(
-        [*SYNTH, *args],
+        [*program, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

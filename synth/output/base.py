@@ -9,12 +9,26 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
-Body = Path | bytes  # a spooled file, or bytes in memory
+# A claim whose holder cannot be read is a leftover once this old: a run writes its
+# holder right after creating the claim.
+UNREADABLE_CLAIM_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sparse:
+    """A spooled file published grown to `size` bytes by a hole (no disk): the 1 GB fault."""
+
+    path: Path
+    size: int
+
+
+Body = Path | bytes | Sparse  # a spooled file, bytes in memory, or a file grown by a hole
 Published = tuple[str, Body, str]  # key, body, content type
 
 
@@ -27,11 +41,18 @@ class Sink(Protocol):
         """Fail early, before any work, if the output cannot be written as asked."""
 
     def claim(self, name: str = "") -> None:
-        """Take the output for this run in one atomic step, or fail naming who holds it.
+        """Take the output for this run, or fail naming who holds it.
 
-        `name` tells apart claims that may coexist (the shards of one run); `close`
-        gives the claim up.
+        One claim for every kind of run: without `name` (a full run, an overwrite, a
+        merge) it excludes every other claim; a shard's (`name` is its suffix) excludes
+        the unnamed one and the same shard only, so the shards of a run write side by
+        side. A claim is created atomically, then the others are read: of two runs that
+        race, at least one sees the other. A claim left by a dead run on this host is
+        taken over. `close` gives the claim up.
         """
+
+    def entries(self) -> set[str]:
+        """The names right below the prefix (a folder's end in "/"), claims aside."""
 
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
@@ -59,3 +80,38 @@ def is_lock(key: str) -> bool:
 def lock_text() -> bytes:
     """Who holds a claim: enough for a person (and a later run) to tell if it is alive."""
     return f"{socket.gethostname()} {os.getpid()}\n".encode()
+
+
+def conflicts(mine: str, other: str) -> bool:
+    """Whether two claims (their keys' last segments) cannot be held at once."""
+    mine, other = mine.rsplit("/", 1)[-1], other.rsplit("/", 1)[-1]
+    return mine != other and LOCK in (mine, other)
+
+
+def holder(text: bytes) -> str:
+    """Who a claim names, for a message."""
+    return text.decode(errors="replace").strip() or "another run"
+
+
+def stale(text: bytes, age: float) -> bool:
+    """Whether a claim (its text and age in seconds) was left by a run that is gone.
+
+    Gone: a process of this host that no longer exists; or a claim that names no
+    holder at all (a run that failed to write it) and is older than a run takes to.
+    """
+    try:
+        host, pid = text.decode().split()
+        number = int(pid)
+        if number <= 0:
+            raise ValueError(pid)
+    except (UnicodeDecodeError, ValueError):
+        return age > UNREADABLE_CLAIM_SECONDS
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(number, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,17 @@ from botocore.exceptions import (
 
 from synth.errors import OutputError, option
 from synth.format import S3Uri
-from synth.output.base import DEFAULT_CONCURRENCY, LOCK, Published, is_lock, lock_text
+from synth.output.base import (
+    DEFAULT_CONCURRENCY,
+    LOCK,
+    Published,
+    Sparse,
+    conflicts,
+    holder,
+    is_lock,
+    lock_text,
+    stale,
+)
 from synth.output.progress import Bar
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
@@ -178,19 +189,83 @@ class S3Sink:
     def claim(self, name: str = "") -> None:
         """A marker object put only if absent (If-None-Match: *), as S3 has done since 2024."""
         key = f"{self.prefix}{LOCK}{name}"
+        for _ in range(2):
+            if self._create_claim(key):
+                break
+            if not self._take_over(key):
+                raise self._held_by(key)
+        else:
+            raise self._held_by(key)
+        self._claim = key
+        with translated(self.bucket, key):
+            pages = self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=f"{self.prefix}{LOCK}"
+            )
+            claims = [item["Key"] for page in pages for item in page.get("Contents", [])]
+        for other in claims:
+            if conflicts(key, other) and not self._take_over(other):
+                self.close()
+                raise self._held_by(other)
+
+    def _create_claim(self, key: str) -> bool:
         try:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=lock_text(), IfNoneMatch="*")
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code"))
             if code not in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 raise explain(exc, self.bucket, key) from None
-            raise OutputError(
-                f"{self.location}: another synth run is writing here (s3://{self.bucket}/{key} "
-                "exists); wait for it, or delete that object if that run is gone"
-            ) from None
+            return False
         except BotoCoreError as exc:
             raise explain(exc, self.bucket, key) from None
-        self._claim = key
+        return True
+
+    def _take_over(self, key: str) -> bool:
+        """Delete a claim its dead holder left (only that version of it); False if its
+        holder may be alive."""
+        with translated(self.bucket, key):
+            try:
+                found = self.s3.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in ("NoSuchKey", "404"):
+                    return True  # released meanwhile
+                raise
+            text = found["Body"].read()
+            modified = found["LastModified"]
+            age = (datetime.now(modified.tzinfo) - modified).total_seconds()
+            if not stale(text, age):
+                return False
+            try:
+                self.s3.delete_object(Bucket=self.bucket, Key=key, IfMatch=found["ETag"])
+            except ClientError as exc:
+                # Changed since it was read: another run took it over first.
+                if str(exc.response.get("Error", {}).get("Code")) not in (
+                    "PreconditionFailed",
+                    "412",
+                ):
+                    raise
+        return True
+
+    def _held_by(self, key: str) -> OutputError:
+        try:
+            who = holder(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except (BotoCoreError, ClientError):
+            who = "another run"
+        return OutputError(
+            f"{self.location}: another synth run ({who}) is writing here "
+            f"({S3Uri(self.bucket, key)} exists); wait for it, or delete that object if "
+            "that run is gone"
+        )
+
+    def entries(self) -> set[str]:
+        found: set[str] = set()
+        with translated(self.bucket, self.prefix):
+            pages = self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"
+            )
+            for page in pages:
+                found.update(p["Prefix"] for p in page.get("CommonPrefixes", []))
+                found.update(item["Key"] for item in page.get("Contents", []))
+        return {key.removeprefix(self.prefix) for key in found if not is_lock(key)}
 
     def _create_bucket(self) -> None:
         """Outside us-east-1, S3 wants the region named again (IllegalLocationConstraint)."""
@@ -238,11 +313,15 @@ class S3Sink:
         self._raise_failure()
 
     def publish(self, files: Sequence[Published]) -> None:
-        """Each file in order; after a failure, the ones already published are deleted."""
-        done: list[str] = []
+        """Each file in order; after a failure, the ones already published are deleted,
+        and the one that failed too: a server may have stored it and lost its answer."""
+        tried: list[str] = []
         try:
             for key, body, content_type in files:
+                tried.append(key)
                 with translated(self.bucket, key):
+                    if isinstance(body, Sparse):
+                        raise OutputError(f"{S3Uri(self.bucket, key)}: S3 holds no sparse file")
                     if isinstance(body, Path):
                         # upload_file goes multipart for large manifests; S3 shows it whole.
                         self.s3.upload_file(
@@ -252,9 +331,8 @@ class S3Sink:
                         self.s3.put_object(
                             Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
                         )
-                done.append(key)
         except BaseException:
-            for key in done:
+            for key in tried:
                 with contextlib.suppress(BotoCoreError, ClientError):
                     self.s3.delete_object(Bucket=self.bucket, Key=key)
             raise

@@ -9,15 +9,28 @@ only if absent), so two runs never mix their objects.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
-import socket
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from synth.errors import OutputError, option
 from synth.format import S3Uri, is_s3
-from synth.output.base import DEFAULT_CONCURRENCY, LOCK, Published, Sink, is_lock, lock_text
+from synth.output import signals
+from synth.output.base import (
+    DEFAULT_CONCURRENCY,
+    LOCK,
+    Published,
+    Sink,
+    Sparse,
+    conflicts,
+    holder,
+    is_lock,
+    lock_text,
+    stale,
+)
 
 
 def folder_path(root: Path, key: str) -> Path | None:
@@ -94,23 +107,74 @@ class LocalSink:
     def claim(self, name: str = "") -> None:
         path = self.root / f"{LOCK}{name}"
         for _ in range(2):
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                if not _stale(path):
-                    holder = path.read_text(errors="replace").strip() or "another run"
-                    raise OutputError(
-                        f"{self.root}: another synth run ({holder}) is writing here; wait for "
-                        f"it, or delete {path} if that run is gone"
-                    ) from None
-                path.unlink(missing_ok=True)
-                continue
-            except OSError as exc:
-                raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(lock_text())
-            self._lock = path
-            return
+            if self._create_claim(path):
+                break
+            if not self._take_over(path):
+                raise self._held_by(path)
+        else:
+            raise self._held_by(path)
+        self._lock = path
+        for other in sorted(self.root.glob(f"{LOCK}*")):
+            if conflicts(path.name, other.name) and not self._take_over(other):
+                self.close()
+                raise self._held_by(other)
+
+    def _create_claim(self, path: Path) -> bool:
+        """Create the claim with its holder, or return False if it exists."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create the output's lock ({exc.strerror})") from None
+        try:
+            text = lock_text()
+            if os.write(fd, text) != len(text):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise OutputError(f"{path}: cannot write the output's lock ({exc.strerror})") from None
+        finally:
+            os.close(fd)
+        return True
+
+    def _take_over(self, path: Path) -> bool:
+        """Remove a claim its dead holder left; False if its holder may be alive."""
+        try:
+            text, age = path.read_bytes(), time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return True  # released meanwhile
+        except OSError:
+            return False
+        if not stale(text, age):
+            return False
+        try:  # only the claim that was judged: not one a racing run has just made
+            if path.read_bytes() == text:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise OutputError(
+                f"{path}: cannot remove the lock a dead run left ({exc.strerror})"
+            ) from None
+        return True
+
+    def _held_by(self, path: Path) -> OutputError:
+        try:
+            who = holder(path.read_bytes())
+        except OSError:
+            who = "another run"
+        return OutputError(
+            f"{self.root}: another synth run ({who}) is writing here; wait for "
+            f"it, or delete {path} if that run is gone"
+        )
+
+    def entries(self) -> set[str]:
+        return {
+            f"{path.name}/" if path.is_dir() else path.name
+            for path in self.root.iterdir()
+            if not is_lock(path.name)
+        }
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
@@ -140,28 +204,40 @@ class LocalSink:
         return self._path(key).read_bytes()
 
     def publish(self, files: Sequence[Published]) -> None:
-        """Every file staged beside its target first, then each renamed into place."""
+        """Every file staged beside its target first, then each renamed into place.
+
+        All or none under any failure, signal or limit: staging can stop anywhere (what
+        was staged is removed), and the renames run with SIGINT and SIGTERM held off.
+        """
         staged: list[tuple[Path, Path]] = []
-        renamed: list[Path] = []
         try:
             for key, body, _ in files:
                 target = self._path(key)
                 staged.append((target.with_name(f".{target.name}.partial"), target))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(body, Path):
-                    shutil.copyfile(body, staged[-1][0])
-                else:
-                    staged[-1][0].write_bytes(body)
-            for stage, target in staged:
-                stage.replace(target)
-                renamed.append(target)
-        except OSError as exc:
-            for path in [stage for stage, _ in staged] + renamed:
-                path.unlink(missing_ok=True)
-            failed = exc.filename or self.root
+                _stage(body, staged[-1][0])
+        except BaseException as exc:
+            for stage, _ in staged:
+                stage.unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
+            failed = staged[-1][1] if staged else self.root
             raise OutputError(
                 f"{failed}: cannot write ({exc.strerror}); nothing was published"
             ) from None
+        renamed: list[Path] = []
+        with signals.held():
+            try:
+                for stage, target in staged:
+                    stage.replace(target)
+                    renamed.append(target)
+            except OSError as exc:  # a rename in one folder: seen only on a broken disk
+                for path in [stage for stage, _ in staged] + renamed:
+                    path.unlink(missing_ok=True)
+                raise OutputError(
+                    f"{exc.filename or self.root}: cannot publish ({exc.strerror}); "
+                    "nothing was published"
+                ) from None
 
     def _path(self, key: str) -> Path:
         path = folder_path(self.root, key)
@@ -170,15 +246,11 @@ class LocalSink:
         return path
 
 
-def _stale(lock: Path) -> bool:
-    """Whether a lock was left by a run on this host that is no longer alive."""
-    try:
-        host, pid = lock.read_text().split()
-        if host != socket.gethostname():
-            return False
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, ValueError):
-        return False
-    return False
+def _stage(body: Path | bytes | Sparse, stage: Path) -> None:
+    """Write a body to its staging file: bytes, a copy of a spooled file, or one grown."""
+    if isinstance(body, bytes):
+        stage.write_bytes(body)
+        return
+    shutil.copyfile(body.path if isinstance(body, Sparse) else body, stage)
+    if isinstance(body, Sparse):
+        os.truncate(stage, body.size)

@@ -21,6 +21,7 @@ from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError, PresetError
 from synth.format import S3Uri, is_s3
+from synth.output import signals
 from synth.output.base import Published, Sink
 from synth.output.layout import Layout, Shard
 from synth.output.sinks import open_sink
@@ -30,6 +31,9 @@ from synth.run.writer import RUN_FIELDS, unpublish
 
 def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
     """Join every shard's parts under OUT/shards/ into OUT's manifests and dataset.json."""
+    if not is_s3(out) and not Path(out).is_dir():
+        problem = "is not a folder" if Path(out).exists() else "no such folder"
+        raise OutputError(f"{out}: {problem}; give the folder the shards were written to")
     target = open_sink(out, "merge", endpoint_url=endpoint_url)
     try:
         target.claim()
@@ -105,9 +109,10 @@ def _merge(target: Sink) -> Dataset:
         files: list[Published] = [(k, p, CONTENT_TYPE) for k, p in spool.finish().items()]
         files.append((layout.dataset_file, description, "application/json"))
         unpublish(target, layout)
-        target.publish(files)
-    for key in keys:
-        target.delete(key)
+        with signals.held():  # published, then the parts gone: both, or neither
+            target.publish(files)
+            for key in keys:
+                target.delete(key)
     return Dataset(
         location=target.location,
         bucket=bucket,

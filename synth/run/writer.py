@@ -15,7 +15,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,10 +31,10 @@ from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import base_files
 from synth.imaging.textures import check_image
-from synth.output.base import Published, Sink
-from synth.output.layout import Layout
+from synth.output.base import Body, Published, Sink, Sparse
+from synth.output.layout import Layout, Shard
 from synth.output.progress import Bar
-from synth.output.sinks import LocalSink, folder_path
+from synth.output.sinks import LocalSink
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
@@ -68,8 +67,6 @@ class Writer:
             if projects:
                 _write_projects(plan.job, spool)
             self.publish(plan, spool, counts)
-            if projects and shard is None and isinstance(self.target, LocalSink):
-                _grow(plan.job, self.target)
         return Dataset(
             location=self.target.location,
             bucket=self.target.bucket,
@@ -105,10 +102,10 @@ class Writer:
         self.target.claim(shard.suffix if shard else "")
         jobs = job_names(config.seed)
         layout = Layout.of(self.target.prefix, preset.image_format, mask_job(preset, jobs))
-        if config.overwrite:
-            unpublish(self.target, layout)
+        if shard is None and config.overwrite:
+            unpublish(self.target, layout, shards=True)
         elif shard is not None:
-            self._check_shared(layout)
+            self._check_shared(layout, overwrite=config.overwrite)
         job = Job(
             preset=preset,
             seed=config.seed,
@@ -124,29 +121,55 @@ class Writer:
         indices = shard.indices(preset.count) if shard else range(preset.count)
         return Plan(job, indices)
 
-    def _check_shared(self, layout: Layout) -> None:
-        """A shard shares its output with its run's other shards only, never a finished dataset."""
-        if published(self.target, layout):
+    def _check_shared(self, layout: Layout, *, overwrite: bool) -> None:
+        """A shard shares its output with its run's other shards only, never a finished
+        dataset, shards of another run or files of anything else; `overwrite` removes
+        those (the other shards of its run are kept)."""
+        if overwrite:
+            unpublish(self.target, layout)
+        elif published(self.target, layout):
             raise OutputError(
                 f"{self.target.location}: holds a finished dataset; pass "
                 f"{option('overwrite', flag=True)} to write a shard over it"
             )
+        else:
+            ours = {"images/", "masks/", "broken/", Layout.shards}
+            if layout.mask_job is not None:
+                ours.add(f"{layout.mask_job}/")
+            foreign = sorted(self.target.entries() - ours)
+            if foreign:
+                raise OutputError(
+                    f"{self.target.location}: holds {foreign[0]!r}, which no shard writes; "
+                    f"write shards into an empty output, or pass "
+                    f"{option('overwrite', flag=True)} to write over it"
+                )
         mine = self._summary({}, {})
+        count = self.config.shard.count if self.config.shard else 0
+        summaries: dict[Shard, str] = {}
         for key in self.target.keys(layout.shards):
-            found = layout.shard_file(key)
-            if found is None or found.of is not None:
-                continue
+            file = layout.shard_file(key)
+            if file is not None and file.of is None:
+                summaries[file.shard] = key
+        for theirs_shard, key in sorted(summaries.items(), key=lambda item: item[1]):
             try:
                 theirs = json.loads(self.target.read(key))
-                same = all(theirs[name] == mine[name] for name in RUN_FIELDS)
+                same = theirs_shard.count == count and all(
+                    theirs[name] == mine[name] for name in RUN_FIELDS
+                )
             except (ValueError, TypeError, KeyError):
                 same = False
-            if not same:
+            if same:
+                continue
+            if not overwrite:
                 raise OutputError(
                     f"{self.target.location}: holds shards of another run ({key} differs in "
-                    f"preset, seed or {', '.join(self.config.byte_options)}); pass "
-                    f"{option('overwrite', flag=True)} to write over them"
+                    f"shard count, preset, seed or {', '.join(self.config.byte_options)}); "
+                    f"pass {option('overwrite', flag=True)} to write over them"
                 )
+            for other in list(self.target.keys(layout.shards)):
+                file = layout.shard_file(other)
+                if file is None or file.shard == theirs_shard or file.shard.count != count:
+                    self.target.delete(other)
 
     def render(self, plan: Plan) -> Iterator[Made]:
         """Each image, in index order, from local processes or a dask cluster alike.
@@ -203,8 +226,10 @@ class Writer:
         self.target.flush()
         spooled = spool.finish()
         files: list[Published] = []
+        grown = _grown(plan.job) if shard is None else {}
         for key, path in spooled.items():
-            files.append((layout.part(key, shard) if shard else key, path, MANIFEST_CONTENT_TYPE))
+            body: Body = Sparse(path, grown[key]) if key in grown else path
+            files.append((layout.part(key, shard) if shard else key, body, MANIFEST_CONTENT_TYPE))
         if shard is None:
             description = describe(
                 preset,
@@ -311,13 +336,13 @@ def _grows(fault: object) -> TypeGuard[ProjectFault]:
     return isinstance(fault, ProjectFault) and fault.grow_to > 0
 
 
-def _grow(job: Job, target: LocalSink) -> None:
-    """Published projects that a fault grows: extended with a hole (a sparse file, no disk)."""
-    for fault in (DATASET_FAULTS[name] for name in job.dataset_faults):
-        if _grows(fault):
-            path = folder_path(target.root, job.layout.project(fault.name, "train"))
-            if path is not None:
-                os.truncate(path, fault.grow_to)
+def _grown(job: Job) -> dict[str, int]:
+    """The projects a fault grows past their lines, by a hole: key -> size."""
+    return {
+        job.layout.project(fault.name, "train"): fault.grow_to
+        for fault in (DATASET_FAULTS[name] for name in job.dataset_faults)
+        if _grows(fault)
+    }
 
 
 def _shortfalls(preset: Preset, trainable: dict[str, SplitCounts]) -> tuple[str, ...]:
@@ -352,9 +377,14 @@ def published(target: Sink, layout: Layout) -> list[str]:
     return found
 
 
-def unpublish(target: Sink, layout: Layout) -> None:
-    """Before an overwrite writes its first object: the old dataset stops being visible."""
-    for key in sorted(published(target, layout), key=lambda k: k == layout.dataset_file):
+def unpublish(target: Sink, layout: Layout, *, shards: bool = False) -> None:
+    """Before an overwrite writes its first object: the old dataset stops being visible.
+
+    `shards`: also every shard's parts and summary, which a later merge would publish
+    over the new run's objects.
+    """
+    keys = published(target, layout) + (list(target.keys(layout.shards)) if shards else [])
+    for key in sorted(keys, key=lambda k: k == layout.dataset_file):
         target.delete(key)
 
 

@@ -1,0 +1,306 @@
+"""A run owns its output: one claim for every kind of run (full, shard, merge,
+overwrite); it publishes all or nothing under any signal or limit; it removes what it
+owns (an old run's shards) and refuses what it does not (unrelated files)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synth.errors import OutputError
+from synth.output.layout import Shard
+from synth.output.sinks import LocalSink, open_sink
+from synth.run.generate import generate
+from synth.run.merge import merge
+from tests.helpers import files_of
+from tests.invariants import (
+    INJECT,
+    SYNTH,
+    assert_whole_or_nothing,
+    finish,
+    one_line,
+    published_manifests,
+    start,
+)
+
+OPTIONS: dict[str, Any] = {
+    "count": 4,
+    "width": 64,
+    "height": 64,
+    "seed": 7,
+    "broken_fraction": 0.5,
+}
+ARGS = ["-p", "mixed", "-n", "4", "--size", "64", "--seed", "7", "--broken", "0.5"]
+SHARD = Shard(1, 2)
+HELD = r"another synth run .* is writing here"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("reference")
+    generate("mixed", out=root, **OPTIONS)
+    return root
+
+
+def _locks(root: Path) -> list[str]:
+    return sorted(p.name for p in root.glob(".synth-lock*"))
+
+
+# What each kind of run does to an output; every one takes the same claim.
+KINDS: dict[str, Callable[[str | Path], object]] = {
+    "full": lambda out: generate("mixed", out=out, **OPTIONS),
+    "overwrite": lambda out: generate("mixed", out=out, overwrite=True, **OPTIONS),
+    "shard": lambda out: generate("mixed", out=out, shard=Shard(0, 2), **OPTIONS),
+    "merge": lambda out: merge(out),
+}
+CONFLICTS = [
+    ("", "shard"),
+    ("", "merge"),
+    (SHARD.suffix, "full"),
+    (SHARD.suffix, "overwrite"),
+    (SHARD.suffix, "merge"),
+]
+
+
+@pytest.mark.parametrize(("held", "kind"), CONFLICTS)
+def test_one_claim_for_every_kind_of_run(tmp_path: Path, held: str, kind: str) -> None:
+    """A run holds the folder (a full run's claim, or shard 1's) while another starts."""
+    holder = LocalSink(tmp_path, "b")
+    holder.claim(held)
+    try:
+        with pytest.raises(OutputError, match=HELD):
+            KINDS[kind](tmp_path)
+        assert _locks(tmp_path) == [f".synth-lock{held}"]  # the refused run left none
+    finally:
+        holder.close()
+    assert not assert_whole_or_nothing(tmp_path)
+    assert not (tmp_path / "images").exists()
+
+
+@pytest.mark.parametrize(("held", "kind"), CONFLICTS)
+def test_one_claim_for_every_kind_of_run_on_s3(mocked: Any, held: str, kind: str) -> None:
+    holder = open_sink("s3://data/p", "data")
+    holder.claim(held)
+    try:
+        with pytest.raises(OutputError, match=HELD):
+            KINDS[kind]("s3://data/p")
+    finally:
+        holder.close()
+    assert not mocked.list_objects_v2(Bucket="data").get("Contents")
+
+
+def test_shards_of_one_run_write_side_by_side(tmp_path: Path, reference: Path) -> None:
+    holder = LocalSink(tmp_path, "b")
+    holder.claim(SHARD.suffix)
+    try:
+        KINDS["shard"](tmp_path)
+    finally:
+        holder.close()
+    generate("mixed", out=tmp_path, shard=SHARD, **OPTIONS)
+    merge(tmp_path)
+    assert files_of(tmp_path) == files_of(reference)
+
+
+def test_overwrite_removes_unmerged_shards(tmp_path: Path, reference: Path) -> None:
+    """A later merge must not publish the old run's manifests over the new run's images."""
+    for index in range(2):
+        generate("dents", out=tmp_path, shard=Shard(index, 2), **{**OPTIONS, "seed": 1})
+    generate("mixed", out=tmp_path, overwrite=True, **OPTIONS)
+    assert not [p for p in (tmp_path / "shards").rglob("*") if p.is_file()]
+    with pytest.raises(OutputError, match="no shards to merge"):
+        merge(tmp_path)
+    assert assert_whole_or_nothing(tmp_path, reference)
+    assert (tmp_path / "dataset.json").read_bytes() == (reference / "dataset.json").read_bytes()
+
+
+def test_overwrite_removes_unmerged_shards_on_s3(mocked: Any) -> None:
+    for index in range(2):
+        generate("dents", out="s3://data/p", shard=Shard(index, 2), **{**OPTIONS, "seed": 1})
+    generate("mixed", out="s3://data/p", overwrite=True, **OPTIONS)
+    keys = [item["Key"] for item in mocked.list_objects_v2(Bucket="data")["Contents"]]
+    assert not [key for key in keys if key.startswith("p/shards/")]
+    with pytest.raises(OutputError, match="no shards to merge"):
+        merge("s3://data/p")
+
+
+def test_a_shard_with_overwrite_replaces_another_runs_shards(
+    tmp_path: Path, reference: Path
+) -> None:
+    for index in range(2):
+        generate("dents", out=tmp_path, shard=Shard(index, 2), **{**OPTIONS, "seed": 1})
+    generate("mixed", out=tmp_path, shard=Shard(0, 2), overwrite=True, **OPTIONS)
+    generate("mixed", out=tmp_path, shard=Shard(1, 2), **OPTIONS)
+    merge(tmp_path)
+    assert assert_whole_or_nothing(tmp_path, reference)
+    for name in ("dataset.json", "train.manifest", "test.manifest"):
+        assert (tmp_path / name).read_bytes() == (reference / name).read_bytes()
+
+
+def test_a_shard_refuses_unrelated_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds 'notes\.txt', which no shard writes"):
+        generate("mixed", out=tmp_path, shard=Shard(0, 2), **OPTIONS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_shard_refuses_unrelated_objects_on_s3(mocked: Any) -> None:
+    mocked.put_object(Bucket="data", Key="p/notes.txt", Body=b"mine")
+    with pytest.raises(OutputError, match=r"holds 'notes\.txt', which no shard writes"):
+        generate("mixed", out="s3://data/p", shard=Shard(0, 2), **OPTIONS)
+    assert [i["Key"] for i in mocked.list_objects_v2(Bucket="data")["Contents"]] == ["p/notes.txt"]
+
+
+# Before the N-th staged file or the N-th rename of the publish (6 files: 4 manifests,
+# expected.jsonl, dataset.json), the run gets SIGTERM.
+def _sweep(points: list[tuple[str, int]]) -> list[Any]:
+    """Each point a case; all but the first marked slow (a process each)."""
+    return [
+        pytest.param(*point, marks=[pytest.mark.slow] * (i > 0)) for i, point in enumerate(points)
+    ]
+
+
+PUBLISH_POINTS = _sweep(
+    [("pathlib:Path.replace", n) for n in (1, 2, 4, 6)]
+    + [("synth.output.sinks:_stage", n) for n in (1, 3, 6)]
+)
+
+
+@pytest.mark.parametrize(("target", "nth"), PUBLISH_POINTS)
+def test_sigterm_while_publishing(tmp_path: Path, reference: Path, target: str, nth: int) -> None:
+    out = tmp_path / "out"
+    run = start(
+        [target, str(nth), "SIGTERM", "generate", *ARGS, "-o", str(out)], tmp_path, program=INJECT
+    )
+    code, stderr = finish(run, tmp_path)
+    assert code == 143, stderr
+    assert one_line(stderr).startswith("synth: stopped by SIGTERM")
+    if not assert_whole_or_nothing(out, reference):
+        generate("mixed", out=out, overwrite=True, **OPTIONS)  # the rerun finishes the job
+    assert files_of(out) == files_of(reference)
+
+
+MERGE_POINTS = _sweep(
+    [
+        ("synth.output.sinks:LocalSink.delete", 1),
+        ("synth.output.sinks:LocalSink.delete", 7),
+        ("synth.output.sinks:_stage", 1),
+        ("synth.output.sinks:_stage", 6),
+        ("pathlib:Path.replace", 1),
+        ("pathlib:Path.replace", 5),
+    ]
+)
+
+
+@pytest.mark.parametrize(("target", "nth"), MERGE_POINTS)
+def test_sigterm_while_merging(tmp_path: Path, reference: Path, target: str, nth: int) -> None:
+    out = tmp_path / "out"
+    for index in range(2):
+        generate("mixed", out=out, shard=Shard(index, 2), **OPTIONS)
+    run = start([target, str(nth), "SIGTERM", "merge", str(out)], tmp_path, program=INJECT)
+    code, stderr = finish(run, tmp_path)
+    assert code == 143, stderr
+    assert one_line(stderr).startswith("synth: stopped by SIGTERM")
+    if not assert_whole_or_nothing(out, reference):
+        merge(out)  # the shards are all still there: merging again finishes the job
+    assert files_of(out) == files_of(reference)
+
+
+def _limited(size: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+FAULT = ["--broken", "1", "--faults", "manifest-over-1gb"]
+
+
+def test_a_file_size_limit_during_the_1gb_fault(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (tmp_path / "tmp").mkdir()
+    result = subprocess.run(
+        [*SYNTH, "generate", "-p", "dents", "-n", "3", "--size", "64", "-o", str(out), *FAULT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited(1 << 20),
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+    )
+    assert result.returncode == 1
+    manifest = out / "broken" / "projects" / "manifest-over-1gb" / "train.manifest"
+    assert one_line(result.stderr) == (
+        f"Error: {manifest}: cannot write (File too large); nothing was published"
+    )
+    assert not assert_whole_or_nothing(out)
+    assert not list((tmp_path / "tmp").iterdir())
+
+
+def test_a_lock_that_cannot_be_written(tmp_path: Path) -> None:
+    """A full disk (here `ulimit -f 0`) as the run writes its claim: one line naming the
+    lock, and no empty lock left to block later runs."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [*SYNTH, "generate", "-p", "dents", "-n", "2", "--size", "64", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited(0),
+    )
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {out}/.synth-lock: cannot write the output's lock (File too large)"
+    )
+    assert not list(out.iterdir())
+    generate("dents", out=out, count=2, width=64, height=64)
+    assert assert_whole_or_nothing(out)
+
+
+def test_a_lock_naming_no_holder_is_taken_over_once_old(tmp_path: Path) -> None:
+    lock = tmp_path / ".synth-lock"
+    lock.write_bytes(b"")
+    with pytest.raises(OutputError, match=HELD):  # a run may be writing its holder now
+        generate("dents", out=tmp_path, count=2, width=64, height=64)
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    generate("dents", out=tmp_path, count=2, width=64, height=64)
+    assert assert_whole_or_nothing(tmp_path)
+
+
+@pytest.mark.parametrize("alive", [False, True])
+def test_an_s3_claim_of_a_dead_run_here_is_taken_over(mocked: Any, alive: bool) -> None:
+    pid = os.getpid() if alive else 999999999
+    mocked.put_object(Bucket="data", Key="p/.synth-lock", Body=f"{socket.gethostname()} {pid}\n")
+    if alive:
+        with pytest.raises(OutputError, match=HELD):
+            generate("dents", out="s3://data/p", count=2, width=64, height=64)
+        return
+    generate("dents", out="s3://data/p", count=2, width=64, height=64)
+    keys = [item["Key"] for item in mocked.list_objects_v2(Bucket="data")["Contents"]]
+    assert "p/train.manifest" in keys
+    assert not [key for key in keys if ".synth-lock" in key]
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"), [("missing", "no such folder"), ("/dev/null", "is not a folder")]
+)
+def test_merge_names_a_folder_that_is_not_there(tmp_path: Path, where: str, problem: str) -> None:
+    out = str(tmp_path / where) if where == "missing" else where
+    result = subprocess.run([*SYNTH, "merge", out], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {out}: {problem}; give the folder the shards were written to"
+    )
+
+
+def test_published_manifests_helper_sees_broken(reference: Path) -> None:
+    assert len(published_manifests(reference)) == 4
+    assert signal.SIGTERM  # the injected signal exists on this platform
