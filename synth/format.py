@@ -51,7 +51,8 @@ manifest.line-length | text | inferred | A line is at most 8,192 characters (a w
 dataset.bucket | dataset | LFV docs | Every image and mask of a dataset is in the same S3 bucket.
 source-ref.missing | field | seed page | `source-ref` is present.
 source-ref.uri | field | seed page | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.
-label.missing | field | seed page | Exactly one label attribute K whose K-metadata has the classification type.
+label.missing | field | seed page | A label attribute K whose K-metadata has the classification type.
+label.duplicate | field | seed page | One label attribute only: no second K-metadata of the classification type.
 label.value | field | seed page | The label attribute's value is present: an integer, or a string of digits.
 label.metadata-missing | field | seed page | A label attribute K has its K-metadata object.
 label.class-name | field | seed page | `class-name` is a string; `normal` or `anomaly` label the image.

@@ -120,7 +120,8 @@ LINE_CASES: dict[str, str | bytes] = {
     "dataset.bucket": _edit(lambda x: x.update({"anomaly-mask-ref": OTHER_MASK})),
     "source-ref.missing": _edit(lambda x: x.pop("source-ref")),
     "source-ref.uri": _edit(lambda x: x.update({"source-ref": "https://bucket/images/a.png"})),
-    "label.missing": _edit(
+    "label.missing": _edit(lambda x: [x.pop("anomaly-label"), x.pop("anomaly-label-metadata")]),
+    "label.duplicate": _edit(
         lambda x: x.update(
             {"other-label": 0, "other-label-metadata": copy.deepcopy(_label_meta(x))}
         )

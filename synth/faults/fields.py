@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from synth.faults.model import Case, Fault, Precondition, Transform, rule_row
+from synth.faults.model import Applies, Case, Fault, Precondition, Transform, rule_row
 from synth.faults.ops import (
     RECOLORED,
     TWINS,
@@ -22,11 +22,13 @@ from synth.faults.ops import (
     Value,
     both,
     cmap,
+    decode,
     drop,
     drop_attribute,
     edit,
     entry,
     has_background,
+    has_defect_pixels,
     has_entry,
     has_field,
     label_meta,
@@ -34,10 +36,13 @@ from synth.faults.ops import (
     mask_uri,
     new_entry,
     next_key,
+    packed,
     read,
     rename,
+    rgb,
     set_,
     top,
+    with_mask,
 )
 from synth.faults.registry import CATALOGUE
 from synth.format import S3Uri, is_bucket_name
@@ -59,15 +64,18 @@ _PLACES: dict[str, tuple[Path, Precondition | None]] = {
 }
 
 
-def set_row(name: str, rule: str, doc: str, part: str, value: Value) -> Fault:
+def set_row(
+    name: str, rule: str, doc: str, part: str, value: Value, applies: Applies = "any"
+) -> Fault:
     """A row setting the field at dotted `part` (a place, then the field's key) to `value`."""
-    return _field_row(name, rule, doc, part, lambda path, key: set_(path, key, value))
+    change = lambda path, key: set_(path, key, value)  # noqa: E731
+    return _field_row(name, rule, doc, part, change, applies=applies)
 
 
-def drop_row(name: str, rule: str, doc: str, part: str) -> Fault:
+def drop_row(name: str, rule: str, doc: str, part: str, applies: Applies = "any") -> Fault:
     """A row removing the field at dotted `part`; it fits only a line that has the field
     (the console's color maps have no confidence to remove)."""
-    return _field_row(name, rule, doc, part, drop, present=True)
+    return _field_row(name, rule, doc, part, drop, present=True, applies=applies)
 
 
 def _field_row(
@@ -78,12 +86,14 @@ def _field_row(
     change: Callable[[Path, str], Transform],
     *,
     present: bool = False,
+    applies: Applies = "any",
 ) -> Fault:
     place, key = part.rsplit(".", 1)
     path, precondition = _PLACES[place]
     if present:
         precondition = both(precondition, has_field(path, key))
-    return row(name, rule, doc, change(path, key), [part], precondition=precondition)
+    transform = change(path, key)
+    return row(name, rule, doc, transform, [part], precondition=precondition, applies=applies)
 
 
 def _uri(key: str | Callable[[Case], str], change: Callable[[S3Uri], str]) -> Transform:
@@ -156,6 +166,100 @@ def _twin_row(name: str, rule: str, doc: str, same: str) -> Fault:
     )
 
 
+def _one_bucket(case: Case) -> bool:
+    """A line naming one bucket once: no mask, or a normal line whose mask can go."""
+    return not case.mask or not case.anomalous
+
+
+def _rebucket(change: Callable[[str], str]) -> Transform:
+    """source-ref in a bucket whose name breaks one condition; a normal line loses its mask
+    first (valid: the console's normal lines have none), so no second bucket is named and
+    a reader that skips the condition sees one bucket. (No such bucket can hold the image:
+    a reader of the objects that skips the condition finds none.)"""
+    move = _uri("source-ref", lambda u: str(S3Uri(change(u.bucket), u.key)))
+
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        if case.mask:
+            uri = mask_uri(case)
+            case = drop_attribute(lambda c: c.mask)(case, rng)
+            case = replace(
+                case, objects={k: v for k, v in case.objects.items() if k != uri}, mask=""
+            )
+        return move(case, rng)
+
+    return transform
+
+
+def _upper(bucket: str) -> str:
+    """The first letter in upper case (a letter put first when there is none)."""
+    at = next((i for i, c in enumerate(bucket) if c.isalpha()), None)
+    if at is None:
+        return "B" + bucket[1:]
+    return bucket[:at] + bucket[at].upper() + bucket[at + 1 :]
+
+
+def _short(bucket: str) -> str:
+    """Two characters, both letters or digits."""
+    ends = [c for c in bucket if c.isalnum()]
+    return "".join(ends[:2]) if len(ends) >= 2 else "ab"
+
+
+def _background_recolored(case: Case, rng: np.random.Generator) -> Case:
+    [color] = RECOLORED.free(case)
+    case = set_(entry("0"), "hex-color", color)(case, rng)
+    uri = mask_uri(case)
+    if uri not in case.objects:
+        return case
+    pixels = decode(case.objects[uri]).copy()
+    pixels[packed(pixels) == 0xFFFFFF] = rgb(color)
+    return with_mask(case, pixels)
+
+
+def _first_color(case: Case) -> str:
+    return str(read(case, entry("1"))["hex-color"])
+
+
+# The hex-color faults, on entry 1 of a normal line: its color is painted nowhere in the
+# mask, so a reader that takes the bad value for a color finds no pixel it misjudges.
+_HEX_FAULTS: tuple[tuple[str, str, str, Value], ...] = (
+    (
+        "hex-color-short",
+        "A hex-color has five digits.",
+        "hex-color",
+        lambda c: _first_color(c)[:-1],
+    ),
+    (
+        "hex-color-shorthand",
+        "A hex-color is CSS shorthand, three digits (#2a0 for #22aa00).",
+        "hex-color",
+        lambda c: "#" + _first_color(c)[1::2],
+    ),
+    (
+        "hex-color-name",
+        "A hex-color is a color name after # (#purple: six letters, not hex digits).",
+        "hex-color",
+        "#purple",
+    ),
+    ("hex-color-no-hash", "A hex-color has no #.", "hex-color", lambda c: _first_color(c)[1:]),
+    (
+        "hex-color-number",
+        "A hex-color is the color as a number (0x2ca02c as 2924588), not a string.",
+        "hex-color",
+        lambda c: int(_first_color(c)[1:], 16),
+    ),
+)
+
+
+# name, what the bucket is, how it is made from the valid one: one condition each.
+_BUCKET_FAULTS: tuple[tuple[str, str, Callable[[str], str]], ...] = (
+    ("upper-case", "with an upper-case letter", _upper),
+    ("underscore", "with an underscore", lambda b: b[0] + "_" + b[2:]),
+    ("short", "of two characters", _short),
+    ("long", "of 64 characters", lambda b: b + "x" * (64 - len(b))),
+    ("leading-dot", "starting with a dot", lambda b: "." + b[:62]),
+)
+
+
 CATALOGUE.add(
     # ---- source-ref and the bucket ---------------------------------------------------
     row(
@@ -172,12 +276,17 @@ CATALOGUE.add(
         _uri("source-ref", lambda u: f"https://{u.bucket}/{u.key}"),
         ["source"],
     ),
-    row(
-        "source-ref-bad-bucket",
-        "source-ref.uri",
-        "source-ref names a bucket with upper case and underscores.",
-        _uri("source-ref", lambda u: str(S3Uri("My_Bucket", u.key))),
-        ["source"],
+    *(
+        row(
+            f"source-ref-bucket-{name}",
+            "source-ref.uri",
+            f"source-ref names a bucket {doc} (a line without a mask: a normal line's is "
+            "dropped, as the console writes them, so no other bucket is named).",
+            _rebucket(change),
+            ["source", "mask"],
+            precondition=_one_bucket,
+        )
+        for name, doc, change in _BUCKET_FAULTS
     ),
     row(
         "source-ref-no-key",
@@ -204,7 +313,7 @@ CATALOGUE.add(
     ),
     row(
         "label-twice",
-        "label.missing",
+        "label.duplicate",
         "Two label attributes, each with classification metadata.",
         _second_label,
         ["label"],
@@ -298,15 +407,17 @@ CATALOGUE.add(
     row(
         "mask-ref-missing",
         "mask.missing",
-        "The mask attribute is absent; its metadata is there.",
+        "A normal line's mask attribute is absent; its metadata is there (an anomaly line "
+        "without a mask would break dataset.mask-missing too).",
         drop(top, _mask_key),
         ["mask"],
+        applies="normal",
     ),
     row(
         "mask-ref-not-s3",
         "mask.uri",
-        "The mask attribute is a relative path.",
-        _uri(_mask_key, lambda u: u.key),
+        "The mask attribute is BUCKET/KEY without s3:// (a reader that adds it finds the mask).",
+        _uri(_mask_key, lambda u: f"{u.bucket}/{u.key}"),
         ["mask.ref"],
     ),
     row(
@@ -348,16 +459,26 @@ CATALOGUE.add(
     row(
         "color-map-missing",
         "color-map.missing",
-        "The mask metadata has no internal-color-map.",
+        "A normal line's mask metadata has no internal-color-map (its mask is all white).",
         drop(mask_meta, "internal-color-map"),
         [CMAP],
+        applies="normal",
     ),
     row(
         "color-map-empty",
         "color-map.missing",
-        "internal-color-map is an empty object.",
+        "A normal line's internal-color-map is an empty object (its mask is all white).",
         set_(mask_meta, "internal-color-map", {}),
         [CMAP],
+        applies="normal",
+    ),
+    row(
+        "color-map-array",
+        "color-map.missing",
+        "A normal line's internal-color-map is a JSON array of its entries, not an object.",
+        set_(mask_meta, "internal-color-map", lambda c: list(read(c, cmap).values())),
+        [CMAP],
+        applies="normal",
     ),
     row(
         "background-missing",
@@ -368,19 +489,25 @@ CATALOGUE.add(
         precondition=has_background,
     ),
     row(
-        "background-on-other-key",
+        "background-lower-case",
         "color-map.background",
-        'BACKGROUND is entry "1"; entry "0" is a defect class.',
-        _swap_background,
-        [f"{CMAP}.0", ONE],
-        precondition=both(has_background, FIRST_CLASS),
+        'Entry "0" is class-name "background" (in white), not BACKGROUND.',
+        set_(entry("0"), "class-name", "background"),
+        [f"{CMAP}.0.class-name"],
+        needs=[f"{CMAP}.0.hex-color"],  # has_background reads it
+        precondition=has_background,
     ),
-    set_row(
+    row(
         "background-not-white",
         "color-map.background",
-        "BACKGROUND's hex-color is a color no class uses, not #ffffff.",
-        f"{CMAP}.0.hex-color",
-        lambda case: RECOLORED.free(case)[0],
+        "BACKGROUND's hex-color is a color no class uses, not #ffffff; the anomaly mask's "
+        "background pixels take it too, so map and mask agree (read with white or with entry "
+        '"0" as the background, the mask still has defect pixels).',
+        _background_recolored,
+        [f"{CMAP}.0.hex-color", "mask-image.pixels"],
+        needs=["mask.ref", f"{CMAP}.0.class-name"],
+        applies="anomaly",
+        precondition=both(has_background, has_defect_pixels),
     ),
     row(
         "color-map-key-word",
@@ -397,19 +524,9 @@ CATALOGUE.add(
         f"{ONE}.class-name",
         "",
     ),
-    set_row(
-        "hex-color-short",
-        "color-map.hex-color",
-        "A hex-color has five digits.",
-        f"{ONE}.hex-color",
-        lambda c: read(c, entry("1"))["hex-color"][:-1],
-    ),
-    set_row(
-        "hex-color-name",
-        "color-map.hex-color",
-        "A hex-color is a color name.",
-        f"{ONE}.hex-color",
-        "green",
+    *(
+        set_row(name, "color-map.hex-color", doc, f"{ONE}.{field}", value, applies="normal")
+        for name, doc, field, value in _HEX_FAULTS
     ),
     set_row(
         "confidence-integer",
@@ -417,6 +534,13 @@ CATALOGUE.add(
         "A color map confidence is the integer 0, not a float.",
         f"{ONE}.confidence",
         0,
+    ),
+    set_row(
+        "confidence-string",
+        "color-map.confidence",
+        'A color map confidence is the string "0.0", not a number.',
+        f"{ONE}.confidence",
+        "0.0",
     ),
     drop_row(
         "confidence-missing",

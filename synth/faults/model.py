@@ -156,8 +156,10 @@ class Fault:
     applies: Applies = "any"  # what the case must be labeled: lets a strategy draw a fitting one
     precondition: Precondition | None = field(default=None, repr=False)
     warnings: frozenset[str] = frozenset()
-    # Valid alone, but not among other lines (new attribute names warn dataset.attribute-names
-    # on every line that differs from a manifest's first): a manifest leaves it to a dataset fault.
+    # Means what it says alone, not among other lines: new attribute names warn
+    # dataset.attribute-names on every line that differs from a manifest's first (a manifest
+    # leaves it to a dataset fault); a byte-order mark is an encoding fault on the first line
+    # only. Manifests of several lines and `synth generate` leave such faults out.
     alone: bool = False
 
     @property

@@ -29,6 +29,18 @@ CONTENT = "image.content"
 obj = partial(rule_row, "object")
 
 
+def _exact_jpeg(pixels: np.ndarray) -> bytes | None:
+    """`pixels` as a JPEG that decodes to exactly them (flat 8x8 blocks at 4:4:4), or None."""
+    data = ops.encode(pixels, "JPEG", quality=100, subsampling=0)
+    return data if np.array_equal(ops.decode(data), pixels) else None
+
+
+def _jpeg_mask(case: Case, rng: np.random.Generator) -> Case:
+    data = _exact_jpeg(ops.mask_pixels(case))
+    assert data is not None  # the precondition
+    return ops.replace_object(case, ops.mask_uri(case), data)
+
+
 def _set_image(make: object) -> Transform:
     def transform(case: Case, rng: np.random.Generator) -> Case:
         data = make(case) if callable(make) else make
@@ -221,10 +233,13 @@ CATALOGUE.add(
     obj(
         "mask-jpeg",
         "mask-image.format",
-        "The mask is a JPEG (with JPEG's blurred colors).",
-        _reencode(ops.mask_uri, "JPEG"),
+        "A normal line's mask is a JPEG (all white, at 4:4:4 and quality 100: it decodes to "
+        "the same pixels, so only the format is wrong).",
+        _jpeg_mask,
         ["mask-image"],
         MASK,
+        applies="normal",
+        precondition=lambda case: _exact_jpeg(ops.mask_pixels(case)) is not None,
     ),
     obj(
         "mask-wrong-size",

@@ -229,11 +229,11 @@ def decode(data: bytes) -> np.ndarray:
         return np.asarray(picture.convert("RGB"))
 
 
-def encode(array: np.ndarray, fmt: str = "PNG") -> bytes:
+def encode(array: np.ndarray, fmt: str = "PNG", **options: Any) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, fmt)
+    Image.fromarray(array).save(buffer, fmt, **options)
     return buffer.getvalue()
 
 

@@ -7,6 +7,7 @@ up with any field or object fault.
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -22,10 +23,22 @@ def _truncated(case: Case, rng: np.random.Generator) -> Case:
     return text(case, line[: int(rng.integers(1, len(line)))])
 
 
+def _job_name(case: Case) -> str | None:
+    """The metadata (label's, else mask's) whose job-name is a string, if any."""
+    for attribute in (case.label, case.mask):
+        meta = case.record.get(f"{attribute}-metadata") if attribute else None
+        if isinstance(meta, dict) and isinstance(meta.get("job-name"), str):
+            return f"{attribute}-metadata"
+    return None
+
+
 def _not_utf8(case: Case, rng: np.random.Generator) -> Case:
-    """Latin-1 é (byte 0xE9, escaped as a lone surrogate) inside the first key."""
-    line = case.line
-    return text(case, line[:2] + "\udce9" + line[2:])
+    """Latin-1 é (byte 0xE9, escaped as a lone surrogate) inside a job-name's value: a free
+    text no rule reads, so a reader that decodes leniently finds every key and value intact."""
+    record = copy.deepcopy(case.record)
+    meta = record[_job_name(case) or ""]
+    meta["job-name"] += "\udce9"
+    return text(case, json.dumps(record, separators=case.separators, ensure_ascii=False))
 
 
 def _duplicate_key(case: Case, rng: np.random.Generator) -> Case:
@@ -61,17 +74,20 @@ CATALOGUE.add(
         "byte-order-mark",
         "text",
         ["manifest.encoding"],
-        "The line starts with a UTF-8 BOM.",
+        "The line starts with a UTF-8 BOM: the manifest's first line only (after the first, "
+        "U+FEFF is a character that breaks JSON, manifest.json).",
         lambda case, rng: text(case, "\ufeff" + case.line),
         touches=["text.start"],
+        alone=True,
     ),
     fault(
         "not-utf8",
         "text",
         ["manifest.encoding"],
-        "A byte that is not UTF-8 (Latin-1 text).",
+        "A byte that is not UTF-8 (Latin-1 é in a job-name).",
         _not_utf8,
         touches=[LINE],
+        precondition=lambda case: _job_name(case) is not None,
     ),
     fault(
         "blank-line",

@@ -135,8 +135,8 @@ def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding
         except (ValueError, StopIteration, RecursionError):
             pass
     findings: list[Finding] = []
-    if raw.startswith(_BOM):
-        findings.append(_finding(number, "manifest.encoding", None, "the line starts with a BOM"))
+    if number == 1 and raw.startswith(_BOM):  # later, U+FEFF is a character: not JSON
+        findings.append(_finding(number, "manifest.encoding", None, "the file starts with a BOM"))
         raw = raw[len(_BOM) :]
     raw = raw.rstrip(b"\n").removesuffix(b"\r")
     try:

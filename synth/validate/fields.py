@@ -142,7 +142,7 @@ def _label_attribute(
             typed.append(k)
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
-        return None, _error("label.missing", None, f"more than one label attribute: {names}")
+        return None, _error("label.duplicate", None, f"more than one label attribute: {names}")
     if typed:
         return typed[0].removesuffix("-metadata"), None
     objects = [k for k in metas if isinstance(obj[k], dict)]
