@@ -42,6 +42,11 @@ def my_validate(manifest, objects):
     return {f.rule for f in validate_manifest(manifest, objects=objects) if f.severity == "error"}
 
 
+def my_flagged_lines(manifest, objects):
+    found = validate_manifest(manifest, objects=objects)
+    return {f.line for f in found if f.severity == "error" and f.line is not None}
+
+
 def my_importer(location):
     return open(location).read().splitlines()
 

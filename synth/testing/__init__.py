@@ -1,16 +1,37 @@
 """For test authors, one import: the Hypothesis strategies, `every_case()`, and `Case`.
 
-    from synth.testing import every_case, manifest_cases
+    from synth.testing import every_case, manifest_cases, manifests
 
 The pytest plugin module lives in this package, so importing it must stay light: the
-names below load on first use (PEP 562), not when pytest starts.
+names below load on first use (PEP 562), not when pytest starts. Type checkers see
+them with their real types (the imports under TYPE_CHECKING).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from synth.faults import Case
+    from synth.testing.cases import every_case
+    from synth.testing.pytest_plugin import MockedBucket
+    from synth.testing.strategies import (
+        bucket_names,
+        color_maps,
+        datasets,
+        defect_classes,
+        hex_colors,
+        label_metadata,
+        manifest_cases,
+        masks,
+        presets,
+        s3_uris,
+        valid_cases,
+    )
+    from synth.testing.verdicts import ManifestCase, manifests
+
+# The strategies synth.strategies hands out too.
 STRATEGIES = (
     "bucket_names",
     "color_maps",
@@ -19,6 +40,7 @@ STRATEGIES = (
     "hex_colors",
     "label_metadata",
     "manifest_cases",
+    "manifests",
     "masks",
     "presets",
     "s3_uris",
@@ -26,12 +48,31 @@ STRATEGIES = (
 )
 _WHERE = {
     "Case": "synth.faults",
+    "ManifestCase": "synth.testing.verdicts",
     "MockedBucket": "synth.testing.pytest_plugin",
     "every_case": "synth.testing.cases",
-    **dict.fromkeys(STRATEGIES, "synth.testing.strategies"),
+    "manifests": "synth.testing.verdicts",
+    **dict.fromkeys(set(STRATEGIES) - {"manifests"}, "synth.testing.strategies"),
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "Case",
+    "ManifestCase",
+    "MockedBucket",
+    "bucket_names",
+    "color_maps",
+    "datasets",
+    "defect_classes",
+    "every_case",
+    "hex_colors",
+    "label_metadata",
+    "manifest_cases",
+    "manifests",
+    "masks",
+    "presets",
+    "s3_uris",
+    "valid_cases",
+]
 
 
 def __getattr__(name: str) -> Any:

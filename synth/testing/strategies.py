@@ -48,10 +48,22 @@ from synth.faults.model import LINE
 from synth.faults.ops import FAULT_COLORS
 from synth.format import RULES, S3Uri
 from synth.seeding import Stream, image_rng
-from synth.testing import STRATEGIES
 from synth.testing.cases import build_case, preset_of
 
-__all__ = ["Case", *STRATEGIES]  # the names synth.testing hands out
+__all__ = [
+    "Case",
+    "bucket_names",
+    "color_maps",
+    "datasets",
+    "defect_classes",
+    "hex_colors",
+    "label_metadata",
+    "manifest_cases",
+    "masks",
+    "presets",
+    "s3_uris",
+    "valid_cases",
+]
 
 _NAMES = ("scratch", "dent", "stain", "crack", "rust", "chip", "pit", "burn")
 # Colors where validators and faults go wrong: black, one step from white, grey, ...

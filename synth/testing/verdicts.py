@@ -1,0 +1,223 @@
+"""Whole manifests for verdict-level fuzzing: each line carries at most one fault.
+
+    from hypothesis import given
+    from synth.testing import manifests
+
+    @given(manifests())
+    def test_my_validator_flags_the_right_lines(m):
+        m.verify_lines(my_validator(m.manifest, m.objects))  # the lines it reports
+
+Most validators report their own messages, not synth's rule ids, so what can be
+compared is which lines they flag. When a line carries several faults, a validator
+missing one check still flags it for another, and the missing check goes unseen; here
+each line holds one fault (or a near-miss, or nothing), and each fault breaks one
+condition (see docs/faults.md), so a validator that lacks any one check flags a line
+too few. `ManifestCase.flagged` is the set of lines a correct validator flags;
+`rules` the rule ids by line, for validators that speak synth's ids (the stricter test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from synth.config.preset import Preset
+from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, Fault, breaking, near_misses
+from synth.seeding import Stream, image_rng
+from synth.testing.cases import build_case
+
+__all__ = ["ManifestCase", "manifests"]
+
+
+@dataclass(frozen=True, repr=False)
+class ManifestCase:
+    """A manifest of several lines, and what a correct validator says of each.
+
+    Lines are numbered from 1, as a validator reports them. `lines[n - 1]` is line n's
+    `Case`: its text, objects, `faults` (at most one) and `expected_rules`.
+    """
+
+    lines: tuple[Case, ...]
+
+    @property
+    def manifest(self) -> bytes:
+        """The manifest's exact bytes: each line and its newline."""
+        return b"".join(case.manifest for case in self.lines)
+
+    @property
+    def objects(self) -> dict[str, bytes]:
+        """Every image and mask the lines reference, by s3:// URI."""
+        return {uri: data for case in self.lines for uri, data in case.objects.items()}
+
+    @property
+    def rules(self) -> dict[int, frozenset[str]]:
+        """The rule ids a correct validator reports, by line (only lines with errors)."""
+        return {n: c.expected_rules for n, c in enumerate(self.lines, 1) if c.expected_rules}
+
+    @property
+    def warnings(self) -> dict[int, frozenset[str]]:
+        """The warnings a validator may give, by line (only lines that have some)."""
+        return {n: c.expected_warnings for n, c in enumerate(self.lines, 1) if c.expected_warnings}
+
+    @property
+    def flagged(self) -> frozenset[int]:
+        """The lines a correct validator flags (reports an error on)."""
+        return frozenset(self.rules)
+
+    @property
+    def valid(self) -> bool:
+        return not self.flagged
+
+    def verify_lines(self, flagged: Iterable[int]) -> None:
+        """Assert a validator flagged exactly `self.flagged`; the message names each line
+        missed or falsely flagged first, with its fault, then the manifest."""
+        found = set(flagged)
+        missed, false = sorted(self.flagged - found), sorted(found - self.flagged)
+        if missed or false:
+            raise AssertionError(self._explain(missed, false, lambda n: self.rules.get(n)))
+
+    def verify_rules(self, reported: Mapping[int, Iterable[str]]) -> None:
+        """Assert a validator reported exactly `self.rules` (rule ids by line; lines without
+        errors may be absent or empty): the stricter test, for validators that speak synth's
+        rule ids. The message names each rule missed or falsely reported, line by line."""
+        found = {n: frozenset(r) for n, r in reported.items() if r}
+        lines = sorted(set(found) | set(self.rules))
+        wrong = [n for n in lines if found.get(n, frozenset()) != self.rules.get(n, frozenset())]
+        if wrong:
+            problems = []
+            for n in wrong:
+                want, got = self.rules.get(n, frozenset()), found.get(n, frozenset())
+                for rule in sorted(want - got):
+                    problems.append(f"line {n}: missed {rule} ({self._fault(n)})")
+                for rule in sorted(got - want):
+                    problems.append(f"line {n}: falsely reported {rule} ({self._fault(n)})")
+            raise AssertionError("\n".join([*problems, "", self._pretty()]))
+
+    def _fault(self, n: int) -> str:
+        faults = self.lines[n - 1].faults
+        return f"fault {'+'.join(faults)}" if faults else "no fault"
+
+    def _explain(self, missed: list[int], false: list[int], rules: Any) -> str:
+        lines = [
+            f"line {n}: not flagged, but it breaks {', '.join(sorted(rules(n)))} ({self._fault(n)})"
+            for n in missed
+        ]
+        lines += [f"line {n}: flagged, but it is valid ({self._fault(n)})" for n in false]
+        return "\n".join([*lines, "", self._pretty()])
+
+    def __repr__(self) -> str:
+        return self._pretty()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How Hypothesis prints a falsifying example: a line a manifest line, not 50 kB."""
+        printer.text("ManifestCase(...)" if cycle else self._pretty())
+
+    def _pretty(self) -> str:
+        rows = []
+        for n, case in enumerate(self.lines, 1):
+            what = self._fault(n)
+            if case.expected_rules:
+                what += f" -> {', '.join(sorted(case.expected_rules))}"
+            line = case.line
+            if len(line) > 160:
+                line = f"{line[:160]}... ({len(line):,} characters)"
+            rows.append(f"    {n}: {what}\n       {json.dumps(line, ensure_ascii=False)}")
+        return "ManifestCase(\n" + "\n".join(rows) + "\n)"
+
+
+# How a line is drawn: valid lines first, so that a failing example shrinks to the lines
+# and the one fault that matter (Hypothesis shrinks a choice towards its first option).
+_KINDS = ("valid", "near-miss", "broken", "broken")
+_LABELS = ("normal", "anomaly")
+
+
+def _usable(faults: Iterable[Fault], objects: bool, masked: bool) -> tuple[Fault, ...]:
+    return tuple(
+        f
+        for f in faults
+        if not f.alone and (objects or f.level != "object") and (masked or not f.needs_mask)
+    )
+
+
+def manifests(
+    min_lines: int = 1,
+    max_lines: int = 6,
+    *,
+    objects: bool = True,
+    dataset_faults: bool = True,
+    task: str = "segmentation",
+    preset: Preset | None = None,
+) -> st.SearchStrategy[ManifestCase]:
+    """Manifests of `min_lines` to `max_lines` lines of one drawn project (or `preset`),
+    each line valid, a near-miss, or broken by one fault drawn uniformly from the
+    catalogue (so every condition of every rule is drawn about as often); sometimes
+    the manifest's first line starts with a byte-order mark. With `dataset_faults`, a
+    quarter of the manifests also get a first valid line and a last line that breaks a
+    rule across lines against it (the same image twice, another size, ...): the
+    manifest then has `max_lines + 2` lines at most.
+
+    `objects=False` draws no fault in the objects and leaves `objects` empty, for
+    validators of the text alone; `task="classification"` draws lines without masks.
+    """
+    if not 1 <= min_lines <= max_lines:
+        raise ValueError("need 1 <= min_lines <= max_lines")
+    from synth.testing.strategies import _LINE_SEEDS, presets
+
+    masked = (preset.task if preset is not None else task) == "segmentation"
+    broken = _usable(breaking(), objects, masked)
+    odd = _usable(near_misses(), objects, masked)
+    bom = CATALOGUE["byte-order-mark"]
+    kinds, labels = st.sampled_from(_KINDS), st.sampled_from(_LABELS)
+    fault_index = st.integers(0, len(broken) - 1)
+    odd_index = st.integers(0, max(len(odd) - 1, 0))
+
+    def line(draw: st.DrawFn, chosen: Preset, seed: int) -> Case:
+        kind = draw(kinds)
+        if kind == "broken":
+            fault = broken[draw(fault_index)]
+            flag = fault.applies == "anomaly" if fault.applies != "any" else None
+            if flag is None:
+                flag = draw(labels) == "anomaly"
+            case = build_case(chosen, seed, flag)
+            if not fault.fits(case):  # a precondition the line misses: another fault
+                fitting = [f for f in broken if f.fits(case)]
+                fault = fitting[draw(st.integers(0, len(fitting) - 1))]
+            return fault.apply(case, np.random.default_rng(seed))
+        case = build_case(chosen, seed, draw(labels) == "anomaly")
+        fitting = [f for f in odd if f.fits(case)]
+        if kind == "near-miss" and fitting:
+            odd_fault = fitting[draw(odd_index) % len(fitting)]
+            return odd_fault.apply(case, np.random.default_rng(seed))
+        return case
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> ManifestCase:
+        chosen = preset or draw(presets(task=task))
+        seeds = draw(st.lists(_LINE_SEEDS, min_size=min_lines, max_size=max_lines, unique=True))
+        cases = [line(draw, chosen, seed) for seed in seeds]
+        if dataset_faults and draw(st.integers(0, 3)) == 0:
+            # Seeds above the lines' (< 2**32), so the two new images are new to the manifest.
+            pair = draw(st.lists(st.integers(2**32, 2**33), min_size=2, max_size=2, unique=True))
+            reference, target = (build_case(chosen, s, draw(st.booleans())) for s in pair)
+            fitting = [
+                f
+                for f in DATASET_FAULTS.values()
+                if isinstance(f, DatasetFault)
+                and f.fits(reference, target)
+                and (objects or "dataset.image-dimensions" not in f.rules)  # sizes are read
+            ]
+            fault = fitting[draw(st.integers(0, len(fitting) - 1))]
+            rng = image_rng(pair[1] % 2**32, 1, Stream.FAULT)
+            cases = [reference, *cases, fault.apply(reference, target, rng)]
+        elif not cases[0].faults and draw(st.integers(0, 15)) == 0:
+            cases[0] = bom.apply(cases[0], np.random.default_rng(0))
+        if not objects:
+            cases = [replace(c, objects={}) for c in cases]
+        return ManifestCase(tuple(cases))
+
+    return draw()

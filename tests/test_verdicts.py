@@ -1,0 +1,64 @@
+"""manifests(): whole manifests whose lines carry one fault each, judged line by line."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from synth.format import Severity
+from synth.testing import ManifestCase, manifests
+from synth.validate import validate_manifest
+from tests.reference.validator import Reference
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _errors(m: ManifestCase, objects: bool = True) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for f in validate_manifest(m.manifest, objects=m.objects if objects else None):
+        if f.severity is Severity.ERROR and f.line is not None:
+            found.setdefault(f.line, set()).add(f.rule)
+    return found
+
+
+@FAST
+@given(manifests())
+def test_each_line_is_judged_as_it_says_by_both_validators(m: ManifestCase) -> None:
+    assert all(len(case.faults) <= 1 for case in m.lines)
+    m.verify_rules(_errors(m))
+    m.verify_lines(Reference().flagged(m.manifest, m.objects))
+
+
+@FAST
+@given(manifests(objects=False, max_lines=4))
+def test_text_only_manifests(m: ManifestCase) -> None:
+    assert m.objects == {}
+    m.verify_rules(_errors(m, objects=False))
+    m.verify_lines(Reference().flagged(m.manifest))
+
+
+@FAST
+@given(manifests(task="classification", max_lines=3))
+def test_classification_manifests(m: ManifestCase) -> None:
+    assert not any(k.endswith("-ref") and k != "source-ref" for c in m.lines for k in c.record)
+    m.verify_rules(_errors(m))
+
+
+def test_a_failure_names_the_line_and_the_fault_first() -> None:
+    from hypothesis import find
+
+    m = find(manifests(max_lines=3), lambda m: len(m.flagged) == 1)
+    [line] = m.flagged
+    with pytest.raises(AssertionError) as raised:
+        m.verify_lines(set())
+    first = str(raised.value).splitlines()[0]
+    assert first.startswith(f"line {line}: not flagged, but it breaks ")
+    assert m.lines[line - 1].faults[0] in first
+    with pytest.raises(AssertionError, match=rf"^line {line}: missed "):
+        m.verify_rules({})
+    m.verify_lines({line})  # the right lines: no error
+
+
+def test_bad_sizes_are_refused() -> None:
+    with pytest.raises(ValueError, match="min_lines"):
+        manifests(min_lines=3, max_lines=2)
