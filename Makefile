@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format docs bench clean
+.PHONY: setup demo test test-slow lint format docs bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,10 @@ demo: setup  ## the main job on the embedded default: a local folder, ./data
 	$(BIN)/synth generate --preset dents --out data --count 200 --seed 1 --overwrite
 
 test: setup  ## derandomized Hypothesis (profile ci): CI cannot go red by chance
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -m "not slow"
+
+test-slow: setup  ## the slower tier, end to end (CI runs it after make test); none is a pass
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -m slow || test $$? -eq 5
 
 lint: setup
 	$(BIN)/ruff check .

@@ -14,3 +14,18 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
     }
+
+
+def hypothesis_conftest() -> str:
+    """A conftest for a project a test writes (pytester): Hypothesis as this suite runs it
+    (derandomized under the ci profile), without the deadline and the too_slow health check,
+    which a loaded machine trips however sound the test."""
+    from hypothesis import settings
+
+    return (
+        "from hypothesis import HealthCheck, settings\n"
+        "settings.register_profile('suite', deadline=None, database=None,\n"
+        f"    derandomize={settings.default.derandomize},\n"
+        "    suppress_health_check=[HealthCheck.too_slow])\n"
+        "settings.load_profile('suite')\n"
+    )

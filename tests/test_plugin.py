@@ -1,4 +1,6 @@
-"""The pytest plugin and strategies, used as another project would: no conftest, a subprocess."""
+"""The pytest plugin and strategies, used as another project would: the fixtures come from the
+installed plugin, not a conftest (the project's conftest only sets Hypothesis as this suite
+runs it), in a subprocess."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from synth.testing import every_case
+from tests.helpers import hypothesis_conftest
 
 pytest_plugins = ["pytester"]
 
 
+@pytest.mark.slow
 def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(hypothesis_conftest())
     pytester.makepyfile(
         test_user="""
         import json
@@ -82,6 +87,7 @@ def test_fixtures_and_strategies_in_a_project_of_its_own(pytester: pytest.Pytest
     assert "synth_dataset_cache" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_fixtures_list_no_private_cache(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
     listing = result.stdout.str()
@@ -101,6 +107,7 @@ def test_plugin_module_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_example_finds_the_toy_validators_bug() -> None:
     example = runpy.run_path(str(Path(__file__).parents[1] / "examples" / "test_toy_validator.py"))
     example["test_fuzzing_finds_the_upper_case_bug"]()

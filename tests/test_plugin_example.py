@@ -16,9 +16,13 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.helpers import files_of
+
+# Fresh synth processes with the plugin installed: the slower tier.
+pytestmark = pytest.mark.slow
 
 PLUGIN = Path(__file__).parents[1] / "examples" / "synth-plugin-bubbles"
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import hypothesis_conftest
+
 ROOT = Path(__file__).parents[1]
 # The pages in the site's order (mkdocs.yml's nav), so shell blocks run as a reader meets them.
 PAGES = ["README.md"] + [
@@ -96,6 +98,7 @@ def test_the_docs_have_blocks_of_each_kind() -> None:
     assert len(_commands()) >= 15
 
 
+@pytest.mark.slow
 def test_shell_blocks_run_in_order(tmp_path: Path) -> None:
     preset = next(body for lang, body in BLOCKS if lang == "toml" and "[image]" in body)
     (tmp_path / "my-preset.toml").write_text(preset)
@@ -123,8 +126,10 @@ def test_python_api_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         exec(compile(body, "docs", "exec"), {})
 
 
+@pytest.mark.slow
 def test_python_test_blocks_pass(pytester: pytest.Pytester) -> None:
     tests = [body for lang, body in BLOCKS if lang == "python" and "def test_" in body]
+    pytester.makeconftest(hypothesis_conftest())
     pytester.makepyfile(test_docs_examples=USER_CODE + "\n\n".join(tests))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     names = {m for body in tests for m in re.findall(r"def (test_\w+)", body)}

@@ -117,6 +117,7 @@ def test_create_bucket_outside_us_east_1(monkeypatch: pytest.MonkeyPatch) -> Non
         assert len(dataset.records()) == sum(dataset.counts["train"].values())
 
 
+@pytest.mark.slow
 def test_mock_s3_outside_us_east_1() -> None:
     result = _cli(
         "generate",
@@ -132,6 +133,7 @@ def test_mock_s3_outside_us_east_1() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_synth_s3_fixture_outside_us_east_1(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

