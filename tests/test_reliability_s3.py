@@ -74,8 +74,6 @@ def test_clients_have_timeouts_and_standard_retries(aws_env: None) -> None:
     config = s3_module.client().meta.config
     assert config.connect_timeout == config.read_timeout == s3_module.DEFAULT_TIMEOUT
     assert config.retries == {"total_max_attempts": s3_module.ATTEMPTS, "mode": "standard"}
-    # Three attempts of 15 s, plus backoff: a dead server ends a run in about a minute.
-    assert s3_module.DEFAULT_TIMEOUT * s3_module.ATTEMPTS <= 60
 
 
 @pytest.mark.parametrize(
