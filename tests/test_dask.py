@@ -12,6 +12,8 @@ from synth.run.generate import generate
 from tests.helpers import files_of
 
 distributed = pytest.importorskip("dask.distributed")
+# A LocalCluster of worker processes, and a scheduler left to time out: the slower tier.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
