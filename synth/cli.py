@@ -504,7 +504,30 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _reopen_closed_streams() -> None:
+    """A standard stream its caller closed (`>&-`, `<&-`) reads or writes /dev/null.
+
+    Else the first file the run opens takes its number, and what was meant for the
+    stream (findings, messages) lands in a manifest or a lock.
+    """
+    for fd, name, flags in (
+        (0, "stdin", os.O_RDONLY),
+        (1, "stdout", os.O_WRONLY),
+        (2, "stderr", os.O_WRONLY),
+    ):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, flags)
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
+
+
 def main() -> None:
+    _reopen_closed_streams()
     for each in (signal.SIGINT, signal.SIGTERM):
         signal.signal(each, _stop)
     # Past `ulimit -f` a write fails (EFBIG) and is reported, instead of killing the process.

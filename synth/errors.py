@@ -48,5 +48,9 @@ class InputError(SynthError):
     """An input file (a base image, a manifest) that cannot be read as what it should be."""
 
 
+class PluginError(SynthError):
+    """A plugin (a painter, a texture) that handed back what its contract rules out."""
+
+
 class Interrupted(SynthError):
     """The run was stopped by a signal; everything it started is cleaned up."""

@@ -111,3 +111,28 @@ def test_plugin_module_imports_nothing_heavy() -> None:
 def test_example_finds_the_toy_validators_bug() -> None:
     example = runpy.run_path(str(Path(__file__).parents[1] / "examples" / "test_toy_validator.py"))
     example["test_fuzzing_finds_the_upper_case_bug"]()
+
+
+def test_a_test_writes_to_its_own_copy_of_a_shared_dataset(pytester: pytest.Pytester) -> None:
+    """Datasets are built once a session, but what one test writes no other test sees."""
+    pytester.makepyfile(
+        test_writes="""
+        from pathlib import Path
+
+
+        def test_writes(synth_dataset):
+            dataset = synth_dataset("dents", count=3)
+            Path(dataset.manifest_location("train")).write_text("mine\\n")
+            next(Path(dataset.location, "images").iterdir()).unlink()
+            assert synth_dataset("dents", count=3) is dataset
+
+
+        def test_reads(synth_dataset):
+            dataset = synth_dataset("dents", count=3)
+            assert Path(dataset.manifest_location("train")).read_text() != "mine\\n"
+            assert len(list(Path(dataset.location, "images").iterdir())) == 3
+            assert dataset.read(dataset.manifest_key("train")) != b"mine\\n"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.config.preset import Preset
+from synth.imaging import checks
 from synth.imaging.defects import PAINTERS, Painted
 from synth.imaging.textures import load_base, render_base
 from synth.plan import ImageSpec
@@ -69,7 +70,8 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
                 params = painter.get_params(rng, cls.params)  # as painter(...) draws them
-                box, mask = _put(painter.apply(image, params, rng), image, labels, class_index + 1)
+                made = checks.painted(cls.painter, painter.apply(image, params, rng), image.shape)
+                box, mask = _put(made, image, labels, class_index + 1)
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
     return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn))

@@ -22,9 +22,12 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigParseError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    InvalidRegionError,
     NoCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -66,11 +69,32 @@ def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCUR
     )
     # A fresh session reads the environment now, not when the process first used boto3.
     try:
-        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+        session = boto3.session.Session()
+        return session.client("s3", endpoint_url=endpoint_url, config=config)
+    except ProfileNotFound as exc:
+        raise OutputError(
+            f"AWS_PROFILE={exc.kwargs.get('profile')!r}: no such profile in the AWS config "
+            "and credentials files; name one of theirs, or unset AWS_PROFILE"
+        ) from None
+    except ConfigParseError as exc:
+        raise OutputError(
+            f"{exc.kwargs.get('path')}: cannot read this AWS config file (not INI sections "
+            "of key = value lines); fix it, or point AWS_CONFIG_FILE elsewhere"
+        ) from None
+    except InvalidRegionError as exc:
+        raise OutputError(
+            f"{exc.kwargs.get('region_name')!r}: not an AWS region name such as us-east-1 "
+            "(from AWS_DEFAULT_REGION, AWS_REGION or the profile)"
+        ) from None
     except ValueError:
         raise OutputError(
             f"{endpoint_url}: not an endpoint URL such as http://127.0.0.1:9000"
         ) from None
+    except BotoCoreError as exc:
+        raise OutputError(f"cannot set up the S3 client: {exc}") from None
+
+
+MAX_TIMEOUT = 3600.0  # an hour per answer: past that, a server is not coming back
 
 
 def _timeout() -> float:
@@ -79,8 +103,11 @@ def _timeout() -> float:
         value = float(text) if text else DEFAULT_TIMEOUT
     except ValueError:
         value = 0.0
-    if not value > 0:
-        raise OutputError(f"{TIMEOUT_ENV}={text!r}: must be a number of seconds above 0")
+    if not 0 < value <= MAX_TIMEOUT:  # NaN and inf fail too
+        raise OutputError(
+            f"{TIMEOUT_ENV}={text!r}: must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:g}"
+        )
     return value
 
 

@@ -203,18 +203,53 @@ def _submit(
 def _dask_map(
     fn: Callable[[C, int], R], context: C, indices: Iterable[int], scheduler: str
 ) -> Iterator[R]:
+    """The images made on a dask cluster; a cluster that fails (a wrong address, a
+    scheduler gone, no worker left for NO_WORKERS_SECONDS) ends the run with one line."""
     Client = require("dask.distributed", "dask", "--executor dask").Client
     try:
         client = Client(scheduler, timeout="10s")
+    except (ValueError, TypeError) as exc:
+        raise SynthError(f"{scheduler}: not a dask scheduler address ({exc})") from None
     except OSError as exc:
         raise SynthError(f"cannot reach the dask scheduler at {scheduler} ({exc})") from None
-    with client:
-        shared = client.scatter(context, broadcast=True)
-        window = 4 * max(1, sum(client.nthreads().values()))
-        pending: deque[Any] = deque()
-        for index in indices:
-            pending.append(client.submit(fn, shared, index, pure=False))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    try:
+        with client:
+            shared = client.scatter(context, broadcast=True)
+            window = 4 * max(1, sum(client.nthreads().values()))
+            pending: deque[Any] = deque()
+            for index in indices:
+                pending.append(client.submit(fn, shared, index, pure=False))
+                if len(pending) >= window:
+                    yield _result(client, pending.popleft())
+            while pending:
+                yield _result(client, pending.popleft())
+    except SynthError:
+        raise
+    except Exception as exc:  # the cluster's failures, whatever dask calls them
+        raise SynthError(
+            f"the dask cluster at {scheduler} failed: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+NO_WORKERS_SECONDS = 30.0  # a cluster without a worker this long is not getting one back
+
+
+def _result(client: Any, future: Any) -> Any:
+    """A future's result, waited for while the cluster can still make it."""
+    idle_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=_WATCH_SECONDS * 4)
+        except TimeoutError:
+            pass
+        if client.status != "running":
+            raise SynthError("the dask scheduler went away (its connection was lost)")
+        if client.nthreads():
+            idle_since = None
+            continue
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since > NO_WORKERS_SECONDS:
+            raise SynthError(
+                f"the dask cluster has had no worker for {NO_WORKERS_SECONDS:g} s; start "
+                "workers, or run without --executor dask"
+            )

@@ -79,7 +79,7 @@ def _merge(target: Sink) -> Dataset:
         preset = from_dict(
             {k: v for k, v in first["preset"].items() if k != "name"}, name=first["preset"]["name"]
         )
-    except (PresetError, TypeError, AttributeError, KeyError) as exc:
+    except (PresetError, TypeError, AttributeError, KeyError, ValueError) as exc:
         raise OutputError(f"{target.location}: shard 0's summary has a bad preset: {exc}") from None
     layout = Layout.of(target.prefix, preset.image_format)
     totals: dict[str, dict[str, int]] = {}
@@ -101,9 +101,18 @@ def _merge(target: Sink) -> Dataset:
                     spool.append(key, line)
         for index in range(count):
             shard = Shard(index, count)
-            for line in _lines(target, shard, summaries[index], parts[index], layout.expected):
-                entry = json.loads(line)
-                entry["line"] += offsets[entry["manifest"], index]
+            for number, line in enumerate(
+                _lines(target, shard, summaries[index], parts[index], layout.expected), 1
+            ):
+                try:
+                    entry = json.loads(line)
+                    entry["line"] += offsets[entry["manifest"], index]
+                except (ValueError, TypeError, KeyError):
+                    part = _where(target, parts[index][layout.expected])
+                    raise OutputError(
+                        f"{part}:{number}: not an entry of expected.jsonl (manifest, line); "
+                        f"make shard {index} again"
+                    ) from None
                 spool.append(layout.expected, json.dumps(entry))
         description = describe(preset, first["seed"], totals, layout, bucket, first["options"])
         files: list[Published] = [(k, p, CONTENT_TYPE) for k, p in spool.finish().items()]
@@ -138,7 +147,39 @@ def _summary(target: Sink, key: str) -> dict[str, Any]:
             f"{_where(target, key)}: not a shard summary (an object with {fields}); "
             "make that shard again"
         )
+    problem = _bad_values(summary)
+    if problem:
+        raise OutputError(
+            f"{_where(target, key)}: not a shard summary ({problem}); make that shard again"
+        )
     return summary
+
+
+def _bad_values(summary: Mapping[str, Any]) -> str | None:
+    """What is wrong inside a summary's fields, or None: every value merge reads."""
+
+    def whole(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    if not whole(summary["seed"]):
+        return "seed is not a whole number"
+    if not isinstance(summary["preset"].get("name"), str):
+        return "preset has no name"
+    for split, counts in summary["counts"].items():
+        if not (
+            isinstance(counts, dict)
+            and set(counts) <= {"normal", "anomaly"}
+            and all(whole(n) for n in counts.values())
+        ):
+            return f"counts of {split!r} are not normal and anomaly image counts"
+    for part, check in summary["parts"].items():
+        if not (
+            isinstance(check, dict)
+            and whole(check.get("lines"))
+            and isinstance(check.get("sha256"), str)
+        ):
+            return f"parts of {part!r} are not a line count and a SHA-256"
+    return None
 
 
 def _check_listing(

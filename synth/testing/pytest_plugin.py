@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,7 +39,7 @@ def _key(preset: str | Mapping[str, Any], overrides: Mapping[str, Any]) -> str:
 
 
 class _Cache:
-    """Datasets built once per session, by preset and overrides, for tests that only read them."""
+    """Datasets built once per session, by preset and overrides; tests get copies of them."""
 
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
@@ -51,6 +52,19 @@ class _Cache:
         if key not in self.datasets:
             self.datasets[key] = generate(preset, out=self.factory.mktemp("synth"), **overrides)
         return self.datasets[key]
+
+
+def _copy(dataset: Dataset, folder: Path) -> Dataset:
+    """The dataset copied into `folder`: what a test writes there stays its own."""
+    import dataclasses
+    import shutil
+
+    from synth.output.sinks import LocalSink
+
+    shutil.copytree(dataset.location, folder)
+    return dataclasses.replace(
+        dataset, location=str(folder), read=LocalSink(folder, dataset.bucket).read
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +80,26 @@ def synth_seed() -> int:
 
 
 @pytest.fixture
-def synth_dataset(synth_seed: int, _synth_dataset_cache: _Cache) -> Callable[..., Dataset]:
+def synth_dataset(
+    synth_seed: int, _synth_dataset_cache: _Cache, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Dataset]:
     """Build (or reuse) a dataset in a temporary folder: `synth_dataset("dents", count=10)`.
 
     Takes a preset name or a preset dict and any keyword of `synth.generate` (count,
     seed, width, height, broken_fraction, faults, ...). Small by default (8 images of
     64x64). The seed is `synth_seed`'s unless given. Datasets with the same arguments
-    are built once per session: treat them as read-only.
+    are built once per session, and each test gets its own copy (the same one for each
+    call within the test): what one test writes or deletes there, no other test sees.
     """
+    copies: dict[str, Dataset] = {}
 
     def build(preset: str | Mapping[str, Any] = "mixed", **overrides: Any) -> Dataset:
         options = {**_DEFAULTS, "seed": synth_seed, **overrides}
-        return _synth_dataset_cache.get(preset, options)
+        key = _key(preset, options)
+        if key not in copies:
+            master = _synth_dataset_cache.get(preset, options)
+            copies[key] = _copy(master, tmp_path_factory.mktemp("synth-copy") / "dataset")
+        return copies[key]
 
     return build
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synth.imaging import checks
 from synth.imaging.textures.base import Texture
 from synth.imaging.textures.fabric import carpet, fabric
 from synth.imaging.textures.leather import leather
@@ -48,4 +49,4 @@ for _name, _texture in _BUILT_IN:
 
 def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """float32 array (height, width, 3) in [0, 1]."""
-    return TEXTURES.get_entry(texture)(height, width, rng)
+    return checks.texture(texture, TEXTURES.get_entry(texture)(height, width, rng), height, width)
