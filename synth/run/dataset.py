@@ -15,7 +15,12 @@ from synth.format import S3Uri, is_s3
 from synth.output.layout import Layout
 
 Counts = Mapping[str, Mapping[str, int]]  # split -> {"normal": n, "anomaly": n}
-_LIBRARIES = ("numpy", "scikit-image", "pillow", "faker")
+# Every distribution whose release can change the bytes written: the pixels (numpy; scipy's
+# spline zoom and distance transforms; scikit-image's sample photographs), the PNGs' deflate
+# (libdeflate, as the `deflate` package ships it), what Pillow encodes (masks, fault
+# objects; with the zlib and libjpeg it was built with, below) and the annotations (Faker).
+_LIBRARIES = ("numpy", "scipy", "scikit-image", "pillow", "deflate", "faker")
+_PILLOW_CODECS = {"zlib": "pillow-zlib", "jpg": "pillow-libjpeg"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def describe(
     """
     description = {
         "generator": {"name": "synth", "version": __version__},
-        "libraries": {name: metadata.version(name) for name in _LIBRARIES},
+        "libraries": _libraries(),
         "preset": {"name": preset.name, **preset.to_dict()},
         "seed": seed,
         "options": dict(options),
@@ -106,3 +111,13 @@ def describe(
         "manifests": {split: str(S3Uri(bucket, layout.manifest(split))) for split in counts},
     }
     return (json.dumps(description, indent=2) + "\n").encode()
+
+
+def _libraries() -> dict[str, str]:
+    """The version of each library that decides output bytes, for dataset.json."""
+    from PIL import features
+
+    versions = {name: metadata.version(name) for name in _LIBRARIES}
+    for codec, name in _PILLOW_CODECS.items():
+        versions[name] = features.version_codec(codec) or "absent"
+    return versions
