@@ -50,7 +50,3 @@ class InputError(SynthError):
 
 class PluginError(SynthError):
     """A plugin (a painter, a texture) that handed back what its contract rules out."""
-
-
-class Interrupted(SynthError):
-    """The run was stopped by a signal; everything it started is cleaned up."""

@@ -33,7 +33,7 @@ class Level(StrEnum):
 class Rule:
     id: str
     level: Level
-    source: str  # where the rule comes from, as RULES.md marks it
+    source: str  # where the rule comes from: the seed page, the LFV docs or quotas, inferred
     summary: str
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from synth.validate.dates import DateForm, date_form
 
-# RULES.md's creation-date: an ISO 8601 date-time in UTC that Python's datetime accepts.
+# mask.creation-date (docs/rules.md): an ISO 8601 date-time in UTC Python's datetime accepts.
 _SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
 
 

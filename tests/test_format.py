@@ -57,7 +57,7 @@ def test_background_in_one_form() -> None:
 
 
 def _reads_as_bucket_name(name: str) -> bool:
-    """RULES.md source-ref.uri, spelled out: 3-63 of a-z 0-9 . -, alphanumeric at both ends."""
+    """source-ref.uri's bucket name, spelled out: 3-63 of a-z 0-9 . -, alphanumeric at both ends."""
     return (
         3 <= len(name) <= 63
         and all(c in _BUCKET_CHARS for c in name)

@@ -15,7 +15,7 @@ from synth.validate.objects import _color_counts
 
 
 def _as_rgb(picture: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """RULES.md's reading: every pixel as RGB, counted."""
+    """mask-image.color's reading: every pixel as RGB, counted."""
     rgb = np.asarray(picture.convert("RGB")).astype(np.uint32)
     return np.unique((rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2], return_counts=True)
 

@@ -457,7 +457,7 @@ def test_unknown_profile_is_a_setup_error() -> None:
 
 
 def cookie_lines(normal: int = 20, anomaly: int = 10) -> list[str]:
-    """Lines shaped like AWS's getting-started cookie dataset, from RULES.md's description:
+    """Lines shaped like AWS's getting-started cookie dataset, as docs/real-data.md describes it:
     no mask on normal lines; color maps with the defect as entry "0", no BACKGROUND and no
     confidence; JavaScript Date strings as mask dates."""
     lines = []

@@ -1,7 +1,7 @@
 """Output styles: how real producers of Lookout for Vision manifests write the same facts.
 
 Each style is valid under one validator profile, and each says where its shape comes
-from (RULES.md, "What real producers write"). The facts (which image, which label,
+from (docs/real-data.md, which producer writes which). The facts (which image, which label,
 which mask) never change with the style; only key order, value types, dates, job
 names, confidences, separators and which lines carry a mask do.
 

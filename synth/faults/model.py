@@ -1,6 +1,6 @@
 """What a fault is, and what it acts on: a `Case` (one manifest line and its objects).
 
-A fault declares the RULES.md ids a correct validator must report for the case it
+A fault declares the rule ids (synth.format.RULES) a correct validator must report for the case it
 makes (`rules`), the warnings it may see (`warnings`), and the parts of a line it
 changes (`touches`) and relies on staying intact (`needs`). Two faults compose when
 neither touches what the other touches or needs, so their rules add up by
@@ -200,9 +200,6 @@ class Fault:
                 if hit is not None:
                     return f"one changes {part!r}, which the other {verb} ({hit!r})"
         return None
-
-    def composes_with(self, other: Fault) -> bool:
-        return self is not other and self.clash(other) is None
 
 
 def fault(

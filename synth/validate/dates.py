@@ -2,7 +2,7 @@
 
 AWS's getting-started cookie dataset carries JavaScript `Date` strings
 (`Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)`), and the service trained
-on it: RULES.md makes such a form a warning, and a string that is no date-time an error.
+on it: `mask.creation-date` makes such a form a warning, and a string that is no date-time an error.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Profiles: how strictly a documented rule is held when the service is known to be lenient.
 
 `docs` (the default) makes every documented rule an error. `service` turns into
-warnings the deviations RULES.md records evidence that Lookout for Vision accepted:
+warnings the deviations Lookout for Vision is known to have accepted (docs/real-data.md):
 AWS's own getting-started cookie dataset, which the service trains on, has color maps
 without a BACKGROUND entry and without confidences.
 """
