@@ -17,19 +17,37 @@ import numpy as np
 from scipy import ndimage, sparse
 
 
+class Zoom:
+    """A zoom along one axis, (length, points): `matrix` times a length-`points` vector, and
+    the matrix's row bands kept as they are cut (slicing costs more than the product). One
+    is cached per zoom, so a band is cut once per process."""
+
+    def __init__(self, matrix: sparse.csr_matrix) -> None:
+        self.matrix = matrix
+        self._bands: dict[tuple[int, int], sparse.csr_matrix] = {}
+
+    def band(self, top: int, bottom: int) -> sparse.csr_matrix:
+        """matrix[top:bottom]."""
+        if (top, bottom) == (0, self.matrix.shape[0]):
+            return self.matrix
+        if (top, bottom) not in self._bands:
+            self._bands[top, bottom] = self.matrix[top:bottom]
+        return self._bands[top, bottom]
+
+
 @functools.lru_cache(maxsize=64)
-def zoom_matrix(length: int, points: int, factor: float, order: int) -> sparse.csr_matrix:
+def zoom_matrix(length: int, points: int, factor: float, order: int) -> Zoom:
     """(length, points) float32: `ndimage.zoom(x, factor, order, grid_mode=False)[:length]`
     of a length-`points` x is this matrix times x, for a spline prefiltered x if order > 1."""
     columns = [
         ndimage.zoom(unit, factor, order=order, grid_mode=False, prefilter=False)[:length]
         for unit in np.eye(points, dtype=np.float32)
     ]
-    return sparse.csr_matrix(np.stack(columns, axis=1))
+    return Zoom(sparse.csr_matrix(np.stack(columns, axis=1)))
 
 
 @functools.lru_cache(maxsize=64)
-def linear_zoom_matrix(length: int, points: int) -> sparse.csr_matrix:
+def linear_zoom_matrix(length: int, points: int) -> Zoom:
     """(length, points) float32: linear interpolation of `points` samples onto `length`,
     the first and last samples kept (ndimage.zoom's order=1, grid_mode=False)."""
     where = np.arange(length) * ((points - 1) / max(length - 1, 1))
@@ -39,7 +57,7 @@ def linear_zoom_matrix(length: int, points: int) -> sparse.csr_matrix:
     rows = np.repeat(np.arange(length), 2)
     values = np.stack([1 - frac, frac], axis=1).ravel()
     indices = np.stack([left, right], axis=1).ravel()
-    return sparse.csr_matrix((values, (rows, indices)), shape=(length, points))
+    return Zoom(sparse.csr_matrix((values, (rows, indices)), shape=(length, points)))
 
 
 # Rows [top, bottom) of a float32 field, computed on demand: a texture builds its image a
@@ -48,25 +66,15 @@ def linear_zoom_matrix(length: int, points: int) -> sparse.csr_matrix:
 Rows = Callable[[int, int], np.ndarray]
 
 
-def zoom_rows(array: np.ndarray, rows: sparse.csr_matrix, columns: sparse.csr_matrix) -> Rows:
+def zoom_rows(array: np.ndarray, rows: Zoom, columns: Zoom) -> Rows:
     """Rows of rows @ array @ columns.T, a separable zoom: the small product now, the rows'
     weights band by band (each output row is the same sum in the same order either way)."""
-    across = np.ascontiguousarray((columns @ np.asarray(array, np.float32).T).T)
+    across = np.ascontiguousarray((columns.matrix @ np.asarray(array, np.float32).T).T)
 
     def band(top: int, bottom: int) -> np.ndarray:
-        return np.asarray(_band(rows, top, bottom) @ across, dtype=np.float32)
+        return np.asarray(rows.band(top, bottom) @ across, dtype=np.float32)
 
     return band
-
-
-def _band(matrix: sparse.csr_matrix, top: int, bottom: int) -> sparse.csr_matrix:
-    """matrix[top:bottom], kept with the (cached) matrix: slicing costs more than the product."""
-    if (top, bottom) == (0, matrix.shape[0]):
-        return matrix
-    slices = vars(matrix).setdefault("_synth_bands", {})
-    if (top, bottom) not in slices:
-        slices[top, bottom] = matrix[top:bottom]
-    return slices[top, bottom]
 
 
 def smooth_noise_rows(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> Rows:
