@@ -3,11 +3,10 @@
 PNGs are written here rather than by Pillow: each row is filtered with PNG's Sub filter
 (the difference to the pixel on the left, one numpy subtraction) and deflated by
 libdeflate (the `deflate` package, pinned, so the bytes are fixed for a synth version).
-Measured on synth's own images at 256 to 2048 px, this is about 10x faster than Pillow
-at level 6 with files 2-7% smaller (bench/bench_generate.py compares it with Pillow);
-zlib-ng and ISA-L were faster but wrote files 15-60% larger, libpng, libspng and libvips
-were slower, and choosing a filter per row made files only 1-3% smaller at three times
-the cost.
+On synth's own images this is faster than Pillow at level 6 with smaller files
+(bench/bench_generate.py measures it against Pillow; docs/bench.md has the figures);
+zlib-ng and ISA-L were faster but wrote larger files, libpng, libspng and libvips were
+slower, and choosing a filter per row made files barely smaller at several times the cost.
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ R = TypeVar("R")
 
 _context: Any = None
 WORKERS_PER_CPU = 4  # more processes than this only add memory and switching
-# Images a worker makes per round trip: each trip costs about 1 ms of CPU between the run
-# and its worker (queues, pickling, thread hand-offs) on top of a 512 px image's 19 ms.
+# Images a worker makes per round trip: each trip costs CPU between the run and its worker
+# (queues, pickling, thread hand-offs), small beside making a 512 px image; two halve it.
 BATCH = 2
 _WATCH_SECONDS = 0.5  # how often a worker checks that the run that started it is alive
 
@@ -129,7 +129,7 @@ def ordered_map(
         if method == "fork":
             _fork(pool, workers, started)
         else:
-            # Starting the workers blocks on the forkserver's imports (about 0.6 s); a thread
+            # Starting the workers blocks on the forkserver's imports; a thread
             # waits for that while this one makes the first images itself, in order, so
             # start-up costs the run no time.
             starter = threading.Thread(

@@ -286,10 +286,9 @@ class _Folder:
 def _make_into(folder: _Folder, index: int) -> Made:
     """Image `index` made and its objects written, in the process that made them.
 
-    What returns to the run is the image's line without the objects' bytes: handing
-    about 250 KB an image (at 512 px) from a worker to the run cost about 0.7 ms of CPU
-    (pickling, a pipe, unpickling), nearly what writing it costs, and left all writing
-    to the run's one process.
+    What returns to the run is the image's line without the objects' bytes: handing an
+    image's objects from a worker to the run (pickling, a pipe, unpickling) cost nearly
+    what writing them costs, and left all writing to the run's one process.
     """
     image = make(folder.job, index)
     _put_objects(LocalSink(folder.root, folder.job.bucket), image)

@@ -47,8 +47,8 @@ def palette(table: str) -> np.ndarray:
 
 
 # Pixels per band of rows: a band's planes are 128 KiB each, so a texture's working set stays
-# in cache (2x faster than whole planes at 512 px) and its memory is about the image's own
-# (a 4096 px image has 512 bands of 8 rows).
+# in cache (faster than whole planes: bench/bench_generate.py) and its memory is about the
+# image's own (a 4096 px image has 512 bands of 8 rows).
 BAND_PIXELS = 1 << 15
 
 
