@@ -37,11 +37,10 @@ import numpy as np
 from docs_block import write_block
 from PIL import Image
 
-from synth.config.preset import load_preset, palette
+from synth.config.preset import DEFAULT_TEXTURES, load_preset, palette
 from synth.imaging.defects import PAINTERS
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
 from synth.imaging.render import render
-from synth.imaging.textures import BASE_TEXTURES
 from synth.plan import image_spec
 
 PRESET = "mixed"
@@ -141,7 +140,8 @@ import numpy as np
 from synth.config.preset import load_preset
 from synth.imaging.encode import encode_image, encode_mask
 from synth.imaging.render import render
-from synth.imaging.textures import BASE_TEXTURES, render_base
+from synth.config.preset import DEFAULT_TEXTURES
+from synth.imaging.textures import render_base
 from synth.plan import image_spec
 preset = dataclasses.replace(load_preset("showcase"), textures=(sys.argv[1],), width=4096,
                              height=4096)
@@ -163,7 +163,7 @@ def peak_per_texture() -> str:
         command = [sys.executable, "-c", _PEAK, *args]
         return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
-    peaks = {texture: (peak(texture), peak(texture, "texture")) for texture in BASE_TEXTURES}
+    peaks = {texture: (peak(texture), peak(texture, "texture")) for texture in DEFAULT_TEXTURES}
     return (
         "Peak RSS for one 4096x4096 image with defects (preset showcase), and in brackets for "
         "its texture alone, per texture: "

@@ -13,7 +13,8 @@ standard output replaces the block; any files it writes (a figure beside the pag
 are generated too, and CI fails if `make docs` changes anything committed. To add a
 generated table or figure, write the marker pair where it goes; nothing else to register.
 
-Run: .venv/bin/python docs/generate.py  (`make docs` also builds the site)
+Run: .venv/bin/python docs/generate.py [PAGE ...]  (every page by default; `make docs`
+runs it, then builds the site)
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def run(command: str, page: Path) -> str:
         text=True,
     )
     if done.returncode:
-        sys.exit(f"{page.relative_to(ROOT)}: `{command}` failed:\n{done.stderr.strip()}")
+        sys.exit(f"{page}: `{command}` failed:\n{done.stderr.strip()}")
     return done.stdout.strip()
 
 
@@ -70,13 +71,13 @@ def regenerate(page: Path) -> str:
     return "".join(part if n % 2 else BLOCK.sub(fill, part) for n, part in enumerate(parts))
 
 
-def main() -> None:
-    for page in PAGES:
+def main(pages: list[Path]) -> None:
+    for page in pages:
         old = page.read_text(encoding="utf-8")
         if "<!-- generated: " in old and (new := regenerate(page)) != old:
             page.write_text(new, encoding="utf-8")
-            print(f"{page.relative_to(ROOT)}: regenerated")
+            print(f"{page}: regenerated")
 
 
 if __name__ == "__main__":
-    main()
+    main([Path(arg).resolve() for arg in sys.argv[1:]] or PAGES)

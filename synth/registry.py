@@ -1,18 +1,25 @@
 """Named extension points (painters, textures, faults), open to other installed packages.
 
-A registry is declared here, so that the layers which only need names (presets, the
-CLI) ask it and never import the renderers. It is filled by `register`: for synth's own
-entries by the module it names, imported on first use (so reading a preset's painter
-names does not import scipy); for other packages' from the entry-point group of the same
-name (`synth.painters`, `synth.textures`). Entry points load on the first miss or
-listing, so a worker process that only knows a painter's *name* still finds a plugin's
-painter: that is what lets a defect kind from another package work with `--workers`,
-shards and dask alike.
+Every kind of extension is declared the same way: a `Registry` with its entry-point group,
+the class its entries are, and the package of synth's own entries. An entry has a `name`.
+synth's own entries are each defined in a module of that package, which registers them with
+`REGISTRY.add(entry)`; the package's `__init__` ends with `import_submodules(__name__)`, so
+a new module is found without being listed anywhere, and the order is the modules' names
+whichever module is imported first. Another package adds entries through the entry-point
+group: the entry point names an entry, or its class (instantiated with no arguments), or a
+function returning one. Entry points load on the first unknown name or listing, so a worker
+process that only knows a painter's *name* still finds a plugin's painter: that is what lets
+a defect kind from another package work with `--workers`, shards and dask alike.
+
+The registries are declared here so that the layers which only need names (presets, the
+CLI) ask them and never import the renderers: the package of built-ins is imported on first
+use (reading a preset's painter names does not import scipy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import pkgutil
+from collections.abc import Iterator, Mapping
 from importlib import import_module, metadata
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -29,44 +36,77 @@ class RegistryError(SynthError):
     """A registration that would make a name ambiguous, or a plugin that fails to load."""
 
 
+def import_submodules(package: str) -> None:
+    """Import every module of `package` in name order: how a package of built-in entries
+    registers them all (each module registers its own)."""
+    for module in sorted(pkgutil.iter_modules(import_module(package).__path__)):
+        import_module(f"{package}.{module.name}")
+
+
 class Registry(Mapping[str, T], Generic[T]):
     """A name -> entry mapping that rejects duplicates and loads its entry points lazily.
 
-    `built_in` names the module that registers synth's own entries when imported; it is
-    imported before the first registration, lookup or listing. `coerce` turns what an
-    entry point loads (a class, a function, an instance) into an entry, and may check it;
-    it runs for entry points only, since synth's own registrations are already entries.
-    A string `coerce` names a function of the `built_in` module.
+    `entry_type` is the class of the entries, as "module:Class" so that declaring a registry
+    imports nothing; `built_in` is the package of synth's own entries, imported before the
+    first lookup or listing.
     """
 
-    def __init__(
-        self,
-        group: str,
-        kind: str,
-        coerce: Callable[[Any], T] | str | None = None,
-        built_in: str | None = None,
-    ) -> None:
+    def __init__(self, group: str, kind: str, entry_type: str, built_in: str | None) -> None:
         self.group = group
         self.kind = kind
-        self._coerce = coerce
+        self.entry_type = entry_type
         self.built_in = built_in
-        self._unloaded = built_in  # the built-in module, until it is imported
+        self._unloaded: str | None = built_in  # the built-in package, until it is imported
         self._entries: dict[str, T] = {}
         self._loaded = False
 
+    def entry_class(self) -> type[T]:
+        module, name = self.entry_type.split(":")
+        cls: type[T] = getattr(import_module(module), name)
+        return cls
+
     def load_built_in(self) -> None:
-        """Import the module of synth's own entries, once (it calls `register`)."""
-        # Cleared first: the module's own `register` calls come back here.
-        module, self._unloaded = self._unloaded, None
-        if module is not None:
-            import_module(module)
+        """Import the package of synth's own entries, once (its modules call `add`)."""
+        # Cleared first: the package's own registrations come back here.
+        package, self._unloaded = self._unloaded, None
+        if package is not None:
+            import_module(package)
+
+    def add(self, *entries: T) -> None:
+        """Register each entry under its own name."""
+        for entry in entries:
+            self.register(getattr(entry, "name", ""), entry)
 
     def register(self, name: str, entry: T) -> T:
+        """Register `entry` as `name`, which must be the entry's own name."""
         self.load_built_in()
+        wanted = self.entry_class()
+        if not isinstance(entry, wanted):
+            raise RegistryError(
+                f"{self.kind} {name!r} is a {type(entry).__name__}, not a {wanted.__name__}"
+            )
+        if name != getattr(entry, "name", None):
+            raise RegistryError(
+                f"{self.kind} {getattr(entry, 'name', None)!r} is registered as {name!r}"
+            )
         if name in self._entries:
             raise RegistryError(f"{self.kind} {name!r} is registered twice")
         self._entries[name] = entry
         return entry
+
+    def coerce(self, loaded: Any) -> T:
+        """What an entry point names, as an entry: the entry, its class, or a function
+        returning it."""
+        wanted = self.entry_class()
+        if isinstance(loaded, wanted):
+            return loaded
+        if callable(loaded):
+            made = loaded()
+            if isinstance(made, wanted):
+                return made
+        raise RegistryError(
+            f"{loaded!r} is not a {wanted.__name__}, its class, or a function returning one"
+        )
 
     def get_entry(self, name: str) -> T:
         """The entry called `name`; unknown names raise an error listing the known ones."""
@@ -80,7 +120,8 @@ class Registry(Mapping[str, T], Generic[T]):
             raise RegistryError(f"unknown {self.kind} {name!r}; known: {known}") from None
 
     def names(self) -> tuple[str, ...]:
-        """Every name, synth's own first in registration order, then plugins'."""
+        """Every name, synth's own first (by module, then as each module adds them), then
+        plugins' by name."""
         self.load_entry_points()
         return tuple(self._entries)
 
@@ -89,19 +130,17 @@ class Registry(Mapping[str, T], Generic[T]):
         if self._loaded:
             return
         self._loaded = True
-        coerce = self._coerce
-        if isinstance(coerce, str):  # a function of the built-in module, loaded by now
-            coerce = getattr(import_module(str(self.built_in)), coerce)
-        for point in metadata.entry_points(group=self.group):
+        points = sorted(metadata.entry_points(group=self.group), key=lambda p: p.name)
+        for point in points:
             if point.name in self._entries:
                 continue  # an installed copy of synth's own entry, or a second load
             try:
-                loaded = point.load()
+                entry = self.coerce(point.load())
             except Exception as error:  # a broken plugin is named, not a traceback
                 raise RegistryError(
                     f"{self.kind} {point.name!r} from {point.value!r} failed to load: {error}"
                 ) from error
-            self.register(point.name, coerce(loaded) if coerce else loaded)
+            self.register(point.name, entry)
 
     # Mapping: `name in registry`, `registry[name]`, iteration over names.
     def __getitem__(self, name: str) -> T:
@@ -120,26 +159,10 @@ class Registry(Mapping[str, T], Generic[T]):
         return len(self.names())
 
 
-# The registries: entries are Painter instances, and textures are functions
-# (height, width, rng) -> float32 (height, width, 3) in [0, 1].
+# The registries of the imaging stage; faults' are in synth.faults.registry, declared alike.
 PAINTERS: Registry[Painter] = Registry(
-    "synth.painters", "painter", coerce="as_painter", built_in="synth.imaging.defects"
+    "synth.painters", "painter", "synth.imaging.defects.base:Painter", "synth.imaging.defects"
 )
 TEXTURES: Registry[Texture] = Registry(
-    "synth.textures", "texture", built_in="synth.imaging.textures"
-)
-# A preset's default textures: synth's own surfaces of inspected parts (not gravel or grass).
-BASE_TEXTURES: tuple[str, ...] = (
-    "brushed-metal",
-    "painted",
-    "fabric",
-    "cast-metal",
-    "machined-metal",
-    "plastic",
-    "pcb",
-    "wood",
-    "leather",
-    "ceramic-tile",
-    "carpet",
-    "brick",
+    "synth.textures", "texture", "synth.imaging.textures.base:Texture", "synth.imaging.textures"
 )

@@ -364,7 +364,7 @@ def test_composition_is_common() -> None:
 
 
 def test_registration_rejects_unknown_rules_and_duplicate_names() -> None:
-    registry = FaultRegistry("synth.test-faults", "fault", Fault)
+    registry = FaultRegistry("synth.test-faults", "fault", "synth.faults.model:Fault", None)
     good = CATALOGUE["label-type-wrong"]
     registry.register(good.name, good)
     with pytest.raises(RegistryError, match="registered twice"):
@@ -387,7 +387,9 @@ def test_dataset_and_project_faults_share_one_registry_and_say_which_they_are() 
         assert isinstance(entry, DatasetFault) == (entry.level == "dataset")
         assert isinstance(entry, ProjectFault) == (entry.level == "project")
     assert not hasattr(DATASET_FAULTS["test-over-image-limit"], "fits")
-    registry = FaultRegistry("synth.test-dataset-faults", "dataset fault", MultiLineFault)
+    registry = FaultRegistry(
+        "synth.test-dataset-faults", "dataset fault", "synth.faults.model:MultiLineFault", None
+    )
     with pytest.raises(RegistryError, match="is a Fault, not a MultiLineFault"):
         registry.register("label-type-wrong", CATALOGUE["label-type-wrong"])  # type: ignore[arg-type]
     project = DATASET_FAULTS["test-too-few-anomalies"]

@@ -13,11 +13,12 @@ from PIL import Image
 from scipy import ndimage
 
 from synth.cli import cli
+from synth.config.preset import DEFAULT_TEXTURES
 from synth.errors import InputError
 from synth.imaging.defects import PAINTERS, base, resolve_params
 from synth.imaging.gallery import write_gallery
 from synth.imaging.listing import textures_markdown
-from synth.imaging.textures import BASE_TEXTURES, TEXTURES, load_base, render_base
+from synth.imaging.textures import TEXTURES, load_base, render_base
 
 SIDES = st.integers(64, 200)
 SEEDS = st.integers(0, 2**32 - 1)
@@ -254,8 +255,8 @@ def test_a_painter_is_declared_in_its_class_line_and_checked_there() -> None:
 
 def test_builtin_defaults_are_industrial_surfaces() -> None:
     assert {"grass", "gravel"} <= set(TEXTURES)
-    assert not {"grass", "gravel"} & set(BASE_TEXTURES)
-    assert set(BASE_TEXTURES) <= set(TEXTURES)  # names declared apart from the textures
+    assert not {"grass", "gravel"} & set(DEFAULT_TEXTURES)
+    assert set(DEFAULT_TEXTURES) <= set(TEXTURES)  # names declared apart from the textures
 
 
 @settings(max_examples=15, deadline=None)

@@ -9,8 +9,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synth.imaging.textures import BASE_TEXTURES, render_base
+from synth.config.preset import DEFAULT_TEXTURES
 from synth.imaging.textures import base as texture_base
+from synth.imaging.textures import render_base
 
 
 @contextmanager
@@ -25,7 +26,7 @@ def band_pixels(pixels: int) -> Iterator[None]:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    texture=st.sampled_from(sorted(BASE_TEXTURES)),
+    texture=st.sampled_from(sorted(DEFAULT_TEXTURES)),
     height=st.integers(2, 70),
     width=st.integers(2, 70),
     pixels=st.integers(1, 3000),

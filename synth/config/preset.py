@@ -5,6 +5,7 @@ Every check names the file, the key and the reason, because a preset is user inp
 
 from __future__ import annotations
 
+import colorsys
 import dataclasses
 import re
 import tomllib
@@ -24,9 +25,52 @@ from synth.format import (
     MIN_IMAGE_SIDE,
     is_bucket_name,
 )
-from synth.registry import BASE_TEXTURES, PAINTERS, TEXTURES
+from synth.registry import PAINTERS, TEXTURES
 
 ImageFormat = Literal["png", "jpeg"]
+
+# The surfaces a preset naming no `textures` draws from: synth's surfaces of inspected parts
+# as of 0.1. Frozen: a texture added later is not added here, so that it never changes the
+# bytes of a preset that names none (image i draws its surface by index into this list).
+DEFAULT_TEXTURES: tuple[str, ...] = (
+    "brushed-metal",
+    "painted",
+    "fabric",
+    "cast-metal",
+    "machined-metal",
+    "plastic",
+    "pcb",
+    "wood",
+    "leather",
+    "ceramic-tile",
+    "carpet",
+    "brick",
+)
+# `classes = "every-painter"`: one class per registered painter, named after it, colored in
+# turn from matplotlib's tab20 (the tab10 colors first); golden-angle hues past 20 painters.
+EVERY_PAINTER = "every-painter"
+_TAB20 = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+]
 
 _ATTRIBUTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # The [dataset] table's keys, each a Preset field of the same name.
@@ -177,13 +221,20 @@ def from_dict(data: Mapping[str, Any], *, name: str = "custom", source: str = "p
     reader.only(image, "image.", {"width", "height", "textures", "format"})
     reader.only(dataset, "dataset.", set(_DATASET_KEYS))
     classes_data = data.get("classes", [])
+    if classes_data == EVERY_PAINTER:
+        classes_data = [
+            {"name": painter, "color": _class_color(n), "painter": painter}
+            for n, painter in enumerate(PAINTERS)
+        ]
     if not isinstance(classes_data, list):
-        raise reader.error("classes", "must be an array of tables ([[classes]])")
+        raise reader.error(
+            "classes", f"must be an array of tables ([[classes]]) or {EVERY_PAINTER!r}"
+        )
     kwargs: dict[str, Any] = {
         "description": reader.get(data, "description", str, ""),
         "width": reader.get(image, "image.width", int),
         "height": reader.get(image, "image.height", int),
-        "textures": tuple(reader.get(image, "image.textures", list, list(BASE_TEXTURES))),
+        "textures": tuple(reader.get(image, "image.textures", list, list(DEFAULT_TEXTURES))),
         "image_format": reader.get(image, "image.format", str, "png"),
         "classes": tuple(
             _defect_class(reader, entry, f"classes[{i}]") for i, entry in enumerate(classes_data)
@@ -201,6 +252,14 @@ def from_dict(data: Mapping[str, Any], *, name: str = "custom", source: str = "p
 
 
 MAX_DEFECTS = 100  # of one class in one image: keeps one image's work reasonable
+
+
+def _class_color(n: int) -> str:
+    """The n-th class color of `classes = "every-painter"`: distinct, never white."""
+    if n < len(_TAB20):
+        return _TAB20[n]
+    red, green, blue = colorsys.hsv_to_rgb((n * 0.381966) % 1.0, 0.75, 0.8)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
 def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:

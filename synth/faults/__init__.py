@@ -1,13 +1,13 @@
 """The fault catalogue: ways to break a manifest line or its objects, naming the rules broken.
 
-The modules register their faults in the catalogue on import: text, field and object
-faults, then the near-misses (valid lines that look odd). Faults no single line carries,
+Each module registers its faults with `CATALOGUE.add(...)` when imported, and every
+module here is imported with the package: field faults, near-misses (valid lines that look
+odd), object and text faults. Faults no single line carries,
 dataset faults (a line breaking a rule across lines) and project faults (a small
 project's shape), have their own registry, `DATASET_FAULTS`. Another package adds faults
 through the `synth.faults` and `synth.dataset_faults` entry-point groups.
 """
 
-from synth.faults import dataset, fields, near_miss, objects, project, text  # noqa: F401 (registration)
 from synth.faults.compose import break_case, clash, compose
 from synth.faults.dataset import DatasetFault
 from synth.faults.model import Case, Fault, FaultError, MultiLineFault, fault
@@ -21,6 +21,7 @@ from synth.faults.registry import (
     near_misses,
     select,
 )
+from synth.registry import import_submodules
 
 __all__ = [
     "CATALOGUE",
@@ -41,3 +42,5 @@ __all__ = [
     "near_misses",
     "select",
 ]
+
+import_submodules(__name__)  # each module registers its faults

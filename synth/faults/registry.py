@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from synth.faults.model import Fault, MultiLineFault
 from synth.format import RULES
@@ -17,38 +17,25 @@ F = TypeVar("F", bound=Fault | MultiLineFault)
 
 
 class FaultRegistry(Registry[F]):
-    """Faults of one class by name; each registration checks its class, its name, and its
-    rule and warning ids against RULES. An entry point may name a fault or a function
-    returning one."""
-
-    def __init__(self, group: str, kind: str, entry_type: type[F]) -> None:
-        super().__init__(group, kind, self._as_entry)
-        self.entry_type: type[F] = entry_type
-
-    def _as_entry(self, loaded: Any) -> F:
-        return loaded if isinstance(loaded, self.entry_type) else loaded()
+    """Faults of one class by name, declared like every registry; a registration is also
+    refused when its rule or warning ids are not in RULES."""
 
     def register(self, name: str, entry: F) -> F:
-        if not isinstance(entry, self.entry_type):
-            wanted = self.entry_type.__name__
-            raise RegistryError(f"{self.kind} {name!r} is a {type(entry).__name__}, not a {wanted}")
-        if name != entry.name:
-            raise RegistryError(f"{self.kind} {entry.name!r} is registered as {name!r}")
-        unknown = sorted((entry.rules | entry.warnings) - set(RULES))
+        unknown = sorted(
+            (getattr(entry, "rules", set()) | getattr(entry, "warnings", set())) - set(RULES)
+        )
         if unknown:
             raise RegistryError(
                 f"{self.kind} {name!r} names unknown rule ids: {', '.join(unknown)}"
             )
         return super().register(name, entry)
 
-    def add(self, *faults: F) -> None:
-        for entry in faults:
-            self.register(entry.name, entry)
 
-
-CATALOGUE: FaultRegistry[Fault] = FaultRegistry("synth.faults", "fault", Fault)
+CATALOGUE: FaultRegistry[Fault] = FaultRegistry(
+    "synth.faults", "fault", "synth.faults.model:Fault", "synth.faults"
+)
 DATASET_FAULTS: FaultRegistry[MultiLineFault] = FaultRegistry(
-    "synth.dataset_faults", "dataset fault", MultiLineFault
+    "synth.dataset_faults", "dataset fault", "synth.faults.model:MultiLineFault", "synth.faults"
 )
 
 
@@ -90,7 +77,7 @@ def select(names_or_rules: Iterable[str]) -> list[Fault]:
 
 
 def markdown_table(catalogue: Mapping[str, Fault | MultiLineFault] | None = None) -> str:
-    """The README's table of faults (line faults, then dataset faults), generated from code."""
+    """The docs' table of faults (line faults, then dataset faults), generated from code."""
     rows = ["| fault | level | breaks | what it does |", "|---|---|---|---|"]
     entries: list[Fault | MultiLineFault] = (
         [*CATALOGUE.values(), *DATASET_FAULTS.values()]

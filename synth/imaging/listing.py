@@ -1,4 +1,4 @@
-"""What `synth painters` and `synth textures` print, and the README's tables, from the registries.
+"""What `synth painters` and `synth textures` print, and the docs' tables, from the registries.
 
 One source for all three, so a new painter or texture (built in or a plugin's) is listed
 with its parameters without anyone editing a table.
@@ -32,11 +32,11 @@ def painter_lines(painters: Mapping[str, Painter] = PAINTERS) -> Iterator[str]:
 def texture_lines(textures: Mapping[str, Texture] = TEXTURES) -> Iterator[str]:
     width = max(map(len, textures))
     for name, texture in textures.items():
-        yield f"{name:<{width}}  {_first_line(texture.__doc__)}"
+        yield f"{name:<{width}}  {texture.description}"
 
 
 def painters_markdown(painters: Mapping[str, Painter] = PAINTERS) -> str:
-    """The README's table of painters: name, what it paints, parameters as [default] in bounds."""
+    """The docs' table of painters: name, what it paints, parameters as [default] in bounds."""
     rows = [
         "| painter | what it paints | parameters: default [low, high] in bounds |",
         "|---|---|---|",
@@ -51,5 +51,5 @@ def painters_markdown(painters: Mapping[str, Painter] = PAINTERS) -> str:
 
 def textures_markdown(textures: Mapping[str, Texture] = TEXTURES) -> str:
     rows = ["| texture | surface |", "|---|---|"]
-    rows += [f"| `{name}` | {_first_line(t.__doc__)} |" for name, t in textures.items()]
+    rows += [f"| `{name}` | {t.description} |" for name, t in textures.items()]
     return "\n".join(rows)

@@ -7,7 +7,7 @@ import numpy as np
 from synth.imaging.defects import base
 
 
-class Bubble(base.Painter, name="bubble"):
+class Bubble(base.Painter, name="bubble", surfaces=("painted", "plastic")):
     """A blister: a round dome of coating lifted by trapped air, with a glint on top."""
 
     params = base.declare(
@@ -16,9 +16,17 @@ class Bubble(base.Painter, name="bubble"):
     )
 
     def apply(self, image: np.ndarray, params: base.Params, rng: base.Rng) -> base.Painted:
+        # Draw everything random first: each strip below only computes, so the defect is
+        # the same whatever the strip height.
         at = base.site(rng, image, params["radius"], reach=1.0, pad=3)
-        rho = at.rho()
-        dome = params["height"] * at.radius * 0.6 * np.clip(1 - rho * rho, 0, 1) ** 1.5
-        mask = base.at_least_centre(rho <= 1.0, rho)
-        shaded = base.shade(image[at.box], dome, base.light(rng), strength=1.4, gloss=0.6)
-        return base.compose(image, at.box, shaded.astype(np.float32), mask, 2)
+        lit = base.light(rng)
+        lift = params["height"] * at.radius * 0.6
+
+        def strip(top: int, bottom: int) -> base.Strip:
+            rho = at.rho(top, bottom)
+            dome = lift * np.clip(1 - rho * rho, 0, 1) ** 1.5
+            shaded = base.shade(image[at.box][top:bottom], dome, lit, strength=1.4, gloss=0.6)
+            return base.Strip(shaded, rho <= 1.0, rho)
+
+        # The patch changes only within 2 px of the blister; shading reads one row each side.
+        return base.paint_strips(image, at.box, strip, band=2, halo=1)

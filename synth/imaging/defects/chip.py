@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 # Primer: light grey, red oxide, off-white.
 _PRIMERS = np.array([[0.62, 0.62, 0.6], [0.55, 0.26, 0.18], [0.8, 0.78, 0.72]], np.float32)
@@ -66,3 +67,6 @@ class Chip(base.Painter, name="chip", surfaces=("painted", "ceramic-tile")):
             return base.Strip(shaded, coverage >= 0.5, -inset)
 
         return base.paint_strips(image, at.box, strip, 3, halo=1)
+
+
+PAINTERS.add(Chip())

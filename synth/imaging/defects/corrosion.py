@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 # Rust from fresh (orange-brown hydrated oxide) to old (dark brown, near-black magnetite).
 _FRESH = np.array([0.74, 0.38, 0.14], np.float32)
@@ -63,3 +64,6 @@ class Corrosion(base.Painter, name="corrosion", surfaces=("painted", "machined-m
         # The pits' blur reaches 4 sigma, the grain's box one row, the slope one more.
         halo = math.ceil(4 * spread) + 3
         return base.paint_strips(image, at.box, strip, math.ceil(0.25 * radius) + 3, halo)
+
+
+PAINTERS.add(Corrosion())

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 
 class Crack(base.Painter, name="crack", surfaces=("ceramic-tile", "cast-metal")):
@@ -58,3 +59,6 @@ class Crack(base.Painter, name="crack", surfaces=("ceramic-tile", "cast-metal"))
             return base.Strip(shaded, distance <= hw, distance)
 
         return base.paint_strips(image, box, strip, band, halo=1)
+
+
+PAINTERS.add(Crack())

@@ -8,6 +8,7 @@ import numpy as np
 
 from synth.imaging.defects import base
 from synth.imaging.noise import smooth_noise_rows
+from synth.registry import PAINTERS
 
 
 class Dent(base.Painter, name="dent", surfaces=("painted", "brushed-metal")):
@@ -42,3 +43,6 @@ class Dent(base.Painter, name="dent", surfaces=("painted", "brushed-metal")):
 
         band = math.ceil(0.8 * radius * stretch) + 2
         return base.paint_strips(image, at.box, strip, band, halo=1)
+
+
+PAINTERS.add(Dent())

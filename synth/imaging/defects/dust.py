@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 # Dust shows by contrast: pale on a dark surface, grey-brown grime on a bright one.
 _PALE = np.array([0.8, 0.78, 0.74], np.float32)
@@ -50,3 +51,6 @@ class Dust(base.Painter, name="dust", surfaces=("pcb", "plastic")):
 
         halo = math.ceil(4 * grain) + 1  # the clumps' blur reaches 4 sigma
         return base.paint_strips(image, at.box, strip, math.ceil(0.25 * radius) + 3, halo)
+
+
+PAINTERS.add(Dust())

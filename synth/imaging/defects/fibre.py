@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 # Dark hair, pale lint, a dyed thread.
 _COLORS = np.array([[0.1, 0.08, 0.07], [0.88, 0.87, 0.84], [0.2, 0.3, 0.55]], np.float32)
@@ -51,3 +52,6 @@ class Fibre(base.Painter, name="fibre", surfaces=("pcb", "fabric")):
 
         # The shadow is shifted by up to 2 rows and blurred over 4 more.
         return base.paint_strips(image, box, strip, band, halo=7)
+
+
+PAINTERS.add(Fibre())

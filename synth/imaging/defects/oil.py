@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 # Oil soaks light and yellows a surface slightly.
 _OIL = np.array([0.62, 0.56, 0.42], np.float32)
@@ -50,3 +51,6 @@ class Oil(base.Painter, name="oil", surfaces=("machined-metal", "ceramic-tile"))
             return base.Strip(np.clip(filmed, 0, 1, out=filmed), alpha >= opacity / 2, -thick)
 
         return base.paint_strips(image, at.box, strip, math.ceil(0.1 * radius) + 2)
+
+
+PAINTERS.add(Oil())

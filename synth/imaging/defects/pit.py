@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 
 class Pit(base.Painter, name="pit", surfaces=("cast-metal", "plastic")):
@@ -36,3 +37,6 @@ class Pit(base.Painter, name="pit", surfaces=("cast-metal", "plastic")):
             return base.Strip(shaded, rho <= 1.0, rho)
 
         return base.paint_strips(image, at.box, strip, math.ceil(0.6 * radius) + 2, halo=1)
+
+
+PAINTERS.add(Pit())

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.defects import base
+from synth.registry import PAINTERS
 
 _OF_LENGTH = base.Unit("fraction of the length", (0.0, 1.0))  # a bend, relative to its stroke
 
@@ -62,3 +63,6 @@ class Scratch(base.Painter, name="scratch", surfaces=("brushed-metal", "plastic"
             return base.Strip(shaded, coverage >= 0.5, distance)
 
         return base.paint_strips(image, box, strip, band, halo=1)
+
+
+PAINTERS.add(Scratch())

@@ -8,6 +8,7 @@ import numpy as np
 
 from synth.imaging.defects import base
 from synth.imaging.noise import smooth_noise_rows
+from synth.registry import PAINTERS
 
 # Rust-brown, near-black grime, and a yellowed residue, as multipliers of the surface.
 _COLORS = np.array([[0.45, 0.22, 0.08], [0.12, 0.11, 0.09], [0.55, 0.5, 0.3]], np.float32)
@@ -35,3 +36,6 @@ class Stain(base.Painter, name="stain", surfaces=("wood", "ceramic-tile")):
             return base.Strip(stained, alpha >= opacity / 2, rho)
 
         return base.paint_strips(image, at.box, strip, math.ceil(0.6 * radius) + 2)
+
+
+PAINTERS.add(Stain())

@@ -1,16 +1,39 @@
-"""What procedural textures share: the callable's shape and tinting a gray field."""
+"""What procedural textures share: the entry a texture registers, and tinting a gray field."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from synth.imaging.noise import Rows, linear_zoom_matrix, zoom_rows
 
-# (height, width, rng) -> float32 (height, width, 3) in [0, 1]. The docstring's first
-# line is the texture's description in `synth textures` and the README.
-Texture = Callable[[int, int, np.random.Generator], np.ndarray]
+# (height, width, rng) -> float32 (height, width, 3) in [0, 1].
+Render = Callable[[int, int, np.random.Generator], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Texture:
+    """A surface defects are painted on, by name: what `TEXTURES` holds.
+
+    `doc` is its one line in `synth textures` and the docs; by default the first line of
+    `render`'s docstring.
+    """
+
+    name: str
+    render: Render
+    doc: str = ""
+
+    @property
+    def description(self) -> str:
+        text = (self.doc or self.render.__doc__ or "").strip()
+        return text.splitlines()[0] if text else ""
+
+    def __call__(self, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+        return self.render(height, width, rng)
+
+
 _UNIT = np.float32(np.sqrt(12.0))  # uniform [0, 1) noise times this has variance 1
 
 

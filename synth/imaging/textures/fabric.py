@@ -6,7 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import grain_rows, palette, tinted
+from synth.imaging.textures.base import Texture, grain_rows, palette, tinted
+from synth.registry import TEXTURES
 
 
 def fabric(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -58,3 +59,6 @@ def carpet(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         return rows
 
     return tinted(height, width, gray, color)
+
+
+TEXTURES.add(Texture("fabric", fabric), Texture("carpet", carpet))

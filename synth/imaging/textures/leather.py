@@ -6,7 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import tinted
+from synth.imaging.textures.base import Texture, tinted
+from synth.registry import TEXTURES
 
 # Black, dark brown, tan, oxblood.
 _DYES = np.array(
@@ -33,3 +34,6 @@ def leather(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         return 0.8 + 0.22 * creases - lit + 0.05 * folds(top, bottom) + 0.08 * sheen(top, bottom)
 
     return tinted(height, width, gray, dye)
+
+
+TEXTURES.add(Texture("leather", leather))

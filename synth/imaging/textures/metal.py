@@ -6,7 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import linear_zoom_matrix, smooth_noise_rows, zoom_rows
-from synth.imaging.textures.base import bands, detail_cell, grain_rows, tinted
+from synth.imaging.textures.base import Texture, bands, detail_cell, grain_rows, tinted
+from synth.registry import TEXTURES
 
 
 def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -79,3 +80,10 @@ def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndar
         return level + 0.035 * marks + 0.04 * chatter(top, bottom) + sheen
 
     return tinted(height, width, gray, np.array([1.0, 1.0, 1.03], np.float32))
+
+
+TEXTURES.add(
+    Texture("brushed-metal", brushed_metal),
+    Texture("cast-metal", cast_metal),
+    Texture("machined-metal", machined_metal),
+)

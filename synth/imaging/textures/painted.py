@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import palette, tinted
+from synth.imaging.textures.base import Texture, palette, tinted
+from synth.registry import TEXTURES
 
 # Industrial coatings, after RAL.
 _COATINGS = palette(
@@ -34,3 +35,6 @@ def painted(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         return 1.0 + 0.05 * shading(top, bottom) + 0.012 * peel(top, bottom)
 
     return tinted(height, width, gray, hue_color)
+
+
+TEXTURES.add(Texture("painted", painted))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import bands
+from synth.imaging.textures.base import Texture, bands
+from synth.registry import TEXTURES
 
 _MASK = np.array([0.1, 0.36, 0.17], np.float32)  # the classic green solder mask
 _COPPER_UNDER_MASK = np.array([0.2, 0.48, 0.2], np.float32)  # traces show lighter through it
@@ -53,3 +54,6 @@ def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
             board[tin < 0] = 0.08
             image[top:bottom, :, channel] = board
     return np.clip(image, 0.0, 1.0, out=image)
+
+
+TEXTURES.add(Texture("pcb", pcb))

@@ -8,6 +8,7 @@ import numpy as np
 
 from synth.imaging.noise import linear_zoom_matrix, zoom_rows
 from synth.imaging.textures.base import Texture, tinted
+from synth.registry import TEXTURES
 
 
 @functools.cache
@@ -31,5 +32,11 @@ def photo_texture(name: str, doc: str) -> Texture:
         gray = zoom_rows(crop, linear_zoom_matrix(height, side), linear_zoom_matrix(width, side))
         return tinted(height, width, gray, rng.uniform(0.75, 1.15, 3).astype(np.float32))
 
-    texture.__doc__ = doc
-    return texture
+    return Texture(name, texture, doc)
+
+
+TEXTURES.add(
+    photo_texture("brick", "Brick wall (scikit-image photo), tinted."),
+    photo_texture("gravel", "Gravel (scikit-image photo): optional, not a part."),
+    photo_texture("grass", "Grass (scikit-image photo): optional, not a part."),
+)

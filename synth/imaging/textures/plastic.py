@@ -6,7 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import bands, palette, tinted
+from synth.imaging.textures.base import Texture, bands, palette, tinted
+from synth.registry import TEXTURES
 
 # Resins of housings and covers.
 _RESINS = palette(
@@ -38,3 +39,6 @@ def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         return 1.0 + 0.025 * rows + 0.03 * flow(top, bottom) + 0.012 * (rows > 0.4) / mean
 
     return tinted(height, width, gray, base)
+
+
+TEXTURES.add(Texture("plastic", plastic))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import bands, grain_rows
+from synth.imaging.textures.base import Texture, bands, grain_rows
+from synth.registry import TEXTURES
 
 # White, cream, pale grey, pale blue-grey, terracotta glazes; grout a mid grey.
 _GLAZES = np.array(
@@ -40,3 +41,6 @@ def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarra
                 glaze[channel] * glazed, _GROUT[channel] * grout, out=image[top:bottom, :, channel]
             )
     return np.clip(image, 0.0, 1.0, out=image)
+
+
+TEXTURES.add(Texture("ceramic-tile", ceramic_tile))

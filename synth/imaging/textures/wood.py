@@ -6,7 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise, smooth_noise_rows
-from synth.imaging.textures.base import grain_rows, tinted
+from synth.imaging.textures.base import Texture, grain_rows, tinted
+from synth.registry import TEXTURES
 
 # Pale (pine, birch) through mid (oak) to dark (walnut) timber.
 _SPECIES = np.array([[0.8, 0.64, 0.44], [0.66, 0.48, 0.3], [0.42, 0.27, 0.16]], np.float32)
@@ -37,3 +38,6 @@ def wood(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         return 1.05 - 0.28 * late + 0.08 * along + 0.05 * streaks(top, bottom)
 
     return tinted(height, width, gray, weights @ _SPECIES)
+
+
+TEXTURES.add(Texture("wood", wood))
