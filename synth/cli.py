@@ -327,11 +327,17 @@ def gallery(out: Path, seed: int, markdown: bool) -> None:
 
 
 @cli.command()
-def presets() -> None:
+@_README_TABLE
+def presets(markdown: bool) -> None:
     """List the built-in presets."""
     from synth.config.preset import builtin_presets, load_preset
 
     names = builtin_presets()
+    if markdown:
+        click.echo("| preset | what it makes |\n|---|---|")
+        for name in names:
+            click.echo(f"| `{name}` | {load_preset(name).description} |")
+        return
     width = max(map(len, names))
     for name in names:
         click.echo(f"{name:<{width}}  {load_preset(name).description}")
