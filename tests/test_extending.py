@@ -24,6 +24,9 @@ import pytest
 
 from tests.helpers import files_of
 
+# End to end: fresh synth processes render, generate and validate with the extensions.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "docs" / "extending.md").read_text()
 BLOCKS = dict(re.findall(r'^```\w+ title="([^"]+)"\n(.*?)^```', PAGE, re.M | re.S))
