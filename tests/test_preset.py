@@ -122,3 +122,11 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     path.write_text("[image\nwidth = 3")
     with pytest.raises(PresetError, match=r"broken.toml: not valid TOML"):
         load_preset(path)
+
+
+def test_showcase_has_one_class_per_registered_painter() -> None:
+    from synth.registry import PAINTERS
+
+    classes = load_preset("showcase").classes
+    assert [c.painter for c in classes] == [c.name for c in classes] == list(PAINTERS)
+    assert len({c.color for c in classes}) == len(classes)
