@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python bench/bench_strategies.py
 	$(BIN)/python bench/bench_fuzz.py 20
 	$(BIN)/python bench/bench_painters.py
+	$(BIN)/python docs/generate.py  # the results into their pages
 
 clean:
 	rm -rf $(VENV) data site .pytest_cache .ruff_cache .hypothesis .mypy_cache *.egg-info

@@ -11,8 +11,8 @@ an @given test draws before its first failure do not depend on the test's body, 
 run per seed and size judges every mutant). `every_case()` is judged once.
 
 Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs]
-It prints the table and each mutant's kills, and writes the table into docs/strategies.md between
-the `bench:fuzz` markers (unless --no-docs).
+It prints the table and each mutant's kills, and writes the table to bench/results/fuzz.md
+(unless --no-docs), which `make docs` shows in docs/strategies.md.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ several percent on a 2-core machine, so the 1- and 2-worker runs alternate `--pa
 and every figure is the median, the scaling with its range over the pairs. `--large` adds the
 peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
 ru_maxrss) and two 4-image runs at 4096x4096.
-The figures go into the docs page holding the `bench:generate` markers.
+The figures go to bench/results/generate.md, which `make docs` shows in docs/bench.md.
 
 Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--pairs 5]
      [--memory 200,20000] [--large] [--no-docs]

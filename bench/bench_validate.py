@@ -1,7 +1,7 @@
 """Validation throughput: a 100,000-line manifest lines only, and a dataset's objects.
 
 CPU time (time.process_time) for the rates, so they hold on a shared machine; wall time
-beside it. The figures go into the docs page holding the `bench:validate` markers.
+beside it. The figures go to bench/results/validate.md, which `make docs` shows in docs/bench.md.
 
 Run: .venv/bin/python bench/bench_validate.py [--lines 100000] [--images 200] [--no-docs]
 """
