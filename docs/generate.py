@@ -1,7 +1,7 @@
 """Regenerate every generated part of the docs: `make docs` runs this, then builds the site.
 
-A generated part is a block between two markers in a page (or the README), outside
-fenced code:
+A generated part is a block between two markers in a page (or the README), each at the
+start of a line, outside fenced code:
 
     <!-- generated: synth rules --markdown -->
     ...the command's standard output, never edited by hand...
@@ -28,9 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BLOCK = re.compile(
-    r"(?P<start><!-- generated: (?P<command>.+?) -->\n)(?P<body>.*?)(?P<end><!-- /generated -->)",
-    re.S,
+    r"^(?P<start><!-- generated: (?P<command>[^\n]+?) -->\n)"
+    r"(?P<body>.*?)(?P<end>^<!-- /generated -->)",
+    re.M | re.S,
 )
+STARTS, ENDS = re.compile(r"^<!-- generated:", re.M), re.compile(r"^<!-- /generated -->", re.M)
+MARKERS = "<!-- generated: COMMAND --> then <!-- /generated -->"
 # Fenced code blocks, whose markers are examples (docs/contributing.md shows one), not blocks.
 FENCE = re.compile(r"(^```.*?^```)", re.M | re.S)
 # Fixed, so a table is the same whoever runs it: no colour, no terminal width, one hash seed.
@@ -68,13 +71,17 @@ def regenerate(page: Path) -> str:
         return f"{block['start']}{body}{block['end']}"
 
     parts = FENCE.split(page.read_text(encoding="utf-8"))
+    for part in parts[::2]:  # outside fences, a marker that is not half of a pair is a mistake
+        blocks = len(BLOCK.findall(part))
+        if len(STARTS.findall(part)) != blocks or len(ENDS.findall(part)) != blocks:
+            sys.exit(f"{page}: unpaired markers: {MARKERS}, each at the start of a line")
     return "".join(part if n % 2 else BLOCK.sub(fill, part) for n, part in enumerate(parts))
 
 
 def main(pages: list[Path]) -> None:
     for page in pages:
         old = page.read_text(encoding="utf-8")
-        if "<!-- generated: " in old and (new := regenerate(page)) != old:
+        if "<!-- " in old and (new := regenerate(page)) != old:
             page.write_text(new, encoding="utf-8")
             print(f"{page}: regenerated")
 

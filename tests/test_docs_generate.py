@@ -48,3 +48,19 @@ def test_a_failing_command_names_the_page_and_the_command(tmp_path: Path) -> Non
     with pytest.raises(SystemExit, match=r"page\.md: `echo oops >&2; exit 3` failed:\noops"):
         _generate().main([page])
     assert page.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!-- generated: echo a-->\n<!-- /generated -->\n",  # no space before -->
+        "<!-- generated: echo a -->\nno end\n",
+        "stray end\n<!-- /generated -->\n",
+    ],
+)
+def test_a_marker_without_its_pair_is_refused(tmp_path: Path, text: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(text)
+    with pytest.raises(SystemExit, match="unpaired markers"):
+        _generate().main([page])
+    assert page.read_text() == text
