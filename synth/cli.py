@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from synth import __version__
-from synth.config.preset import TASKS
+from synth.config.preset import MASK_EXTENTS, TASKS
 from synth.config.styles import STYLES
 from synth.errors import SynthError
 from synth.extras import require
@@ -162,6 +162,11 @@ def cli() -> None:
     "--style",
     type=click.Choice(list(STYLES)),
     help="Write the lines as a real producer does (README, Real data) [preset's].",
+)
+@click.option(
+    "--mask-extent",
+    type=click.Choice(MASK_EXTENTS),
+    help="visible: every pixel a defect changes; core: its core only (docs/defects.md) [preset's].",
 )
 @_folder("--base-dir", "Paint onto your own images (a folder of PNG/JPEG) instead of textures.")
 @_whole(

@@ -86,8 +86,12 @@ _DATASET_KEYS = {
     "task": str,
     "style": str,
     "one_class_per_image": bool,
+    "mask_extent": str,
 }
 TASKS = ("segmentation", "classification")
+# What a defect's mask holds: every pixel it changes (synth.imaging.defects.base.VISIBLE_LEVELS),
+# or only its core (the groove without its burr, the bowl without its rim and shading).
+MASK_EXTENTS = ("visible", "core")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,7 @@ class Preset:
     # Each anomaly image shows one class, the classes taking turns (plan.py): the service's
     # per-label training minimum counts only images holding one anomaly type.
     one_class_per_image: bool = False
+    mask_extent: str = "visible"  # one of MASK_EXTENTS
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -157,6 +162,7 @@ class Preset:
                 "task": self.task,
                 "style": self.style,
                 "one_class_per_image": self.one_class_per_image,
+                "mask_extent": self.mask_extent,
             },
             "classes": [
                 {
@@ -315,6 +321,11 @@ def _check_preset(preset: Preset) -> None:
         raise fail("image.format", f"must be 'png' or 'jpeg', got {preset.image_format!r}")
     if preset.task not in TASKS:
         raise fail("dataset.task", f"must be one of {', '.join(TASKS)}, got {preset.task!r}")
+    if preset.mask_extent not in MASK_EXTENTS:
+        raise fail(
+            "dataset.mask_extent",
+            f"must be one of {', '.join(MASK_EXTENTS)}, got {preset.mask_extent!r}",
+        )
     if preset.style not in STYLES:
         raise fail("dataset.style", f"must be one of {', '.join(STYLES)}, got {preset.style!r}")
     if preset.count < 1:

@@ -2,7 +2,9 @@
 
 Each defect is painted on a full-size base (`size` px, the presets' 512 by default) with
 the painter's default parameters, then cropped around its mask, so the PNG shows the
-detail a model sees. `synth gallery` writes them; docs/defects.md shows them.
+detail a model sees. The mask tile shows the default mask (every pixel the defect
+visibly changes) in light red and, within it, the painter's core (the optional
+`mask_extent = "core"`) in red. `synth gallery` writes them; docs/defects.md shows them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import to_uint8
 from synth.imaging.textures import render_base
 
-MASK_COLOR = "#d62728"
+MASK_COLOR = "#d62728"  # the core
+VISIBLE_COLOR = "#f4a6a6"  # what the default mask adds to the core
 
 
 def _crop(mask: np.ndarray, least: int) -> tuple[slice, slice]:
@@ -37,26 +40,29 @@ def _clear_of_edges(
     name: str, painter: Painter, surface: str, seed: list[int], size: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The first of a fixed sequence of draws whose defect does not touch the image edge:
-    the painted image and its mask."""
+    the painted image and its labels (1 the default mask, 2 the core within it)."""
     for attempt in range(20):
         rng = np.random.default_rng([*seed, attempt, zlib.crc32(name.encode())])
         base = render_base(surface, size, size, rng)
-        painted = painter(base, rng, resolve_params(painter, {}))
+        core = painter(base, rng, resolve_params(painter, {}))
+        painted = core.visible(base[core.box])
         mask = painted.full_mask(base.shape)
         if not (mask[[0, -1], :].any() or mask[:, [0, -1]].any()):
             break
     painted.paint(base)
-    return base, mask
+    labels = mask.astype(np.uint8)
+    labels[core.box][core.mask] = 2
+    return base, labels
 
 
 def gallery_row(name: str, painter: Painter, *, seed: int, size: int, tile: int) -> Image.Image:
     """`painter` on each of its surfaces, each crop beside its mask."""
     tiles = []
     for n, surface in enumerate(painter.surfaces):
-        image, mask = _clear_of_edges(name, painter, surface, [seed, n], size)
-        box = _crop(mask, least=96)
-        labels = mask[box].astype(np.uint8)
-        tiles.append((to_uint8(image[box]), mask_to_rgb(labels, [BACKGROUND_COLOR, MASK_COLOR])))
+        image, labels = _clear_of_edges(name, painter, surface, [seed, n], size)
+        box = _crop(labels > 0, least=96)
+        colors = [BACKGROUND_COLOR, VISIBLE_COLOR, MASK_COLOR]
+        tiles.append((to_uint8(image[box]), mask_to_rgb(labels[box], colors)))
     return contact_sheet(tiles, columns=len(tiles), tile=tile)
 
 

@@ -70,8 +70,11 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
                 params = painter.get_params(rng, cls.params)  # as painter(...) draws them
-                made = checks.painted(cls.painter, painter.apply(image, params, rng), image.shape)
-                box, mask = _put(made, image, labels, class_index + 1)
+                made = painter.apply(image, params, rng)
+                painted = checks.painted(cls.painter, made, image.shape)
+                if preset.mask_extent == "visible":
+                    painted = painted.visible(image[painted.box])
+                box, mask = _put(painted, image, labels, class_index + 1)
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
     return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn))

@@ -47,6 +47,7 @@ class Overrides:
     bucket: str | None = None
     task: str | None = None  # segmentation or classification
     style: str | None = None  # a name of synth/config/styles.py
+    mask_extent: str | None = None  # visible or core
 
     def apply(self, preset: Preset) -> Preset:
         """The preset with these values, checked like a preset file."""

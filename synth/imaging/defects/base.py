@@ -71,6 +71,21 @@ ratio = Unit("ratio")
 radians = Unit("radians")
 
 
+# A defect's default mask holds every pixel it changes by at least this many of 255
+# levels in some channel of the written 8-bit image (`Painted.visible`). Fainter changes
+# beyond them are dropped from the image: a step of up to 3 levels at the mask's edge
+# does not show, where one of 7 (a threshold of 8) shows as a hard contour on a flat surface.
+VISIBLE_LEVELS = 4
+
+
+def _levels(pixels: np.ndarray) -> np.ndarray:
+    """float [0, 1] pixels as the 8-bit levels the image is written with (float32; see
+    `synth.imaging.render.to_uint8`, which rounds the same way)."""
+    scaled = np.multiply(pixels, 255.0, dtype=np.float32)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    return np.rint(scaled, out=scaled)
+
+
 @dataclass(frozen=True, slots=True)
 class Painted:
     """A defect within its box only: a full-size copy per defect would cost 192 MiB at 4096 px,
@@ -90,6 +105,27 @@ class Painted:
         mask = np.zeros(shape[:2], bool)
         mask[self.box] = self.mask
         return mask
+
+    def visible(self, old: np.ndarray, levels: int = VISIBLE_LEVELS) -> Painted:
+        """The defect labeling every pixel it changes: its core (`mask`), each pixel of the
+        box whose 8-bit value it moves by at least `levels` in some channel, and the holes
+        they enclose. What it would change by less beyond them is set back to `old` (the
+        box's pixels before painting): a step of under `levels` that nobody sees, and the
+        defect changes its mask's pixels and no others, so a detector flagging exactly the
+        changed pixels agrees with the mask. The patch is taken over."""
+        mask = self.mask.copy()
+        step = _strip_rows(mask.shape[1])
+        for top in range(0, mask.shape[0], step):
+            rows = slice(top, top + step)
+            change = _levels(self.patch[rows])
+            change -= _levels(old[rows])
+            np.abs(change, out=change)
+            mask[rows] |= change.max(axis=2) >= levels
+        mask = ndimage.binary_fill_holes(mask)
+        for top in range(0, mask.shape[0], step):
+            rows = slice(top, top + step)
+            np.copyto(self.patch[rows], old[rows], where=~mask[rows, :, None])
+        return Painted(box=self.box, patch=self.patch, mask=mask, band=0)
 
 
 class Painter(ABC):
