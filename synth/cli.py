@@ -168,6 +168,11 @@ def cli() -> None:
     type=click.Choice(MASK_EXTENTS),
     help="visible: every pixel a defect changes; core: its core only (docs/defects.md) [preset's].",
 )
+@click.option(
+    "--clean-twins/--no-clean-twins",
+    default=None,
+    help="Also write each anomalous image without its defects, under clean/ [preset's].",
+)
 @_folder("--base-dir", "Paint onto your own images (a folder of PNG/JPEG) instead of textures.")
 @_whole(
     "--workers",

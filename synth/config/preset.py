@@ -87,6 +87,7 @@ _DATASET_KEYS = {
     "style": str,
     "one_class_per_image": bool,
     "mask_extent": str,
+    "clean_twins": bool,
 }
 TASKS = ("segmentation", "classification")
 # What a defect's mask holds: every pixel it changes (synth.imaging.defects.base.VISIBLE_LEVELS),
@@ -128,6 +129,8 @@ class Preset:
     # per-label training minimum counts only images holding one anomaly type.
     one_class_per_image: bool = False
     mask_extent: str = "visible"  # one of MASK_EXTENTS
+    # Each anomalous image is also written without its defects (same texture, same seed).
+    clean_twins: bool = False
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -163,6 +166,7 @@ class Preset:
                 "style": self.style,
                 "one_class_per_image": self.one_class_per_image,
                 "mask_extent": self.mask_extent,
+                "clean_twins": self.clean_twins,
             },
             "classes": [
                 {

@@ -43,6 +43,9 @@ class Rendered:
     image: np.ndarray  # uint8 (H, W, 3)
     labels: np.ndarray  # uint8 (H, W): indices into the color map
     drawn: tuple[Drawn, ...] = ()  # each defect, in painting order
+    # uint8 (H, W, 3): the anomalous image without its defects, when the preset asks
+    # for clean twins; None otherwise and for normal images.
+    clean: np.ndarray | None = None
 
 
 def base_files(base_dir: Path) -> tuple[Path, ...]:
@@ -60,6 +63,7 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
     _trim_heap(image)
     labels = np.zeros((preset.height, preset.width), np.uint8)
     drawn: list[Drawn] = []
+    clean = to_uint8(image) if spec.anomalous and preset.clean_twins else None
     if spec.anomalous:
         if spec.only_class is None:
             chosen = _chosen_classes(len(preset.classes), rng)
@@ -77,7 +81,7 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
                 box, mask = _put(painted, image, labels, class_index + 1)
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
-    return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn))
+    return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn), clean=clean)
 
 
 def _put(

@@ -6,6 +6,7 @@ parses shard parts with it, and `Dataset` finds objects with it.
 ```
 PREFIX/train.manifest, test.manifest     the manifests, published last
 PREFIX/images/000000.png, masks/000000.png
+PREFIX/clean/images/000000.png           an anomalous image without its defects (clean twins)
 PREFIX/JOB/annotations/consolidated-annotation/output/0_2021-10-12T14:16:45.668123.png
                                          a mask where Ground Truth's job JOB writes it
 PREFIX/dataset.json                      how to regenerate the dataset
@@ -96,6 +97,11 @@ class Layout:
         stamp = created.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
         output = f"{self.mask_job}/annotations/consolidated-annotation/output"
         return f"{self.prefix}{output}/{index}_{stamp}.png"
+
+    def clean(self, image_key: str) -> str:
+        """Where an anomalous image's clean twin goes: its key under clean/, outside every
+        folder a reader of the layout lists, so the twin is never taken for an image."""
+        return f"{self.prefix}clean/{image_key.removeprefix(self.prefix)}"
 
     def manifest(self, split: str) -> str:
         return f"{self.prefix}{split}.manifest"

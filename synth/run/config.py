@@ -48,6 +48,7 @@ class Overrides:
     task: str | None = None  # segmentation or classification
     style: str | None = None  # a name of synth/config/styles.py
     mask_extent: str | None = None  # visible or core
+    clean_twins: bool | None = None  # also write each anomalous image without its defects
 
     def apply(self, preset: Preset) -> Preset:
         """The preset with these values, checked like a preset file."""

@@ -18,7 +18,7 @@ from synth.config.preset import Preset, palette
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
-from synth.imaging.render import render
+from synth.imaging.render import Rendered, render
 from synth.output.layout import Layout
 from synth.plan import ImageSpec, image_spec
 from synth.seeding import Stream, image_rng
@@ -87,6 +87,7 @@ def _valid(job: Job, index: int) -> _Valid:
     )
     image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
     objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
+    objects.extend(_clean_twin(job, rendered, image_key))
     twins = {"source-ref": (layout.broken(image_key), image)}
     sole_class = None
     if mask_key is not None:
@@ -100,6 +101,16 @@ def _valid(job: Job, index: int) -> _Valid:
         separators=style_of(preset).separators,  # broken lines are written as valid ones
     )
     return _Valid(spec, valid, tuple(objects), twin, sole_class)
+
+
+def _clean_twin(job: Job, rendered: Rendered, image_key: str) -> list[tuple[str, bytes, str]]:
+    """The image's clean twin (same texture and seed, no defects), when there is one: one
+    more object of the image, under clean/ beside its key."""
+    if rendered.clean is None:
+        return []
+    fmt = job.preset.image_format
+    twin = encode_valid_image(rendered.clean, fmt, job.compress_level)
+    return [(job.layout.clean(image_key), twin, CONTENT_TYPES[fmt])]
 
 
 def make(job: Job, index: int) -> Made:
