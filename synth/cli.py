@@ -174,6 +174,11 @@ def cli() -> None:
     help="Also write each anomalous image without its defects, under clean/ [preset's].",
 )
 @_folder("--base-dir", "Paint onto your own images (a folder of PNG/JPEG) instead of textures.")
+@_folder(
+    "--roi-dir",
+    "With --base-dir: masks NAME.png of the part in each image NAME (default: NAME.roi.png "
+    "beside it); defects stay inside.",
+)
 @_whole(
     "--workers",
     "-j",

@@ -17,9 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from synth.config.preset import Preset
+from synth.errors import InputError
 from synth.imaging import checks
 from synth.imaging.defects import PAINTERS, Painted
-from synth.imaging.textures import load_base, render_base
+from synth.imaging.defects.base import Region, within
+from synth.imaging.textures import load_part, render_base
+from synth.imaging.textures.user import ROI_SUFFIX, roi_of
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
 
@@ -48,15 +51,35 @@ class Rendered:
     clean: np.ndarray | None = None
 
 
-def base_files(base_dir: Path) -> tuple[Path, ...]:
-    """A user's base images, sorted so the choice per image is reproducible."""
-    return tuple(sorted(p for p in base_dir.iterdir() if p.suffix.lower() in BASE_SUFFIXES))
+@dataclass(frozen=True, slots=True)
+class Base:
+    """A user's base image, and the region of interest its defects stay in, if it has one."""
+
+    image: Path
+    roi: Path | None = None
 
 
-def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] = ()) -> Rendered:
+def base_files(base_dir: Path, roi_dir: Path | None = None) -> tuple[Base, ...]:
+    """A user's base images, sorted so the choice per image is reproducible, each with its
+    region of interest (NAME.roi.png beside it, or in `roi_dir`), which is no base itself."""
+    images = sorted(
+        path
+        for path in base_dir.iterdir()
+        if path.suffix.lower() in BASE_SUFFIXES and not path.stem.endswith(ROI_SUFFIX)
+    )
+    return tuple(Base(path, roi_of(path, roi_dir)) for path in images)
+
+
+# Draws of a crop holding some of the part, and of a defect's place touching it, before
+# giving up: a region that small is one pixel in thousands.
+_TRIES = 20
+
+
+def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Base, ...] = ()) -> Rendered:
     rng = image_rng(seed, spec.index, Stream.RENDER)
+    region = None
     if bases:
-        image = load_base(bases[rng.integers(len(bases))], preset.height, preset.width, rng)
+        image, region = _load(bases[rng.integers(len(bases))], preset, rng)
     else:
         texture = preset.textures[rng.integers(len(preset.textures))]
         image = render_base(texture, preset.height, preset.width, rng)
@@ -74,14 +97,54 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Path, ...] =
             painter = PAINTERS[cls.painter]
             for _ in range(rng.integers(cls.count[0], cls.count[1] + 1)):
                 params = painter.get_params(rng, cls.params)  # as painter(...) draws them
-                made = painter.apply(image, params, rng)
-                painted = checks.painted(cls.painter, made, image.shape)
-                if preset.mask_extent == "visible":
-                    painted = painted.visible(image[painted.box])
+                painted = _paint(cls.painter, image, params, rng, preset.mask_extent, region)
+                if painted is None:
+                    continue
                 box, mask = _put(painted, image, labels, class_index + 1)
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
     return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn), clean=clean)
+
+
+def _load(base: Base, preset: Preset, rng: np.random.Generator) -> tuple[np.ndarray, Region | None]:
+    """A base image's crop and the region of interest within it (None without one). A crop
+    that misses the part is drawn again; the draws are the image's own, so a base without
+    a region gives the image it always did."""
+    for _ in range(_TRIES):
+        image, roi = load_part(base.image, base.roi, preset.height, preset.width, rng)
+        if roi is None:
+            return image, None
+        if roi.any():
+            return image, Region.of(roi)
+    raise InputError(
+        f"{base.roi}: {_TRIES} crops of its image at {preset.width}x{preset.height} held none "
+        "of the region of interest: draw a larger region, or choose a size closer to the image's"
+    )
+
+
+def _paint(
+    name: str,
+    image: np.ndarray,
+    params: Mapping[str, float],
+    rng: np.random.Generator,
+    extent: str,
+    region: Region | None,
+) -> Painted | None:
+    """One defect, its mask as `extent` says, kept inside the region of interest if there is
+    one: placed there (`within`), cut at its edge, and drawn again if none of it lay inside
+    (a thin stroke bowing off a thin part). None if no draw touched the region."""
+    with within(region):
+        for _ in range(_TRIES):
+            made = PAINTERS[name].apply(image, params, rng)
+            painted = checks.painted(name, made, image.shape)
+            if extent == "visible":
+                painted = painted.visible(image[painted.box])
+            if region is None:
+                return painted
+            kept = painted.inside(region.mask[painted.box], image[painted.box])
+            if kept is not None:
+                return kept
+    return None
 
 
 def _put(

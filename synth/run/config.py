@@ -63,6 +63,7 @@ class RunConfig:
     out: str | Path = "synth-data"  # a folder (the bucket's root) or s3://BUCKET/PREFIX
     seed: int = 0
     base_dir: Path | None = None  # paint onto these images instead of textures
+    roi_dir: Path | None = None  # their regions of interest, if not beside them
     workers: int = 1
     overwrite: bool = False
     compress_level: int = DEFAULT_COMPRESS_LEVEL
@@ -93,7 +94,10 @@ class RunConfig:
     def byte_options(self) -> dict[str, object]:
         """The options besides preset and seed that change the output's bytes."""
         base_dir = None if self.base_dir is None else str(self.base_dir)
-        return {"compress_level": self.compress_level, "base_dir": base_dir}
+        options: dict[str, object] = {"compress_level": self.compress_level, "base_dir": base_dir}
+        if self.roi_dir is not None:  # only when given: datasets without one stay as they were
+            options["roi_dir"] = str(self.roi_dir)
+        return options
 
     @classmethod
     def build(cls, preset: PresetSource = "mixed", **options: Any) -> RunConfig:

@@ -7,7 +7,6 @@ the job and the image index, so output bytes do not depend on where it runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from synth.config.preset import Preset, palette
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
-from synth.imaging.render import Rendered, render
+from synth.imaging.render import Base, Rendered, render
 from synth.output.layout import Layout
 from synth.plan import ImageSpec, image_spec
 from synth.seeding import Stream, image_rng
@@ -34,7 +33,7 @@ class Job:
     layout: Layout
     compress_level: int
     jobs: tuple[str, str]
-    bases: tuple[Path, ...]
+    bases: tuple[Base, ...]
     faults: tuple[str, ...]  # names: the catalogue's functions do not pickle
     dataset_faults: tuple[str, ...] = ()  # names of DATASET_FAULTS to draw from
 

@@ -29,8 +29,8 @@ from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
-from synth.imaging.render import base_files
-from synth.imaging.textures import check_image
+from synth.imaging.render import Base, base_files
+from synth.imaging.textures import check_image, check_roi
 from synth.output.base import Body, Published, Sink, Sparse
 from synth.output.layout import Layout, Shard
 from synth.output.progress import Bar
@@ -79,7 +79,7 @@ class Writer:
 
     def plan(self) -> Plan:
         config, preset = self.config, self.config.preset
-        bases = _bases(config.base_dir)
+        bases = _bases(config.base_dir, config.roi_dir)
         shard = config.shard
         faults, dataset_faults = (
             choose(preset.faults)
@@ -395,14 +395,20 @@ def _content_type(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def _bases(base_dir: Path | None) -> tuple[Path, ...]:
+def _bases(base_dir: Path | None, roi_dir: Path | None) -> tuple[Base, ...]:
     if base_dir is None:
+        if roi_dir is not None:
+            raise OutputError(f"{roi_dir}: {option('roi_dir')} goes with {option('base_dir')}")
         return ()
+    if roi_dir is not None and not roi_dir.is_dir():
+        raise OutputError(f"{roi_dir}: {option('roi_dir')} is not a folder")
     if not base_dir.is_dir():
         raise OutputError(f"{base_dir}: {option('base_dir')} is not a folder")
-    found = base_files(base_dir)
+    found = base_files(base_dir, roi_dir)
     if not found:
         raise OutputError(f"{base_dir}: {option('base_dir')} holds no images (.png, .jpg, ...)")
-    for path in found:  # a header check up front, so a bad file stops the run before it starts
-        check_image(path)
+    for base in found:  # checked up front, so a bad file stops the run before it starts
+        check_image(base.image)
+        if base.roi is not None:
+            check_roi(base.roi, base.image)
     return found

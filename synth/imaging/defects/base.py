@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar
@@ -126,6 +128,16 @@ class Painted:
             rows = slice(top, top + step)
             np.copyto(self.patch[rows], old[rows], where=~mask[rows, :, None])
         return Painted(box=self.box, patch=self.patch, mask=mask, band=0)
+
+    def inside(self, region: np.ndarray, old: np.ndarray) -> Painted | None:
+        """The defect kept to `region` (bool, the box's shape): its mask there only and its
+        patch set back to `old` beyond it, as a defect stops at the edge of the part it is
+        on. None if none of its mask lies in the region."""
+        mask = self.mask & region
+        if not mask.any():
+            return None
+        np.copyto(self.patch, old, where=~region[..., None])
+        return Painted(box=self.box, patch=self.patch, mask=mask, band=self.band)
 
 
 class Painter(ABC):
@@ -245,8 +257,49 @@ def span(fraction: float, image: np.ndarray, least: float = 2.0) -> float:
     return max(least, fraction * min(image.shape[:2]))
 
 
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Where on the image defects may lie (a region of interest: the part, not its
+    background), with each row's running count of its pixels, to draw one uniformly."""
+
+    mask: np.ndarray  # bool (H, W)
+    counts: np.ndarray  # int64 (H,): the region's pixels in this row and the ones above
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> Region:
+        return cls(mask, np.cumsum(np.count_nonzero(mask, axis=1)))
+
+    def point(self, rng: Rng) -> tuple[float, float]:
+        """A point of a pixel of the region, uniformly, within half a pixel of its centre."""
+        nth = int(rng.integers(int(self.counts[-1])))
+        row = int(np.searchsorted(self.counts, nth, side="right"))
+        before = int(self.counts[row - 1]) if row else 0
+        column = int(np.flatnonzero(self.mask[row])[nth - before])
+        height, width = self.mask.shape
+        dy, dx = rng.uniform(-0.5, 0.5, 2)
+        return min(max(row + dy, 0.0), height - 1.0), min(max(column + dx, 0.0), width - 1.0)
+
+
+_REGION: ContextVar[Region | None] = ContextVar("synth_region", default=None)
+
+
+@contextmanager
+def within(region: Region | None) -> Iterator[None]:
+    """Painters place their defects (`centre`, `site`) inside `region` while this lasts;
+    None: anywhere, as without it."""
+    token = _REGION.set(region)
+    try:
+        yield
+    finally:
+        _REGION.reset(token)
+
+
 def centre(rng: Rng, image: np.ndarray) -> tuple[float, float]:
-    """A point inside the image, so a defect centred there labels at least one pixel."""
+    """A point inside the image, so a defect centred there labels at least one pixel;
+    inside the region of interest when one is set (`within`)."""
+    region = _REGION.get()
+    if region is not None:
+        return region.point(rng)
     return rng.uniform(0, image.shape[0] - 1), rng.uniform(0, image.shape[1] - 1)
 
 

@@ -13,10 +13,19 @@ import numpy as np
 
 from synth.imaging import checks
 from synth.imaging.textures.base import Texture
-from synth.imaging.textures.user import check_image, load_base
+from synth.imaging.textures.user import check_image, check_roi, load_base, load_part, roi_of
 from synth.registry import TEXTURES, import_submodules
 
-__all__ = ["TEXTURES", "Texture", "check_image", "load_base", "render_base"]
+__all__ = [
+    "TEXTURES",
+    "Texture",
+    "check_image",
+    "check_roi",
+    "load_base",
+    "load_part",
+    "render_base",
+    "roi_of",
+]
 
 import_submodules(__name__)
 

@@ -1,4 +1,11 @@
-"""A user's own base images (`--base-dir`): checked up front, cropped at render time."""
+"""A user's own base images (`--base-dir`) and their regions of interest: checked up front,
+cropped at render time.
+
+A region of interest is a PNG the size of its image, the part where it is light (grey
+level 128 or more once read as 8-bit grey), the background where it is dark: defects
+are painted inside it only. It is `NAME.roi.png` beside the image `NAME.jpg` (any
+suffix), or `NAME.png` / `NAME.roi.png` in a folder of them (`--roi-dir`).
+"""
 
 from __future__ import annotations
 
@@ -21,18 +28,66 @@ def check_image(path: Path) -> None:
         raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
 
 
+ROI_SUFFIX = ".roi"  # NAME.roi.png: the region of interest of the base image NAME.*
+
+
+def roi_of(image: Path, roi_dir: Path | None = None) -> Path | None:
+    """The region of interest of a base image, if it has one: NAME.roi.png in `roi_dir`
+    (or NAME.png there), else beside the image."""
+    stem = image.stem
+    candidates = [image.with_name(f"{stem}{ROI_SUFFIX}.png")]
+    if roi_dir is not None:
+        candidates = [roi_dir / f"{stem}{ROI_SUFFIX}.png", roi_dir / f"{stem}.png"]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def check_roi(roi: Path, image: Path) -> None:
+    """Raise InputError naming the file unless `roi` is a readable mask of its image's
+    size with some part in it."""
+    check_image(roi)
+    with Image.open(image) as picture:
+        size = picture.size
+    region = _read(roi, "L")
+    if region.size != size:
+        raise InputError(
+            f"{roi}: a region of interest of {region.width}x{region.height} px, but its image "
+            f"{image.name} is {size[0]}x{size[1]}"
+        )
+    if max(region.getextrema()) < _PART:  # type: ignore[operator]
+        raise InputError(f"{roi}: no part in this region of interest (no pixel of grey >= 128)")
+
+
+_PART = 128  # a region of interest's grey level from which a pixel is part
+
+
 def load_base(path: Path, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A user's own image as a random crop, resized to (height, width, 3) float32 in [0, 1]."""
-    try:
-        with Image.open(path) as picture:
-            rgb = picture.convert("RGB")
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
+    return load_part(path, None, height, width, rng)[0]
+
+
+def load_part(
+    path: Path, roi: Path | None, height: int, width: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`load_base`, and its region of interest (bool (height, width)) cropped and resized
+    with it, or None without one. The same draws either way, so an image's pixels do
+    not depend on whether it has a region."""
+    rgb = _read(path, "RGB")
     scale = max(height / rgb.height, width / rgb.width) * rng.uniform(1.0, 1.25)
-    resized = rgb.resize(
-        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale)))
-    )
+    size = (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale)))
+    resized = rgb.resize(size)
     top = int(rng.integers(resized.height - height + 1))
     left = int(rng.integers(resized.width - width + 1))
     crop = np.asarray(resized, np.float32)[top : top + height, left : left + width] / 255.0
-    return np.ascontiguousarray(crop)
+    region = None
+    if roi is not None:
+        grey = np.asarray(_read(roi, "L").resize(size, Image.Resampling.NEAREST))
+        region = grey[top : top + height, left : left + width] >= _PART
+    return np.ascontiguousarray(crop), region
+
+
+def _read(path: Path, mode: str) -> Image.Image:
+    try:
+        with Image.open(path) as picture:
+            return picture.convert(mode)
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise InputError(f"{path}: not an image Pillow can read ({exc})") from None
