@@ -113,7 +113,7 @@ def _seed(help: str) -> Callable[[_Command], _Command]:
 
 
 # The listings' --markdown flag: the tables `make docs` writes into the documentation pages.
-_README_TABLE = click.option("--markdown", is_flag=True, help="Print the table the docs carry.")
+_DOCS_TABLE = click.option("--markdown", is_flag=True, help="Print the table the docs carry.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,7 +161,7 @@ def cli() -> None:
 @click.option(
     "--style",
     type=click.Choice(list(STYLES)),
-    help="Write the lines as a real producer does (README, Real data) [preset's].",
+    help="Write the lines as a real producer does (docs: Real data) [preset's].",
 )
 @click.option(
     "--mask-extent",
@@ -268,7 +268,7 @@ def generate(
 
 
 @cli.command()
-@_README_TABLE
+@_DOCS_TABLE
 def faults(markdown: bool) -> None:
     """List every fault with the rules it breaks (near-misses break none)."""
     from synth.faults import CATALOGUE, DATASET_FAULTS, Fault, MultiLineFault, markdown_table
@@ -287,7 +287,7 @@ def faults(markdown: bool) -> None:
 
 
 @cli.command()
-@_README_TABLE
+@_DOCS_TABLE
 def painters(markdown: bool) -> None:
     """List the defect painters (plugins' too) with their parameters, ranges and units."""
     from synth.imaging import listing
@@ -296,7 +296,7 @@ def painters(markdown: bool) -> None:
 
 
 @cli.command()
-@_README_TABLE
+@_DOCS_TABLE
 def textures(markdown: bool) -> None:
     """List the base textures (plugins' too)."""
     from synth.imaging import listing
@@ -305,7 +305,7 @@ def textures(markdown: bool) -> None:
 
 
 @cli.command()
-@_README_TABLE
+@_DOCS_TABLE
 def rules(markdown: bool) -> None:
     """List every rule of the format: id, level, source and what it asks."""
     from synth.format import RULES, rules_markdown
@@ -342,7 +342,7 @@ def gallery(out: Path, seed: int, markdown: bool) -> None:
 
 
 @cli.command()
-@_README_TABLE
+@_DOCS_TABLE
 def presets(markdown: bool) -> None:
     """List the built-in presets."""
     from synth.config.preset import builtin_presets, load_preset

@@ -153,7 +153,7 @@ class Painter(ABC):
             def apply(self, image, params, rng): ...
 
     The class docstring's first line is the painter's description in `synth painters`
-    and the README. `apply` gets the drawn parameter values and the image's generator,
+    and the docs. `apply` gets the drawn parameter values and the image's generator,
     which it uses for placement and the defect's own noise.
     """
 
