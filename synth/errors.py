@@ -7,6 +7,7 @@ the CLI shows `--overwrite`, a Python caller sees `overwrite=`, the way each pas
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 _OPTION = re.compile("\0([a-z_]+)(=True)?\0")
 
@@ -20,7 +21,13 @@ def option(name: str, *, flag: bool = False) -> str:
 
 
 class SynthError(Exception):
-    """A user-facing failure; its message is one sentence naming the file, line or field."""
+    """A user-facing failure; its message is one sentence naming the file, line or field.
+
+    Every error synth raises for its user is one, whatever its kind; `code` names the kind
+    for a program (stable across releases: test the code, not the message).
+    """
+
+    code: ClassVar[str] = "synth"
 
     def __str__(self) -> str:
         return _OPTION.sub(lambda m: m[0].strip("\0"), super().__str__())
@@ -39,14 +46,29 @@ def one_line(text: str) -> str:
 class PresetError(SynthError):
     """A preset that cannot be found or does not describe a dataset."""
 
+    code = "preset"
+
 
 class OutputError(SynthError):
     """An output location that cannot be written as asked."""
+
+    code = "output"
 
 
 class InputError(SynthError):
     """An input file (a base image, a manifest) that cannot be read as what it should be."""
 
+    code = "input"
+
 
 class PluginError(SynthError):
     """A plugin (a painter, a texture) that handed back what its contract rules out."""
+
+    code = "plugin"
+
+
+class ArgumentError(SynthError, ValueError):
+    """A value passed to synth that it cannot use: an unknown rule id, fault word or profile,
+    a parameter out of its range. A ValueError too, as Python callers expect of a bad value."""
+
+    code = "argument"

@@ -17,6 +17,8 @@ DISTRIBUTION = "synth-lfv"  # the name on the package index; `synth` there is an
 class MissingExtra(SynthError, ImportError):
     """A feature used without the extra that brings its dependency."""
 
+    code = "missing-extra"
+
 
 def missing(module: str, extra: str, feature: str) -> MissingExtra:
     """The error for `feature`, which needs `module` from `extra`."""

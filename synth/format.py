@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from synth.errors import ArgumentError
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -184,20 +186,22 @@ class S3Uri:
 
     @classmethod
     def parse(cls, value: object) -> S3Uri:
-        """An object's URI, as `find`, or ValueError saying what is wrong."""
+        """An object's URI, as `find`, or an ArgumentError saying what is wrong."""
         uri = cls.find(value)
         if uri is None:
-            raise ValueError(f"{value!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket name")
+            raise ArgumentError(
+                f"{value!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket name"
+            )
         return uri
 
     @classmethod
     def parse_prefix(cls, value: str) -> S3Uri:
         """A location s3://BUCKET[/PREFIX]: the key is a folder, "" or "some/prefix/"."""
         if not is_s3(value):
-            raise ValueError(f"{value!r} is not s3://BUCKET/PREFIX")
+            raise ArgumentError(f"{value!r} is not s3://BUCKET/PREFIX")
         bucket, _, prefix = value.removeprefix(SCHEME).partition("/")
         if not is_bucket_name(bucket):
-            raise ValueError(f"{value}: {bucket!r} is not a valid S3 bucket name")
+            raise ArgumentError(f"{value}: {bucket!r} is not a valid S3 bucket name")
         prefix = prefix.strip("/")
         return cls(bucket, f"{prefix}/" if prefix else "")
 

@@ -35,6 +35,8 @@ T = TypeVar("T")
 class RegistryError(SynthError):
     """A registration that would make a name ambiguous, or a plugin that fails to load."""
 
+    code = "registry"
+
 
 def import_submodules(package: str) -> None:
     """Import every module of `package` in name order: how a package of built-in entries

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from synth.errors import ArgumentError
+
 Order = Literal["label-first", "metadata-first"]
 
 
@@ -38,7 +40,7 @@ class Style:
 
     def __post_init__(self) -> None:
         if self.profile not in ("docs", "service"):
-            raise ValueError(f"style {self.name}: unknown profile {self.profile!r}")
+            raise ArgumentError(f"style {self.name}: unknown profile {self.profile!r}")
 
 
 STYLES: dict[str, Style] = {

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from synth.faults.model import Case, MultiLineFault
+from synth.faults.model import Case, FaultError, MultiLineFault
 from synth.faults.ops import (
     MANY,
     PIN_HOLES,
@@ -59,7 +59,7 @@ class DatasetFault(MultiLineFault):
     def apply(self, reference: Case, target: Case, rng: np.random.Generator) -> Case:
         """The target, changed to break the rule when read after `reference`."""
         if not self.fits(reference, target):
-            raise ValueError(f"dataset fault {self.name!r} does not fit these lines ({self.doc})")
+            raise FaultError(f"dataset fault {self.name!r} does not fit these lines ({self.doc})")
         broken = self.transform(reference, target, rng)
         return replace(
             broken,

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal, TypedDict, Unpack
 
 import numpy as np
 
+from synth.errors import ArgumentError
 from synth.format import CLASSIFICATION_TYPE
 
 Level = Literal["text", "field", "object"]
@@ -26,8 +27,10 @@ Applies = Literal["any", "anomaly", "normal"]
 LINE = "line"
 
 
-class FaultError(ValueError):
+class FaultError(ArgumentError):
     """A fault asked to apply where it cannot: the case lacks what it needs, or faults clash."""
+
+    code = "fault"
 
 
 @dataclass(frozen=True, repr=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from synth.errors import ArgumentError
 from synth.faults.model import Fault, MultiLineFault
 from synth.format import RULES
 from synth.registry import Registry, RegistryError
@@ -50,7 +51,7 @@ def breaking() -> list[Fault]:
 
 def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[MultiLineFault]]:
     """Line and dataset faults by name or by a rule id they break (or, for a rule no fault
-    breaks, warn of); an unknown word is a ValueError naming it.
+    breaks, warn of); an unknown word is an ArgumentError naming it.
     `--faults dataset.duplicate-image` thus picks a dataset fault."""
     lines: dict[str, Fault] = {}
     datasets: dict[str, MultiLineFault] = {}
@@ -63,7 +64,7 @@ def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[MultiLineFa
             found_lines = {f.name: f for f in CATALOGUE.values() if word in f.warnings}
             found_datasets = {f.name: f for f in DATASET_FAULTS.values() if word in f.warnings}
         if not found_lines and not found_datasets:
-            raise ValueError(
+            raise ArgumentError(
                 f"{word!r} is neither a fault nor a rule any fault breaks (see `synth faults`)"
             )
         lines.update(found_lines)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.config.preset import Preset, from_dict, load_preset
-from synth.errors import PresetError
+from synth.errors import ArgumentError, PresetError
 from synth.faults import choose
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, MAX_COMPRESS_LEVEL
 from synth.output.base import DEFAULT_CONCURRENCY
@@ -84,7 +84,7 @@ class RunConfig:
         }
         for name, ok in checks.items():
             if not ok:
-                raise ValueError(f"{name}={getattr(self, name)!r} is out of range")
+                raise ArgumentError(f"{name}={getattr(self, name)!r} is out of range")
         try:  # the catalogue is the run's to know: a preset only lists words
             choose(self.preset.faults)
         except ValueError as exc:

@@ -34,6 +34,7 @@ except ImportError as error:
 
 from synth.annotate.records import color_map
 from synth.config.preset import DefectClass, Preset
+from synth.errors import ArgumentError
 from synth.faults import (
     DATASET_FAULTS,
     Case,
@@ -137,7 +138,7 @@ def defect_classes(max_classes: int = 3) -> st.SearchStrategy[tuple[DefectClass,
     apart: the maps where a fault's "other" color is easy to get wrong.
     """
     if not 1 <= max_classes <= len(_NAMES):
-        raise ValueError(f"max_classes must be 1..{len(_NAMES)}")
+        raise ArgumentError(f"max_classes must be 1..{len(_NAMES)}")
     return st.builds(
         _classes,
         st.sampled_from(range(1, max_classes + 1)),
@@ -335,9 +336,9 @@ def manifest_cases(
     """
     unknown = set(rules or ()) - set(RULES)
     if unknown:
-        raise ValueError(f"unknown rule ids: {', '.join(sorted(unknown))}")
+        raise ArgumentError(f"unknown rule ids: {', '.join(sorted(unknown))}")
     if max_faults < 1:
-        raise ValueError("max_faults must be at least 1")
+        raise ArgumentError("max_faults must be at least 1")
     task = preset.task if preset is not None else task
     masked = task == "segmentation"  # classification lines fit no fault that needs a mask
 
@@ -359,7 +360,7 @@ def manifest_cases(
         if rules is None or rule in rules
     }
     if valid is False and not (unreadable or readable):
-        raise ValueError(
+        raise ArgumentError(
             "no fault breaks those rules" + (" without objects" if not objects else "")
         )
 

@@ -27,6 +27,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from synth.config.preset import Preset
+from synth.errors import ArgumentError
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, Fault, breaking, near_misses
 from synth.seeding import Stream, image_rng
 from synth.testing.cases import build_case
@@ -165,7 +166,7 @@ def manifests(
     validators of the text alone; `task="classification"` draws lines without masks.
     """
     if not 1 <= min_lines <= max_lines:
-        raise ValueError("need 1 <= min_lines <= max_lines")
+        raise ArgumentError("need 1 <= min_lines <= max_lines")
     from synth.testing.strategies import _LINE_SEEDS, presets
 
     masked = (preset.task if preset is not None else task) == "segmentation"

@@ -46,6 +46,8 @@ _BOM = b"\xef\xbb\xbf"
 class ValidationSetupError(InputError):
     """The manifest or its objects cannot be reached at all (not a finding about them)."""
 
+    code = "validation-setup"
+
 
 class _Duplicate(ValueError):
     pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from synth.errors import ArgumentError
 from synth.format import Severity
 
 
@@ -26,12 +27,12 @@ LENIENT: dict[str, str] = {
 
 
 def parse_profile(value: str | Profile) -> Profile:
-    """A profile by name; a ValueError naming the choices otherwise."""
+    """A profile by name; an ArgumentError naming the choices otherwise."""
     try:
         return Profile(value)
     except ValueError:
         choices = ", ".join(p.value for p in Profile)
-        raise ValueError(f"unknown profile {value!r}; choose one of {choices}") from None
+        raise ArgumentError(f"unknown profile {value!r}; choose one of {choices}") from None
 
 
 def lenient_severity(rule: str, chosen: Profile) -> Severity:

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from synth.errors import ArgumentError
 from synth.imaging.noise import Rows, smooth_noise_rows
 
 Ranges = Mapping[str, tuple[float, float]]  # a preset's [low, high] per parameter
@@ -200,7 +201,7 @@ def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, t
     resolved: dict[str, tuple[float, float]] = {}
     for name in given:
         if name not in painter.params:
-            raise ValueError(
+            raise ArgumentError(
                 f"unknown parameter {name!r} for painter {painter.name!r}; "
                 f"known: {', '.join(painter.params)}"
             )
@@ -211,12 +212,12 @@ def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, t
             and len(value) == 2
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
         ):
-            raise ValueError(f"{name}: must be [low, high], got {value!r}")
+            raise ArgumentError(f"{name}: must be [low, high], got {value!r}")
         low, high = float(value[0]), float(value[1])
         if low > high:
-            raise ValueError(f"{name}: low {low} is above high {high}")
+            raise ArgumentError(f"{name}: low {low} is above high {high}")
         if low < spec.minimum or high > spec.maximum:
-            raise ValueError(
+            raise ArgumentError(
                 f"{name}: [{low}, {high}] is outside [{spec.minimum}, {spec.maximum}] ({spec.unit})"
             )
         resolved[name] = (low, high)
