@@ -516,6 +516,109 @@ def validate(
     ctx.exit(code)
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@_whole("--cases", "-n", span=(0, None), default=100, help="Drawn cases after the fixed ones.")
+@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), help="Time budget.")
+@_seed("Seed of the drawn cases.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds one run may take; longer is a finding.",
+)
+@click.option(
+    "--verdict",
+    type=click.Choice(["auto", "status", "file-line", "json"]),
+    default="auto",
+    show_default=True,
+    help="Read the exit status, FILE:LINE: prefixes, or JSON lines (auto: FILE:LINE: "
+    "flags if printed, else the status).",
+)
+@click.option("--line-regex", help="Read flagged lines with this pattern (group `line`).")
+@click.option("--rules", help="Comma-separated rule ids: broken cases of these rules only.")
+@click.option("--no-objects", is_flag=True, help="Leave out faults in the images and masks.")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(TASKS), help="Only this task.")
+@click.option(
+    "--style", "styles", multiple=True, type=click.Choice(list(STYLES)), help="Only this style."
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["docs", "service"]),
+    default="docs",
+    show_default=True,
+    help="The rules the validator holds: docs (every documented rule) or service (the "
+    "console style's lines, valid as the service accepts them).",
+)
+@_whole("--jobs", "-j", span=(1, 64), default=1, help="Cases run at once.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="The report on standard output.",
+)
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also JUnit XML.")
+@click.option(
+    "--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also JSON."
+)
+@click.option("--markdown", type=click.Path(path_type=Path, dir_okay=False), help="Also markdown.")
+@click.option(
+    "--reproducers",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="synth-check",
+    show_default=True,
+    help="Folder for the smallest failing manifest of each rule missed.",
+)
+@click.option("--no-shrink", is_flag=True, help="Save failing manifests as found.")
+@click.option(
+    "--endpoint-url",
+    help="Also put each case's objects and manifest on this S3 endpoint ({endpoint}, "
+    "{manifest_uri}); cases then run one at a time.",
+)
+@click.pass_context
+def check(ctx: click.Context, /, command: tuple[str, ...], **options: Any) -> None:
+    """Run a validator (any command) on generated cases and score it rule by rule.
+
+    \b
+    {manifest} and {root} in COMMAND are the case's manifest and its bucket-root
+    folder (s3://BUCKET/KEY is ROOT/KEY); without {manifest}, its path goes last.
+    Exits 0 when nothing is missed or falsely flagged, 1 otherwise.
+
+    \b
+    Examples:
+      synth check -- ./my-validator {manifest} --root {root}
+      synth check --cases 500 --seconds 120 --junit report.xml -- node validate.js
+      synth check --verdict json -- python -m my_validator --json {manifest}
+      synth check --line-regex 'line (?P<line>\\d+)' -- java -jar v.jar {manifest}
+    """
+    from synth.testing.check_cli import run_check
+
+    ctx.exit(run_check(command, **options))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the suite (its cases/ are replaced).",
+)
+@_seed("Seed of the images the cases are made from.")
+def suite(out: Path, seed: int) -> None:
+    """Write the conformance suite as plain files: one folder a case, for any test runner."""
+    from synth.testing.suite import write_suite
+
+    try:
+        count = write_suite(out, seed=seed)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
+    click.echo(f"{out}: {count} cases (index.json, cases.tsv)")
+
+
 def _stop(signum: int, frame: object) -> None:
     """The first SIGINT or SIGTERM unwinds the run; later ones do not cut its cleanup short."""
     global _stopped_by

@@ -1,4 +1,5 @@
-"""For test authors, one import: the Hypothesis strategies, `every_case()`, and `Case`.
+"""For test authors, one import: the Hypothesis strategies, `every_case()`, `Case`, and
+`check_validator()` (`synth check` from Python).
 
     from synth.testing import every_case, manifest_cases, manifests
 
@@ -50,6 +51,7 @@ _WHERE = {
     "Case": "synth.faults",
     "ManifestCase": "synth.testing.verdicts",
     "MockedBucket": "synth.testing.pytest_plugin",
+    "check_validator": "synth.testing.check",
     "every_case": "synth.testing.cases",
     "manifests": "synth.testing.verdicts",
     **dict.fromkeys(set(STRATEGIES) - {"manifests"}, "synth.testing.strategies"),
