@@ -24,8 +24,8 @@ from synth.cli import cli
 from synth.faults import CATALOGUE, DATASET_FAULTS
 from synth.format import Severity
 from synth.testing.check import Report, check_validator
-from synth.testing.report import render
 from synth.testing.readers import Reader
+from synth.testing.report import render
 from synth.validate import Finding, validate_manifest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from synth.faults import Case
     from synth.testing.cases import every_case
+    from synth.testing.check import check_validator
     from synth.testing.pytest_plugin import MockedBucket
     from synth.testing.strategies import (
         bucket_names,
@@ -62,6 +63,7 @@ __all__ = [
     "ManifestCase",
     "MockedBucket",
     "bucket_names",
+    "check_validator",
     "color_maps",
     "datasets",
     "defect_classes",

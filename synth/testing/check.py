@@ -31,8 +31,8 @@ from synth.config.styles import STYLES
 from synth.format import RULES
 from synth.testing.buckets import Endpoint
 from synth.testing.probes import Probe, fixed, restrict
-from synth.testing.suite import MANIFEST, ROOT, write_probe
 from synth.testing.readers import Outcome, Reader
+from synth.testing.suite import MANIFEST, ROOT, write_probe
 
 Result = Literal["caught", "missed", "false-alarm", "passed", "error"]
 DEFAULT_TIMEOUT = 10.0

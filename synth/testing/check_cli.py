@@ -10,8 +10,8 @@ import click
 
 from synth.format import RULES
 from synth.testing.check import Command, Plan, check
-from synth.testing.report import render
 from synth.testing.readers import Reader
+from synth.testing.report import render
 
 
 def _rules(value: str | None) -> frozenset[str] | None:

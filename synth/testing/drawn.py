@@ -1,23 +1,20 @@
 """Drawn probes: small datasets from the Hypothesis strategies, reproducible from a seed.
 
-Hypothesis draws them (generation only: `synth check` shrinks what fails itself, by
-lines, since it scores every probe rather than stopping at the first failure). Each
-dataset is one manifest of one preset whose lines each carry at most one fault, so a
-miss is one rule's; a dataset fault's line needs the earlier line it breaks its rule
-against.
+`synth.testing.verdicts.manifests()` draws them: a manifest of one project whose lines
+each carry at most one fault, so a miss is one rule's; a dataset fault's line needs the
+earlier line it breaks its rule against. Hypothesis only generates (`synth check`
+shrinks what fails itself, by lines, since it scores every probe rather than stopping
+at the first failure).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from synth.extras import missing
-from synth.faults import DATASET_FAULTS, Case, DatasetFault
-from synth.testing.cases import build_case
+from synth.faults import DATASET_FAULTS, Case
 from synth.testing.probes import Line, Probe, line_of
 
 if TYPE_CHECKING:
@@ -47,7 +44,7 @@ def probe_of(cases: Sequence[Case], name: str, task: str) -> Probe:
         name,
         "drawn",
         "drawn",
-        "A small dataset, each line with at most one fault, drawn by synth check.",
+        "A manifest drawn by synth.testing.manifests(), each line with one fault at most.",
         task,
         "synth",
         "docs",
@@ -60,6 +57,9 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
     """Up to `plan.drawn` drawn probes from `plan.seed`, fewer if `left()` runs out."""
     try:
         from hypothesis import HealthCheck, Phase, given, seed, settings
+        from hypothesis import strategies as st
+
+        from synth.testing.verdicts import ManifestCase, manifests
     except ImportError as error:
         raise missing(
             "hypothesis", "testing", "drawing cases (--cases 0 runs the fixed ones only)"
@@ -77,47 +77,17 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
         suppress_health_check=list(HealthCheck),
         derandomize=False,
     )
-    @given(_manifests(tasks))
-    def collect(example: tuple[str, list[Case]]) -> None:
+    def of_task(task: str) -> st.SearchStrategy[tuple[str, ManifestCase]]:
+        return st.tuples(st.just(task), manifests(task=task, objects=plan.objects))
+
+    @given(st.sampled_from(tasks).flatmap(of_task))
+    def collect(example: tuple[str, ManifestCase]) -> None:
         if left() <= 0:
             raise _OutOfTime
-        task, cases = example
-        drawn.append(probe_of(cases, f"drawn/{plan.seed}-{len(drawn) + 1}", task))
+        task, manifest = example
+        name = f"drawn/{plan.seed}-{len(drawn) + 1}"
+        drawn.append(probe_of(manifest.lines, name, task))
 
     with contextlib.suppress(_OutOfTime):
         collect()
     return drawn
-
-
-def _manifests(tasks: Sequence[str]) -> Any:
-    """(task, lines) of one small dataset: each line valid, a near-miss, or broken by a single
-    fault (so a validator that reports lines is judged on each), and half the time a
-    dataset fault's pair, its reference first and its line last."""
-    from hypothesis import strategies as st
-
-    from synth.testing.strategies import manifest_cases, presets
-
-    @st.composite
-    def draw(draw: st.DrawFn) -> tuple[str, list[Case]]:
-        task = draw(st.sampled_from(tasks))
-        preset = draw(presets(task=task))
-        seeds = draw(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=6, unique=True))
-        cases = [
-            draw(manifest_cases(preset=preset, max_faults=1, among_others=True, seeds=st.just(s)))
-            for s in seeds
-        ]
-        if not draw(st.booleans()):
-            return task, cases
-        # Images above the lines' seeds (< 2**32): new to the dataset.
-        labels = draw(st.tuples(st.booleans(), st.booleans()))
-        reference, target = (build_case(preset, 2**32 + n, labels[n]) for n in (0, 1))
-        fitting = [
-            f
-            for f in DATASET_FAULTS.values()
-            if isinstance(f, DatasetFault) and f.fits(reference, target)
-        ]
-        fault = draw(st.sampled_from(fitting))  # duplicate-image fits any pair
-        rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-        return task, [reference, *cases, fault.apply(reference, target, rng)]
-
-    return draw()

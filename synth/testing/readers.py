@@ -1,4 +1,4 @@
-"""Reading a validator's verdict from its run: its exit status, or the lines it flags in its output.
+"""Reading a validator's verdict: its exit status, or the lines it flags in its output.
 
 Validators say what they found in a few common shapes, and `synth check` reads each:
 
