@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -394,3 +395,25 @@ def test_on_an_s3_endpoint_the_validator_reads_the_objects_there(
     buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert "synth-check-manifests" in buckets
     assert all(s3.list_objects_v2(Bucket=b)["KeyCount"] == 0 for b in buckets)  # cleaned up
+
+
+def test_a_stopped_run_leaves_no_validator_running(tmp_path: Path) -> None:
+    """SIGTERM (or Ctrl-C) mid-case: the command it was running, in its own session, and
+    what that started are killed too; synth check says it stopped."""
+    mark = tmp_path / "started"
+    hang = f"touch {mark}; exec sleep 317"
+    args = [*SYNTH, "check", "--rules", "label.type", "--task", "classification"]
+    args += ["--style", "synth", "--cases", "0", "--timeout", "120", "--jobs", "2"]
+    args += ["--", "sh", "-c", hang, "{manifest}"]
+    run = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not mark.exists() and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+    assert mark.exists()
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert b"stopped by SIGTERM" in err
+    assert b"Traceback" not in err
+    left = subprocess.run(["pgrep", "-f", "sleep 317"], capture_output=True)
+    assert left.stdout == b""

@@ -20,6 +20,7 @@ import shlex
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -70,7 +71,8 @@ class Command:
         return args if named else [*args, manifest]
 
     def describe(self, manifest: str, root: str) -> str:
-        return shlex.join(self.arguments(manifest, root))
+        args = self.arguments(manifest, root)
+        return " ".join(a if a in _PLACEHOLDERS else shlex.quote(a) for a in args)
 
     def run(
         self, manifest: Path, root: Path, timeout: float, s3: tuple[str, str] | None = None
@@ -86,6 +88,8 @@ class Command:
             )
         except OSError as exc:
             return Outcome("crash", detail=f"cannot run {args[0]!r}: {exc.strerror or exc}")
+        with _LIVE_LOCK:
+            _LIVE.add(process)
         try:
             out, err = process.communicate(timeout=max(timeout, 0.01))
         except subprocess.TimeoutExpired:
@@ -93,7 +97,27 @@ class Command:
             out, err = process.communicate()
             said = _text(out) + _text(err)
             return Outcome("timeout", detail=f"no verdict within {timeout:g} s", output=said)
+        except BaseException:  # stopped (Ctrl-C, SIGTERM): nothing it started outlives the run
+            _kill_group(process)
+            raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
         return self.reader.outcome(process.returncode, _text(out), _text(err), manifest)
+
+
+# The commands running now, in any thread: a stopped run kills them all.
+_LIVE: set[subprocess.Popen[bytes]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _kill_live() -> None:
+    with _LIVE_LOCK:
+        for process in _LIVE:
+            _kill_group(process)
+
+
+_PLACEHOLDERS = ("{manifest}", "{root}", "{endpoint}", "{manifest_uri}")
 
 
 def _filled(argument: str, values: dict[str, str]) -> str:
@@ -150,8 +174,6 @@ class Function:
 
 
 def _daemon(target: Callable[[], None]) -> Any:
-    import threading
-
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     return thread
@@ -504,9 +526,11 @@ def _run_all(
     """Each probe with its outcome, in order; None once the time budget is spent (no probe
     starts after it, and none runs past it)."""
 
+    stopped = threading.Event()
+
     def one(probe: Probe) -> Outcome | None:
         left = clock.left()
-        if left <= 0:
+        if left <= 0 or stopped.is_set():
             return None
         return run_probe(validator, probe, min(plan.timeout, left), scratch, endpoint)
 
@@ -518,10 +542,15 @@ def _run_all(
                 return
         return
     with ThreadPoolExecutor(plan.jobs) as pool:
-        for probe, outcome in zip(probes, pool.map(one, probes), strict=True):
-            yield probe, outcome
-            if outcome is None:
-                return
+        try:
+            for probe, outcome in zip(probes, pool.map(one, probes), strict=True):
+                yield probe, outcome
+                if outcome is None:
+                    return
+        except BaseException:  # stopped: no case starts, none keeps running
+            stopped.set()
+            _kill_live()
+            raise
 
 
 def _still_fails(

@@ -68,6 +68,9 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
     tasks = sorted(plan.tasks or {"segmentation", "classification"})
     drawn: list[Probe] = []
 
+    def of_task(task: str) -> st.SearchStrategy[tuple[str, ManifestCase]]:
+        return st.tuples(st.just(task), manifests(task=task, objects=plan.objects))
+
     @seed(plan.seed)
     @settings(
         max_examples=plan.drawn,
@@ -77,9 +80,6 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
         suppress_health_check=list(HealthCheck),
         derandomize=False,
     )
-    def of_task(task: str) -> st.SearchStrategy[tuple[str, ManifestCase]]:
-        return st.tuples(st.just(task), manifests(task=task, objects=plan.objects))
-
     @given(st.sampled_from(tasks).flatmap(of_task))
     def collect(example: tuple[str, ManifestCase]) -> None:
         if left() <= 0:
