@@ -561,18 +561,36 @@ def trace(
     for rows [top, bottom) of it each pixel's distance to the nearest path point (1e3
     beyond `reach`) and the path's half-width there, float32: what a stroke of varying
     width needs for coverage and relief. The counterpart of `site` for painters that draw
-    along a path."""
+    along a path.
+
+    Only the pixels near the path are looked up: each path point's pixel, grown by a
+    square of `reach` + 1/2 px (a superset of the disc of `reach` around the point,
+    separable and cheap), a small share of a long stroke's box. Every other pixel is
+    farther than `reach` from the path, and gets what a lookup there would give."""
     box = bbox(path[:, 0], path[:, 1], reach + pad, image.shape)
     tree = cKDTree(path)
-    xs = np.arange(box[1].start, box[1].stop, dtype=np.float64)
+    height, width = box[0].stop - box[0].start, box[1].stop - box[1].start
+    grow = math.ceil(reach + 0.5)
+    # The path's pixels on a grid `grow` px wider than the box on each side, grown.
+    near = np.zeros((height + 2 * grow, width + 2 * grow), bool)
+    at = np.rint(path).astype(np.int64) - (box[0].start - grow, box[1].start - grow)
+    inside = ((at >= 0) & (at < near.shape)).all(axis=1)
+    near[at[inside, 0], at[inside, 1]] = True
+    near = ndimage.maximum_filter(near, size=2 * grow + 1)
+    near = near[grow : grow + height, grow : grow + width]
+    far_width = np.float32(half[len(path) - 1])
 
     def rows(top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
-        ys = np.arange(box[0].start + top, box[0].start + bottom, dtype=np.float64)
-        points = np.column_stack([np.repeat(ys, len(xs)), np.tile(xs, len(ys))])
-        distance, nearest = tree.query(points, distance_upper_bound=reach)
-        distance[~np.isfinite(distance)] = 1e3
-        shape = (len(ys), len(xs))
-        width = half[np.minimum(nearest, len(path) - 1)].astype(np.float32)
-        return distance.astype(np.float32).reshape(shape), width.reshape(shape)
+        shape = (bottom - top, width)
+        distance = np.full(shape, 1e3, np.float32)
+        widths = np.full(shape, far_width, np.float32)
+        ys, xs = np.nonzero(near[top:bottom])
+        if ys.size:
+            points = np.column_stack([ys + (box[0].start + top), xs + box[1].start])
+            found, nearest = tree.query(points.astype(np.float64), distance_upper_bound=reach)
+            found[~np.isfinite(found)] = 1e3
+            distance[ys, xs] = found.astype(np.float32)
+            widths[ys, xs] = half[np.minimum(nearest, len(path) - 1)].astype(np.float32)
+        return distance, widths
 
     return box, rows
