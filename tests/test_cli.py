@@ -83,10 +83,11 @@ def test_unknown_fault_word_is_one_line_naming_the_field(tmp_path: Path) -> None
     bad.write_text("[image]\nwidth = 64\nheight = 64\n[dataset]\nfaults = ['nope']\n")
     from_file = _refused("generate", "--preset", str(bad), "--out", str(tmp_path / "o"))
     from_flag = _refused("generate", "-p", "dents", "--faults", "nope", "-o", str(tmp_path / "o"))
-    for line, preset in ((from_file, "bad"), (from_flag, "dents")):
+    # A word from the file is the file's field; one from --faults, the flag's.
+    for line, where in ((from_file, "preset 'bad': dataset.faults"), (from_flag, "--faults")):
         assert line == (
-            f"Error: preset {preset!r}: dataset.faults: 'nope' is neither a fault nor a rule "
-            "any fault breaks (see `synth faults`)"
+            f"Error: {where}: 'nope' is neither a fault nor a rule any fault breaks "
+            "(see `synth faults`)"
         )
     assert not (tmp_path / "o").exists()
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 DATASET_FILE = "dataset.json"
-_SUFFIX = r"part-(\d{5})-of-(\d{5})"
+_SUFFIX = r"part-(\d{5,})-of-(\d{5,})"  # 5 digits, more past 99999 shards
 _PART = re.compile(rf"(.+)\.{_SUFFIX}")
 _SUMMARY = re.compile(rf"{_SUFFIX}\.json")
 

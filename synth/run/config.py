@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.config.preset import Preset, from_dict, load_preset
-from synth.errors import ArgumentError, PresetError
+from synth.errors import ArgumentError, PresetError, option
 from synth.faults import choose
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, MAX_COMPRESS_LEVEL
 from synth.output.base import DEFAULT_CONCURRENCY
@@ -85,10 +85,9 @@ class RunConfig:
         for name, ok in checks.items():
             if not ok:
                 raise ArgumentError(f"{name}={getattr(self, name)!r} is out of range")
-        try:  # the catalogue is the run's to know: a preset only lists words
-            choose(self.preset.faults)
-        except ValueError as exc:
-            raise PresetError(f"preset {self.preset.name!r}: dataset.faults: {exc}") from None
+        problem = _faults_problem(self.preset)
+        if problem:  # the catalogue is the run's to know: a preset only lists words
+            raise PresetError(f"preset {self.preset.name!r}: dataset.faults: {problem}")
 
     @property
     def byte_options(self) -> dict[str, object]:
@@ -111,4 +110,22 @@ class RunConfig:
         if changes.get("faults") is not None:
             changes["faults"] = tuple(changes["faults"])
         run = {k: v for k, v in options.items() if k not in override_names}
-        return cls(preset=Overrides(**changes).apply(resolve_preset(preset)), **run)
+        chosen = Overrides(**changes).apply(resolve_preset(preset))
+        if changes.get("faults") is not None and (problem := _faults_problem(chosen)):
+            raise PresetError(f"{option('faults')}: {problem}")  # the caller's, not the preset's
+        return cls(preset=chosen, **run)
+
+
+def _faults_problem(preset: Preset) -> str | None:
+    """Why the preset's faults cannot be drawn for its dataset, or None."""
+    try:
+        chosen, _ = choose(preset.faults)
+    except ValueError as exc:
+        return str(exc)
+    masked = [fault.name for fault in chosen if fault.needs_mask]
+    if preset.task == "classification" and preset.faults and masked:
+        return (
+            f"{masked[0]} breaks a mask, and classification lines have none; choose faults "
+            "of other fields, or the segmentation task"
+        )
+    return None

@@ -64,9 +64,10 @@ def _merge(target: Sink) -> Dataset:
     (count,) = counts
     missing = sorted(set(range(count)) - set(summaries))
     if missing:
-        raise OutputError(
-            f"{target.location}: shards {', '.join(map(str, missing))} of {count} have not finished"
+        named = ", ".join(map(str, missing[:10])) + (
+            f", ... ({len(missing)} in all)" if len(missing) > 10 else ""
         )
+        raise OutputError(f"{target.location}: shards {named} of {count} have not finished")
     first = summaries[0]
     for index, summary in summaries.items():
         differs = [name for name in RUN_FIELDS if summary[name] != first[name]]

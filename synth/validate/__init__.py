@@ -23,7 +23,14 @@ from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is
 from synth.validate.dataset import ProjectChecks
 from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
-from synth.validate.objects import ObjectReader, check_objects, object_reader
+from synth.validate.objects import (
+    FirstOf,
+    FolderReader,
+    ObjectReader,
+    S3Reader,
+    check_objects,
+    object_reader,
+)
 from synth.validate.profiles import Profile, parse_profile
 
 __all__ = [
@@ -364,16 +371,21 @@ def run(
     """
     sources = [source] if isinstance(source, str) else list(source)
     manifests: list[tuple[str, Source]] = []
-    reader: Any = None
+    client: Any = None
+    folder: Path | None = None
     for name in sources:
         lines: Source
         if is_s3(name):
-            lines, client = _open_s3(name, endpoint_url)
-            reader = reader or client
+            lines, opened = _open_s3(name, endpoint_url)
+            client = client or opened
         else:
-            lines, folder = _open_local(name, root)
-            reader = reader or folder
+            lines, found = _open_local(name, root)
+            folder = folder or found
         manifests.append((name, lines))
+    # Objects where the manifests are: S3, a folder, or both for a project of each.
+    reader: Any = client if folder is None else folder
+    if client is not None and folder is not None:
+        reader = FirstOf(S3Reader(client), FolderReader(folder))
     formatter = format_json if fmt == "json" else format_text
     errors = 0
     findings = iter_project(manifests, objects=reader if objects else None, profile=profile)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +35,10 @@ class ObjectReader(Protocol):
         """The object's bytes, or None if there is no such object."""
 
 
+# Of an object over the size limit, only this much is read: enough for its header.
+_HEAD_BYTES = 1 << 16
+
+
 class FolderReader:
     """A local folder that is a bucket's root: s3://BUCKET/KEY is ROOT/KEY."""
 
@@ -39,14 +46,23 @@ class FolderReader:
         self.root = root
 
     def read(self, uri: str) -> bytes | None:
+        found = self.read_within(uri, None)
+        return None if found is None else found[0]
+
+    def read_within(self, uri: str, limit: int | None) -> tuple[bytes, int] | None:
+        """The object's bytes and size; past `limit` bytes, only its head."""
         parsed = S3Uri.find(uri)
         path = None if parsed is None else folder_path(self.root, parsed.key)
         if path is None:
             return None
         try:
             # Nothing outside the root is read, not even through a symbolic link.
-            inside = path.resolve().is_relative_to(self.root.resolve())
-            return path.read_bytes() if inside and path.is_file() else None
+            if not path.resolve().is_relative_to(self.root.resolve()) or not path.is_file():
+                return None
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                within = limit is None or size <= limit
+                return handle.read(-1 if within else _HEAD_BYTES), size
         except OSError:
             return None
 
@@ -59,24 +75,56 @@ class MappingReader:
         return self.objects.get(uri)
 
 
+class FirstOf:
+    """Readers asked in turn: a project of local and S3 manifests finds each object where
+    it is (S3 first: an s3:// URI names it there; then the local bucket-root folder)."""
+
+    def __init__(self, *readers: ObjectReader) -> None:
+        self.readers = readers
+
+    def read(self, uri: str) -> bytes | None:
+        for reader in self.readers:
+            found = reader.read(uri)
+            if found is not None:
+                return found
+        return None
+
+
 class S3Reader:
     def __init__(self, client: Any) -> None:
         self.client = client
 
     def read(self, uri: str) -> bytes | None:
+        found = self.read_within(uri, None)
+        return None if found is None else found[0]
+
+    def read_within(self, uri: str, limit: int | None) -> tuple[bytes, int] | None:
+        """The object's bytes and size; past `limit` bytes, only its head is fetched."""
         from botocore.exceptions import ClientError
 
         parsed = S3Uri.find(uri)
         if parsed is None:
             return None
+        ask = {"Bucket": parsed.bucket, "Key": parsed.key}
         try:
-            return self.client.get_object(Bucket=parsed.bucket, Key=parsed.key)["Body"].read()
+            try:
+                found = self.client.get_object(
+                    **ask, **({} if limit is None else {"Range": f"bytes=0-{limit}"})
+                )
+            except ClientError as exc:  # an empty object has no byte 0 to start a range at
+                if str(exc.response.get("Error", {}).get("Code")) != "InvalidRange":
+                    raise
+                found = self.client.get_object(**ask)
         except ClientError as exc:
             # A missing bucket (another bucket's URI) is a missing object: a finding, not a stop.
             code = str(exc.response.get("Error", {}).get("Code"))
             if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
                 return None
             raise
+        data: bytes = found["Body"].read()
+        total = str(found.get("ContentRange", "")).rpartition("/")[2]
+        size = int(total) if total.isdigit() else len(data)
+        return (data if size <= len(data) else data[:_HEAD_BYTES]), size
 
 
 def object_reader(objects: ObjectReader | Path | Mapping[str, bytes] | Any) -> ObjectReader:
@@ -116,15 +164,17 @@ def check_objects(
 ) -> Iterator[Problem]:
     size: tuple[int, int] | None = None
     if facts.image_uri is not None:
-        data = reader.read(facts.image_uri)
-        if data is None:
+        found = _read(reader, facts.image_uri)
+        if found is None:
             yield _error("image.missing", "source-ref", f"no object at {facts.image_uri}")
         else:
-            if len(data) > MAX_IMAGE_BYTES:
+            data, length = found
+            whole = length <= MAX_IMAGE_BYTES
+            if not whole:
                 yield _error(
                     "image.file-size",
                     "source-ref",
-                    f"the image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}",
+                    f"the image is {length:,} bytes; the limit is {MAX_IMAGE_BYTES:,}",
                 )
             image = _open(data)
             if image is None or image.format not in ("PNG", "JPEG"):
@@ -141,10 +191,68 @@ def check_objects(
                         f"the image is {size[0]}x{size[1]}; each side must be "
                         f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
                     )
+                elif whole and (broken := _undecodable(image, data)) is not None:
+                    yield _error(
+                        "image.format",
+                        "source-ref",
+                        f"{facts.image_uri} does not decode completely: {broken}",
+                    )
                 else:
                     facts.image_size = size
     if facts.mask_uri is not None:
-        yield from _check_mask(facts, reader.read(facts.mask_uri), size, mask_field)
+        mask = _read(reader, facts.mask_uri)
+        if mask is not None and mask[1] > MAX_IMAGE_BYTES:
+            message = f"the mask {facts.mask_uri} is {mask[1]:,} bytes, more than any image"
+            yield _error("mask-image.format", mask_field, message)
+        else:
+            yield from _check_mask(facts, None if mask is None else mask[0], size, mask_field)
+
+
+def _read(reader: ObjectReader, uri: str) -> tuple[bytes, int] | None:
+    """An object's bytes (its head only, past the image size limit) and its size."""
+    within = getattr(reader, "read_within", None)
+    if within is not None:
+        found: tuple[bytes, int] | None = within(uri, MAX_IMAGE_BYTES)
+        return found
+    data = reader.read(uri)
+    return None if data is None else (data, len(data))
+
+
+def _undecodable(image: Image.Image, data: bytes) -> str | None:
+    """Why an image's bytes do not decode to its last pixel and end, or None.
+
+    Pillow decodes the pixels (a cut or corrupt deflate or JPEG stream fails there); a
+    PNG's chunks are walked too, since a decoder need not check the CRCs or the IEND
+    chunk, and a JPEG must end in its EOI marker.
+    """
+    if image.format == "PNG":
+        problem = _png_chunks(data)
+    else:
+        problem = None if data.rstrip(b"\0").endswith(b"\xff\xd9") else "no end-of-image marker"
+    if problem is not None:
+        return problem
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, zlib.error) as exc:
+        return f"its pixels cannot be decoded ({exc})"
+    return None
+
+
+def _png_chunks(data: bytes) -> str | None:
+    """Why a PNG's chunks are not whole (lengths, CRCs, an IEND at the end), or None."""
+    at = 8  # past the signature
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        name = kind.decode("latin-1").encode("unicode_escape").decode()
+        end = at + 12 + length
+        if end > len(data):
+            return f"its {name} chunk is cut short"
+        if zlib.crc32(data[at + 4 : end - 4]) != int.from_bytes(data[end - 4 : end], "big"):
+            return f"the CRC of its {name} chunk is wrong"
+        if kind == b"IEND":
+            return None
+        at = end
+    return "it ends without an IEND chunk"
 
 
 def _check_mask(
@@ -158,6 +266,13 @@ def _check_mask(
         kind = "not an image" if mask is None else f"a {mask.format} image"
         yield _error("mask-image.format", where, f"the mask {facts.mask_uri} is {kind}, not PNG")
         return
+    if max(mask.size) <= MAX_IMAGE_SIDE and (broken := _png_chunks(data)) is not None:
+        yield _error(
+            "mask-image.format",
+            where,
+            f"the mask {facts.mask_uri} does not decode completely: {broken}",
+        )
+        return
     if size is not None and mask.size != size:
         yield _error(
             "mask-image.size",
@@ -168,8 +283,13 @@ def _check_mask(
         return  # no such image is valid (image.size or mask-image.size): not worth decoding
     try:
         present, counts = _color_counts(mask)
-    except (OSError, ValueError):
-        yield _error("mask-image.format", where, f"the mask {facts.mask_uri} cannot be decoded")
+    except (OSError, ValueError, SyntaxError, zlib.error) as exc:
+        yield _error(
+            "mask-image.format",
+            where,
+            f"the mask {facts.mask_uri} does not decode completely: its pixels cannot be "
+            f"decoded ({exc})",
+        )
         return
     facts.mask_colors = frozenset(f"#{int(c):06x}" for c in present)
     if facts.colors is not None:

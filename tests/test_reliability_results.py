@@ -1,0 +1,207 @@
+"""Wrong results: every object called fine decodes completely, and every request that
+cannot be honoured says so."""
+
+from __future__ import annotations
+
+import io
+import resource
+import shutil
+import struct
+import subprocess
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synth.errors import OutputError, PresetError
+from synth.output.layout import Layout, Shard
+from synth.run.generate import generate
+from synth.run.merge import merge
+from synth.validate import run, validate_manifest
+from synth.validate.objects import FolderReader
+from tests.invariants import SYNTH, one_line
+
+SMALL: dict[str, Any] = {"count": 3, "width": 64, "height": 64, "seed": 2}
+
+
+def _chunks(png: bytes) -> list[tuple[int, bytes, int, int]]:
+    """(offset, type, data start, data end) of each chunk of a PNG."""
+    found, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        found.append((at, kind, at + 8, at + 8 + length))
+        at += 12 + length
+    return found
+
+
+def _idat(png: bytes) -> tuple[int, int]:
+    return next((start, end) for _, kind, start, end in _chunks(png) if kind == b"IDAT")
+
+
+def _cut_in_half(png: bytes) -> bytes:
+    return png[: len(png) // 2]
+
+
+def _without_iend(png: bytes) -> bytes:
+    return png[: _chunks(png)[-1][0]]
+
+
+def _bad_crc(png: bytes) -> bytes:
+    _, end = _idat(png)
+    return png[:end] + bytes([png[end] ^ 0xFF]) + png[end + 1 :]
+
+
+def _bad_deflate(png: bytes) -> bytes:
+    """The IDAT's deflate stream broken, its CRC made right: only the stream is wrong."""
+    start, end = _idat(png)
+    data = bytearray(png[start:end])
+    data[2 : len(data) - 4] = bytes(len(data) - 6)  # past the zlib header: stored zeros
+    data[2] = 0xFF  # a block type that does not exist
+    crc = struct.pack(">I", zlib.crc32(png[start - 4 : start] + bytes(data)))
+    return png[:start] + bytes(data) + crc + png[end + 4 :]
+
+
+CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
+    "cut-in-half": _cut_in_half,
+    "no-iend": _without_iend,
+    "bad-crc": _bad_crc,
+    "bad-deflate": _bad_deflate,
+}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    generate("dents", out=root, anomaly_fraction=1.0, test_fraction=0, **SMALL)
+    return root
+
+
+def _object_errors(root: Path, manifest: Path) -> set[tuple[int | None, str]]:
+    findings = validate_manifest(manifest, objects=root)
+    return {(f.line, f.rule) for f in findings if f.severity.value == "error"}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS)
+@pytest.mark.parametrize(
+    ("folder", "rule"), [("images", "image.format"), ("masks", "mask-image.format")]
+)
+def test_objects_decode_completely(
+    dataset: Path, tmp_path: Path, corrupt: str, folder: str, rule: str
+) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(dataset, root)
+    target = root / folder / "000000.png"
+    target.write_bytes(CORRUPTIONS[corrupt](target.read_bytes()))
+    errors = _object_errors(root, root / "train.manifest")
+    assert (1, rule) in errors
+    assert not [e for e in errors if e[0] != 1]
+    assert _object_errors(dataset, dataset / "train.manifest") == set()
+
+
+JPEG_PRESET = {
+    "image": {"width": 64, "height": 64, "format": "jpeg", "textures": ["painted"]},
+    "dataset": {"count": 2, "anomaly_fraction": 1.0, "test_fraction": 0},
+    "classes": [{"name": "dent", "color": "#ff0000", "painter": "dent"}],
+}
+
+
+@pytest.mark.parametrize("cut", [40, 2])
+def test_a_truncated_jpeg_does_not_decode(tmp_path: Path, cut: int) -> None:
+    """Cut inside the scan, or only its end-of-image marker."""
+    generate(JPEG_PRESET, out=tmp_path, seed=1)
+    manifest = tmp_path / "train.manifest"
+    assert _object_errors(tmp_path, manifest) == set()
+    image = tmp_path / "images" / "000000.jpg"
+    image.write_bytes(image.read_bytes()[:-cut])
+    assert _object_errors(tmp_path, manifest) == {(1, "image.format")}
+
+
+def test_a_2gb_image_is_not_read_whole(dataset: Path, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(dataset, root)
+    image = root / "images" / "000000.png"
+    head = image.read_bytes()
+    with image.open("r+b") as handle:  # a sparse file: 2 GB that cost no disk
+        handle.truncate(2 << 30)
+    data, size = FolderReader(root).read_within(
+        "s3://synth-dataset/images/000000.png", 8 << 20
+    ) or (b"", 0)
+    assert (size, len(data)) == (2 << 30, 1 << 16)  # the size, and only the head read
+    assert data[: len(head)] == head
+    result = subprocess.run(
+        [*SYNTH, "validate", "--objects", str(root / "train.manifest")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "1: error: image.file-size: the image is 2,147,483,648 bytes" in result.stdout
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 600 * 1024, peak_kib
+
+
+def test_a_local_train_manifest_beside_an_s3_test_manifest(mocked: Any, tmp_path: Path) -> None:
+    generate("mixed", out=tmp_path, **SMALL)
+    generate("mixed", out="s3://data/p", **{**SMALL, "seed": 9})
+    out = io.StringIO()
+    run(
+        [str(tmp_path / "train.manifest"), "s3://data/p/test.manifest"],
+        objects=True,
+        fmt="text",
+        out=out,
+    )
+    assert ".missing" not in out.getvalue(), out.getvalue()
+
+
+def test_shard_counts_past_five_digits(tmp_path: Path) -> None:
+    layout = Layout("p/")
+    for shard in (Shard(0, 100000), Shard(123456, 200000)):
+        assert layout.shard_file(layout.summary(shard)).shard == shard  # type: ignore[union-attr]
+        part = layout.shard_file(layout.part("p/train.manifest", shard))
+        assert part is not None
+        assert (part.shard, part.of) == (shard, "p/train.manifest")
+    for index in (0, 99999):
+        generate("dents", out=tmp_path, shard=Shard(index, 100000), count=2, width=64, height=64)
+    with pytest.raises(OutputError) as caught:
+        merge(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}: shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (99998 in all) of 100000 "
+        "have not finished"
+    )
+
+
+def test_a_mask_fault_on_a_classification_dataset_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PresetError, match=r"^faults: mask-jpeg breaks a mask"):
+        generate(
+            "dents",
+            out=tmp_path,
+            task="classification",
+            broken_fraction=1.0,
+            faults=["mask-jpeg"],
+            **SMALL,
+        )
+    result = subprocess.run(
+        [
+            *SYNTH,
+            "generate",
+            "--task",
+            "classification",
+            "--broken",
+            "1",
+            "--faults",
+            "mask-jpeg",
+            "-n",
+            "2",
+            "--size",
+            "64",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert one_line(result.stderr).startswith("Error: --faults: mask-jpeg breaks a mask")
+    assert not (tmp_path / "out").exists()
