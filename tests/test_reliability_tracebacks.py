@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from synth.cli import cli
 from synth.errors import OutputError, PluginError
 from synth.imaging.defects import base
+from synth.imaging.textures.base import Texture
 from synth.output.layout import Shard
 from synth.registry import PAINTERS, TEXTURES
 from synth.run.generate import generate
@@ -303,7 +304,7 @@ def test_a_painter_returning_none_is_one_line_from_the_cli(
     ],
 )
 def test_a_texture_that_breaks_its_contract(tmp_path: Path, made: Any, message: str) -> None:
-    TEXTURES.register("hostile", made)
+    TEXTURES.register("hostile", Texture("hostile", made))
     try:
         preset = {
             **PRESET,
