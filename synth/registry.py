@@ -162,6 +162,9 @@ class Registry(Mapping[str, T], Generic[T]):
 
 
 # The registries of the imaging stage; faults' are in synth.faults.registry, declared alike.
+# Another kind (output layouts, say) is declared the same way: its group, its kind, its entry
+# class, and the package whose modules each end with `REGISTRY.add(entry)` and whose
+# __init__ ends with `import_submodules(__name__)`; docs/extending.md lists every kind.
 PAINTERS: Registry[Painter] = Registry(
     "synth.painters", "painter", "synth.imaging.defects.base:Painter", "synth.imaging.defects"
 )
