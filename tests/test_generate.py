@@ -246,3 +246,15 @@ def test_base_dir_paints_on_users_images(tmp_path: Path) -> None:
             "dents", out=tmp_path / "o2", count=6, width=64, height=64, base_dir=bases, workers=2
         )
     assert not (tmp_path / "o2" / "train.manifest").exists()
+
+
+def test_the_typed_options_are_the_run_and_override_fields() -> None:
+    """generate()'s keywords, typed for mypy, are every field a run takes: none missing
+    (mypy would refuse a real option), none extra (the run would refuse a typed one)."""
+    from dataclasses import fields
+
+    from synth.run.config import Options, Overrides, RunConfig
+
+    run = {f.name for f in fields(RunConfig)} - {"preset"}
+    assert Options.__optional_keys__ == run | {f.name for f in fields(Overrides)}
+    assert not Options.__required_keys__

@@ -9,10 +9,10 @@ value is refused here, before any output is touched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import ArgumentError, PresetError, option
@@ -99,17 +99,17 @@ class RunConfig:
         return options
 
     @classmethod
-    def build(cls, preset: PresetSource = "mixed", **options: Any) -> RunConfig:
+    def build(cls, preset: PresetSource = "mixed", **options: Unpack[Options]) -> RunConfig:
         """The configuration for `generate(preset, **options)`: overrides and run options."""
         override_names = {f.name for f in fields(Overrides)}
         known = override_names | {f.name for f in fields(cls)} - {"preset"}
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown option {unknown[0]!r}; known: {', '.join(sorted(known))}")
-        changes = {k: v for k, v in options.items() if k in override_names}
+        changes: dict[str, Any] = {k: v for k, v in options.items() if k in override_names}
         if changes.get("faults") is not None:
             changes["faults"] = tuple(changes["faults"])
-        run = {k: v for k, v in options.items() if k not in override_names}
+        run: dict[str, Any] = {k: v for k, v in options.items() if k not in override_names}
         chosen = Overrides(**changes).apply(resolve_preset(preset))
         if changes.get("faults") is not None and (problem := _faults_problem(chosen)):
             raise PresetError(f"{option('faults')}: {problem}")  # the caller's, not the preset's
@@ -129,3 +129,36 @@ def _faults_problem(preset: Preset) -> str | None:
             "of other fields, or the segmentation task"
         )
     return None
+
+
+class Options(TypedDict, total=False):
+    """The keyword options of `generate()` and `RunConfig.build`, typed for mypy: the fields
+    of `RunConfig` but the preset, then those of `Overrides` (tests/test_generate.py checks
+    that these are exactly those fields). An option not given keeps the preset's value, or
+    the run's default."""
+
+    out: str | Path
+    seed: int
+    base_dir: Path | None
+    roi_dir: Path | None
+    workers: int
+    overwrite: bool
+    compress_level: int
+    progress: bool | None
+    endpoint_url: str | None
+    create_bucket: bool
+    concurrency: int
+    shard: Shard | None
+    scheduler: str | None
+    count: int | None
+    width: int | None
+    height: int | None
+    anomaly_fraction: float | None
+    test_fraction: float | None
+    broken_fraction: float | None
+    faults: Sequence[str] | None
+    bucket: str | None
+    task: str | None
+    style: str | None
+    mask_extent: str | None
+    clean_twins: bool | None

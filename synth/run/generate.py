@@ -6,23 +6,23 @@ builds a `RunConfig` and hands it, with an open sink, to the `Writer`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 from synth.output.base import Sink
 from synth.output.sinks import open_sink
-from synth.run.config import PresetSource, RunConfig
+from synth.run.config import Options, PresetSource, RunConfig
 from synth.run.dataset import Dataset
 from synth.run.writer import Writer
 
 
 def generate(
-    preset: PresetSource = "mixed", *, sink: Sink | None = None, **options: Any
+    preset: PresetSource = "mixed", *, sink: Sink | None = None, **options: Unpack[Options]
 ) -> Dataset:
     """Write a dataset to a folder or an s3:// prefix, and return what was written.
 
-    `options` are the fields of `synth.run.config.RunConfig` (out, seed, workers,
-    overwrite, progress, shard, scheduler, ...) and of `Overrides` (count, width,
-    height, bucket, ...), which take precedence over the preset; an unknown name is
+    `options` (typed by `synth.run.config.Options`) are the fields of `RunConfig` (out,
+    seed, workers, overwrite, progress, shard, scheduler, ...) and of `Overrides` (count,
+    width, height, bucket, ...), which take precedence over the preset; an unknown name is
     a TypeError listing the known ones. The same arguments give byte-identical output
     for any `workers`. For `out="s3://bucket/prefix"` the bucket comes from the URI, the client
     from boto3's usual chain (so it works inside `moto.mock_aws()`). With `shard`, only
