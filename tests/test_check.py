@@ -423,3 +423,12 @@ def test_a_stopped_run_leaves_no_validator_running(tmp_path: Path) -> None:
     assert b"Traceback" not in err
     left = subprocess.run(["pgrep", "-f", "sleep 317"], capture_output=True)
     assert left.stdout == b""
+
+
+def test_a_command_that_cannot_run_is_one_line(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-validator")
+    args = ["check", "--cases", "0", "--task", "classification", "--style", "synth"]
+    result = CliRunner().invoke(cli, [*args, "--", missing, "{manifest}"])
+    assert result.exit_code == 2
+    assert f"cannot run {missing!r}: No such file or directory" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from synth.config.styles import STYLES
+from synth.errors import ArgumentError
 from synth.format import RULES
 from synth.testing.buckets import Endpoint
 from synth.testing.probes import Probe, fixed, restrict
@@ -86,8 +87,8 @@ class Command:
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # a timeout kills what it started too
             )
-        except OSError as exc:
-            return Outcome("crash", detail=f"cannot run {args[0]!r}: {exc.strerror or exc}")
+        except OSError as exc:  # not a finding about a case: no case can run
+            raise ArgumentError(f"cannot run {args[0]!r}: {exc.strerror or exc}") from None
         with _LIVE_LOCK:
             _LIVE.add(process)
         try:
