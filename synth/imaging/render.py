@@ -19,10 +19,10 @@ import numpy as np
 from synth.config.preset import Preset
 from synth.errors import InputError
 from synth.imaging import checks
+from synth.imaging.base_images import ROI_SUFFIX, roi_of
 from synth.imaging.defects import PAINTERS, Painted
 from synth.imaging.defects.base import Region, within
 from synth.imaging.textures import load_part, render_base
-from synth.imaging.textures.user import ROI_SUFFIX, roi_of
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
 

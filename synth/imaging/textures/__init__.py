@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging import checks
+from synth.imaging.base_images import check_image, check_roi, load_base, load_part, roi_of
 from synth.imaging.textures.base import Texture
-from synth.imaging.textures.user import check_image, check_roi, load_base, load_part, roi_of
 from synth.registry import TEXTURES, import_submodules
 
 __all__ = [
