@@ -16,6 +16,9 @@ from synth.format import S3Uri
 from synth.output.base import LOCK
 
 SYNTH = [sys.executable, "-m", "synth"]
+# Seconds a test waits for a condition before calling it a hang: far past what any load
+# makes of a run here, so a busy machine slows a test down and never fails it.
+PATIENCE = 300.0
 INJECT = [sys.executable, "-m", "tests.inject"]  # synth, signalled at a chosen call
 
 
@@ -101,14 +104,14 @@ def start(
 
 
 def finish(
-    process: subprocess.Popen[str], tmp: Path, timeout: float = 60, *, cleaned: bool = True
+    process: subprocess.Popen[str], tmp: Path, timeout: float = PATIENCE, *, cleaned: bool = True
 ) -> tuple[int, str]:
     """Exit status and stderr, once the run and everything it started are gone.
 
     `cleaned`: the run could clean up (not SIGKILL), so its temporary files are gone too.
     """
     _, stderr = process.communicate(timeout=timeout)
-    wait_until(lambda: not session_processes(process.pid), 20, "the run's processes to exit")
+    wait_until(lambda: not session_processes(process.pid), PATIENCE, "the run's processes to exit")
     left = list((tmp / "tmpdir").iterdir())
     shutil.rmtree((tmp / "tmpdir").resolve())
     (tmp / "tmpdir").unlink()

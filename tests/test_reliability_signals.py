@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.invariants import (
+    PATIENCE,
     assert_whole_or_nothing,
     finish,
     one_line,
@@ -34,7 +35,7 @@ def _images(root: Path) -> int:
 def _running(out: Path, tmp_path: Path, images: int) -> subprocess.Popen[str]:
     """A long run into `out`, once it has written `images` images and is still going."""
     run = start([*RUN, "-o", str(out)], tmp_path)
-    wait_until(lambda: _images(out) >= images or run.poll() is not None, 60, "images")
+    wait_until(lambda: _images(out) >= images or run.poll() is not None, PATIENCE, "images")
     assert run.poll() is None, run.communicate()
     return run
 
@@ -72,9 +73,9 @@ def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
     run = _running(out, tmp_path, 2)
     assert _workers(run)
     run.kill()
-    run.wait(timeout=30)
-    # SIGKILL runs no cleanup: the workers must notice on their own, and quickly.
-    finish(run, tmp_path, timeout=30, cleaned=False)
+    run.wait(timeout=PATIENCE)
+    # SIGKILL runs no cleanup: the workers must notice on their own that the run is gone.
+    finish(run, tmp_path, cleaned=False)
     assert not published_manifests(out)
     # The dead run's claim is stale: the next run takes the folder over.
     rerun = start([*RUN, "-n", "4", "-o", str(out), "--overwrite"], tmp_path)
@@ -85,7 +86,7 @@ def test_workers_leave_when_the_run_is_killed(tmp_path: Path) -> None:
 
 def _workers(run: subprocess.Popen[str]) -> list[int]:
     """The run's workers: forked from the run, its one thread, so its children."""
-    wait_until(lambda: _children(run.pid) or run.poll() is not None, 60, "workers")
+    wait_until(lambda: _children(run.pid) or run.poll() is not None, PATIENCE, "workers")
     assert run.poll() is None, run.communicate()
     return _children(run.pid)
 
