@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import signal
 import sys
@@ -16,7 +17,7 @@ import click
 from synth import __version__
 from synth.config.preset import MASK_EXTENTS, TASKS
 from synth.config.styles import STYLES
-from synth.errors import SynthError
+from synth.errors import SynthError, one_line
 from synth.extras import require
 from synth.format import is_s3
 
@@ -656,4 +657,21 @@ def main() -> None:
         signal.signal(each, _stop)
     # Past `ulimit -f` a write fails (EFBIG) and is reported, instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    cli(prog_name="synth")
+    # Findings and messages echo what users wrote: on an ASCII terminal, escaped, not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        code = cli.main(prog_name="synth", standalone_mode=False)
+    except click.UsageError as exc:  # one line, not usage, hint, blank line and error
+        where = f"; see `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
+        said = one_line(exc.format_message()).rstrip(".")
+        click.echo(f"Error: {said}{where}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"Error: {one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("synth: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

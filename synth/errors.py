@@ -38,9 +38,17 @@ class SynthError(Exception):
         return one_line(text)
 
 
+# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators: a
+# terminal acts on them (ANSI escapes, carriage returns) or breaks the line there.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (9,)
+} | {0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def one_line(text: str) -> str:
-    """Text with its line breaks escaped, so one message is one line of output."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """Text made one line a terminal shows as written: line breaks, separators and control
+    characters (ANSI escapes among them) are escaped, as Python writes them."""
+    return text.translate(_UNPRINTABLE)
 
 
 class PresetError(SynthError):

@@ -9,6 +9,7 @@ suffix), or `NAME.png` / `NAME.roi.png` in a folder of them (`--roi-dir`).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,26 @@ from PIL import Image, UnidentifiedImageError
 
 from synth.errors import InputError
 
+# The most pixels a base image may have: 8192x8192. Loaded as RGB floats to be resized,
+# a base image costs about 15 bytes a pixel in the worker: 1 GB at this limit.
+MAX_BASE_PIXELS = 8192 * 8192
+
 
 def check_image(path: Path) -> None:
-    """Raise InputError naming the file unless Pillow can read its header."""
+    """Raise InputError naming the file unless Pillow can read its header and its size is
+    within MAX_BASE_PIXELS (a small file can declare a huge image: a decompression bomb)."""
     try:
-        with Image.open(path) as picture:
+        with warnings.catch_warnings():
+            # The limit below is synth's own, and said in one line: no warning from Pillow.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(path)
+        with picture:
+            width, height = picture.size
+            if width * height > MAX_BASE_PIXELS:
+                raise InputError(
+                    f"{path}: too large to use as a base image ({width}x{height} pixels; "
+                    f"the limit is {MAX_BASE_PIXELS:,}, 8192x8192)"
+                )
             picture.verify()
     except Image.DecompressionBombError as exc:  # a header declaring a huge image
         raise InputError(f"{path}: too large to use as a base image ({exc})") from None

@@ -68,7 +68,11 @@ def _install(context: Any, parent: int) -> None:
 
 
 def _watch(parent: int) -> None:
-    while _alive(parent):
+    # A dead run nobody has reaped yet still answers kill(pid, 0); but the children of a
+    # process are handed to another the moment it dies, so a new parent (of a forked
+    # worker: the run; of a forkserver's: the forkserver) is the sure sign.
+    first = os.getppid()
+    while _alive(parent) and os.getppid() == first:
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
 

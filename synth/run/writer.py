@@ -408,6 +408,11 @@ def _bases(base_dir: Path | None, roi_dir: Path | None) -> tuple[Base, ...]:
     if not found:
         raise OutputError(f"{base_dir}: {option('base_dir')} holds no images (.png, .jpg, ...)")
     for base in found:  # checked up front, so a bad file stops the run before it starts
+        if not base.image.is_file():  # a FIFO would wait for a writer forever
+            raise OutputError(
+                f"{base.image}: not a regular file (a FIFO, a device or a folder); "
+                f"{option('base_dir')} takes image files"
+            )
         check_image(base.image)
         if base.roi is not None:
             check_roi(base.roi, base.image)

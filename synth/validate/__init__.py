@@ -401,6 +401,8 @@ def _open_local(source: str, root: Path | None) -> tuple[Source, Path]:
     """A manifest file, a FIFO or device, or `-` for standard input; and its bucket root."""
     if source == "-":
         return sys.stdin.buffer, root or Path.cwd()
+    if not source:
+        raise ValidationSetupError("an empty manifest path; give a manifest file")
     path = Path(source)
     if path.is_dir():
         raise ValidationSetupError(

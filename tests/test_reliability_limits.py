@@ -1,0 +1,185 @@
+"""Bounded resources and messages a terminal shows as written: stated limits, tested at
+the limit; one line naming the cause, escaped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+
+from synth.imaging.textures.user import MAX_BASE_PIXELS
+from synth.run.generate import generate
+from tests.invariants import SYNTH, finish, one_line, start, wait_until
+
+SMALL = ["-n", "2", "--size", "64"]
+
+
+def _synth(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [*SYNTH, *args], capture_output=True, text=True, timeout=60, **kwargs
+    )
+
+
+def _gray_png(path: Path, width: int, height: int) -> None:
+    """A real PNG of zeros, written a row band at a time: 13000x13000 is about 170 KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    packer = zlib.compressobj(9)
+    row = bytes(width + 1)
+    data = b"".join(packer.compress(row * 256) for _ in range(height // 256))
+    data += packer.compress(row * (height % 256)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(("side", "refused"), [(13000, True), (8193, True), (8192, False)])
+def test_a_base_image_past_the_pixel_limit_is_refused(
+    tmp_path: Path, side: int, refused: bool
+) -> None:
+    """A small file can declare a huge image; the limit is 8192x8192 pixels, exactly."""
+    from synth.errors import InputError
+    from synth.imaging.textures.user import check_image
+
+    bomb = tmp_path / "bomb.png"
+    _gray_png(bomb, side, 8192 if side == 8193 else side)
+    assert bomb.stat().st_size < 1 << 20
+    if not refused:
+        check_image(bomb)  # at the limit: accepted
+        return
+    with pytest.raises(InputError, match=rf"bomb\.png: too large to use as a base image \({side}x"):
+        check_image(bomb)
+    assert MAX_BASE_PIXELS == 8192 * 8192
+
+
+def test_a_base_image_bomb_from_the_cli(tmp_path: Path) -> None:
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    _gray_png(bases / "bomb.png", 13000, 13000)
+    result = _synth("generate", "-o", str(tmp_path / "out"), "--base-dir", str(bases), *SMALL)
+    assert result.returncode == 1
+    assert "bomb.png: too large to use as a base image (13000x13000 pixels" in one_line(
+        result.stderr
+    )
+    assert not (tmp_path / "out" / "images").exists()
+
+
+def test_a_fifo_in_the_base_folder(tmp_path: Path) -> None:
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    os.mkfifo(bases / "waiting.png")
+    result = _synth("generate", "-o", str(tmp_path / "out"), "--base-dir", str(bases), *SMALL)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {bases / 'waiting.png'}: not a regular file (a FIFO, a device or a folder); "
+        "--base-dir takes image files"
+    )
+
+
+RUN = ["generate", "-p", "dents", "-n", "4000", "--size", "64", "--seed", "4", "--workers", "2"]
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_workers_leave_a_killed_run_nobody_reaps(tmp_path: Path) -> None:
+    """A run killed with SIGKILL whose parent does not wait for it stays a zombie, which
+    still answers kill(pid, 0): its workers must leave all the same."""
+    out = tmp_path / "out"
+    run = start([*RUN, "-o", str(out)], tmp_path)
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    wait_until(lambda: children.read_text().split() or run.poll() is not None, 60, "workers")
+    workers = [int(p) for p in children.read_text().split()]
+    assert workers, run.communicate()
+    os.kill(run.pid, signal.SIGKILL)  # not reaped: the test waits for it only at the end
+    wait_until(lambda: _state(run.pid) == "Z", 10, "the run to be a zombie")
+    wait_until(lambda: all(_state(w) in (None, "Z") for w in workers), 5, "the workers to leave")
+    finish(run, tmp_path, timeout=30, cleaned=False)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+HOSTILE = "\x1b[31mred\x1b[0m\u2028\u2029\x07\r"
+
+
+def test_keys_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.manifest"
+    manifest.write_text(json.dumps({"source-ref": "s3://b/a.png", HOSTILE: 1}) + "\n")
+    result = _synth("validate", str(manifest))
+    assert result.returncode == 1
+    for text in (result.stdout, result.stderr):
+        assert not any(c in text for c in "\x1b\u2028\u2029\x07\r"), text
+    assert "\\x1b[31mred" in result.stdout
+
+
+def test_a_path_reaches_the_terminal_escaped(tmp_path: Path) -> None:
+    result = _synth("validate", str(tmp_path / f"{HOSTILE}.manifest"))
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert not any(c in line for c in "\x1b\u2028\u2029\x07\r")
+    assert "no such manifest file" in line
+
+
+def test_any_output_encoding(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.manifest"
+    manifest.write_text('{"source-ref": "s3://b/é.png", "clé": "ü"}\n', encoding="utf-8")
+    result = _synth("validate", str(manifest), env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "s3://b/\\xe9.png" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["generate", "--bogus"], "Error: No such option '--bogus'"),
+        (["generate", "--size", "x"], "Error: Invalid value for '--size'"),
+        (["validate"], "Error: Missing argument 'MANIFESTS...'"),
+        (["nope"], "Error: No such command 'nope'"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], said: str) -> None:
+    result = _synth(*args)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert line.startswith(said)
+    assert line.endswith("--help`")
+
+
+def test_validate_an_empty_path() -> None:
+    result = _synth("validate", "")
+    assert result.returncode == 2
+    assert one_line(result.stderr) == "Error: an empty manifest path; give a manifest file"
+
+
+def test_a_run_in_a_thread_still_works(tmp_path: Path) -> None:
+    """Signals are held only in the main thread: a run elsewhere publishes as usual."""
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            generate("dents", out=tmp_path, count=2, width=64, height=64)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert not errors
+    assert (tmp_path / "dataset.json").is_file()
