@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.imaging.textures.user import MAX_BASE_PIXELS
+from synth.imaging.base_images import MAX_BASE_PIXELS
 from synth.run.generate import generate
 from tests.invariants import SYNTH, finish, one_line, start, wait_until
 
@@ -51,7 +51,7 @@ def test_a_base_image_past_the_pixel_limit_is_refused(
 ) -> None:
     """A small file can declare a huge image; the limit is 8192x8192 pixels, exactly."""
     from synth.errors import InputError
-    from synth.imaging.textures.user import check_image
+    from synth.imaging.base_images import check_image
 
     bomb = tmp_path / "bomb.png"
     _gray_png(bomb, side, 8192 if side == 8193 else side)
