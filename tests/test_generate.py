@@ -124,10 +124,19 @@ def test_dataset_json_records_every_library_a_run_imports(tmp_path: Path) -> Non
     assert imported <= set(recorded), imported - set(recorded)
 
 
-@pytest.mark.parametrize("preset", sorted(builtin_presets()))
-def test_same_seed_same_bytes_whatever_the_worker_count(preset: str, tmp_path: Path) -> None:
-    one = generate(preset, out=tmp_path / "one", seed=11, count=5, width=64, height=72)
-    two = generate(preset, out=tmp_path / "two", seed=11, count=5, width=64, height=72, workers=2)
+# Every preset's painters and textures, and the style whose keys carry each mask's
+# creation time (ground-truth), with broken manifests and their objects.
+@pytest.mark.parametrize(
+    ("preset", "style"),
+    [(name, "synth") for name in sorted(builtin_presets())] + [("mixed", "ground-truth")],
+)
+def test_same_seed_same_bytes_whatever_the_worker_count(
+    preset: str, style: str, tmp_path: Path
+) -> None:
+    options = {"seed": 11, "count": 5, "width": 64, "height": 72, "style": style}
+    options["broken_fraction"] = 0.5
+    one = generate(preset, out=tmp_path / "one", **options)
+    two = generate(preset, out=tmp_path / "two", workers=2, **options)
     assert files_of(Path(one.location)) == files_of(Path(two.location))
 
 

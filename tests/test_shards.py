@@ -15,11 +15,13 @@ from tests.helpers import files_of
 OPTIONS = {"count": 7, "width": 64, "height": 64, "seed": 5, "broken_fraction": 0.5}
 
 
-@pytest.mark.parametrize("shards", [1, 3])
-def test_merged_shards_equal_a_single_run(shards: int, tmp_path: Path) -> None:
-    generate("mixed", out=tmp_path / "single", **OPTIONS)
+# ground-truth: the style whose mask keys carry each mask's creation time.
+@pytest.mark.parametrize(("style", "shards"), [("synth", 1), ("synth", 3), ("ground-truth", 3)])
+def test_merged_shards_equal_a_single_run(style: str, shards: int, tmp_path: Path) -> None:
+    generate("mixed", out=tmp_path / "single", style=style, **OPTIONS)
     for index in reversed(range(shards)):
-        generate("mixed", out=tmp_path / "sharded", shard=Shard(index, shards), **OPTIONS)
+        shard = Shard(index, shards)
+        generate("mixed", out=tmp_path / "sharded", shard=shard, style=style, **OPTIONS)
     assert not (tmp_path / "sharded" / "train.manifest").exists()
     merged = merge(tmp_path / "sharded")
     assert files_of(tmp_path / "sharded") == files_of(tmp_path / "single")

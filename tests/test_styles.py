@@ -16,9 +16,7 @@ from synth.config.preset import builtin_presets, load_preset
 from synth.config.styles import STYLES
 from synth.errors import PresetError
 from synth.format import S3Uri, Severity
-from synth.output.layout import Shard
 from synth.run.generate import Dataset, generate
-from synth.run.merge import merge
 from synth.validate import validate_project
 from tests.helpers import files_of
 
@@ -238,15 +236,12 @@ def test_ground_truth_masks_are_where_its_segmentation_job_writes_them(tmp_path:
     assert not (tmp_path / "masks").exists()
 
 
-def test_ground_truth_keys_do_not_depend_on_workers_or_shards(tmp_path: Path) -> None:
+def test_ground_truth_broken_masks_are_under_the_jobs_output_too(tmp_path: Path) -> None:
+    """A broken line's recolored mask is a twin under broken/, keyed as the job keys it
+    (that these keys do not depend on workers or shards: test_generate and test_shards)."""
     options = {"seed": 5, "style": "ground-truth", "broken_fraction": 0.5, **SMALL, "count": 9}
     one = generate("mixed", out=tmp_path / "one", **options)
-    generate("mixed", out=tmp_path / "two", workers=2, **options)
-    for index in range(3):
-        generate("mixed", out=tmp_path / "shards", shard=Shard(index, 3), **options)
-    merge(tmp_path / "shards")
     files = files_of(tmp_path / "one")
-    assert files == files_of(tmp_path / "two") == files_of(tmp_path / "shards")
     broken = [json.loads(x) for x in one.read("broken/train.manifest").decode().splitlines()]
     twins = [S3Uri.find(line.get("anomaly-mask-ref")) for line in broken]
     assert any(t and "broken/anomaly-mask-ref/annotations/" in t.key for t in twins)
