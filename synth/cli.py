@@ -260,7 +260,14 @@ def generate(
                 f"using {max_workers()} ({WORKERS_PER_CPU} per CPU)",
                 err=True,
             )
-        dataset = run(config)
+        try:
+            dataset = run(config)
+        except SynthError as exc:
+            from synth.output.s3 import CredentialsError
+
+            if isinstance(exc, CredentialsError):  # only this command has the mock to offer
+                raise CredentialsError(f"{exc.for_cli()} (or use --mock-s3)") from None
+            raise
     shard = config.shard
     if shard is not None:
         click.echo(f"{dataset.location}: shard {shard.index} of {shard.count} written")

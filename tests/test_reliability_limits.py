@@ -183,3 +183,36 @@ def test_a_run_in_a_thread_still_works(tmp_path: Path) -> None:
     thread.join(60)
     assert not errors
     assert (tmp_path / "dataset.json").is_file()
+
+
+@pytest.mark.parametrize("given", ["./nope.toml", "presets/nope.toml", "nope.toml"])
+def test_a_missing_preset_file_is_called_missing(tmp_path: Path, given: str) -> None:
+    result = _synth("generate", "-p", given, "-o", str(tmp_path / "out"), *SMALL, cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == f"Error: {Path(given)}: no such preset file"
+
+
+def test_a_preset_an_editor_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    from synth.config.preset import load_preset
+
+    preset = tmp_path / "bom.toml"
+    preset.write_bytes(b"\xef\xbb\xbf[image]\r\nwidth = 64\r\nheight = 64\r\n")
+    assert load_preset(preset).width == 64
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["generate", "-n", "1", "--size", "64", "-o", "s3://bucket/p"], True),
+        (["merge", "s3://bucket/p"], False),
+        (["validate", "s3://bucket/p/train.manifest"], False),
+    ],
+)
+def test_the_mock_is_offered_only_where_it_exists(args: list[str], hint: bool) -> None:
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    bare |= {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    bare |= {"AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"}
+    result = _synth(*args, "--endpoint-url", "http://127.0.0.1:9", env=bare)
+    line = one_line(result.stderr)
+    assert "no AWS credentials found" in line
+    assert line.endswith("(or use --mock-s3)") == hint

@@ -207,14 +207,19 @@ def load_preset(name_or_path: str | Path) -> Preset:
         path = builtin[name_or_path]
     else:
         path = Path(name_or_path)
+        if path.is_dir():
+            raise PresetError(f"{path}: is a folder; give a preset's TOML file")
         if not path.is_file():
+            if isinstance(name_or_path, Path) or path.suffix or "/" in str(name_or_path):
+                raise PresetError(f"{path}: no such preset file")  # meant as a path
             known = ", ".join(builtin)
             raise PresetError(
                 f"unknown preset {str(name_or_path)!r}: not a built-in preset ({known}) "
                 "nor a TOML file"
             )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: an editor's byte-order mark (Notepad writes one) is not TOML's to see.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PresetError(f"{path}: cannot read the preset: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

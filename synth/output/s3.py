@@ -111,6 +111,10 @@ def _timeout() -> float:
     return value
 
 
+class CredentialsError(OutputError):
+    """No credentials: a command that can mock S3 (generate --mock-s3) says so."""
+
+
 def explain(
     exc: Exception, bucket: str, key: str | None = None, *, can_create: bool = False
 ) -> OutputError:
@@ -120,9 +124,9 @@ def explain(
     """
     where = S3Uri(bucket, key or "")
     if isinstance(exc, NoCredentialsError):
-        return OutputError(
+        return CredentialsError(
             f"{where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-            "or AWS_PROFILE (or use --mock-s3)"
+            "or AWS_PROFILE"
         )
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
         return OutputError(
