@@ -60,6 +60,7 @@ class Registry(Mapping[str, T], Generic[T]):
         self.built_in = built_in
         self._unloaded: str | None = built_in  # the built-in package, until it is imported
         self._entries: dict[str, T] = {}
+        self._broken: dict[str, RegistryError] = {}  # plugins that failed to load, by name
         self._loaded = False
 
     def entry_class(self) -> type[T]:
@@ -115,6 +116,8 @@ class Registry(Mapping[str, T], Generic[T]):
         self.load_built_in()
         if name not in self._entries:
             self.load_entry_points()
+        if name in self._broken:  # asked for by name: now its failure is the caller's
+            raise self._broken[name]
         try:
             return self._entries[name]
         except KeyError:
@@ -138,10 +141,13 @@ class Registry(Mapping[str, T], Generic[T]):
                 continue  # an installed copy of synth's own entry, or a second load
             try:
                 entry = self.coerce(point.load())
-            except Exception as error:  # a broken plugin is named, not a traceback
-                raise RegistryError(
+            except (Exception, SystemExit) as error:
+                # A broken plugin is named, and only where it is used: the other entries,
+                # and every command that does not ask for it, work on.
+                self._broken[point.name] = RegistryError(
                     f"{self.kind} {point.name!r} from {point.value!r} failed to load: {error}"
-                ) from error
+                )
+                continue
             self.register(point.name, entry)
 
     # Mapping: `name in registry`, `registry[name]`, iteration over names.

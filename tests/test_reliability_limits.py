@@ -216,3 +216,45 @@ def test_the_mock_is_offered_only_where_it_exists(args: list[str], hint: bool) -
     line = one_line(result.stderr)
     assert "no AWS credentials found" in line
     assert line.endswith("(or use --mock-s3)") == hint
+
+
+def _flat(height: int, width: int, rng: object) -> object:
+    import numpy as np
+
+    return np.full((height, width, 3), 0.5, np.float32)
+
+
+def test_one_broken_plugin_breaks_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin that fails to load is named where it is asked for; every other entry, and
+    every command that does not use it, works on."""
+    from importlib import metadata
+
+    from synth import registry
+    from synth.imaging.textures.base import Texture
+
+    group = "synth.test-textures"
+    points = [
+        metadata.EntryPoint("broken", "no_such_module_for_synth:thing", group),
+        metadata.EntryPoint("exits", "sys:exit", group),  # a function that raises SystemExit
+        metadata.EntryPoint("good", f"{__name__}:GOOD", group),
+    ]
+    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: points)
+    textures = registry.Registry(group, "texture", "synth.imaging.textures.base:Texture", None)
+    assert textures.names() == ("good",)
+    assert isinstance(textures.get_entry("good"), Texture)
+    with pytest.raises(
+        registry.RegistryError,
+        match=r"^texture 'broken' from 'no_such_module_for_synth:thing' failed to load: No mod",
+    ):
+        textures.get_entry("broken")
+    with pytest.raises(registry.RegistryError, match=r"^texture 'exits' from 'sys:exit' failed"):
+        textures.get_entry("exits")
+
+
+def _good() -> object:
+    from synth.imaging.textures.base import Texture
+
+    return Texture("good", _flat)
+
+
+GOOD = _good
