@@ -160,6 +160,11 @@ def cli() -> None:
     help="classification: lines without masks, nothing under masks/ [preset's].",
 )
 @click.option(
+    "--layout",
+    help="Output layout: lfv (manifests), mvtec (MVTec AD's tree), coco [preset's; "
+    "see `synth layouts`].",
+)
+@click.option(
     "--style",
     type=click.Choice(list(STYLES)),
     help="Write the lines as a real producer does (docs: Real data) [preset's].",
@@ -278,13 +283,26 @@ def generate(
 @cli.command()
 @_DOCS_TABLE
 def faults(markdown: bool) -> None:
-    """List every fault with the rules it breaks (near-misses break none)."""
-    from synth.faults import CATALOGUE, DATASET_FAULTS, Fault, MultiLineFault, markdown_table
+    """List every fault with the rules it breaks (near-misses break none): a manifest's,
+    then the MVTec AD tree's (level tree, `--layout mvtec`)."""
+    from synth.faults import (
+        CATALOGUE,
+        DATASET_FAULTS,
+        TREE_FAULTS,
+        Fault,
+        MultiLineFault,
+        TreeFault,
+        markdown_table,
+    )
 
     if markdown:
         click.echo(markdown_table())
         return
-    every: list[Fault | MultiLineFault] = [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+    every: list[Fault | MultiLineFault | TreeFault] = [
+        *CATALOGUE.values(),
+        *DATASET_FAULTS.values(),
+        *TREE_FAULTS.values(),
+    ]
     width = max(len(f.name) for f in every)
     for fault in every:
         rules = ", ".join(sorted(fault.rules))
@@ -310,6 +328,22 @@ def textures(markdown: bool) -> None:
     from synth.imaging import listing
 
     click.echo(listing.textures_markdown() if markdown else "\n".join(listing.texture_lines()))
+
+
+@cli.command()
+@_DOCS_TABLE
+def layouts(markdown: bool) -> None:
+    """List the output layouts (plugins' too) that `--layout` takes."""
+    from synth.registry import LAYOUTS
+
+    if markdown:
+        click.echo("| layout | what it writes |\n|---|---|")
+        for name, layout in LAYOUTS.items():
+            click.echo(f"| `{name}` | {layout.description} |")
+        return
+    width = max(map(len, LAYOUTS))
+    for name, layout in LAYOUTS.items():
+        click.echo(f"{name:<{width}}  {layout.description}")
 
 
 @cli.command()
@@ -420,11 +454,10 @@ def preview(
 
 
 def _report(dataset: Any) -> None:
+    kind = dataset.layout.kind
     for split, counts in dataset.counts.items():
-        click.echo(
-            f"{dataset.manifest_location(split)}: "
-            f"{counts['normal']} normal, {counts['anomaly']} anomaly"
-        )
+        where = dataset.manifest_location(split) if kind == "lfv" else f"{dataset.location} {split}"
+        click.echo(f"{where}: {counts['normal']} normal, {counts['anomaly']} anomaly")
     if dataset.shortfalls == ():
         click.echo("the project meets Lookout for Vision's training minimums")
     for sentence in dataset.shortfalls or ():

@@ -29,6 +29,7 @@ class Level(StrEnum):
     FIELD = "field"
     OBJECT = "object"
     DATASET = "dataset"
+    TREE = "tree"  # a folder tree's files and names (the MVTec AD layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,19 @@ def _rule(row: str) -> Rule:
 
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in map(_rule, _TABLE.strip().splitlines())}
+
+# The MVTec AD tree's rules (`--layout mvtec`, `synth validate DIR`), apart from the
+# manifest's: "MVTec AD" is the dataset's own layout, as anomalib's MVTec AD reader takes it.
+_MVTEC_TABLE = """
+mvtec.mask-missing | tree | MVTec AD | Every image of test/CLASS has its mask in ground_truth/CLASS.
+mvtec.mask-name | tree | MVTec AD | A mask of ground_truth/CLASS is named NAME_mask.png after its image test/CLASS/NAME.
+mvtec.mask-size | tree | MVTec AD | A mask has its image's width and height.
+mvtec.mask-binary | tree | MVTec AD | A mask is 8-bit grayscale holding 0 (normal) and 255 (defect) only.
+mvtec.good-mask | tree | MVTec AD | Defect-free images have no mask: ground_truth holds no good folder.
+"""
+MVTEC_RULES: dict[str, Rule] = {
+    rule.id: rule for rule in map(_rule, _MVTEC_TABLE.strip().splitlines())
+}
 
 
 def rules_markdown() -> str:

@@ -1,4 +1,4 @@
-"""Named extension points (painters, textures, faults), open to other installed packages.
+"""Named extension points (painters, textures, faults, layouts), open to other installed packages.
 
 Every kind of extension is declared the same way: a `Registry` with its entry-point group,
 the class its entries are, and the package of synth's own entries. An entry has a `name`.
@@ -28,6 +28,7 @@ from synth.errors import SynthError
 if TYPE_CHECKING:
     from synth.imaging.defects.base import Painter
     from synth.imaging.textures.base import Texture
+    from synth.output.layouts.base import OutputLayout
 
 T = TypeVar("T")
 
@@ -176,4 +177,8 @@ PAINTERS: Registry[Painter] = Registry(
 )
 TEXTURES: Registry[Texture] = Registry(
     "synth.textures", "texture", "synth.imaging.textures.base:Texture", "synth.imaging.textures"
+)
+# The output stage's: how a dataset is laid out (lfv, mvtec, coco).
+LAYOUTS: Registry[OutputLayout] = Registry(
+    "synth.layouts", "layout", "synth.output.layouts.base:OutputLayout", "synth.output.layouts"
 )

@@ -38,7 +38,7 @@ def _expected_keys(dataset: Dataset) -> set[str]:
     return (
         set(dataset.object_keys())
         | {dataset.manifest_key(split) for split in dataset.splits}
-        | {f"{prefix}dataset.json"}
+        | {f"{prefix}dataset.json", f"{prefix}defects.jsonl"}
     )
 
 

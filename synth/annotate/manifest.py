@@ -45,7 +45,17 @@ class ManifestSpool:
                 "in TMPDIR (or point TMPDIR elsewhere) or raise the file size limit"
             ) from None
 
+    def touch(self, name: str) -> None:
+        """File `name`, published even if no line comes (an empty defects.jsonl)."""
+        with self._spooling():
+            self._open(name)
+
     def _append(self, name: str, line: str) -> None:
+        self._open(name)
+        self._files[name].write(line + "\n")
+        self.counts[name] += 1
+
+    def _open(self, name: str) -> None:
         if name not in self._files:
             # surrogateescape writes back the raw bytes of a deliberately non-UTF-8 line.
             path = Path(self._dir.name) / name.replace("/", "__")
@@ -53,8 +63,6 @@ class ManifestSpool:
                 "w", encoding="utf-8", errors="surrogateescape", newline="\n"
             )
             self.counts[name] = 0
-        self._files[name].write(line + "\n")
-        self.counts[name] += 1
 
     def finish(self) -> dict[str, Path]:
         """Close every file; name -> path of its complete content."""

@@ -25,7 +25,7 @@ from synth.format import (
     MIN_IMAGE_SIDE,
     is_bucket_name,
 )
-from synth.registry import PAINTERS, TEXTURES
+from synth.registry import LAYOUTS, PAINTERS, TEXTURES
 
 ImageFormat = Literal["png", "jpeg"]
 
@@ -88,6 +88,7 @@ _DATASET_KEYS = {
     "one_class_per_image": bool,
     "mask_extent": str,
     "clean_twins": bool,
+    "layout": str,
 }
 TASKS = ("segmentation", "classification")
 # What a defect's mask holds: every pixel it changes (synth.imaging.defects.base.VISIBLE_LEVELS),
@@ -131,6 +132,7 @@ class Preset:
     mask_extent: str = "visible"  # one of MASK_EXTENTS
     # Each anomalous image is also written without its defects (same texture, same seed).
     clean_twins: bool = False
+    layout: str = "lfv"  # how the output is laid out: a name of synth.registry.LAYOUTS
 
     def __post_init__(self) -> None:
         _check_preset(self)
@@ -167,6 +169,8 @@ class Preset:
                 "one_class_per_image": self.one_class_per_image,
                 "mask_extent": self.mask_extent,
                 "clean_twins": self.clean_twins,
+                # Only when not the default: the lfv dataset.json stays as it was.
+                **({} if self.layout == "lfv" else {"layout": self.layout}),
             },
             "classes": [
                 {
@@ -384,6 +388,13 @@ def _check_preset(preset: Preset) -> None:
         seen_colors.add(cls.color)
     if len(preset.classes) > 254:
         raise fail("classes", "at most 254 classes fit in a mask")
+    if preset.layout not in LAYOUTS:
+        raise fail(
+            "dataset.layout", f"unknown layout {preset.layout!r}; known: {', '.join(LAYOUTS)}"
+        )
+    refused = LAYOUTS[preset.layout].check(preset)
+    if refused is not None:
+        raise fail("dataset.layout", refused)
 
 
 class _Reader:

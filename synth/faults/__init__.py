@@ -15,26 +15,32 @@ from synth.faults.project import ProjectFault
 from synth.faults.registry import (
     CATALOGUE,
     DATASET_FAULTS,
+    TREE_FAULTS,
     breaking,
     choose,
+    choose_tree,
     markdown_table,
     near_misses,
     select,
 )
+from synth.faults.tree import TreeFault
 from synth.registry import import_submodules
 
 __all__ = [
     "CATALOGUE",
     "DATASET_FAULTS",
+    "TREE_FAULTS",
     "Case",
     "DatasetFault",
     "Fault",
     "FaultError",
     "MultiLineFault",
     "ProjectFault",
+    "TreeFault",
     "break_case",
     "breaking",
     "choose",
+    "choose_tree",
     "clash",
     "compose",
     "fault",

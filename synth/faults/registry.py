@@ -1,7 +1,8 @@
 """The fault registries: each refuses a fault naming a rule that does not exist.
 
 `CATALOGUE` holds the faults one line carries (text, field, object, near-miss);
-`DATASET_FAULTS` those that need more lines (dataset and project faults).
+`DATASET_FAULTS` those that need more lines (dataset and project faults), `TREE_FAULTS`
+those of the MVTec AD tree's files.
 """
 
 from __future__ import annotations
@@ -11,19 +12,32 @@ from typing import TypeVar
 
 from synth.errors import ArgumentError
 from synth.faults.model import Fault, MultiLineFault
-from synth.format import RULES
+from synth.faults.tree import TreeFault
+from synth.format import MVTEC_RULES, RULES, Rule
 from synth.registry import Registry, RegistryError
 
-F = TypeVar("F", bound=Fault | MultiLineFault)
+F = TypeVar("F", bound=Fault | MultiLineFault | TreeFault)
 
 
 class FaultRegistry(Registry[F]):
     """Faults of one class by name, declared like every registry; a registration is also
-    refused when its rule or warning ids are not in RULES."""
+    refused when its rule or warning ids are not in its table of rules (RULES, the
+    manifest's; MVTEC_RULES for the tree faults)."""
+
+    def __init__(
+        self,
+        group: str,
+        kind: str,
+        entry_type: str,
+        built_in: str | None,
+        rules: Mapping[str, Rule] = RULES,
+    ) -> None:
+        super().__init__(group, kind, entry_type, built_in)
+        self.rules = rules
 
     def register(self, name: str, entry: F) -> F:
         unknown = sorted(
-            (getattr(entry, "rules", set()) | getattr(entry, "warnings", set())) - set(RULES)
+            (getattr(entry, "rules", set()) | getattr(entry, "warnings", set())) - set(self.rules)
         )
         if unknown:
             raise RegistryError(
@@ -37,6 +51,10 @@ CATALOGUE: FaultRegistry[Fault] = FaultRegistry(
 )
 DATASET_FAULTS: FaultRegistry[MultiLineFault] = FaultRegistry(
     "synth.dataset_faults", "dataset fault", "synth.faults.model:MultiLineFault", "synth.faults"
+)
+# Faults of the MVTec AD tree (`--layout mvtec`), by the tree's rules.
+TREE_FAULTS: FaultRegistry[TreeFault] = FaultRegistry(
+    "synth.tree_faults", "tree fault", "synth.faults.tree:TreeFault", "synth.faults", MVTEC_RULES
 )
 
 
@@ -72,16 +90,33 @@ def choose(names_or_rules: Iterable[str]) -> tuple[list[Fault], list[MultiLineFa
     return list(lines.values()), list(datasets.values())
 
 
+def choose_tree(names_or_rules: Iterable[str]) -> list[TreeFault]:
+    """Tree faults by name or by a rule id they break; empty: all of them. An unknown word
+    is a ValueError naming it."""
+    chosen: dict[str, TreeFault] = {}
+    for word in names_or_rules:
+        found = {f.name: f for f in TREE_FAULTS.values() if word == f.name or word in f.rules}
+        if not found:
+            raise ArgumentError(
+                f"{word!r} is neither a tree fault nor a rule one breaks (see `synth faults`)"
+            )
+        chosen.update(found)
+    return list(chosen.values()) if chosen else list(TREE_FAULTS.values())
+
+
 def select(names_or_rules: Iterable[str]) -> list[Fault]:
     """The line faults among `choose`'s: those a single line and its objects carry."""
     return choose(names_or_rules)[0]
 
 
-def markdown_table(catalogue: Mapping[str, Fault | MultiLineFault] | None = None) -> str:
-    """The docs' table of faults (line faults, then dataset faults), generated from code."""
+def markdown_table(
+    catalogue: Mapping[str, Fault | MultiLineFault | TreeFault] | None = None,
+) -> str:
+    """The docs' table of faults (line faults, dataset faults, then the MVTec AD tree's),
+    generated from code."""
     rows = ["| fault | level | breaks | what it does |", "|---|---|---|---|"]
-    entries: list[Fault | MultiLineFault] = (
-        [*CATALOGUE.values(), *DATASET_FAULTS.values()]
+    entries: list[Fault | MultiLineFault | TreeFault] = (
+        [*CATALOGUE.values(), *DATASET_FAULTS.values(), *TREE_FAULTS.values()]
         if catalogue is None
         else [*catalogue.values()]
     )

@@ -29,7 +29,7 @@ MAX_COMPRESS_LEVEL = 12  # libdeflate's levels: 0 stores, 1 is fastest, 12 small
 JPEG_QUALITY = 92
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_RGB, _PALETTE = 2, 3  # PNG color types
+_GRAY, _RGB, _PALETTE = 0, 2, 3  # PNG color types
 _FILTER_NONE, _FILTER_SUB = 0, 1
 
 
@@ -115,6 +115,16 @@ def encode_mask(
     colors = b"".join(bytes.fromhex(color[1:]) for color in palette)
     colors += b"\xff" * (3 * 256 - len(colors))
     return _png(rows, labels.shape[1], _PALETTE, compress_level, _chunk(b"PLTE", colors))
+
+
+def encode_gray(image: np.ndarray, compress_level: int = DEFAULT_COMPRESS_LEVEL) -> bytes:
+    """An 8-bit grayscale PNG of an (H, W) uint8 array (MVTec AD's 0/255 masks): unfiltered,
+    like the palette masks, for the same long runs."""
+    image = np.ascontiguousarray(image, np.uint8)
+    rows = np.empty((image.shape[0], image.shape[1] + 1), np.uint8)
+    rows[:, 0] = _FILTER_NONE
+    rows[:, 1:] = image
+    return _png(rows, image.shape[1], _GRAY, compress_level)
 
 
 def mask_to_rgb(labels: np.ndarray, palette: Sequence[str]) -> np.ndarray:

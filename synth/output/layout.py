@@ -1,5 +1,9 @@
 """Where each object of a dataset goes: keys below the output's prefix, and shard parts.
 
+The keys below are the `lfv` layout's and those every layout shares (dataset.json,
+defects.jsonl, broken/, shards/); other layouts (synth/output/layouts/) place their
+images and masks themselves.
+
 One module decides every key, and reads them back: the run writes with it, the merge
 parses shard parts with it, and `Dataset` finds objects with it.
 
@@ -10,6 +14,8 @@ PREFIX/clean/images/000000.png           an anomalous image without its defects 
 PREFIX/JOB/annotations/consolidated-annotation/output/0_2021-10-12T14:16:45.668123.png
                                          a mask where Ground Truth's job JOB writes it
 PREFIX/dataset.json                      how to regenerate the dataset
+PREFIX/defects.jsonl                     one line per defect: class, painter, drawn
+                                         parameters, box, pixel count (every layout)
 PREFIX/broken/...                        the broken twins, and broken/expected.jsonl
 PREFIX/broken/projects/FAULT/train.manifest, test.manifest
                                          a project fault's text-only project, and
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 DATASET_FILE = "dataset.json"
+DEFECTS_FILE = "defects.jsonl"
 _SUFFIX = r"part-(\d{5,})-of-(\d{5,})"  # 5 digits, more past 99999 shards
 _PART = re.compile(rf"(.+)\.{_SUFFIX}")
 _SUMMARY = re.compile(rf"{_SUFFIX}\.json")
@@ -74,17 +81,21 @@ class Layout:
     # The segmentation job whose output folder holds the masks, as Ground Truth writes
     # them; None: the masks/ folder.
     mask_job: str | None = None
+    kind: str = "lfv"  # the output layout's name (synth.registry.LAYOUTS)
 
     # The keys that do not vary with an image, a split or a shard.
     expected = _Below("broken/expected.jsonl")
     projects = _Below("broken/projects/")
     projects_expected = _Below("broken/projects/expected.jsonl")
     dataset_file = _Below(DATASET_FILE)
+    defects = _Below(DEFECTS_FILE)
     shards = _Below("shards/")
 
     @classmethod
-    def of(cls, prefix: str, image_format: str, mask_job: str | None = None) -> Layout:
-        return cls(prefix, "jpg" if image_format == "jpeg" else "png", mask_job)
+    def of(
+        cls, prefix: str, image_format: str, mask_job: str | None = None, kind: str = "lfv"
+    ) -> Layout:
+        return cls(prefix, "jpg" if image_format == "jpeg" else "png", mask_job, kind)
 
     def image(self, index: int) -> str:
         return f"{self.prefix}images/{index:06d}.{self.image_ext}"

@@ -16,10 +16,11 @@ from typing import Any, TypedDict, Unpack
 
 from synth.config.preset import Preset, from_dict, load_preset
 from synth.errors import ArgumentError, PresetError, option
-from synth.faults import choose
+from synth.faults import choose, choose_tree
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, MAX_COMPRESS_LEVEL
 from synth.output.base import DEFAULT_CONCURRENCY
 from synth.output.layout import Shard
+from synth.registry import LAYOUTS
 
 PresetSource = str | Path | Mapping[str, Any] | Preset
 
@@ -49,6 +50,7 @@ class Overrides:
     style: str | None = None  # a name of synth/config/styles.py
     mask_extent: str | None = None  # visible or core
     clean_twins: bool | None = None  # also write each anomalous image without its defects
+    layout: str | None = None  # a name of synth.registry.LAYOUTS: lfv, mvtec, coco
 
     def apply(self, preset: Preset) -> Preset:
         """The preset with these values, checked like a preset file."""
@@ -119,6 +121,9 @@ class RunConfig:
 def _faults_problem(preset: Preset) -> str | None:
     """Why the preset's faults cannot be drawn for its dataset, or None."""
     try:
+        if not LAYOUTS[preset.layout].manifests:  # the layout's own faults (synth/faults/layouts)
+            choose_tree(preset.faults)
+            return None
         chosen, _ = choose(preset.faults)
     except ValueError as exc:
         return str(exc)
@@ -162,3 +167,4 @@ class Options(TypedDict, total=False):
     style: str | None
     mask_extent: str | None
     clean_twins: bool | None
+    layout: str | None

@@ -13,6 +13,7 @@ from synth import __version__
 from synth.config.preset import Preset
 from synth.format import S3Uri, is_s3
 from synth.output.layout import Layout
+from synth.registry import LAYOUTS
 
 Counts = Mapping[str, Mapping[str, int]]  # split -> {"normal": n, "anomaly": n}
 # Every distribution whose release can change the bytes written: the pixels (numpy; scipy's
@@ -108,8 +109,11 @@ def describe(
         "options": dict(options),
         "count": preset.count,
         "counts": counts,
-        "manifests": {split: str(S3Uri(bucket, layout.manifest(split))) for split in counts},
     }
+    if LAYOUTS[layout.kind].manifests:
+        description["manifests"] = {
+            split: str(S3Uri(bucket, layout.manifest(split))) for split in counts
+        }
     return (json.dumps(description, indent=2) + "\n").encode()
 
 

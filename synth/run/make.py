@@ -6,20 +6,25 @@ the job and the image index, so output bytes do not depend on where it runs.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from synth.annotate.instances import Instance, instances, sole_class
 from synth.annotate.manifest import dumps
 from synth.annotate.records import has_mask, mask_created, record, style_of
-from synth.config.preset import Preset, palette
+from synth.config.preset import Preset
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, break_case
 from synth.format import S3Uri
-from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
+from synth.imaging.encode import CONTENT_TYPES, encode_valid_image
 from synth.imaging.render import Base, Rendered, render
 from synth.output.layout import Layout
+from synth.output.layouts import Files
 from synth.plan import ImageSpec, image_spec
+from synth.registry import LAYOUTS
 from synth.seeding import Stream, image_rng
 
 
@@ -45,11 +50,12 @@ class Job:
 class Made:
     split: str
     anomalous: bool
-    line: str
+    line: str | None  # the manifest line, for layouts with manifests
     objects: tuple[tuple[str, bytes, str], ...]  # (key, data, content type)
     broken: Case | None  # the line and objects of the broken manifests, when this image is one
     sole_class: str | None = None  # the one anomaly class the mask holds, if only one
     related: tuple[str, ...] = ()  # file:line of the line a dataset fault is relative to
+    lines: tuple[tuple[str, str], ...] = ()  # (key, line) of spooled files: manifests, sidecar
 
 
 # One broken line in DATASET_SHARE takes a dataset fault (when an earlier valid line fits);
@@ -59,47 +65,57 @@ DATASET_SHARE = 0.25
 
 @dataclass(frozen=True, slots=True)
 class _Valid:
-    """An image's valid line and objects, and the case its broken twin starts from."""
+    """An image's valid line, objects and spooled lines, and the case its broken twin
+    starts from (layouts with manifests)."""
 
     spec: ImageSpec
-    record: dict[str, Any]
+    record: dict[str, Any] | None
     objects: tuple[tuple[str, bytes, str], ...]
-    twin: Case  # what the line's broken twin starts from (its objects under broken/)
+    lines: tuple[tuple[str, str], ...]
+    twin: Case | None  # what the line's broken twin starts from (its objects under broken/)
     sole_class: str | None
 
 
 def _valid(job: Job, index: int) -> _Valid:
-    preset, layout = job.preset, job.layout
+    preset = job.preset
     spec = image_spec(preset, job.seed, index)
     rendered = render(preset, spec, job.seed, job.bases)
-    image_key = layout.image(index)
-    mask_key = None
-    if has_mask(preset, spec):
-        mask_key = layout.mask(index, mask_created(preset, job.seed, index))
-    valid = record(
-        preset,
-        spec,
-        job.seed,
-        image_uri=job.uri(image_key),
-        mask_uri=None if mask_key is None else job.uri(mask_key),
-        jobs=job.jobs,
-    )
-    image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
-    objects = [(image_key, image, CONTENT_TYPES[preset.image_format])]
-    objects.extend(_clean_twin(job, rendered, image_key))
-    twins = {"source-ref": (layout.broken(image_key), image)}
-    sole_class = None
-    if mask_key is not None:
-        mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
-        objects.append((mask_key, mask, CONTENT_TYPES["png"]))
-        twins[preset.mask_attribute] = (layout.broken(mask_key), mask)
-        sole_class = _sole_class(preset, rendered.labels)
-    twin = Case(
-        record={**valid, **{k: job.uri(key) for k, (key, _) in twins.items()}},
-        objects={job.uri(key): data for key, data in twins.values()},
-        separators=style_of(preset).separators,  # broken lines are written as valid ones
-    )
-    return _Valid(spec, valid, tuple(objects), twin, sole_class)
+    found = instances(rendered)
+    files = LAYOUTS[job.layout.kind].files(job, spec, rendered, found)
+    lines = (*files.lines, *_defect_lines(job, spec, files, found))
+    twin = None
+    if files.record is not None:  # a manifest line: its broken twin's objects under broken/
+        twins = {"source-ref": files.image}
+        if files.mask is not None:
+            twins[preset.mask_attribute] = files.mask
+        data = {key: body for key, body, _ in files.objects}
+        twin = Case(
+            record={
+                **files.record,
+                **{k: job.uri(job.layout.broken(key)) for k, key in twins.items()},
+            },
+            objects={job.uri(job.layout.broken(key)): data[key] for key in twins.values()},
+            separators=style_of(preset).separators,  # broken lines are written as valid ones
+        )
+    sole = sole_class(found) if files.mask is not None else None
+    objects = (*files.objects, *_clean_twin(job, rendered, files.image))
+    return _Valid(spec, files.record, objects, lines, twin, sole)
+
+
+def _defect_lines(
+    job: Job, spec: ImageSpec, files: Files, found: tuple[Instance, ...]
+) -> Iterator[tuple[str, str]]:
+    """The image's lines of defects.jsonl: one per defect, in painting order."""
+    prefix = job.layout.prefix
+    place = {
+        "image": files.image.removeprefix(prefix),
+        "mask": None if files.mask is None else files.mask.removeprefix(prefix),
+        "index": spec.index,
+        "split": spec.split,
+    }
+    for number, defect in enumerate(found):
+        line = {**place, "defect": number, **defect.record()}
+        yield job.layout.defects, json.dumps(line, separators=(",", ":"))
 
 
 def _clean_twin(job: Job, rendered: Rendered, image_key: str) -> list[tuple[str, bytes, str]]:
@@ -116,7 +132,7 @@ def make(job: Job, index: int) -> Made:
     made = _valid(job, index)
     broken: Case | None = None
     related: tuple[str, ...] = ()
-    if made.spec.broken:
+    if made.spec.broken and made.twin is not None:
         broken, related = _dataset_fault(job, made)
         if broken is None:
             faults = [CATALOGUE[name] for name in job.faults]
@@ -124,11 +140,12 @@ def make(job: Job, index: int) -> Made:
     return Made(
         split=made.spec.split,
         anomalous=made.spec.anomalous,
-        line=dumps(made.record, style_of(job.preset).separators),
+        line=None if made.record is None else dumps(made.record, style_of(job.preset).separators),
         objects=made.objects,
         broken=broken,
         sole_class=made.sole_class,
         related=related,
+        lines=made.lines,
     )
 
 
@@ -140,6 +157,7 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
     depend on workers or shards; its line number in the broken manifest goes in `related`.
     """
     index = made.spec.index
+    assert made.twin is not None
     rng = np.random.default_rng([job.seed, index, 0xDA7A])
     share = DATASET_SHARE if job.faults else 1.0
     if not job.dataset_faults or rng.random() >= share:
@@ -155,6 +173,7 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
             break
     else:
         return None, ()
+    assert reference.record is not None
     valid = Case(
         record=reference.record,
         objects={job.uri(key): data for key, data, _ in reference.objects},
@@ -166,12 +185,6 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
     fault = fitting[int(rng.integers(len(fitting)))]
     manifest = job.layout.broken(job.layout.manifest(made.spec.split))
     return fault.apply(valid, made.twin, rng), (f"{manifest}:{line}",)
-
-
-def _sole_class(preset: Preset, labels: np.ndarray) -> str | None:
-    """The anomaly class a mask holds alone: what the per-label training minimum counts."""
-    held = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(preset.classes) + 1)[1:])
-    return preset.classes[int(held[0])].name if len(held) == 1 else None
 
 
 def template(job: Job, anomalous: bool) -> dict[str, Any]:

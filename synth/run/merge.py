@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from synth.annotate.manifest import CONTENT_TYPE, ManifestSpool
+from synth.annotate.manifest import ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError, PresetError
 from synth.format import S3Uri, is_s3
@@ -25,6 +25,7 @@ from synth.output import signals
 from synth.output.base import Published, Sink
 from synth.output.layout import Layout, Shard
 from synth.output.sinks import open_sink
+from synth.registry import LAYOUTS
 from synth.run.dataset import Dataset, describe
 from synth.run.writer import RUN_FIELDS, unpublish
 
@@ -82,7 +83,7 @@ def _merge(target: Sink) -> Dataset:
         )
     except (PresetError, TypeError, AttributeError, KeyError, ValueError) as exc:
         raise OutputError(f"{target.location}: shard 0's summary has a bad preset: {exc}") from None
-    layout = Layout.of(target.prefix, preset.image_format)
+    layout = Layout.of(target.prefix, preset.image_format, kind=preset.layout)
     totals: dict[str, dict[str, int]] = {}
     for split in preset.splits:
         for summary in summaries.values():
@@ -95,6 +96,7 @@ def _merge(target: Sink) -> Dataset:
     with ManifestSpool() as spool:
         manifests = sorted({key for shard in parts.values() for key in shard} - {layout.expected})
         for key in manifests:
+            spool.touch(key)  # an empty part (defects.jsonl of normal images) stays a file
             for index in range(count):
                 offsets[key, index] = spool.counts.get(key, 0)
                 shard = Shard(index, count)
@@ -107,7 +109,8 @@ def _merge(target: Sink) -> Dataset:
             ):
                 try:
                     entry = json.loads(line)
-                    entry["line"] += offsets[entry["manifest"], index]
+                    if "image" not in entry:  # a manifest's line, not a tree's image
+                        entry["line"] += offsets[entry["manifest"], index]
                 except (ValueError, TypeError, KeyError):
                     part = _where(target, parts[index][layout.expected])
                     raise OutputError(
@@ -116,7 +119,8 @@ def _merge(target: Sink) -> Dataset:
                     ) from None
                 spool.append(layout.expected, json.dumps(entry))
         description = describe(preset, first["seed"], totals, layout, bucket, first["options"])
-        files: list[Published] = [(k, p, CONTENT_TYPE) for k, p in spool.finish().items()]
+        finish = LAYOUTS[layout.kind].finish
+        files: list[Published] = [(k, *finish(k, p, preset)) for k, p in spool.finish().items()]
         files.append((layout.dataset_file, description, "application/json"))
         unpublish(target, layout)
         with signals.held():  # published, then the parts gone: both, or neither

@@ -31,10 +31,11 @@ from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import Base, base_files
 from synth.imaging.textures import check_image, check_roi
-from synth.output.base import Body, Published, Sink, Sparse
+from synth.output.base import Published, Sink, Sparse
 from synth.output.layout import Layout, Shard
 from synth.output.progress import Bar
 from synth.output.sinks import LocalSink
+from synth.registry import LAYOUTS
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
 from synth.run.executor import ordered_map
@@ -59,10 +60,13 @@ class Writer:
         plan = self.plan()
         trainable = {split: SplitCounts() for split in self.config.preset.splits}
         with ManifestSpool() as spool:
+            spool.touch(plan.job.layout.defects)  # every layout has one, empty if no defect
             counts = self.write(plan, self.render(plan), spool, trainable)
             shard = self.config.shard
-            projects = self.config.preset.broken_fraction > 0 and (
-                shard is None or shard.index == 0
+            projects = (
+                LAYOUTS[plan.job.layout.kind].manifests
+                and self.config.preset.broken_fraction > 0
+                and (shard is None or shard.index == 0)
             )
             if projects:
                 _write_projects(plan.job, spool)
@@ -74,7 +78,9 @@ class Writer:
             count=self.config.preset.count,
             counts=counts,
             read=self.target.read,
-            shortfalls=None if self.config.shard else _shortfalls(self.config.preset, trainable),
+            shortfalls=None
+            if self.config.shard or not LAYOUTS[plan.job.layout.kind].manifests
+            else _shortfalls(self.config.preset, trainable),
         )
 
     def plan(self) -> Plan:
@@ -82,7 +88,9 @@ class Writer:
         bases = _bases(config.base_dir, config.roi_dir)
         shard = config.shard
         faults, dataset_faults = (
-            choose(preset.faults)
+            ([], [])  # a layout without manifests draws its own faults (synth/faults/layouts/)
+            if not LAYOUTS[preset.layout].manifests
+            else choose(preset.faults)
             if preset.faults
             else (list(CATALOGUE.values()), [f for f in DATASET_FAULTS.values() if not _grows(f)])
         )
@@ -101,7 +109,9 @@ class Writer:
         self.target.prepare(overwrite=config.overwrite or shard is not None)
         self.target.claim(shard.suffix if shard else "")
         jobs = job_names(config.seed)
-        layout = Layout.of(self.target.prefix, preset.image_format, mask_job(preset, jobs))
+        layout = Layout.of(
+            self.target.prefix, preset.image_format, mask_job(preset, jobs), preset.layout
+        )
         if shard is None and config.overwrite:
             unpublish(self.target, layout, shards=True)
         elif shard is not None:
@@ -133,9 +143,8 @@ class Writer:
                 f"{option('overwrite', flag=True)} to write a shard over it"
             )
         else:
-            ours = {"images/", "masks/", "broken/", Layout.shards}
-            if layout.mask_job is not None:
-                ours.add(f"{layout.mask_job}/")
+            ours = {"broken/", "clean/", Layout.shards}
+            ours |= LAYOUTS[layout.kind].folders(layout, self.config.preset)
             foreign = sorted(self.target.entries() - ours)
             if foreign:
                 raise OutputError(
@@ -199,8 +208,9 @@ class Writer:
         with Bar(total=len(plan.indices), unit="img", desc="generate", disable=disable) as bar:
             for image in made:
                 _put_objects(self.target, image)
-                spool.append(layout.manifest(image.split), image.line)
-                if preset.broken_fraction > 0:
+                for key, line in image.lines:
+                    spool.append(key, line)
+                if image.line is not None and preset.broken_fraction > 0:
                     self._write_broken(layout, spool, image)
                 counts[image.split]["anomaly" if image.anomalous else "normal"] += 1
                 split = trainable[image.split]
@@ -228,8 +238,12 @@ class Writer:
         files: list[Published] = []
         grown = _grown(plan.job) if shard is None else {}
         for key, path in spooled.items():
-            body: Body = Sparse(path, grown[key]) if key in grown else path
-            files.append((layout.part(key, shard) if shard else key, body, MANIFEST_CONTENT_TYPE))
+            if shard:
+                files.append((layout.part(key, shard), path, MANIFEST_CONTENT_TYPE))
+            elif key in grown:
+                files.append((key, Sparse(path, grown[key]), MANIFEST_CONTENT_TYPE))
+            else:
+                files.append((key, *LAYOUTS[layout.kind].finish(key, path, preset)))
         if shard is None:
             description = describe(
                 preset,
@@ -258,6 +272,7 @@ class Writer:
 
     def _write_broken(self, layout: Layout, spool: ManifestSpool, image: Made) -> None:
         """The image's line in the broken manifest, its objects, and what a validator must say."""
+        assert image.line is not None
         manifest = layout.broken(layout.manifest(image.split))
         if image.broken is None:
             spool.append(manifest, image.line)
@@ -361,16 +376,19 @@ def part_check(path: Path, lines: int) -> dict[str, object]:
 
 
 def published(target: Sink, layout: Layout) -> list[str]:
-    """The keys that make a dataset visible: its manifests, expected.jsonl, dataset.json."""
+    """The keys that make a dataset visible: its manifests, expected.jsonl, dataset.json,
+    defects.jsonl and what else its layout publishes last (COCO's annotations)."""
     found = []
+    kind = LAYOUTS[layout.kind]
     for key in target.keys(layout.prefix):
         name = key.removeprefix(layout.prefix)
         top = name.removeprefix("broken/")
         manifest = name.endswith(".manifest") and "/" not in top
         if (
             manifest
-            or key in (layout.dataset_file, layout.expected)
+            or key in (layout.dataset_file, layout.expected, layout.defects)
             or key.startswith(layout.projects)
+            or kind.publishes(name)
         ):
             found.append(key)
     return found

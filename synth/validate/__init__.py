@@ -23,6 +23,7 @@ from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is
 from synth.validate.dataset import ProjectChecks
 from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
+from synth.validate.mvtec import check_tree, trees
 from synth.validate.objects import (
     FirstOf,
     FolderReader,
@@ -370,6 +371,15 @@ def run(
     `source` is a manifest, or a project's manifests: the training one first.
     """
     sources = [source] if isinstance(source, str) else list(source)
+    formatter = format_json if fmt == "json" else format_text
+    categories = [] if len(sources) > 1 or is_s3(sources[0]) else trees(Path(sources[0]))
+    if categories:  # MVTec AD trees (--layout mvtec)
+        errors = 0
+        for problem in (found for tree in categories for found in check_tree(tree)):
+            errors += 1
+            for text in formatter([problem], sources[0]):
+                print(text, file=out)
+        return 1 if errors else 0
     manifests: list[tuple[str, Source]] = []
     client: Any = None
     folder: Path | None = None
@@ -386,7 +396,6 @@ def run(
     reader: Any = client if folder is None else folder
     if client is not None and folder is not None:
         reader = FirstOf(S3Reader(client), FolderReader(folder))
-    formatter = format_json if fmt == "json" else format_text
     errors = 0
     findings = iter_project(manifests, objects=reader if objects else None, profile=profile)
     # Only reading is guarded: a failure to print (`| head`, `> /dev/full`) is the caller's.
@@ -406,7 +415,8 @@ def _open_local(source: str, root: Path | None) -> tuple[Source, Path]:
     path = Path(source)
     if path.is_dir():
         raise ValidationSetupError(
-            f"{source}: is a folder; give a manifest file, such as {path / 'train.manifest'}"
+            f"{source}: is a folder; give a manifest file, such as {path / 'train.manifest'}, "
+            "or an MVTec AD tree (a folder with train/good or ground_truth)"
         )
     if not path.exists():
         raise ValidationSetupError(f"{source}: no such manifest file")
