@@ -10,12 +10,15 @@ Run: .venv/bin/python bench/bench_trace.py [SIZE] [SEEDS]
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
+from docs_block import write_block
 from scipy.spatial import cKDTree
 
 from synth.imaging.defects import PAINTERS, base, resolve_params
@@ -47,7 +50,14 @@ def every_pixel(
 def main(size: int = 2048, seeds: int = 9) -> None:
     image = render_base("painted", size, size, np.random.default_rng(0))
     near = base.trace
-    print(f"CPU ms per defect, median of {seeds}, {size}x{size} px")
+    lines = [
+        f"`bench/bench_trace.py {size} {seeds}` ({platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}): CPU ms per defect, the median of {seeds}, "
+        f"{size}x{size} px; the two lookups paint the same defects bit for bit.",
+        "",
+        "| painter | near the path | every pixel of the box | ratio |",
+        "|---|---:|---:|---:|",
+    ]
     for name in ("scratch", "crack", "fibre"):
         painter = PAINTERS[name]
         params = resolve_params(painter, {})
@@ -65,10 +75,9 @@ def main(size: int = 2048, seeds: int = 9) -> None:
             if not (same and np.array_equal(one.mask, two.mask)):
                 raise SystemExit(f"{name} seed {seed}: the two lookups painted different defects")
         fast, slow = (statistics.median(times[k]) * 1e3 for k in ("near", "every"))
-        print(
-            f"{name:<8} near the path {fast:7.1f} ms, every pixel {slow:7.1f} ms: "
-            f"{slow / fast:.2f}x, identical"
-        )
+        lines.append(f"| `{name}` | {fast:.1f} | {slow:.1f} | {slow / fast:.2f}x |")
+    print("\n".join(lines))
+    write_block("trace", "\n".join(lines))
 
 
 if __name__ == "__main__":

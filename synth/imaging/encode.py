@@ -79,15 +79,28 @@ def encode_image(
     return buffer.getvalue()
 
 
+# The levels an image over the size limit climbs, one rung at a time, until it fits: each
+# rung costs a deflate of the image, and the top ones many times the default's (at
+# 4096 px about 0.7 CPU s at level 4, 2.6 s at 7, 12 s at 9, 30 s at 12).
+LADDER = (6, 8, 10, MAX_COMPRESS_LEVEL)
+
+
 def encode_valid_image(
     image: np.ndarray, fmt: str, compress_level: int = DEFAULT_COMPRESS_LEVEL
 ) -> bytes:
-    """encode_image, within the service's file-size limit: an image over it at
-    `compress_level` is deflated at the smallest setting, and one over it even then is an
-    OutputError naming the limit (synth never writes a "valid" image the service refuses)."""
-    data = encode_image(image, fmt, compress_level)
-    if len(data) > MAX_IMAGE_BYTES and fmt == "png" and compress_level < MAX_COMPRESS_LEVEL:
-        data = encode_image(image, fmt, MAX_COMPRESS_LEVEL)
+    """encode_image, within the service's file-size limit: a PNG over it at
+    `compress_level` climbs the LADDER of levels only as far as it must (its filtered rows
+    made once), and one over it even at the top is an OutputError naming the limit (synth
+    never writes a "valid" image the service refuses)."""
+    if fmt == "png":
+        image = np.ascontiguousarray(image, np.uint8)
+        rows = sub_filtered(image)
+        for level in (compress_level, *(rung for rung in LADDER if rung > compress_level)):
+            data = _png(rows, image.shape[1], _RGB, level)
+            if len(data) <= MAX_IMAGE_BYTES:
+                return data
+    else:
+        data = encode_image(image, fmt, compress_level)
     if len(data) > MAX_IMAGE_BYTES:
         height, width = image.shape[:2]
         raise OutputError(

@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from synth.config.preset import Preset
-from synth.errors import InputError
+from synth.errors import InputError, OutputError
+from synth.format import MAX_IMAGE_BYTES
 from synth.imaging import checks
 from synth.imaging.base_images import ROI_SUFFIX, roi_of
 from synth.imaging.defects import PAINTERS, Painted
 from synth.imaging.defects.base import Region, within
+from synth.imaging.encode import encode_valid_image
 from synth.imaging.textures import load_part, render_base
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_rng
@@ -104,6 +106,29 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Base, ...] =
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
         _trim_heap(image)
     return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn), clean=clean)
+
+
+def check_fits(preset: Preset, bases: tuple[Base, ...], compress_level: int) -> None:
+    """Refuse, before anything is written, a texture or base image whose images cannot be
+    written under the service's file-size limit at this size: one draw of each, encoded as
+    the run would (up the level ladder). Below the size where even incompressible pixels
+    fit, nothing is drawn."""
+    height, width = preset.height, preset.width
+    if width * height * 3 * 1.01 + height + 4096 <= MAX_IMAGE_BYTES:
+        return
+    sources: list[tuple[str, Base | str]] = [(f"base image {b.image}", b) for b in bases] or [
+        (f"texture {name!r}", name) for name in preset.textures
+    ]
+    for what, source in sources:
+        rng = np.random.default_rng(0)
+        if isinstance(source, Base):
+            pixels = load_part(source.image, None, height, width, rng)[0]
+        else:
+            pixels = render_base(source, height, width, rng)
+        try:
+            encode_valid_image(to_uint8(pixels), preset.image_format, compress_level)
+        except OutputError as exc:
+            raise OutputError(f"{what}: {exc}") from None
 
 
 def _load(base: Base, preset: Preset, rng: np.random.Generator) -> tuple[np.ndarray, Region | None]:

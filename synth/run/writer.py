@@ -29,7 +29,7 @@ from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
-from synth.imaging.render import Base, base_files
+from synth.imaging.render import Base, base_files, check_fits
 from synth.imaging.textures import check_image, check_roi
 from synth.output.base import Published, Sink, Sparse
 from synth.output.layout import Layout, Shard
@@ -86,6 +86,7 @@ class Writer:
     def plan(self) -> Plan:
         config, preset = self.config, self.config.preset
         bases = _bases(config.base_dir, config.roi_dir)
+        check_fits(preset, bases, config.compress_level)  # before anything is written
         shard = config.shard
         faults, dataset_faults = (
             ([], [])  # a layout without manifests draws its own faults (synth/faults/layouts/)

@@ -48,10 +48,20 @@ def detail_cell(shape: tuple[int, int]) -> int:
     return -(-max(shape) // DETAIL_SIDE)
 
 
+def zoom(shape: tuple[int, int]) -> float:
+    """How many times larger in pixels a texture's features are in an image of this shape:
+    1 up to DETAIL_SIDE, then the longer side over it. A larger image is a camera's closer
+    look at the same surface, so its threads, tool marks, pores and peel span more pixels
+    and each pixel differs less from its neighbours; what compresses, as a photograph
+    does. Up to DETAIL_SIDE every length is its own (x 1.0 exactly: the same bytes)."""
+    return max(1.0, max(shape) / DETAIL_SIDE)
+
+
 def grain_rows(shape: tuple[int, int], rng: np.random.Generator) -> Rows:
     """float32 noise of mean 0 and variance about 1, uniform (cheaper to draw than normal),
     one value per pixel up to DETAIL_SIDE and linearly interpolated cells beyond."""
     cell = detail_cell(shape)
+    cell = cell if cell == 1 else 2 * cell  # grains of 2 detail cells: compressible at 4096 px
     coarse = (-(-shape[0] // cell), -(-shape[1] // cell))
     noise = rng.random(coarse, np.float32)
     noise -= 0.5

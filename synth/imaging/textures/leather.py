@@ -6,7 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import Texture, tinted
+from synth.imaging.textures.base import Texture, tinted, zoom
 from synth.registry import TEXTURES
 
 # Black, dark brown, tan, oxblood.
@@ -17,9 +17,10 @@ _DYES = np.array(
 
 def leather(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Grained leather (black, brown, tan, oxblood): pebbled cells, creases, a soft sheen."""
+    scale = zoom((height, width))
     cell = float(rng.choice([2.5, 3.0, 3.5, 4.0]))  # few scales: smooth_noise caches each
-    pebbles = smooth_noise_rows((height, width), cell, rng)
-    folds = smooth_noise_rows((height, width), 25.0, rng)
+    pebbles = smooth_noise_rows((height, width), cell * scale, rng)
+    folds = smooth_noise_rows((height, width), 25.0 * scale, rng)
     sheen = smooth_noise_rows((height, width), max(height, width) / 2, rng)
     dye = _DYES[rng.integers(len(_DYES))] * rng.uniform(0.85, 1.15)
 

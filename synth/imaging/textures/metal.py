@@ -6,7 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import linear_zoom_matrix, smooth_noise_rows, zoom_rows
-from synth.imaging.textures.base import Texture, bands, detail_cell, grain_rows, tinted
+from synth.imaging.textures.base import Texture, bands, detail_cell, grain_rows, tinted, zoom
 from synth.registry import TEXTURES
 
 
@@ -23,13 +23,14 @@ def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarr
     fine = grain_rows((height, width), rng)
     slope = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None] * rng.uniform(-0.08, 0.08)
     sheen = smooth_noise_rows((height, width), max(height, width) / 2, rng)
+    groove = round(9 * zoom((height, width)))
     level = rng.uniform(0.55, 0.75)
     color = np.array([1.0, 1.0, 1.0], np.float32) + rng.uniform(-0.04, 0.04, 3).astype(np.float32)
     flip = rng.random() < 0.5
 
     def gray(top: int, bottom: int) -> np.ndarray:
         lit = slope[top:bottom] + 0.06 * sheen(top, bottom)
-        grooves = ndimage.uniform_filter1d(fine(top, bottom), 9, axis=1)
+        grooves = ndimage.uniform_filter1d(fine(top, bottom), groove, axis=1)
         rows = level + 0.035 * streaks(top, bottom) + 0.04 * grooves + lit
         return rows[:, ::-1] if flip else rows
 
@@ -39,20 +40,26 @@ def brushed_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarr
 def cast_metal(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Sand-cast iron or aluminium: a dull grainy skin, mottled, with scattered small pores."""
     grains = grain_rows((height, width), rng)
-    mottle = smooth_noise_rows((height, width), 30.0, rng)
-    # The pores' draw, band by band (the same numbers as one draw), kept as one bit a pixel.
-    pores = np.empty((height, width), bool)
-    for top, bottom in bands(height, width):
-        pores[top:bottom] = rng.random((bottom - top, width), np.float32) < 0.0015
+    mottle = smooth_noise_rows((height, width), 30.0 * zoom((height, width)), rng)
+    # The pores, one per detail cell at most: drawn band by band (the same numbers as one
+    # draw), kept as one bit a cell, a cell of pixels each in a larger image.
+    cell = detail_cell((height, width))
+    cells = (-(-height // cell), -(-width // cell))
+    pores = np.empty(cells, bool)
+    for top, bottom in bands(*cells):
+        pores[top:bottom] = rng.random((bottom - top, cells[1]), np.float32) < 0.0015
     pores = ndimage.grey_dilation(pores, size=2)
+    if cell > 1:
+        pores = pores.repeat(cell, axis=0)[:height].repeat(cell, axis=1)[:, :width]
     level = rng.uniform(0.38, 0.55)
+    grain = 0.08 / zoom((height, width))  # softer per pixel when closer
     color = np.array([1.0, 1.0, 1.02], np.float32) + rng.uniform(-0.03, 0.03, 3).astype(np.float32)
 
     def gray(top: int, bottom: int) -> np.ndarray:
         # The 2x2 mean reaches one row up: computed on the band and the row above it.
         above = max(top - 1, 0)
         sand = ndimage.uniform_filter(grains(above, bottom), 2)[top - above :]
-        return level * (1 + 0.08 * sand + 0.07 * mottle(top, bottom) - 0.35 * pores[top:bottom])
+        return level * (1 + grain * sand + 0.07 * mottle(top, bottom) - 0.35 * pores[top:bottom])
 
     return tinted(height, width, gray, color)
 
@@ -64,8 +71,9 @@ def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndar
     cy = height / 2 + radius * np.sin(angle)
     cx = width / 2 + radius * np.cos(angle)
     y, x = np.ogrid[:height, :width]
-    pitch = rng.uniform(3.5, 6.0)  # finer marks would alias into moire at 1 px per sample
-    chatter = smooth_noise_rows((height, width), 6.0, rng)
+    scale = zoom((height, width))
+    pitch = rng.uniform(3.5, 6.0) * scale  # finer marks would alias into moire at 1 px per sample
+    chatter = smooth_noise_rows((height, width), 6.0 * scale, rng)
     level = rng.uniform(0.6, 0.75)
     # The nearest pixel to the centre has the image's least distance (each term of the sum
     # is least there, and rounding keeps order): r.min() without a full-size r.

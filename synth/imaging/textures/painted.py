@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import Texture, palette, tinted
+from synth.imaging.textures.base import Texture, palette, tinted, zoom
 from synth.registry import TEXTURES
 
 # Industrial coatings, after RAL.
@@ -29,7 +29,7 @@ def painted(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     jitter = rng.uniform(0.9, 1.08) * rng.uniform(0.97, 1.03, 3).astype(np.float32)
     hue_color = _COATINGS[rng.integers(len(_COATINGS))] * jitter
     shading = smooth_noise_rows((height, width), max(height, width) / 3, rng)
-    peel = smooth_noise_rows((height, width), 3.0, rng)
+    peel = smooth_noise_rows((height, width), 3.0 * zoom((height, width)), rng)
 
     def gray(top: int, bottom: int) -> np.ndarray:
         return 1.0 + 0.05 * shading(top, bottom) + 0.012 * peel(top, bottom)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import Texture, bands
+from synth.imaging.textures.base import Texture, bands, zoom
 from synth.registry import TEXTURES
 
 _MASK = np.array([0.1, 0.36, 0.17], np.float32)  # the classic green solder mask
@@ -16,11 +16,14 @@ _TIN = np.array([0.78, 0.78, 0.74], np.float32)  # hot-air levelled solder on th
 
 def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A green circuit board: traces on a routing grid under the solder mask, tinned pads, vias."""
-    pitch = int(rng.integers(10, 18))
+    scale = zoom((height, width))
+    # Sizes in px at up to DETAIL_SIDE; a larger image is a closer look, the board the same.
+    pitch = round(int(rng.integers(10, 18)) * scale)
     trace = np.zeros((height, width), np.int8)  # 1 on copper
     pads = np.zeros((height, width), np.int8)  # 1 on tin, -1 in a via's hole
-    half = int(rng.integers(1, 3))
-    for _ in range(max(6, height * width // 6000)):
+    half = round(int(rng.integers(1, 3)) * scale)
+    area = round(scale * scale)  # the board area a pixel of a small image covers, in px
+    for _ in range(max(6, height * width // (6000 * area))):
         y, x = int(rng.integers(height)) // pitch * pitch, int(rng.integers(width)) // pitch * pitch
         for _ in range(int(rng.integers(2, 5))):  # a Manhattan route of a few legs
             span = int(rng.integers(2, 12)) * pitch * int(rng.choice((-1, 1)))
@@ -32,18 +35,19 @@ def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
                 x0, x1 = sorted((x, int(np.clip(x + span, 0, width - 1))))
                 trace[max(0, y - half) : y + half + 1, x0 : x1 + half + 1] = 1
                 x = x1 if span > 0 else x0
-            pad = half + 2
+            pad = half + round(2 * scale)
             pads[max(0, y - pad) : y + pad + 1, max(0, x - pad) : x + pad + 1] = 1
-    for _ in range(max(2, height * width // 20000)):  # vias: a tinned ring round a drilled hole
+    reach = round(5 * scale)
+    for _ in range(max(2, height * width // (20000 * area))):  # vias: a tinned ring round a hole
         cy, cx = int(rng.integers(height)), int(rng.integers(width))
         window = (
-            slice(max(0, cy - 5), min(height, cy + 6)),
-            slice(max(0, cx - 5), min(width, cx + 6)),
+            slice(max(0, cy - reach), min(height, cy + reach + 1)),
+            slice(max(0, cx - reach), min(width, cx + reach + 1)),
         )
         ys, xs = np.mgrid[window]
-        r = np.hypot(ys - cy, xs - cx)
+        r = np.hypot(ys - cy, xs - cx) / scale
         pads[window] = np.where(r < 1.8, -1.0, np.maximum(pads[window], r < 4.0))
-    mottle = smooth_noise_rows((height, width), 24.0, rng)
+    mottle = smooth_noise_rows((height, width), 24.0 * scale, rng)
     image = np.empty((height, width, 3), np.float32)
     for top, bottom in bands(height, width):
         shade = 1 + 0.06 * mottle(top, bottom)

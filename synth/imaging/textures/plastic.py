@@ -6,7 +6,15 @@ import numpy as np
 from scipy import ndimage
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import Texture, bands, palette, tinted
+from synth.imaging.textures.base import (
+    Texture,
+    bands,
+    detail_cell,
+    grain_rows,
+    palette,
+    tinted,
+    zoom,
+)
 from synth.registry import TEXTURES
 
 # Resins of housings and covers.
@@ -24,19 +32,24 @@ _RESINS = palette(
 
 def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Moulded plastic (black, greys, off-white, beige, blue): a fine matte stipple, flow marks."""
-    normal = np.empty((height, width), np.float32)
-    for top, bottom in bands(height, width):  # the same numbers as one draw, half the memory
-        normal[top:bottom] = rng.standard_normal((bottom - top, width))
-    stipple = ndimage.uniform_filter(normal, 2)
-    del normal
+    if detail_cell((height, width)) == 1:
+        normal = np.empty((height, width), np.float32)
+        for top, bottom in bands(height, width):  # the same numbers as one draw, half the memory
+            normal[top:bottom] = rng.standard_normal((bottom - top, width))
+        stipple = ndimage.uniform_filter(normal, 2)
+        del normal
+    else:  # a closer look: the stipple's cells span pixels, smooth between them
+        stipple = grain_rows((height, width), rng)(0, height) * np.float32(0.5)
     flow = smooth_noise_rows((height, width), max(height, width) / 4, rng)
     base = _RESINS[rng.integers(len(_RESINS))] * rng.uniform(0.92, 1.08)
     mean = base.mean()
+    softer = zoom((height, width))  # per pixel, when closer
+    stipples, sparkle = 0.025 / softer, 0.012 / softer
 
     def gray(top: int, bottom: int) -> np.ndarray:
         rows = stipple[top:bottom]
         # Sparkle: the stipple's peaks catch the light, visible on a dark resin too.
-        return 1.0 + 0.025 * rows + 0.03 * flow(top, bottom) + 0.012 * (rows > 0.4) / mean
+        return 1.0 + stipples * rows + 0.03 * flow(top, bottom) + sparkle * (rows > 0.4) / mean
 
     return tinted(height, width, gray, base)
 

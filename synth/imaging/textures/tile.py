@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.imaging.noise import smooth_noise_rows
-from synth.imaging.textures.base import Texture, bands, grain_rows
+from synth.imaging.textures.base import Texture, bands, grain_rows, zoom
 from synth.registry import TEXTURES
 
 # White, cream, pale grey, pale blue-grey, terracotta glazes; grout a mid grey.
@@ -18,8 +18,9 @@ _GROUT = np.array([0.55, 0.54, 0.52], np.float32)
 
 def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Glazed ceramic tiles in grout: one glaze with a tone per tile and a soft gloss."""
-    size = rng.uniform(60.0, 160.0)
-    joint = rng.uniform(2.0, 4.0)
+    scale = zoom((height, width))
+    size = rng.uniform(60.0, 160.0) * scale
+    joint = rng.uniform(2.0, 4.0) * scale
     y = (np.arange(height, dtype=np.float32) + rng.uniform(0, size))[:, None]
     x = (np.arange(width, dtype=np.float32) + rng.uniform(0, size))[None, :]
     in_y = np.clip(np.minimum(y % size, size - y % size) - joint / 2 + 0.5, 0.0, 1.0)
@@ -29,7 +30,7 @@ def ceramic_tile(height: int, width: int, rng: np.random.Generator) -> np.ndarra
     glaze = _GLAZES[rng.integers(len(_GLAZES))]
     gloss = smooth_noise_rows((height, width), max(height, width) / 2, rng)
     speckle = grain_rows((height, width), rng)
-    joints = smooth_noise_rows((height, width), 3.0, rng)
+    joints = smooth_noise_rows((height, width), 3.0 * scale, rng)
     image = np.empty((height, width, 3), np.float32)
     for top, bottom in bands(height, width):
         on_tile = in_y[top:bottom] * in_x
