@@ -43,7 +43,7 @@ bench: setup
 	$(BIN)/python bench/bench_strategies.py
 	$(BIN)/python bench/bench_fuzz.py 20
 	$(BIN)/python bench/bench_painters.py
-	$(BIN)/python bench/bench_trace.py
+	$(BIN)/python bench/bench_trace.py 2048 9
 	$(BIN)/python bench/bench_sizes.py
 	$(BIN)/python docs/generate.py  # the results into their pages
 
