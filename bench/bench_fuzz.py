@@ -1,17 +1,24 @@
-"""How many validator bugs synth's strategies find: a mutation benchmark.
+"""How many validator bugs synth's strategies find: a mutation benchmark, at two levels.
 
-Each mutant is synth's own (correct) validator with one bug planted, of the kinds real
-validators have: a check switched off or narrowed (too lenient), or one over-strict
-check added (too strict), at the line and at the object level. A mutant is killed by a
-case when it does not report exactly `case.expected_rules`.
+Rule ids: each mutant is synth's own (correct) validator with one bug planted, of the
+kinds real validators have: a check switched off or narrowed (too lenient), or one
+over-strict check added (too strict). A mutant is killed by a case when it does not
+report exactly `case.expected_rules`; the cases are `@given(manifest_cases())`.
 
-For each of 20 Hypothesis seeds, `@given(manifest_cases())` runs at 100 and at 400
-examples; a mutant is killed by a run when any of its examples kills it (the examples
-an @given test draws before its first failure do not depend on the test's body, so one
-run per seed and size judges every mutant). `every_case()` is judged once.
+Verdict only: most validators have their own messages, so a test compares the lines they
+flag. Each mutant is the independent reference validator of tests/reference with one
+check switched off (one per condition a rule states, each broken by some fault); it is
+killed by a manifest when the lines it flags differ from the correct reference's, read
+with the objects or without them (a validator of the text alone). The manifests are
+`@given(manifests())`.
 
-Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs]
-It prints the table and each mutant's kills, and writes the table to bench/results/fuzz.md
+For each of SEEDS Hypothesis seeds, each strategy runs at 100 and at 400 examples; a
+mutant is killed by a run when any of its examples kills it (the examples an @given test
+draws before its first failure do not depend on the test's body, so one run per seed and
+size judges every mutant). `every_case()` and `every_manifest()` are judged once.
+
+Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--verdict-only] [--examples 100,400]
+It prints the tables and each mutant's kills, and writes the tables to bench/results/fuzz.md
 (unless --no-docs), which `make docs` shows in docs/strategies.md.
 """
 
@@ -25,17 +32,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from docs_block import write_block
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from PIL import Image
 
 from synth.faults import Case
 from synth.format import MAX_IMAGE_SIDE, Severity
-from synth.testing import every_case, manifest_cases
+from synth.testing import ManifestCase, every_case, every_manifest, manifest_cases, manifests
 from synth.validate import validate_manifest
+from tests.reference.faults import DATASET_FAULT_CHECK, FAULT_CHECK
+from tests.reference.validator import ERROR, Reference
 
 
 @dataclass(frozen=True)
@@ -229,52 +241,115 @@ def killed(cases: list[Case]) -> set[str]:
     return dead
 
 
-def drawn(examples: int, seed: int) -> list[Case]:
-    cases: list[Case] = []
+def drawn(strategy: Any, examples: int, seed: int) -> list[Any]:
+    found: list[Any] = []
 
     @hypothesis_seed(seed)
     @settings(
         max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
-    @given(manifest_cases())
-    def run(case: Case) -> None:
-        cases.append(case)
+    @given(strategy)
+    def run(example: Any) -> None:
+        found.append(example)
 
     run()
-    return cases
+    return found
 
 
-def main(seeds: int = 20, docs: bool = True) -> None:
-    started = time.process_time()
-    rows: dict[str, list[float]] = {}
-    per_mutant: dict[str, dict[str, int]] = {m.name: {} for m in MUTANTS}
-    for examples in (100, 400):
-        default = " (Hypothesis' default)" if examples == 100 else ""
-        label = f"`@given(manifest_cases())`, {examples} examples{default}"
-        shares = []
-        for seed in range(seeds):
-            dead = killed(drawn(examples, seed))
-            shares.append(len(dead) / len(MUTANTS))
-            for name in dead:
-                per_mutant[name][label] = per_mutant[name].get(label, 0) + 1
-        rows[label] = shares
-    every = killed([p.values[0] for p in every_case()])
-    rows["`every_case()` (one param per fault)"] = [len(every) / len(MUTANTS)]
-    cpu = time.process_time() - started
-    command = f"`.venv/bin/python bench/bench_fuzz.py {seeds}`"
-    table = [f"| tests ({command}) | mutants killed: mean | worst seed |", "|---|---|---|"]
-    table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
-    print(f"{len(MUTANTS)} mutant validators, {seeds} seeds, {cpu:.0f} s CPU")
-    print("\n".join(table))
-    print(f"\nper mutant (seeds that killed it at 100 and 400 examples, of {seeds}):")
-    for mutant in MUTANTS:
-        counts = [per_mutant[mutant.name].get(label, 0) for label in list(rows)[:2]]
-        flag = "" if mutant.name in every else "  NOT KILLED by every_case()"
-        print(f"  {mutant.kind:8} {mutant.name:36} {counts[0]:3} {counts[1]:3}{flag}")
+# Verdict-only mutants: the reference without one check, for each condition a fault breaks.
+CHECKS = sorted(set(FAULT_CHECK.values()) | set(DATASET_FAULT_CHECK.values()))
+CORRECT = Reference()
+WITHOUT = {check: Reference(without={check}) for check in CHECKS}
+
+
+def _flagged(failures: list[Any]) -> set[int]:
+    return {f.line for f in failures if f.severity == ERROR and f.line is not None}
+
+
+def killed_verdict(found: list[ManifestCase]) -> set[str]:
+    """The checks whose mutant flags other lines than the reference on some manifest. A
+    mutant can differ only where its check fails in the correct run, so only those run."""
+    dead: set[str] = set()
+    for m in found:
+        for objects in (m.objects, None):
+            failures = CORRECT.judge(m.manifest, objects)
+            right = _flagged(failures)
+            for check in {f.check for f in failures} & set(CHECKS) - dead:
+                if WITHOUT[check].flagged(m.manifest, objects) != right:
+                    dead.add(check)
+    return dead
+
+
+Level = tuple[str, Any, Callable[[list[Any]], set[str]], list[str], Callable[[], list[Any]]]
+LEVELS: dict[str, Level] = {
+    # name: (strategy label, strategy, killed, mutant names, the every_* cases)
+    "rules": (
+        "manifest_cases()",
+        manifest_cases(),
+        killed,
+        [m.name for m in MUTANTS],
+        lambda: [p.values[0] for p in every_case()],
+    ),
+    "verdict": (
+        "manifests()",
+        manifests(),
+        killed_verdict,
+        CHECKS,
+        lambda: [p.values[0] for p in every_manifest()],
+    ),
+}
+EVERY = {"rules": "every_case()", "verdict": "every_manifest()"}
+TITLE = {
+    "rules": "rule ids ({} mutants of synth's validator)",
+    "verdict": "verdict only ({} reference validators, each one check short)",
+}
+
+
+def main(seeds: int, docs: bool, levels: list[str], sizes: list[int]) -> None:
+    tables = []
+    for level in levels:
+        started = time.process_time()
+        label, strategy, kill, names, every_cases = LEVELS[level]
+        rows: dict[str, list[float]] = {}
+        per_mutant: dict[str, list[int]] = {name: [0] * len(sizes) for name in names}
+        for column, examples in enumerate(sizes):
+            default = " (Hypothesis' default)" if examples == 100 else ""
+            shares = []
+            for seed in range(seeds):
+                dead = kill(drawn(strategy, examples, seed))
+                shares.append(len(dead) / len(names))
+                for name in dead:
+                    per_mutant[name][column] += 1
+            rows[f"`@given({label})`, {examples} examples{default}"] = shares
+        every = kill(every_cases())
+        rows[f"`{EVERY[level]}` (one param per fault)"] = [len(every) / len(names)]
+        cpu = time.process_time() - started
+        command = f"`.venv/bin/python bench/bench_fuzz.py {seeds}`"
+        table = [
+            f"| {TITLE[level].format(len(names))}: tests ({command}) | killed: mean | worst seed |",
+            "|---|---|---|",
+        ]
+        table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
+        print(f"{level}: {len(names)} mutants, {seeds} seeds, {cpu:.0f} s CPU")
+        print("\n".join(table))
+        print(f"\nper mutant (seeds that killed it at {sizes} examples, of {seeds}):")
+        for name in names:
+            flag = "" if name in every else f"  NOT KILLED by {EVERY[level]}"
+            print(f"  {name:44} {' '.join(f'{n:3}' for n in per_mutant[name])}{flag}")
+        tables.append("\n".join(table))
     if docs:
-        write_block("fuzz", "\n".join(table))
+        write_block("fuzz", "\n\n".join(tables))
+
+
+def _option(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
 if __name__ == "__main__":
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
-    main(*numbers, docs="--no-docs" not in sys.argv)
+    main(
+        numbers[0] if numbers else 20,
+        docs="--no-docs" not in sys.argv,
+        levels=["verdict"] if "--verdict-only" in sys.argv else ["rules", "verdict"],
+        sizes=[int(n) for n in _option("--examples", "100,400").split(",")],
+    )

@@ -12,93 +12,8 @@ import pytest
 
 from synth.faults import CATALOGUE, Case
 from synth.testing import every_case
+from tests.reference.faults import DATASET_FAULT_CHECK, FAULT_CHECK, TEXT_ONLY
 from tests.reference.validator import CHECKS, Reference
-
-# The one condition each fault breaks: the check a validator must have to catch it.
-FAULT_CHECK = {
-    "truncated-line": "manifest.json/parse",
-    "trailing-garbage": "manifest.json/parse",
-    "byte-order-mark": "manifest.encoding/bom",
-    "not-utf8": "manifest.encoding/utf-8",
-    "blank-line": "manifest.blank-line/blank",
-    "json-array": "manifest.object/object",
-    "json-string": "manifest.object/object",
-    "duplicate-key": "manifest.duplicate-key/key",
-    "source-ref-missing": "source-ref.missing/present",
-    "source-ref-https": "source-ref.uri/scheme",
-    "source-ref-bucket-upper-case": "source-ref.uri/bucket-upper-case",
-    "source-ref-bucket-underscore": "source-ref.uri/bucket-chars",
-    "source-ref-bucket-short": "source-ref.uri/bucket-length",
-    "source-ref-bucket-long": "source-ref.uri/bucket-length",
-    "source-ref-bucket-leading-dot": "source-ref.uri/bucket-ends",
-    "source-ref-no-key": "source-ref.uri/key",
-    "other-bucket": "dataset.bucket/one",
-    "label-missing": "label.missing/present",
-    "label-twice": "label.duplicate/one",
-    "label-value-word": "label.value/integer",
-    "label-value-missing": "label.value/present",
-    "label-metadata-missing": "label.metadata-missing/present",
-    "label-metadata-suffix": "label.metadata-missing/present",
-    "class-name-missing": "label.class-name/present",
-    "class-name-number": "label.class-name/string",
-    "label-human-annotated-bool": "label.human-annotated/yes-no",
-    "label-type-wrong": "label.type/type",
-    "label-confidence-string": "label.confidence/number",
-    "job-name-number": "label.job-name/string",
-    "label-date-offset": "label.creation-date/utc",
-    "label-date-words": "label.creation-date/form",
-    "mask-ref-missing": "mask.missing/present",
-    "mask-ref-not-s3": "mask.uri/scheme",
-    "mask-metadata-missing": "mask.metadata-missing/present",
-    "mask-metadata-suffix": "mask.metadata-missing/present",
-    "mask-type-wrong": "mask.type/type",
-    "mask-human-annotated-case": "mask.human-annotated/yes-no",
-    "mask-date-no-time": "mask.creation-date/time",
-    "color-map-missing": "color-map.missing/present",
-    "color-map-empty": "color-map.missing/non-empty",
-    "color-map-array": "color-map.missing/object",
-    "background-lower-case": "color-map.background/class-name",
-    "background-missing": "color-map.background/entry",
-    "background-not-white": "color-map.background/color",
-    "color-map-key-word": "color-map.key/integer",
-    "color-map-class-name-empty": "color-map.class-name/non-empty",
-    "hex-color-short": "color-map.hex-color/length",
-    "hex-color-name": "color-map.hex-color/digits",
-    "hex-color-shorthand": "color-map.hex-color/length",
-    "hex-color-no-hash": "color-map.hex-color/hash",
-    "hex-color-number": "color-map.hex-color/string",
-    "confidence-string": "color-map.confidence/number",
-    "confidence-integer": "color-map.confidence/float",
-    "confidence-missing": "color-map.confidence/present",
-    "duplicate-color": "color-map.duplicate-color/color",
-    "duplicate-class": "color-map.duplicate-class/class",
-    "image-missing": "image.missing/exists",
-    "image-not-an-image": "image.format/image",
-    "image-gif": "image.format/png-jpeg",
-    "image-too-small": "image.size/min-height",
-    "image-too-large": "image.size/max-width",
-    "image-file-too-large": "image.file-size/bytes",
-    "mask-missing": "mask-image.missing/exists",
-    "mask-jpeg": "mask-image.format/png",
-    "mask-wrong-size": "mask-image.size/width",
-    "mask-stray-color": "mask-image.color/colors",
-    "mask-antialiased": "mask-image.color/colors",
-    "normal-with-defect-pixels": "mask-image.label-agreement/normal",
-    "mask-too-many-classes": "mask-image.max-classes/classes",
-    "anomaly-empty-mask": "mask-image.label-agreement/anomaly",
-}
-
-# Faults a reader of the objects cannot see alone, and why: the mutant is judged on the text.
-_NO_BUCKET = "no S3 bucket has that name: a reader that skips the check finds no image there"
-TEXT_ONLY = {
-    "source-ref-no-key": "S3 has no object with an empty key: a reader that skips the key "
-    "check finds no image (image.missing)",
-    **dict.fromkeys(
-        [f"source-ref-bucket-{n}" for n in ("upper-case", "underscore", "short", "long")]
-        + ["source-ref-bucket-leading-dot"],
-        _NO_BUCKET,
-    ),
-}
 
 CASES = every_case()
 BROKEN = [p for p in CASES if p.values[0].expected_rules]
@@ -136,3 +51,62 @@ def test_every_breaking_fault_names_its_check() -> None:
     assert set(FAULT_CHECK) == breaking
     for name, check in FAULT_CHECK.items():
         assert CHECKS[check].rule in CATALOGUE[name].rules, name
+
+
+def test_every_dataset_fault_names_its_check() -> None:
+    from synth.faults import DATASET_FAULTS
+
+    breaking = {name for name, f in DATASET_FAULTS.items() if f.rules and f.level == "dataset"}
+    assert set(DATASET_FAULT_CHECK) == breaking
+    for name, check in DATASET_FAULT_CHECK.items():
+        assert CHECKS[check].rule in DATASET_FAULTS[name].rules, name
+
+
+@pytest.mark.parametrize("name", sorted(DATASET_FAULT_CHECK))
+def test_a_validator_missing_a_dataset_faults_check_accepts_it(name: str) -> None:
+    """The same for dataset faults: the target, read after its reference line."""
+    from dataclasses import replace as copy
+
+    import numpy as np
+
+    from synth.config.preset import load_preset
+    from synth.faults import DATASET_FAULTS, DatasetFault
+    from synth.testing.cases import build_case
+
+    preset = copy(load_preset("mixed"), width=64, height=64)
+    fault = DATASET_FAULTS[name]
+    assert isinstance(fault, DatasetFault)
+    reference, target = build_case(preset, 1, True), build_case(preset, 2, True)
+    broken = fault.apply(reference, target, np.random.default_rng(0))
+    manifest, objects = (
+        reference.manifest + broken.manifest,
+        {**reference.objects, **broken.objects},
+    )
+    check = DATASET_FAULT_CHECK[name]
+    found = Reference().judge(manifest, objects)
+    assert {(f.line, f.check) for f in found if f.severity == "error"} == {(2, check)}
+    assert Reference(without={check}).accepts(manifest, objects)
+
+
+# Conditions no fault breaks alone, and why.
+UNFAULTED = {
+    "manifest.empty/lines": "a case has a line; tests/test_validate.py gives an empty manifest",
+    "dataset.max-images/limit": "a project fault (test-over-image-limit) writes 801+ lines",
+    **dict.fromkeys(
+        [f"mask.uri/bucket-{c}" for c in ("length", "upper-case", "chars", "ends")],
+        "a mask in another bucket than its image breaks dataset.bucket for a reader that "
+        "skips the condition",
+    ),
+    "mask.uri/key": "S3 has no object with an empty key: mask-image.missing for such a reader",
+    "dataset.color-consistency/class": "class-recolored gives a class another color; no fault "
+    "gives a color another class yet",
+}
+
+
+def test_every_condition_has_its_fault() -> None:
+    """Each error condition of the reference is broken alone by a fault of every_case() or a
+    dataset fault, or is listed with the reason it is not."""
+    errors = {name for name, check in CHECKS.items() if check.severity == "error"}
+    faulted = set(FAULT_CHECK.values()) | set(DATASET_FAULT_CHECK.values())
+    assert errors - faulted == set(UNFAULTED)
+    assert {p.id for p in BROKEN} == set(FAULT_CHECK)  # every_case() holds them all

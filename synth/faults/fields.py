@@ -250,6 +250,20 @@ _HEX_FAULTS: tuple[tuple[str, str, str, Value], ...] = (
 )
 
 
+# One condition of a creation-date each: its form, its time, its zone, each part in range.
+_DATE_FAULTS: tuple[tuple[str, str, Value], ...] = (
+    ("offset", "has a +02:00 offset: not UTC", "2021-10-12T16:16:45.668+02:00"),
+    ("words", "is not a date-time", "12 October 2021"),
+    ("no-time", "is a date without a time", "2021-11-23"),
+    ("month", "has month 13", "2021-13-12T14:16:45.668"),
+    ("day", "is 30 February", "2021-02-30T14:16:45.668"),
+    ("hour", "has hour 24", "2021-10-12T24:16:45.668"),
+    ("minute", "has minute 60", "2021-10-12T14:60:45.668"),
+    ("second", "has second 61 (60 is a leap second)", "2021-10-12T14:16:61.668"),
+    ("number", "is a number (milliseconds since 1970), not a string", 1634048205668),
+)
+
+
 # name, what the bucket is, how it is made from the valid one: one condition each.
 _BUCKET_FAULTS: tuple[tuple[str, str, Callable[[str], str]], ...] = (
     ("upper-case", "with an upper-case letter", _upper),
@@ -287,6 +301,13 @@ CATALOGUE.add(
             precondition=_one_bucket,
         )
         for name, doc, change in _BUCKET_FAULTS
+    ),
+    row(
+        "source-ref-list",
+        "source-ref.uri",
+        "source-ref is a list holding the URI, not a string.",
+        set_(top, "source-ref", lambda c: [c.record["source-ref"]]),
+        ["source"],
     ),
     row(
         "source-ref-no-key",
@@ -389,19 +410,16 @@ CATALOGUE.add(
         "label.meta.job-name",
         42,
     ),
-    set_row(
-        "label-date-offset",
-        "label.creation-date",
-        "creation-date has a +02:00 offset: not UTC.",
-        "label.meta.creation-date",
-        "2021-10-12T16:16:45.668+02:00",
-    ),
-    set_row(
-        "label-date-words",
-        "label.creation-date",
-        "creation-date is not a date-time.",
-        "label.meta.creation-date",
-        "12 October 2021",
+    *(
+        set_row(
+            f"{kind}-date-{name}",
+            f"{kind}.creation-date",
+            f"The {kind} metadata's creation-date {doc}.",
+            f"{kind}.meta.creation-date",
+            value,
+        )
+        for kind in ("label", "mask")
+        for name, doc, value in _DATE_FAULTS
     ),
     # ---- The mask attribute ----------------------------------------------------------
     row(
@@ -418,6 +436,13 @@ CATALOGUE.add(
         "mask.uri",
         "The mask attribute is BUCKET/KEY without s3:// (a reader that adds it finds the mask).",
         _uri(_mask_key, lambda u: f"{u.bucket}/{u.key}"),
+        ["mask.ref"],
+    ),
+    row(
+        "mask-ref-list",
+        "mask.uri",
+        "The mask attribute is a list holding the URI, not a string.",
+        set_(top, _mask_key, lambda c: [c.record[c.mask]]),
         ["mask.ref"],
     ),
     row(
@@ -447,13 +472,6 @@ CATALOGUE.add(
         "human-annotated is 'YES'.",
         "mask.meta.human-annotated",
         "YES",
-    ),
-    set_row(
-        "mask-date-no-time",
-        "mask.creation-date",
-        "creation-date is a date without a time.",
-        "mask.meta.creation-date",
-        "2021-11-23",
     ),
     # ---- The color map ---------------------------------------------------------------
     row(
@@ -510,6 +528,14 @@ CATALOGUE.add(
         precondition=both(has_background, has_defect_pixels),
     ),
     row(
+        "color-map-key-negative",
+        "color-map.key",
+        'A color map key is "-1": an integer, but negative.',
+        rename(cmap, "1", "-1"),
+        [ONE],
+        precondition=FIRST_CLASS,
+    ),
+    row(
         "color-map-key-word",
         "color-map.key",
         'A color map key is "one", not an integer string.',
@@ -517,12 +543,32 @@ CATALOGUE.add(
         [ONE],
         precondition=FIRST_CLASS,
     ),
+    drop_row(
+        "color-map-class-name-missing",
+        "color-map.class-name",
+        "A color map entry has no class-name.",
+        f"{ONE}.class-name",
+    ),
+    set_row(
+        "color-map-class-name-number",
+        "color-map.class-name",
+        "A color map entry's class-name is the number 1.",
+        f"{ONE}.class-name",
+        1,
+    ),
     set_row(
         "color-map-class-name-empty",
         "color-map.class-name",
         "A color map entry's class-name is empty.",
         f"{ONE}.class-name",
         "",
+    ),
+    drop_row(
+        "hex-color-missing",
+        "color-map.hex-color",
+        "A normal line's color map entry has no hex-color.",
+        f"{ONE}.hex-color",
+        applies="normal",
     ),
     *(
         set_row(name, "color-map.hex-color", doc, f"{ONE}.{field}", value, applies="normal")

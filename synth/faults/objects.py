@@ -78,6 +78,34 @@ def _too_small(case: Case, rng: np.random.Generator) -> Case:
     return _both(case, crop)
 
 
+def _too_narrow(case: Case, rng: np.random.Generator) -> Case:
+    """MIN_IMAGE_SIDE - 16 columns of image and mask, around the first defect column."""
+    cols = MIN_IMAGE_SIDE - 16
+
+    def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        defect = np.flatnonzero((ops.packed(mask) != 0xFFFFFF).any(axis=0))
+        first = int(defect[0]) if defect.size else 0
+        start = max(0, min(first - cols // 2, mask.shape[1] - cols))
+        return image[:, start : start + cols], mask[:, start : start + cols]
+
+    return _both(case, crop)
+
+
+def _too_tall(case: Case, rng: np.random.Generator) -> Case:
+    """Padded to MAX_IMAGE_SIDE + 4 high: edge pixels for the image, background for the mask."""
+
+    def pad(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tall = ((0, MAX_IMAGE_SIDE + 4 - mask.shape[0]), (0, 0), (0, 0))
+        return np.pad(image, tall, "edge"), np.pad(mask, tall, constant_values=255)
+
+    return _both(case, pad)
+
+
+def _taller_mask(case: Case, rng: np.random.Generator) -> Case:
+    """The mask with its last row repeated 8 times: its pixels' colors unchanged."""
+    return ops.with_mask(case, np.pad(ops.mask_pixels(case), ((0, 8), (0, 0), (0, 0)), "edge"))
+
+
 def _too_large(case: Case, rng: np.random.Generator) -> Case:
     """Padded to MAX_IMAGE_SIDE + 4 wide: edge pixels for the image, background for the mask."""
 
@@ -207,6 +235,22 @@ CATALOGUE.add(
         IMAGE + MASK,
     ),
     obj(
+        "image-too-narrow",
+        "image.size",
+        f"Image and mask are {MIN_IMAGE_SIDE - 16} px wide, under the {MIN_IMAGE_SIDE} px minimum.",
+        _too_narrow,
+        [CONTENT, "mask-image.size"],
+        IMAGE + MASK,
+    ),
+    obj(
+        "image-too-tall",
+        "image.size",
+        f"Image and mask are {MAX_IMAGE_SIDE + 4} px high, over the {MAX_IMAGE_SIDE} maximum.",
+        _too_tall,
+        [CONTENT, "mask-image"],
+        IMAGE + MASK,
+    ),
+    obj(
         "image-too-large",
         "image.size",
         f"Image and mask are {MAX_IMAGE_SIDE + 4} px wide, over the {MAX_IMAGE_SIDE} maximum.",
@@ -246,6 +290,14 @@ CATALOGUE.add(
         "mask-image.size",
         "The mask is 8 px wider than its image.",
         _wider_mask,
+        ["mask-image.size"],
+        [*IMAGE, *MASK, "image"],
+    ),
+    obj(
+        "mask-wrong-height",
+        "mask-image.size",
+        "The mask is 8 px taller than its image.",
+        _taller_mask,
         ["mask-image.size"],
         [*IMAGE, *MASK, "image"],
     ),

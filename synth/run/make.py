@@ -17,7 +17,7 @@ from synth.annotate.instances import Instance, instances, sole_class
 from synth.annotate.manifest import dumps
 from synth.annotate.records import has_mask, mask_created, record, style_of
 from synth.config.preset import Preset
-from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, break_case
+from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, Fault, break_case
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES, encode_valid_image
 from synth.imaging.render import Base, Rendered, render
@@ -135,8 +135,7 @@ def make(job: Job, index: int) -> Made:
     if made.spec.broken and made.twin is not None:
         broken, related = _dataset_fault(job, made)
         if broken is None:
-            faults = [CATALOGUE[name] for name in job.faults]
-            broken = break_case(made.twin, faults, image_rng(job.seed, index, Stream.FAULT))
+            broken = _line_fault(job, made)
     return Made(
         split=made.spec.split,
         anomalous=made.spec.anomalous,
@@ -147,6 +146,31 @@ def make(job: Job, index: int) -> Made:
         related=related,
         lines=made.lines,
     )
+
+
+def _all_broken(job: Job, spec: ImageSpec) -> bool:
+    """Whether every line is broken and `spec` is its split's first: then its fault is one
+    that leaves all but the label intact, so that later lines can take dataset faults
+    against it (there is no valid line to take them against)."""
+    if job.preset.broken_fraction < 1:
+        return False
+    earlier = (image_spec(job.preset, job.seed, i) for i in range(spec.index))
+    return all(other.split != spec.split for other in earlier)
+
+
+def _label_only(fault: Fault) -> bool:
+    return fault.level == "field" and all(
+        part == "label" or part.startswith("label.") for part in fault.touches
+    )
+
+
+def _line_fault(job: Job, made: _Valid) -> Case:
+    """The line broken by a fault of the run's choice, drawn from (seed, index)."""
+    assert made.twin is not None
+    faults = [CATALOGUE[name] for name in job.faults]
+    if _all_broken(job, made.spec):
+        faults = [f for f in faults if _label_only(f) and f.fits(made.twin)] or faults
+    return break_case(made.twin, faults, image_rng(job.seed, made.spec.index, Stream.FAULT))
 
 
 def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]]:
@@ -170,14 +194,21 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
         fits = has_mask(preset, spec) or not masked
         if spec.split == made.spec.split and not spec.broken and fits:
             reference = _valid(job, earlier)
+            assert reference.record is not None
+            valid = Case(
+                record=reference.record,
+                objects={job.uri(key): data for key, data, _ in reference.objects},
+            )
             break
+        if spec.split == made.spec.split and line == 1 and fits and _all_broken(job, spec):
+            # No valid line: the first, whose fault leaves all but its label intact.
+            first = _valid(job, earlier)
+            if first.twin is not None:
+                valid = _line_fault(job, first)
+                if all(_label_only(CATALOGUE[name]) for name in valid.faults):
+                    break
     else:
         return None, ()
-    assert reference.record is not None
-    valid = Case(
-        record=reference.record,
-        objects={job.uri(key): data for key, data, _ in reference.objects},
-    )
     chosen = (DATASET_FAULTS[name] for name in job.dataset_faults)
     fitting = [f for f in chosen if isinstance(f, DatasetFault) and f.fits(valid, made.twin)]
     if not fitting:

@@ -20,6 +20,7 @@ from typing import Any
 from synth.annotate.manifest import ManifestSpool
 from synth.config.preset import from_dict
 from synth.errors import OutputError, PresetError
+from synth.faults.oracle import ClassLimit
 from synth.format import S3Uri, is_s3
 from synth.output import signals
 from synth.output.base import Published, Sink
@@ -95,6 +96,7 @@ def _merge(target: Sink) -> Dataset:
         _check_listing(target, layout, Shard(index, count), summaries[index], parts[index])
     with ManifestSpool() as spool:
         manifests = sorted({key for shard in parts.values() for key in shard} - {layout.expected})
+        broken: dict[str, list[str]] = {}  # each broken manifest's lines: what the oracle reads
         for key in manifests:
             spool.touch(key)  # an empty part (defects.jsonl of normal images) stays a file
             for index in range(count):
@@ -102,6 +104,9 @@ def _merge(target: Sink) -> Dataset:
                 shard = Shard(index, count)
                 for line in _lines(target, shard, summaries[index], parts[index], key):
                     spool.append(key, line)
+                    if key.startswith(layout.broken("")):
+                        broken.setdefault(key, []).append(line)
+        limits: dict[str, ClassLimit] = {}  # the shards' rules, with the lines before theirs
         for index in range(count):
             shard = Shard(index, count)
             for number, line in enumerate(
@@ -111,12 +116,16 @@ def _merge(target: Sink) -> Dataset:
                     entry = json.loads(line)
                     if "image" not in entry:  # a manifest's line, not a tree's image
                         entry["line"] += offsets[entry["manifest"], index]
-                except (ValueError, TypeError, KeyError):
+                        text = broken[entry["manifest"]][entry["line"] - 1]
+                except (ValueError, TypeError, KeyError, IndexError):
                     part = _where(target, parts[index][layout.expected])
                     raise OutputError(
                         f"{part}:{number}: not an entry of expected.jsonl (manifest, line); "
                         f"make shard {index} again"
                     ) from None
+                if "image" not in entry:
+                    limit = limits.setdefault(entry["manifest"], ClassLimit())
+                    entry["rules"] = limit.rules(text, entry["rules"])
                 spool.append(layout.expected, json.dumps(entry))
         description = describe(preset, first["seed"], totals, layout, bucket, first["options"])
         finish = LAYOUTS[layout.kind].finish

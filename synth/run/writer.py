@@ -27,6 +27,7 @@ from synth.annotate.records import job_names, mask_job, style_of
 from synth.config.preset import Preset
 from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
+from synth.faults.oracle import ClassLimit
 from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import Base, base_files, check_fits
@@ -55,6 +56,7 @@ class Writer:
     def __init__(self, config: RunConfig, target: Sink) -> None:
         self.config = config
         self.target = target
+        self._limits: dict[str, ClassLimit] = {}  # broken manifest -> its labels so far
 
     def run(self) -> Dataset:
         plan = self.plan()
@@ -272,17 +274,24 @@ class Writer:
         }
 
     def _write_broken(self, layout: Layout, spool: ManifestSpool, image: Made) -> None:
-        """The image's line in the broken manifest, its objects, and what a validator must say."""
+        """The image's line in the broken manifest, its objects, and what a validator must say.
+
+        Unsharded, the rules count the lines before (a shard sees only its own lines: the
+        merge counts them)."""
         assert image.line is not None
         manifest = layout.broken(layout.manifest(image.split))
+        limit = self._limits.setdefault(manifest, ClassLimit())
         if image.broken is None:
             spool.append(manifest, image.line)
-            expected: dict[str, object] = {"fault": None, "rules": [], "warnings": []}
+            rules = limit.rules(image.line, ()) if self.config.shard is None else []
+            expected: dict[str, object] = {"fault": None, "rules": rules, "warnings": []}
         else:
-            spool.append(manifest, image.broken.line)
+            line = image.broken.line
+            spool.append(manifest, line)
+            rules = sorted(image.broken.expected_rules)
             expected = {
                 "fault": "+".join(image.broken.faults) or None,
-                "rules": sorted(image.broken.expected_rules),
+                "rules": limit.rules(line, rules) if self.config.shard is None else rules,
                 "warnings": sorted(image.broken.expected_warnings),
             }
             if image.related:  # a dataset fault: the rule holds between this line and those

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         s3_uris,
         valid_cases,
     )
-    from synth.testing.verdicts import ManifestCase, manifests
+    from synth.testing.verdicts import ManifestCase, every_manifest, manifests
 
 # The strategies synth.strategies hands out too.
 STRATEGIES = (
@@ -54,6 +54,7 @@ _WHERE = {
     "MockedBucket": "synth.testing.pytest_plugin",
     "check_validator": "synth.testing.check",
     "every_case": "synth.testing.cases",
+    "every_manifest": "synth.testing.verdicts",
     "manifests": "synth.testing.verdicts",
     **dict.fromkeys(set(STRATEGIES) - {"manifests"}, "synth.testing.strategies"),
 }
@@ -68,6 +69,7 @@ __all__ = [
     "datasets",
     "defect_classes",
     "every_case",
+    "every_manifest",
     "hex_colors",
     "label_metadata",
     "manifest_cases",

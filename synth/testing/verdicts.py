@@ -32,7 +32,7 @@ from synth.faults import CATALOGUE, DATASET_FAULTS, Case, DatasetFault, Fault, b
 from synth.seeding import Stream, image_rng
 from synth.testing.cases import build_case
 
-__all__ = ["ManifestCase", "manifests"]
+__all__ = ["ManifestCase", "every_manifest", "manifests"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -133,8 +133,7 @@ class ManifestCase:
 
 # How a line is drawn: valid lines first, so that a failing example shrinks to the lines
 # and the one fault that matter (Hypothesis shrinks a choice towards its first option).
-_KINDS = ("valid", "near-miss", "broken", "broken")
-_LABELS = ("normal", "anomaly")
+_KINDS = ("valid", "near-miss", "broken", "broken", "broken", "broken")
 
 
 def _usable(faults: Iterable[Fault], objects: bool, masked: bool) -> tuple[Fault, ...]:
@@ -147,7 +146,7 @@ def _usable(faults: Iterable[Fault], objects: bool, masked: bool) -> tuple[Fault
 
 def manifests(
     min_lines: int = 1,
-    max_lines: int = 6,
+    max_lines: int = 8,
     *,
     objects: bool = True,
     dataset_faults: bool = True,
@@ -167,44 +166,51 @@ def manifests(
     """
     if not 1 <= min_lines <= max_lines:
         raise ArgumentError("need 1 <= min_lines <= max_lines")
-    from synth.testing.strategies import _LINE_SEEDS, presets
+    from synth.testing.strategies import presets
 
     masked = (preset.task if preset is not None else task) == "segmentation"
     broken = _usable(breaking(), objects, masked)
     odd = _usable(near_misses(), objects, masked)
     bom = CATALOGUE["byte-order-mark"]
-    kinds, labels = st.sampled_from(_KINDS), st.sampled_from(_LABELS)
-    fault_index = st.integers(0, len(broken) - 1)
-    odd_index = st.integers(0, max(len(odd) - 1, 0))
 
-    def line(draw: st.DrawFn, chosen: Preset, seed: int) -> Case:
-        kind = draw(kinds)
-        if kind == "broken":
-            fault = broken[draw(fault_index)]
-            flag = fault.applies == "anomaly" if fault.applies != "any" else None
-            if flag is None:
-                flag = draw(labels) == "anomaly"
-            case = build_case(chosen, seed, flag)
+    def line(chosen: Preset, seed: int, kind: int, noise: bytes) -> Case:
+        """One line: valid, a near-miss or broken by `kind` (0, valid, is where a failing
+        example shrinks to), its fault and label drawn from `noise`."""
+        rng = np.random.default_rng(list(noise))
+        if _KINDS[kind % len(_KINDS)] == "broken":
+            fault = broken[int(rng.integers(len(broken)))]
+            flag = fault.applies == "anomaly" if fault.applies != "any" else rng.random() < 0.5
+            case = build_case(chosen, seed, bool(flag))
             if not fault.fits(case):  # a precondition the line misses: another fault
                 fitting = [f for f in broken if f.fits(case)]
-                fault = fitting[draw(st.integers(0, len(fitting) - 1))]
-            return fault.apply(case, np.random.default_rng(seed))
-        case = build_case(chosen, seed, draw(labels) == "anomaly")
+                fault = fitting[int(rng.integers(len(fitting)))]
+            return fault.apply(case, rng)
+        case = build_case(chosen, seed, rng.random() < 0.5)
         fitting = [f for f in odd if f.fits(case)]
-        if kind == "near-miss" and fitting:
-            odd_fault = fitting[draw(odd_index) % len(fitting)]
-            return odd_fault.apply(case, np.random.default_rng(seed))
+        if _KINDS[kind % len(_KINDS)] == "near-miss" and fitting:
+            return fitting[int(rng.integers(len(fitting)))].apply(case, rng)
         return case
+
+    # Every choice comes from one draw of bytes: Hypothesis' mutator copies a draw over
+    # another of the same kind (one line's over the next, one manifest's into the next), and
+    # its integers favour small values, so faults drawn line by line repeat within a
+    # manifest and across manifests. Bytes shrink to zeros: valid lines, the first fault.
+    size = st.integers(min_lines, max_lines)
+    noise = st.binary(min_size=16 + 9 * max_lines, max_size=16 + 9 * max_lines)
 
     @st.composite
     def draw(draw: st.DrawFn) -> ManifestCase:
         chosen = preset or draw(presets(task=task))
-        seeds = draw(st.lists(_LINE_SEEDS, min_size=min_lines, max_size=max_lines, unique=True))
-        cases = [line(draw, chosen, seed) for seed in seeds]
-        if dataset_faults and draw(st.integers(0, 3)) == 0:
+        count, bits = draw(size), draw(noise)
+        head, kinds, rest = bits[:16], bits[16 : 16 + max_lines], bits[16 + max_lines :]
+        first = int.from_bytes(head[:4], "big")
+        seeds = [(first + i) % 2**32 for i in range(count)]  # one image each
+        cases = [line(chosen, s, kinds[i], rest[8 * i : 8 * i + 8]) for i, s in enumerate(seeds)]
+        choice = np.random.default_rng(list(head[4:]))
+        if dataset_faults and head[4] % 4 == 3:
             # Seeds above the lines' (< 2**32), so the two new images are new to the manifest.
-            pair = draw(st.lists(st.integers(2**32, 2**33), min_size=2, max_size=2, unique=True))
-            reference, target = (build_case(chosen, s, draw(st.booleans())) for s in pair)
+            pair = (2**32 + first, 2**32 + first + 1)
+            reference, target = (build_case(chosen, s, choice.random() < 0.5) for s in pair)
             fitting = [
                 f
                 for f in DATASET_FAULTS.values()
@@ -212,13 +218,37 @@ def manifests(
                 and f.fits(reference, target)
                 and (objects or "dataset.image-dimensions" not in f.rules)  # sizes are read
             ]
-            fault = fitting[draw(st.integers(0, len(fitting) - 1))]
-            rng = image_rng(pair[1] % 2**32, 1, Stream.FAULT)
+            fault = fitting[int(choice.integers(len(fitting)))]
+            rng = image_rng(first, 1, Stream.FAULT)
             cases = [reference, *cases, fault.apply(reference, target, rng)]
-        elif not cases[0].faults and draw(st.integers(0, 15)) == 0:
+        elif not cases[0].faults and head[5] % 16 == 15:
             cases[0] = bom.apply(cases[0], np.random.default_rng(0))
         if not objects:
             cases = [replace(c, objects={}) for c in cases]
         return ManifestCase(tuple(cases))
 
     return draw()
+
+
+def every_manifest(objects: bool = True) -> list[Any]:
+    """`every_case()` as one-line manifests, and one more per dataset fault: a valid line
+    and the line the fault breaks against it. A pytest param each, its id the fault's name:
+    `@pytest.mark.parametrize("m", every_manifest())`."""
+    import pytest
+
+    from synth.config.preset import load_preset
+    from synth.testing.cases import every_case
+
+    params = [pytest.param(ManifestCase((p.values[0],)), id=p.id) for p in every_case(objects)]
+    preset = replace(load_preset("mixed"), width=64, height=64)
+    reference, target = build_case(preset, 1, True), build_case(preset, 2, True)
+    for fault in DATASET_FAULTS.values():
+        if not isinstance(fault, DatasetFault) or not fault.fits(reference, target):
+            continue
+        if not objects and "dataset.image-dimensions" in fault.rules:
+            continue  # sizes are read from the images
+        pair = (reference, fault.apply(reference, target, np.random.default_rng(0)))
+        if not objects:
+            pair = tuple(replace(case, objects={}) for case in pair)
+        params.append(pytest.param(ManifestCase(pair), id=fault.name))
+    return params

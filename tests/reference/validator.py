@@ -221,6 +221,7 @@ class _Line:
     anomaly: bool = False
     has_mask: bool = False
     segments: bool = False  # the line has mask metadata or a mask attribute
+    colors: set[str] = field(default_factory=set)  # every color its map names
     names: tuple[str, ...] = ()
 
 
@@ -467,22 +468,26 @@ class Reference:
             self._fail(out, n, "mask.metadata-missing/present")
             return name, None
         self._metadata(out, n, "mask", meta, SEGMENTATION)
-        colors = self._color_map(out, n, meta)
+        colors, painted = self._color_map(out, n, meta)
         facts.classes = {k: c for k, c in colors.items() if k != "BACKGROUND"}
+        facts.colors = painted
         return name, colors
 
-    def _color_map(self, out: list[Failure], n: int, meta: dict[str, Any]) -> dict[str, str]:
-        """The map's class -> lower-case color, for the entries whose color reads as one."""
+    def _color_map(
+        self, out: list[Failure], n: int, meta: dict[str, Any]
+    ) -> tuple[dict[str, str], set[str]]:
+        """The map's class -> lower-case color, for the entries whose color reads as one, and
+        every color that reads as one (named or not)."""
         if "internal-color-map" not in meta:
             self._fail(out, n, "color-map.missing/present")
-            return {}
+            return {}, set()
         cmap = meta["internal-color-map"]
         if not isinstance(cmap, dict):
             self._fail(out, n, "color-map.missing/object")
-            return {}
+            return {}, set()
         if not cmap:
             self._fail(out, n, "color-map.missing/non-empty")
-            return {}
+            return {}, set()
         colors: dict[str, str] = {}
         seen_colors: set[str] = set()
         names: set[str] = set()
@@ -527,7 +532,7 @@ class Reference:
             self._fail(out, n, "color-map.background/class-name", not is_background)
             white = str(background.get("hex-color")).lower() == WHITE
             self._fail(out, n, "color-map.background/color", not white)
-        return colors
+        return colors, seen_colors
 
     def _hex(self, out: list[Failure], n: int, entry: dict[str, Any]) -> bool:
         """Whether the entry's hex-color reads as a color (its conditions checked)."""
@@ -587,7 +592,7 @@ class Reference:
         )
         present = {f"#{int(c):06x}" for c in np.unique(packed)}
         if colors is not None:
-            known = set(colors.values()) | {WHITE}
+            known = facts.colors | {WHITE}
             self._fail(out, n, "mask-image.color/colors", bool(present - known))
             background = colors.get("BACKGROUND", WHITE)
             anomalies = {c for name_, c in colors.items() if name_ != "BACKGROUND"}
@@ -629,6 +634,8 @@ class Reference:
         class_color: dict[str, str] = {}
         color_class: dict[str, str] = {}
         labels: set[str] = set()
+        past: set[str] = set()
+        seen_names: set[str] = set()
         odd_names: set[str] = set()
         names: dict[int, str] = {}
         segmenting = any(line.has_mask for line in lines)
@@ -649,10 +656,14 @@ class Reference:
                     self._fail(out, n, "dataset.color-consistency/color")
                 if color_class.setdefault(color, name) != name:
                     self._fail(out, n, "dataset.color-consistency/class")
-            new = set(line.classes) - labels
-            labels |= new
-            if len(labels) > PROJECT_LABELS and new:
-                self._fail(out, n, "dataset.max-classes/limit")
+            for name in line.classes:  # a label past the 100th: on every line that holds it
+                if name not in labels:
+                    labels.add(name)
+                    if len(labels) > PROJECT_LABELS:
+                        past.add(name)
+            self._fail(out, n, "dataset.max-classes/limit", bool(past & set(line.classes)))
+            new = set(line.classes) - seen_names
+            seen_names |= new
             for name in sorted(new - odd_names):
                 if not _NAME.fullmatch(name):
                     odd_names.add(name)
