@@ -286,12 +286,12 @@ class Writer:
             rules = limit.rules(image.line, ()) if self.config.shard is None else []
             expected: dict[str, object] = {"fault": None, "rules": rules, "warnings": []}
         else:
-            line = image.broken.line
-            spool.append(manifest, line)
+            text = image.broken.line
+            spool.append(manifest, text)
             rules = sorted(image.broken.expected_rules)
             expected = {
                 "fault": "+".join(image.broken.faults) or None,
-                "rules": limit.rules(line, rules) if self.config.shard is None else rules,
+                "rules": limit.rules(text, rules) if self.config.shard is None else rules,
                 "warnings": sorted(image.broken.expected_warnings),
             }
             if image.related:  # a dataset fault: the rule holds between this line and those

@@ -247,7 +247,10 @@ def every_manifest(objects: bool = True) -> list[Any]:
             continue
         if not objects and "dataset.image-dimensions" in fault.rules:
             continue  # sizes are read from the images
-        pair = (reference, fault.apply(reference, target, np.random.default_rng(0)))
+        pair: tuple[Case, ...] = (
+            reference,
+            fault.apply(reference, target, np.random.default_rng(0)),
+        )
         if not objects:
             pair = tuple(replace(case, objects={}) for case in pair)
         params.append(pytest.param(ManifestCase(pair), id=fault.name))
