@@ -62,3 +62,14 @@ def test_a_failure_names_the_line_and_the_fault_first() -> None:
 def test_bad_sizes_are_refused() -> None:
     with pytest.raises(ValueError, match="min_lines"):
         manifests(min_lines=3, max_lines=2)
+
+
+def test_a_case_says_the_rule_missed_first() -> None:
+    from synth.testing import every_case
+
+    case = next(p.values[0] for p in every_case(objects=False) if p.id == "label-value-word")
+    with pytest.raises(AssertionError, match=r"^missed label\.value \(label-value-word\)\n"):
+        case.verify(set())
+    with pytest.raises(AssertionError, match=r"^falsely reported mask\.type"):
+        case.verify({"label.value", "mask.type"})
+    case.verify({"label.value"})

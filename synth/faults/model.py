@@ -74,6 +74,17 @@ class Case:
         """
         return self.line.encode("utf-8", "surrogateescape") + b"\n"
 
+    def verify(self, reported: Iterable[str]) -> None:
+        """Assert a validator reported exactly `expected_rules` (rule ids); the message says
+        first each rule missed or falsely reported, and by which fault, then the case."""
+        found = frozenset(reported)
+        missed, false = self.expected_rules - found, found - self.expected_rules
+        if missed or false:
+            faults = "+".join(self.faults) or "no fault"
+            lines = [f"missed {rule} ({faults})" for rule in sorted(missed)]
+            lines += [f"falsely reported {rule} ({faults})" for rule in sorted(false)]
+            raise AssertionError("\n".join([*lines, "", self._pretty()]))
+
     @property
     def anomalous(self) -> bool:
         meta = self.record.get(f"{self.label}-metadata")
