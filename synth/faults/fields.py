@@ -16,6 +16,7 @@ import numpy as np
 
 from synth.faults.model import Applies, Case, Fault, Precondition, Transform, rule_row
 from synth.faults.ops import (
+    HEXES,
     RECOLORED,
     TWINS,
     Path,
@@ -215,39 +216,31 @@ def _background_recolored(case: Case, rng: np.random.Generator) -> Case:
     return with_mask(case, pixels)
 
 
-def _first_color(case: Case) -> str:
-    return str(read(case, entry("1"))["hex-color"])
-
-
-# The hex-color faults, on entry 1 of a normal line: its color is painted nowhere in the
-# mask, so a reader that takes the bad value for a color finds no pixel it misjudges.
-_HEX_FAULTS: tuple[tuple[str, str, str, Value], ...] = (
-    (
-        "hex-color-short",
-        "A hex-color has five digits.",
-        "hex-color",
-        lambda c: _first_color(c)[:-1],
-    ),
-    (
-        "hex-color-shorthand",
-        "A hex-color is CSS shorthand, three digits (#2a0 for #22aa00).",
-        "hex-color",
-        lambda c: "#" + _first_color(c)[1::2],
-    ),
-    (
-        "hex-color-name",
-        "A hex-color is a color name after # (#purple: six letters, not hex digits).",
-        "hex-color",
-        "#purple",
-    ),
-    ("hex-color-no-hash", "A hex-color has no #.", "hex-color", lambda c: _first_color(c)[1:]),
-    (
-        "hex-color-number",
-        "A hex-color is the color as a number (0x2ca02c as 2924588), not a string.",
-        "hex-color",
-        lambda c: int(_first_color(c)[1:], 16),
-    ),
+# The hex-color faults add a class of their own (unpainted), its name from its pool color
+# and its hex-color that color written wrong: a reader that takes the value for a color
+# finds a new class no pixel and no other line contradicts, so only the form is wrong.
+_HEX_FAULTS: tuple[tuple[str, str, Callable[[str], object]], ...] = (
+    ("hex-color-short", "has five digits", lambda color: color[:-1]),
+    ("hex-color-shorthand", "is CSS shorthand, three digits (#ad0)", lambda c: "#" + c[1::2]),
+    ("hex-color-name", "is a color name after # (#purple: not hex digits)", lambda c: "#purple"),
+    ("hex-color-no-hash", "has no #", lambda color: color[1:]),
+    ("hex-color-number", "is the color as a number, not a string", lambda c: int(c[1:], 16)),
+    ("hex-color-missing", "is absent", lambda color: None),
 )
+
+
+def _bad_hex(write: Callable[[str], object]) -> Transform:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        [color] = HEXES.free(case)
+        added = new_entry(case, HEXES.name(color), color)
+        value = write(color)
+        if value is None:
+            del added["hex-color"]
+        else:
+            added["hex-color"] = value
+        return set_(cmap, next_key, added)(case, rng)
+
+    return transform
 
 
 # One condition of a creation-date each: its form, its time, its zone, each part in range.
@@ -563,16 +556,16 @@ CATALOGUE.add(
         f"{ONE}.class-name",
         "",
     ),
-    drop_row(
-        "hex-color-missing",
-        "color-map.hex-color",
-        "A normal line's color map entry has no hex-color.",
-        f"{ONE}.hex-color",
-        applies="normal",
-    ),
     *(
-        set_row(name, "color-map.hex-color", doc, f"{ONE}.{field}", value, applies="normal")
-        for name, doc, field, value in _HEX_FAULTS
+        row(
+            name,
+            "color-map.hex-color",
+            f"A new class's hex-color {doc}.",
+            _bad_hex(write),
+            [f"{CMAP}.new"],
+            needs=[f"{CMAP}.object"],
+        )
+        for name, doc, write in _HEX_FAULTS
     ),
     set_row(
         "confidence-integer",

@@ -158,6 +158,7 @@ MANY = Pool("x", 0xA79000, 0x1000)  # too-many-classes: short names keep lines s
 TWINS = Pool("twin", 0xA7A000, 0x1000)  # duplicate-color's new name, duplicate-class's color
 RECOLORED = Pool("", 0xA7B000, 0x1000)  # class-recolored, background-not-white (colors only)
 STRAY = Pool("", 0xA7C000, 0x1000)  # mask-stray-color when no neighbour color is free
+HEXES = Pool("hex", 0xA7D000, 0x1000)  # the hex-color faults' new class, its color miswritten
 
 
 def new_entry(case: Case, name: str, color: str) -> dict[str, Any]:

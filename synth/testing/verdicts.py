@@ -146,7 +146,7 @@ def _usable(faults: Iterable[Fault], objects: bool, masked: bool) -> tuple[Fault
 
 def manifests(
     min_lines: int = 1,
-    max_lines: int = 8,
+    max_lines: int = 12,
     *,
     objects: bool = True,
     dataset_faults: bool = True,
@@ -207,6 +207,15 @@ def manifests(
         seeds = [(first + i) % 2**32 for i in range(count)]  # one image each
         cases = [line(chosen, s, kinds[i], rest[8 * i : 8 * i + 8]) for i, s in enumerate(seeds)]
         choice = np.random.default_rng(list(head[4:]))
+        broken_lines = [i for i, case in enumerate(cases) if case.expected_rules]
+        bom_first = not (dataset_faults and head[4] % 4 == 3) and head[5] % 12 == 11
+        if bom_first:  # a byte-order mark: on the first line only, a valid one
+            cases[0] = bom.apply(build_case(chosen, seeds[0], False), np.random.default_rng(0))
+        elif broken_lines and head[6] % 4:
+            # A broken line first, most of the time: what a fault changes on the first line is
+            # what later lines are compared with (its bucket, its size), so a validator that
+            # misses the condition flags all the others instead of this one line.
+            cases.insert(0, cases.pop(broken_lines[int(choice.integers(len(broken_lines)))]))
         if dataset_faults and head[4] % 4 == 3:
             # Seeds above the lines' (< 2**32), so the two new images are new to the manifest.
             pair = (2**32 + first, 2**32 + first + 1)
@@ -221,8 +230,6 @@ def manifests(
             fault = fitting[int(choice.integers(len(fitting)))]
             rng = image_rng(first, 1, Stream.FAULT)
             cases = [reference, *cases, fault.apply(reference, target, rng)]
-        elif not cases[0].faults and head[5] % 16 == 15:
-            cases[0] = bom.apply(cases[0], np.random.default_rng(0))
         if not objects:
             cases = [replace(c, objects={}) for c in cases]
         return ManifestCase(tuple(cases))
