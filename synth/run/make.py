@@ -159,9 +159,9 @@ def _all_broken(job: Job, spec: ImageSpec) -> bool:
 
 
 def _label_only(fault: Fault) -> bool:
-    return fault.level == "field" and all(
-        part == "label" or part.startswith("label.") for part in fault.touches
-    )
+    """A fault of the label's value or metadata fields: the attribute stays where it was
+    (its name is what dataset.attribute-names compares), and all else is intact."""
+    return fault.level == "field" and all(part.startswith("label.") for part in fault.touches)
 
 
 def _line_fault(job: Job, made: _Valid) -> Case:
