@@ -55,7 +55,7 @@ dataset.bucket | dataset | LFV docs | Every image and mask of a dataset is in th
 source-ref.missing | field | seed page | `source-ref` is present.
 source-ref.uri | field | seed page | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.
 label.missing | field | seed page | A label attribute K whose K-metadata has the classification type.
-label.duplicate | field | seed page | One label attribute only: no second K-metadata of the classification type.
+label.duplicate | field | seed page | One label attribute only: no second K-metadata of the classification type (a model's verdict, metadata naming a model-arn, is no label).
 label.value | field | seed page | The label attribute's value is present: an integer, or a string of digits.
 label.metadata-missing | field | seed page | A label attribute K has its K-metadata object.
 label.class-name | field | seed page | `class-name` is a string; `normal` or `anomaly` label the image.
@@ -85,7 +85,7 @@ image.file-size | object | LFV quotas | The image file is at most 8 MB.
 mask-image.missing | object | seed page | The object at the mask attribute exists.
 mask-image.format | object | LFV docs | The mask is a PNG.
 mask-image.size | object | inferred | The mask has the same width and height as its image.
-mask-image.color | object | LFV docs | Every mask pixel is a color of the line's color map.
+mask-image.color | object | LFV docs | Every mask pixel, read as RGB with alpha ignored, is a color of the line's color map; a fully transparent pixel is background under --profile service.
 mask-image.label-agreement | object | inferred | An anomaly image's mask has anomaly pixels; a normal one's has none.
 mask-image.max-classes | object | LFV quotas | At most 20 anomaly classes appear in one mask image.
 dataset.duplicate-image | dataset | LFV docs | No two lines of a project share a `source-ref`.

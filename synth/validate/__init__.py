@@ -288,7 +288,7 @@ def _manifest(
                     ),
                 )
         if reader is not None:
-            for problem in check_objects(facts, reader, facts.mask_attribute):
+            for problem in check_objects(facts, reader, facts.mask_attribute, chosen):
                 yield finding(number, problem)
         yield from checks.line(number, facts)
     if number == 0:

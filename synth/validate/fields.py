@@ -74,10 +74,14 @@ def _error(rule: str, where: str | None, message: str) -> Problem:
     return Problem(rule, where, message, Severity.ERROR)
 
 
-def _lenient(rule: str, where: str, message: str, chosen: Profile) -> Problem:
+def _lenient(rule: str, form: str, where: str, message: str, chosen: Profile) -> Problem:
     """A deviation the service is known to accept: its severity is the profile's choice."""
     return Problem(
-        rule, where, message + explain(rule, chosen), lenient_severity(rule, chosen), chosen.value
+        rule,
+        where,
+        message + explain(rule, form, chosen),
+        lenient_severity(rule, form, chosen),
+        chosen.value,
     )
 
 
@@ -98,7 +102,7 @@ class _Roles(NamedTuple):
     """What a line's keys are, found once per distinct key list (a manifest repeats one)."""
 
     metas: tuple[str, ...]  # K-metadata but not K-ref-metadata: label metadata, maybe
-    ref_metas: tuple[str, ...]  # K-ref-metadata
+    ref_metas: tuple[str, ...]  # K-ref-metadata (not source-ref-metadata: the image's own)
     mask: str | None  # the mask attribute: the first K-ref with metadata, else the first K-ref
 
 
@@ -108,7 +112,10 @@ def _roles(keys: tuple[str, ...]) -> _Roles:
     with_meta = [k for k in refs if f"{k}-metadata" in keys]
     return _Roles(
         metas=tuple(k for k in keys if k.endswith("-metadata") and not k.endswith("-ref-metadata")),
-        ref_metas=tuple(k for k in keys if k.endswith("-ref-metadata")),
+        # LFV's evaluation output gives the image a `source-ref-metadata` (its date): no mask.
+        ref_metas=tuple(
+            k for k in keys if k.endswith("-ref-metadata") and k != "source-ref-metadata"
+        ),
         mask=next(iter(with_meta or refs), None),
     )
 
@@ -135,10 +142,20 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts, out: list[Problem]) -> No
 def _label_attribute(
     obj: dict[str, Any], metas: tuple[str, ...]
 ) -> tuple[str | None, Problem | None]:
-    """The label attribute K (found through its K-metadata), or the problem finding it."""
+    """The label attribute K (found through its K-metadata), or the problem finding it.
+
+    A classification attribute whose metadata names a `model-arn` is a model's verdict,
+    not a label: Lookout for Vision's evaluation output writes its model's as
+    `anomaly-label-detected` beside the test set's `anomaly-label`.
+    """
     typed = []
     for k in metas:  # a loop: a comprehension's own frame costs more than one or two keys
-        if isinstance(value := obj[k], dict) and value.get("type") == CLASSIFICATION_TYPE:
+        value = obj[k]
+        if (
+            isinstance(value, dict)
+            and value.get("type") == CLASSIFICATION_TYPE
+            and "model-arn" not in value
+        ):
             typed.append(k)
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
@@ -370,7 +387,19 @@ def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:
             colors[color.lower()] = key
         if "confidence" not in entry:
             yield _lenient(
-                "color-map.confidence", f"{at}.confidence", "the entry has no confidence", chosen
+                "color-map.confidence",
+                "no confidence",
+                f"{at}.confidence",
+                "the entry has no confidence",
+                chosen,
+            )
+        elif _is_int(entry["confidence"]):
+            yield _lenient(
+                "color-map.confidence",
+                "an integer confidence",
+                f"{at}.confidence",
+                f"confidence {entry['confidence']!r} is an integer, not a float such as 0.0",
+                chosen,
             )
         elif not isinstance(entry["confidence"], float):
             yield _error(
@@ -381,7 +410,11 @@ def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:
     background = cmap.get("0")
     if BACKGROUND_CLASS not in classes and BACKGROUND_COLOR not in colors:
         yield _lenient(
-            "color-map.background", f"{where}.0", "the color map has no BACKGROUND entry", chosen
+            "color-map.background",
+            "no BACKGROUND entry",
+            f"{where}.0",
+            "the color map has no BACKGROUND entry",
+            chosen,
         )
     elif not (
         isinstance(background, dict)

@@ -26,8 +26,11 @@ from synth.format import (
 )
 from synth.output.sinks import folder_path
 from synth.validate.fields import LineFacts, Problem
+from synth.validate.profiles import Profile, explain, lenient_severity
 
 _WHITE = rgb24(BACKGROUND_COLOR)
+_CLEAR = 1 << 24  # added to a fully transparent pixel's packed RGB
+_TRANSPARENT = "fully transparent mask pixels"  # the form of mask-image.color the service accepted
 
 
 class ObjectReader(Protocol):
@@ -160,7 +163,10 @@ def _open(data: bytes) -> Image.Image | None:
 
 
 def check_objects(
-    facts: LineFacts, reader: ObjectReader, mask_field: str | None
+    facts: LineFacts,
+    reader: ObjectReader,
+    mask_field: str | None,
+    chosen: Profile = Profile.DOCS,
 ) -> Iterator[Problem]:
     size: tuple[int, int] | None = None
     if facts.image_uri is not None:
@@ -205,7 +211,9 @@ def check_objects(
             message = f"the mask {facts.mask_uri} is {mask[1]:,} bytes, more than any image"
             yield _error("mask-image.format", mask_field, message)
         else:
-            yield from _check_mask(facts, None if mask is None else mask[0], size, mask_field)
+            yield from _check_mask(
+                facts, None if mask is None else mask[0], size, mask_field, chosen
+            )
 
 
 def _read(reader: ObjectReader, uri: str) -> tuple[bytes, int] | None:
@@ -256,7 +264,11 @@ def _png_chunks(data: bytes) -> str | None:
 
 
 def _check_mask(
-    facts: LineFacts, data: bytes | None, size: tuple[int, int] | None, where: str | None
+    facts: LineFacts,
+    data: bytes | None,
+    size: tuple[int, int] | None,
+    where: str | None,
+    chosen: Profile,
 ) -> Iterator[Problem]:
     if data is None:
         yield _error("mask-image.missing", where, f"no object at {facts.mask_uri}")
@@ -291,18 +303,33 @@ def _check_mask(
             f"decoded ({exc})",
         )
         return
-    facts.mask_colors = frozenset(f"#{int(c):06x}" for c in present)
+    clear = present >= _CLEAR  # fully transparent pixels, keyed by their RGB
+    rgb = present & 0xFFFFFF
     if facts.colors is not None:
-        allowed = np.array([rgb24(c) for c in facts.colors], np.uint32)
-        stray = ~np.isin(present, allowed)
-        if stray.any():
-            examples = ", ".join(f"#{int(c):06x}" for c in present[stray][:3])
+        stray = ~np.isin(rgb, _packed_colors(facts.colors))
+        if (stray & ~clear).any():
+            examples = ", ".join(f"#{int(c):06x}" for c in rgb[stray & ~clear][:3])
             yield _error(
                 "mask-image.color",
                 where,
-                f"{int(counts[stray].sum()):,} mask pixels have colors not in the color map "
-                f"(such as {examples})",
+                f"{int(counts[stray & ~clear].sum()):,} mask pixels have colors not in the "
+                f"color map (such as {examples})",
             )
+        if (stray & clear).any():
+            examples = ", ".join(f"#{int(c):06x}" for c in rgb[stray & clear][:3])
+            yield Problem(
+                "mask-image.color",
+                where,
+                f"{int(counts[stray & clear].sum()):,} mask pixels are fully transparent and, "
+                f"read as RGB, not in the color map (such as {examples})"
+                + explain("mask-image.color", _TRANSPARENT, chosen),
+                lenient_severity("mask-image.color", _TRANSPARENT, chosen),
+                chosen.value,
+            )
+    # Read as the profile reads them: a transparent pixel is its RGB (docs) or background.
+    seen = np.where(clear, rgb if chosen is Profile.DOCS else _WHITE, rgb)
+    facts.mask_colors = frozenset(f"#{int(c):06x}" for c in seen)
+    present = seen
     has_anomaly = bool((present != _WHITE).any())
     # Classes are the map's colors other than background; a stray color is no class.
     classes = len(facts.mask_colors & (facts.colors or frozenset()) - {BACKGROUND_COLOR})
@@ -327,31 +354,43 @@ def _check_mask(
 
 
 def _color_counts(mask: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """The mask's pixel colors read as RGB (packed 0xRRGGBB, sorted) and how many pixels each.
+    """The mask's pixel colors (packed 0xRRGGBB, sorted) and how many pixels each.
 
-    Palette and gray masks (synth's own are palette PNGs) are counted by index with Pillow's
-    histogram, and the 256 indices are read as RGB by Pillow's own conversion of a 256-pixel
-    strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
+    A fully transparent pixel (alpha 0 in an RGBA, LA or PA mask, or through a tRNS
+    chunk) is keyed with `_CLEAR` added to its RGB, so that the profile decides how it
+    is read; alpha is otherwise ignored, as the troubleshooting page's check ignores it.
+    Palette and gray masks (synth's own are palette PNGs) are counted by index with
+    Pillow's histogram, and the 256 indices read by Pillow's own conversion of a
+    256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
     """
+    alpha = mask.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in mask.info
     if mask.mode in ("P", "L"):
         per_index = np.array(mask.histogram(), np.int64)
-        strip = mask.crop((0, 0, 256, 1))  # the same palette and mode, 256 pixels
+        strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
         strip.putdata(range(256))
-        lut = _packed(np.asarray(_rgb(strip))[0])
+        lut = _keys(np.asarray(_convert(strip, alpha))[0])
         used = np.flatnonzero(per_index)
         present, where = np.unique(lut[used], return_inverse=True)
         counts = np.zeros(present.size, np.int64)
         np.add.at(counts, where, per_index[used])
         return present, counts
-    return np.unique(_packed(np.asarray(_rgb(mask))), return_counts=True)
+    return np.unique(_keys(np.asarray(_convert(mask, alpha))), return_counts=True)
 
 
-def _rgb(picture: Image.Image) -> Image.Image:
-    with warnings.catch_warnings():  # a palette with transparency: alpha is ignored, on purpose
+def _convert(picture: Image.Image, alpha: bool) -> Image.Image:
+    with warnings.catch_warnings():  # Pillow's palette-transparency advice: read on purpose
         warnings.simplefilter("ignore", UserWarning)
-        return picture.convert("RGB")
+        return picture.convert("RGBA" if alpha else "RGB")
 
 
-def _packed(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.uint32)
-    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+def _keys(pixels: np.ndarray) -> np.ndarray:
+    """RGB or RGBA pixels as packed RGB, plus `_CLEAR` where alpha is 0."""
+    rgb = pixels.astype(np.uint32)
+    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    if pixels.shape[-1] == 4:
+        packed |= np.where(pixels[..., 3] == 0, np.uint32(_CLEAR), np.uint32(0))
+    return packed
+
+
+def _packed_colors(colors: frozenset[str]) -> np.ndarray:
+    return np.array([rgb24(c) for c in colors], np.uint32)
