@@ -44,6 +44,8 @@ def test_each_style_round_trips_clean_under_its_profile(style: str, tmp_path: Pa
     assert {(f.rule, f.profile) for f in findings} <= {
         ("color-map.background", "service"),
         ("color-map.confidence", "service"),
+        ("mask-image.color", "service"),  # the console's transparent background
+        ("mask.creation-date", None),  # the console's JavaScript mask dates
     }
     assert bool(findings) == (profile == "service")
 
@@ -66,11 +68,11 @@ def test_styles_write_what_their_producers_write(tmp_path: Path) -> None:
     }
     gt = json.loads(lines["ground-truth"][0])
     assert gt["anomaly-label-metadata"]["job-name"] == "labeling-job/anomaly-label"
-    assert gt["anomaly-mask-ref-metadata"]["job-name"] == "labeling-job/anomaly-mask-ref"
+    assert gt["anomaly-mask-ref-metadata"]["job-name"] == "labeling-job/anomaly-mask"
     assert list(gt["anomaly-mask-ref-metadata"]["internal-color-map"]["0"]) == [
         "class-name",
-        "confidence",
         "hex-color",
+        "confidence",
     ]
     assert len(gt["anomaly-label-metadata"]["creation-date"].split(".")[1]) == 6
     console = [json.loads(line) for line in lines["console"]]
@@ -79,11 +81,15 @@ def test_styles_write_what_their_producers_write(tmp_path: Path) -> None:
         ("anomaly-mask-ref" in x) == (x["anomaly-label-metadata"]["class-name"] == "anomaly")
         for x in console
     )
-    assert all(x["anomaly-label-metadata"]["creation-date"].endswith("Z") for x in console)
+    for x in console:  # hand labels end in Z; auto-labels of normal images do not
+        meta = x["anomaly-label-metadata"]
+        assert meta["creation-date"].endswith("Z") == (meta["class-name"] == "anomaly")
+        assert (meta["job-name"] == "labeling-job/auto-label") == (meta["class-name"] == "normal")
     sdk = lines["sdk-tools"]
     assert all('", "' in x and '": "' in x for x in sdk)
     assert {json.loads(x)["anomaly-label"] for x in sdk} == {"0", "1"}
-    assert len({json.loads(x)["anomaly-label-metadata"]["creation-date"] for x in sdk}) == 1
+    stamps = [json.loads(x)["anomaly-label-metadata"]["creation-date"] for x in sdk]
+    assert stamps == sorted(set(stamps))  # csv_to_manifest.py stamps each row as it writes it
 
 
 def _masks(dataset: Dataset) -> list[Path]:
@@ -94,7 +100,7 @@ def _masks(dataset: Dataset) -> list[Path]:
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
-def test_masks_are_8_bit_palettes_of_256_entries(style: str, tmp_path: Path) -> None:
+def test_masks_are_8_bit_palettes_as_their_producers_write_them(style: str, tmp_path: Path) -> None:
     dataset = generate("mixed", out=tmp_path, seed=2, style=style, count=6, width=64, height=64)
     masks = _masks(dataset)
     assert sorted(tmp_path.rglob("*.png")) == sorted([*masks, *tmp_path.glob("images/*.png")])
@@ -103,7 +109,11 @@ def test_masks_are_8_bit_palettes_of_256_entries(style: str, tmp_path: Path) -> 
         assert data[24:26] == b"\x08\x03"  # IHDR: bit depth 8, color type 3 (palette)
         with Image.open(path) as mask:
             assert mask.mode == "P"
-            assert len(mask.getpalette() or []) == 3 * 256
+            entries = len(mask.getpalette() or []) // 3
+            if STYLES[style].mask_form == "console":  # entries as used, alpha per entry
+                assert len(mask.info["transparency"]) == entries < 256
+            else:
+                assert entries == 256
     anomalies = sum(c["anomaly"] for c in dataset.counts.values())
     assert len(masks) == (anomalies if style == "console" else dataset.count)
 

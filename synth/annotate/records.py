@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from faker import Faker, Generator
 from faker.providers import BaseProvider
@@ -77,7 +78,8 @@ def has_mask(preset: Preset, spec: ImageSpec) -> bool:
 def style_jobs(preset: Preset, jobs: tuple[str, str]) -> tuple[str, str]:
     """The run's classification and segmentation jobs as the style names them."""
     if style_of(preset).job_per_attribute:
-        return f"labeling-job/{preset.label_attribute}", f"labeling-job/{preset.mask_attribute}"
+        mask = preset.mask_attribute.removesuffix("-ref")  # Ground Truth drops the -ref
+        return f"labeling-job/{preset.label_attribute}", f"labeling-job/{mask}"
     return jobs
 
 
@@ -89,8 +91,11 @@ def mask_job(preset: Preset, jobs: tuple[str, str]) -> str | None:
 
 
 def mask_created(preset: Preset, seed: int, index: int) -> datetime:
-    """When image `index`'s mask was made: its creation-date, and its key's timestamp."""
-    return _moments(style_of(preset), seed, index, _image_faker(seed, index))[1]
+    """When image `index`'s mask file was written: the moment in its key. Ground Truth's
+    consolidation writes the file a few seconds after the mask's creation-date."""
+    style = style_of(preset)
+    made = _moments(style, seed, index, _image_faker(seed, index))[1]
+    return made + timedelta(seconds=7, microseconds=index % 1000) if style.job_output_keys else made
 
 
 def _moments(style: Style, seed: int, index: int, fake: BaseProvider) -> tuple[datetime, datetime]:
@@ -99,10 +104,15 @@ def _moments(style: Style, seed: int, index: int, fake: BaseProvider) -> tuple[d
     start = job_start(seed)
     if style.one_timestamp:
         return start, start
+    if style.per_row_stamp:  # rows written one after another, some microseconds apart
+        written = start + timedelta(microseconds=index * 4 + fake.random_int(0, 3))
+        return written, written
     labeled = start + timedelta(
         seconds=fake.random_int(0, LABEL_HOURS * 3600 - 1),
         microseconds=fake.random_int(0, 999_999),
     )
+    if style.console_lines:  # the console saves the mask as the label, a second later
+        return labeled, labeled + timedelta(seconds=1)
     segmented = (
         start
         + SEGMENT_AFTER
@@ -120,11 +130,13 @@ def color_map(preset: Preset, confidence: float = 0.0) -> dict[str, dict[str, An
 
 
 def _entry(style: Style, name: str, color: str, confidence: float) -> dict[str, Any]:
-    if not style.map_confidence:
-        return {"class-name": name, "hex-color": color}
-    if style.worker_confidence:  # Ground Truth's order
-        return {"class-name": name, "confidence": confidence, "hex-color": color}
-    return {"class-name": name, "hex-color": color, "confidence": confidence}
+    entry: dict[str, Any] = {
+        "class-name": name,
+        "hex-color": "#" + color[1:].upper() if style.upper_hex else color,
+    }
+    if style.map_confidence:
+        entry["confidence"] = confidence
+    return entry
 
 
 def record(
@@ -146,43 +158,64 @@ def record(
     if style.label_string:
         value = str(value)
     line: dict[str, Any] = {"source-ref": image_uri}
-    label_meta = _label_metadata(style, spec, _date(style, labeled, 0), jobs[0], fake)
+    label_meta = _label_metadata(style, preset, spec, seed, labeled, jobs[0], fake)
     _attribute(line, style, label, value, label_meta)
     if mask_uri is not None:
-        confidence = round(fake.random_int(700, 990) / 1000, 3) if style.worker_confidence else 0.0
+        # Ground Truth's consolidation: 0.0 from a single worker, else the workers' agreement
+        confidence = 0.0
+        if style.worker_confidence and fake.random_int(0, 3):
+            confidence = round(fake.random_int(700, 990) / 1000, 3)
         mask_meta = {
             "internal-color-map": color_map(preset, confidence),
             "type": SEGMENTATION_TYPE,
             "human-annotated": "yes",
-            "creation-date": _date(style, segmented, 1),
-            "job-name": jobs[1],
+            "creation-date": _mask_date(style, segmented),
+            "job-name": CONSOLE_MASK_JOB if style.console_lines else jobs[1],
         }
-        _attribute(line, style, mask, mask_uri, mask_meta)
+        _attribute(line, style, mask, mask_uri, _ordered(mask_meta, style.mask_keys))
     return line
 
 
+# What the console names its jobs (the cookie dataset): the mask tool's, the auto-labeler's.
+CONSOLE_MASK_JOB = "labeling-job/object-mask-ref"
+AUTO_LABEL_JOB = "labeling-job/auto-label"
+
+
 def _label_metadata(
-    style: Style, spec: ImageSpec, date: str, job: str, fake: BaseProvider
+    style: Style,
+    preset: Preset,
+    spec: ImageSpec,
+    seed: int,
+    labeled: datetime,
+    job: str,
+    fake: BaseProvider,
 ) -> dict[str, Any]:
-    if style.worker_confidence:  # Ground Truth's classification output, in its order
-        return {
-            "confidence": round(fake.random_int(800, 990) / 1000, 2),
-            "job-name": job,
-            "class-name": spec.class_name,
-            "human-annotated": "yes",
-            "creation-date": date,
-            "type": CLASSIFICATION_TYPE,
-        }
     meta: dict[str, Any] = {
         "class-name": spec.class_name,
-        "creation-date": date,
+        "creation-date": _date(style, labeled, 0),
         "human-annotated": "yes",
-        "job-name": job,
+        "job-name": style.label_job or job,
         "type": CLASSIFICATION_TYPE,
     }
-    if style.label_confidence:
+    if style.console_lines:
+        meta["job-name"] = preset.label_attribute  # the console's hand labels
+        if not spec.anomalous:  # imported from a "normal" folder: labeled at import
+            meta["confidence"] = 1
+            meta["job-name"] = AUTO_LABEL_JOB
+            imported = job_start(seed)
+            meta["creation-date"] = _date(style, imported, 0).removesuffix(style.date_suffix)
+    elif style.worker_confidence:  # Ground Truth: the workers' agreement, or auto-labeling
+        meta["confidence"] = round(fake.random_int(800, 990) / 1000, 2)
+        if not fake.random_int(0, 7):
+            meta["human-annotated"] = "no"
+    elif style.label_confidence:
         meta["confidence"] = 1
-    return meta
+    return _ordered(meta, style.label_keys)
+
+
+def _ordered(meta: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """`meta`'s keys in a producer's order (each key of `meta` is one of `keys`)."""
+    return {key: meta[key] for key in keys if key in meta}
 
 
 def _attribute(
@@ -200,3 +233,16 @@ def _date(style: Style, moment: datetime, which: int) -> str:
     """UTC without an offset, as Ground Truth writes it (2021-10-12T14:16:45.668)."""
     spec = "milliseconds" if style.date_digits[which] == 3 else "microseconds"
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + style.date_suffix
+
+
+# The console's annotators' browser: mask dates are JavaScript Date strings in its zone.
+_CONSOLE_ZONE = "America/Los_Angeles"
+_ZONE_NAMES = {"PDT": "Pacific Daylight Time", "PST": "Pacific Standard Time"}
+
+
+def _mask_date(style: Style, moment: datetime) -> str:
+    if not style.console_lines:
+        return _date(style, moment, 1)
+    local = moment.astimezone(ZoneInfo(_CONSOLE_ZONE))
+    name = _ZONE_NAMES[local.strftime("%Z")]
+    return local.strftime(f"%a %b %d %Y %H:%M:%S GMT%z ({name})")

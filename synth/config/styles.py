@@ -1,7 +1,8 @@
 """Output styles: how real producers of Lookout for Vision manifests write the same facts.
 
 Each style is valid under one validator profile, and each says where its shape comes
-from (docs/real-data.md, which producer writes which). The facts (which image, which label,
+from (tests/data/real/SOURCES.md lists the real files; tests/test_style_signatures.py
+holds each style to its producer's lines, key for key). The facts (which image, which label,
 which mask) never change with the style; only key order, value types, dates, job
 names, confidences, separators and which lines carry a mask do.
 
@@ -18,6 +19,29 @@ from synth.errors import ArgumentError
 
 Order = Literal["label-first", "metadata-first"]
 
+# The classification metadata's keys as the segmentation page's example lists them, and
+# as every real producer writes them: the console, Ground Truth, csv_to_manifest.py,
+# datasets.py and the Lookout for Vision SDK alike (tests/data/real/SOURCES.md).
+PAGE_LABEL_KEYS = (
+    "class-name",
+    "creation-date",
+    "human-annotated",
+    "job-name",
+    "type",
+    "confidence",
+)
+PRODUCER_LABEL_KEYS = (
+    "confidence",
+    "job-name",
+    "class-name",
+    "human-annotated",
+    "creation-date",
+    "type",
+)
+# The mask metadata's keys: the page's and Ground Truth's order, and the console's.
+PAGE_MASK_KEYS = ("internal-color-map", "type", "human-annotated", "creation-date", "job-name")
+CONSOLE_MASK_KEYS = ("internal-color-map", "job-name", "human-annotated", "creation-date", "type")
+
 
 @dataclass(frozen=True, slots=True)
 class Style:
@@ -25,9 +49,11 @@ class Style:
     profile: str  # the validator profile the style is valid under
     source: str  # where the shape comes from
     order: Order = "label-first"  # K then K-metadata, or K-metadata then K
+    label_keys: tuple[str, ...] = PAGE_LABEL_KEYS  # those present, in this order
+    mask_keys: tuple[str, ...] = PAGE_MASK_KEYS
     label_string: bool = False  # label values "1"/"0" rather than 1/0
     date_digits: tuple[int, int] = (3, 6)  # fractional digits of label and mask dates
-    date_suffix: str = ""  # "Z" for the console's dates
+    date_suffix: str = ""  # "Z" for the console's label dates
     one_timestamp: bool = False  # one creation-date for the whole file
     job_per_attribute: bool = False  # job-name is labeling-job/<attribute name>
     worker_confidence: bool = False  # per-image confidences, as consolidation writes them
@@ -37,6 +63,11 @@ class Style:
     normal_masks: bool = True  # normal lines carry an all-background mask
     job_output_keys: bool = False  # masks where the segmentation job writes them, not masks/
     separators: tuple[str, str] = (",", ":")
+    upper_hex: bool = False  # hex-color as #23A436, the console's case
+    console_lines: bool = False  # the console's job names, JavaScript mask dates, auto-labels
+    mask_form: str = "palette"  # synth/annotate/masks.py: "palette" or "console"
+    per_row_stamp: bool = False  # each line stamped as it is written (csv_to_manifest.py)
+    label_job: str | None = None  # one classification job-name for every line, when set
 
     def __post_init__(self) -> None:
         if self.profile not in ("docs", "service"):
@@ -50,16 +81,20 @@ STYLES: dict[str, Style] = {
             "synth",
             "docs",
             "The Lookout for Vision segmentation page's example lines, every documented "
-            "field present (synth's default).",
+            "field present, in the page's key order (synth's default).",
         ),
         Style(
             "ground-truth",
             "docs",
             'SageMaker Ground Truth, "Labeling job output data": a classification job '
-            "chained with a semantic-segmentation job; job-name labeling-job/<attribute>, "
-            "6-digit fractional dates, per-image confidences, map entries in the order "
-            "class-name, confidence, hex-color, masks at <job>/annotations/"
-            "consolidated-annotation/output/<n>_<timestamp>.png.",
+            "chained with a semantic-segmentation job; classification metadata in the "
+            "order confidence, job-name, class-name, human-annotated, creation-date, type; "
+            "job-name labeling-job/<attribute> (the mask's without its -ref); 6-digit "
+            "fractional dates; per-image confidences (0.0 from one worker) and some images "
+            'auto-labeled (human-annotated "no"); map entries in the order class-name, '
+            "hex-color, confidence; masks at <job>/annotations/consolidated-annotation/"
+            "output/<n>_<timestamp>.png, a moment after the label's creation date.",
+            label_keys=PRODUCER_LABEL_KEYS,
             date_digits=(6, 6),
             job_per_attribute=True,
             worker_confidence=True,
@@ -68,26 +103,41 @@ STYLES: dict[str, Style] = {
         Style(
             "console",
             "service",
-            "The Lookout for Vision console's datasets and AWS's getting-started cookie "
-            "dataset: metadata before each attribute, no mask on normal lines, dates "
-            "ending in Z, color maps without BACKGROUND or confidence.",
+            "The Lookout for Vision console, as AWS's getting-started cookie dataset has "
+            "it (tests/data/real): metadata before each attribute; anomaly lines labeled by "
+            "hand (job-name the label attribute, no confidence, dates ending in Z) with a "
+            "mask (job-name labeling-job/object-mask-ref, a JavaScript Date string, a map "
+            "of the anomaly classes from entry 0, upper-case hex, no confidence); normal "
+            "lines auto-labeled (confidence 1, labeling-job/auto-label, one import time) "
+            "without a mask; console masks (palette, tRNS, anti-aliased alpha); json.dumps' "
+            "separators.",
             order="metadata-first",
+            label_keys=PRODUCER_LABEL_KEYS,
+            mask_keys=CONSOLE_MASK_KEYS,
             date_suffix="Z",
             background_entry=False,
             map_confidence=False,
             label_confidence=False,
             normal_masks=False,
+            separators=(", ", ": "),
+            upper_hex=True,
+            console_lines=True,
+            mask_form="console",
         ),
         Style(
             "sdk-tools",
             "docs",
-            "AWS's Python tools (csv_to_manifest.py, the lookoutvision SDK's Manifest): "
-            "json.dumps' default separators, label values as strings, one timestamp for "
-            "the whole file.",
+            "AWS's csv_to_manifest.py (the guide's \"Creating a classification manifest "
+            "file from a CSV file\"): label values as strings, metadata in the producers' "
+            "order, job-name labeling-job/anomaly-classification, each row stamped in UTC as "
+            "it is written, json.dumps' separators. It writes no segmentation: the mask "
+            "part of a segmentation line in this style is the segmentation page's, not "
+            "any AWS tool's.",
+            label_keys=PRODUCER_LABEL_KEYS,
             label_string=True,
             date_digits=(6, 6),
-            one_timestamp=True,
-            job_per_attribute=True,
+            per_row_stamp=True,
+            label_job="labeling-job/anomaly-classification",
             separators=(", ", ": "),
         ),
     )

@@ -224,10 +224,17 @@ def mask_uri(case: Case) -> str:
 
 
 def decode(data: bytes) -> np.ndarray:
+    """An image or mask as RGB; a mask's fully transparent pixels (the console's
+    background) as white, the background they are to the service."""
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as picture:
-        return np.asarray(picture.convert("RGB"))
+        if "transparency" not in picture.info and picture.mode not in ("RGBA", "LA", "PA"):
+            return np.asarray(picture.convert("RGB"))
+        rgba = np.asarray(picture.convert("RGBA"))
+    rgb = rgba[..., :3].copy()
+    rgb[rgba[..., 3] == 0] = 255
+    return rgb
 
 
 def encode(array: np.ndarray, fmt: str = "PNG", **options: Any) -> bytes:

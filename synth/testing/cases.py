@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from synth.annotate.records import has_mask, job_names, record
+from synth.annotate.masks import mask_bytes
+from synth.annotate.records import has_mask, job_names, record, style_of
 from synth.config.preset import DefectClass, Preset, load_preset, palette
 from synth.faults import CATALOGUE, Case
 from synth.format import S3Uri
-from synth.imaging.encode import encode_image, encode_mask
+from synth.imaging.encode import encode_image
 from synth.imaging.render import render
 from synth.plan import ImageSpec
 
@@ -60,7 +61,8 @@ def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
     )
     objects = {image_uri: encode_image(rendered.image, "png", compress_level=1)}
     if masked:
-        objects[mask_uri] = encode_mask(rendered.labels, palette(preset), compress_level=1)
+        form = style_of(preset).mask_form  # the console's masks as the console writes them
+        objects[mask_uri] = mask_bytes(form, rendered.labels, palette(preset), compress_level=1)
     return Case(record=line, objects=objects)
 
 

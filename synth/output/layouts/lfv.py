@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from synth.annotate.manifest import dumps
+from synth.annotate.masks import mask_bytes
 from synth.annotate.records import has_mask, mask_created, record, style_of
 from synth.config.preset import palette
-from synth.imaging.encode import CONTENT_TYPES, encode_mask, encode_valid_image
+from synth.imaging.encode import CONTENT_TYPES, encode_valid_image
 from synth.output.layouts.base import Files, Object, OutputLayout
 from synth.registry import LAYOUTS
 
@@ -51,7 +52,8 @@ class Lfv(OutputLayout, name="lfv"):
         image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
         objects: list[Object] = [(image_key, image, CONTENT_TYPES[preset.image_format])]
         if mask_key is not None:
-            mask = encode_mask(rendered.labels, palette(preset), job.compress_level)
+            form = style_of(preset).mask_form  # the console's masks as the console writes them
+            mask = mask_bytes(form, rendered.labels, palette(preset), job.compress_level)
             objects.append((mask_key, mask, CONTENT_TYPES["png"]))
         manifest = (layout.manifest(spec.split), dumps(line, style_of(preset).separators))
         return Files(tuple(objects), image_key, mask_key, (manifest,), line)

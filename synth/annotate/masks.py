@@ -1,0 +1,49 @@
+"""Mask files as each producer writes them: Ground Truth's padded palette, or the console's.
+
+The labels are the same; only the encoding changes. A console mask is what the Lookout
+for Vision console's annotation tool saved for AWS's getting-started cookie dataset: an
+8-bit palette PNG whose index 0 is black with alpha 0 (the background), then one entry
+per class and alpha level, the class color at each level (a tRNS chunk), the palette no
+longer than its entries. Its alpha fades along each region's inner edge as a canvas
+brush anti-aliases: every pixel of a class keeps some alpha, so the mask read as the
+service reads it (alpha 0 background, anything else its RGB) is exactly the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.ndimage import uniform_filter
+
+from synth.imaging.encode import _FILTER_NONE, _PALETTE, _chunk, _png, encode_mask
+
+EDGE = 5  # pixels: the width of the box whose share of a region sets a pixel's alpha
+MAX_LEVELS = EDGE * EDGE  # a share of the box is one of 25 values
+
+
+def console_mask(labels: np.ndarray, palette: Sequence[str], compress_level: int) -> bytes:
+    """The console's form of `labels` (0 background, i the class of palette entry i)."""
+    labels = np.ascontiguousarray(labels, np.uint8)
+    classes = len(palette) - 1
+    levels = max(1, min(MAX_LEVELS, 255 // max(classes, 1)))
+    index = np.zeros(labels.shape, np.uint8)
+    for label in np.unique(labels[labels > 0]):
+        own = labels == label
+        share = uniform_filter(own.astype(np.float32), size=EDGE, mode="nearest")
+        level = np.clip(np.ceil(share[own] * levels - 1e-4), 1, levels).astype(np.uint8)
+        index[own] = 1 + (int(label) - 1) * levels + (level - 1)
+    alphas = [round(255 * (j + 1) / levels) for j in range(levels)]
+    colors = b"\x00\x00\x00" + b"".join(bytes.fromhex(c[1:]) * levels for c in palette[1:])
+    rows = np.empty((labels.shape[0], labels.shape[1] + 1), np.uint8)
+    rows[:, 0] = _FILTER_NONE
+    rows[:, 1:] = index
+    chunks = (_chunk(b"PLTE", colors), _chunk(b"tRNS", bytes([0, *alphas * classes])))
+    return _png(rows, labels.shape[1], _PALETTE, compress_level, *chunks)
+
+
+def mask_bytes(form: str, labels: np.ndarray, palette: Sequence[str], compress_level: int) -> bytes:
+    """The mask file of a style's `mask_form`: "palette" (Ground Truth's) or "console"."""
+    if form == "console":
+        return console_mask(labels, palette, compress_level)
+    return encode_mask(labels, palette, compress_level)
