@@ -229,7 +229,7 @@ def test_masks_decode_with_the_palette_colors(tmp_path: Path) -> None:
 
 def test_ground_truth_masks_are_where_its_segmentation_job_writes_them(tmp_path: Path) -> None:
     dataset = generate("mixed", out=tmp_path, seed=3, style="ground-truth", **SMALL)
-    output = "anomaly-mask-ref/annotations/consolidated-annotation/output"
+    output = "anomaly-mask/annotations/consolidated-annotation/output"  # the job, no -ref
     records = [r for split in dataset.splits for r in dataset.records(split)]
     for line in records:
         image = Path(dataset.location, S3Uri.parse(line["source-ref"]).key)
@@ -237,7 +237,8 @@ def test_ground_truth_masks_are_where_its_segmentation_job_writes_them(tmp_path:
         assert str(mask.parent.relative_to(tmp_path)) == output
         number, _, stamp = mask.stem.partition("_")
         assert int(number) == int(image.stem)  # the dataset object's number
-        assert stamp == line["anomaly-mask-ref-metadata"]["creation-date"]
+        created = datetime.fromisoformat(line["anomaly-mask-ref-metadata"]["creation-date"])
+        assert timedelta(0) < datetime.fromisoformat(stamp) - created < timedelta(minutes=1)
         with Image.open(mask) as opened, Image.open(image) as photo:
             assert (opened.mode, opened.size) == ("P", photo.size)
     listed = set((tmp_path / output).iterdir())
@@ -254,5 +255,5 @@ def test_ground_truth_broken_masks_are_under_the_jobs_output_too(tmp_path: Path)
     files = files_of(tmp_path / "one")
     broken = [json.loads(x) for x in one.read("broken/train.manifest").decode().splitlines()]
     twins = [S3Uri.find(line.get("anomaly-mask-ref")) for line in broken]
-    assert any(t and "broken/anomaly-mask-ref/annotations/" in t.key for t in twins)
+    assert any(t and "broken/anomaly-mask/annotations/" in t.key for t in twins)
     assert all(t.key in files for t in twins if t and t.key.startswith("broken/"))

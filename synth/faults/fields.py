@@ -66,11 +66,19 @@ _PLACES: dict[str, tuple[Path, Precondition | None]] = {
 
 
 def set_row(
-    name: str, rule: str, doc: str, part: str, value: Value, applies: Applies = "any"
+    name: str,
+    rule: str,
+    doc: str,
+    part: str,
+    value: Value,
+    applies: Applies = "any",
+    *,
+    present: bool = False,
 ) -> Fault:
-    """A row setting the field at dotted `part` (a place, then the field's key) to `value`."""
+    """A row setting the field at dotted `part` (a place, then the field's key) to `value`;
+    with `present`, only where the line has the field."""
     change = lambda path, key: set_(path, key, value)  # noqa: E731
-    return _field_row(name, rule, doc, part, change, applies=applies)
+    return _field_row(name, rule, doc, part, change, present=present, applies=applies)
 
 
 def drop_row(name: str, rule: str, doc: str, part: str, applies: Applies = "any") -> Fault:
@@ -570,9 +578,12 @@ CATALOGUE.add(
     set_row(
         "confidence-integer",
         "color-map.confidence",
-        "A color map confidence is the integer 0, not a float.",
+        "A color map confidence is the integer 0, not a float (where the map has "
+        "confidences: an integer added to the console's, a form the service accepts, "
+        "only warns under --profile service).",
         f"{ONE}.confidence",
         0,
+        present=True,
     ),
     set_row(
         "confidence-string",
