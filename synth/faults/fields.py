@@ -578,9 +578,7 @@ CATALOGUE.add(
     set_row(
         "confidence-integer",
         "color-map.confidence",
-        "A color map confidence is the integer 0, not a float (where the map has "
-        "confidences: an integer added to the console's, a form the service accepts, "
-        "only warns under --profile service).",
+        "A color map confidence is the integer 0, not a float (in maps with confidences).",
         f"{ONE}.confidence",
         0,
         present=True,
