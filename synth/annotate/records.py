@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from faker import Faker, Generator
 from faker.providers import BaseProvider
@@ -235,14 +234,18 @@ def _date(style: Style, moment: datetime, which: int) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + style.date_suffix
 
 
-# The console's annotators' browser: mask dates are JavaScript Date strings in its zone.
-_CONSOLE_ZONE = "America/Los_Angeles"
-_ZONE_NAMES = {"PDT": "Pacific Daylight Time", "PST": "Pacific Standard Time"}
-
-
+# The console's annotators' browser: mask dates are JavaScript Date strings in its zone,
+# US Pacific (the cookie dataset's), by the US rule since 2007: daylight time from 2 a.m.
+# on March's second Sunday to 2 a.m. on November's first (no tz database needed).
 def _mask_date(style: Style, moment: datetime) -> str:
     if not style.console_lines:
         return _date(style, moment, 1)
-    local = moment.astimezone(ZoneInfo(_CONSOLE_ZONE))
-    name = _ZONE_NAMES[local.strftime("%Z")]
-    return local.strftime(f"%a %b %d %Y %H:%M:%S GMT%z ({name})")
+    standard = moment.astimezone(UTC) - timedelta(hours=8)
+    year = standard.year
+    march = datetime(year, 3, 8) + timedelta(days=(6 - datetime(year, 3, 8).weekday()) % 7)
+    november = datetime(year, 11, 1) + timedelta(days=(6 - datetime(year, 11, 1).weekday()) % 7)
+    naive = standard.replace(tzinfo=None)
+    summer = march + timedelta(hours=2) <= naive < november + timedelta(hours=1)
+    local = naive + timedelta(hours=1) if summer else naive
+    zone = "GMT-0700 (Pacific Daylight Time)" if summer else "GMT-0800 (Pacific Standard Time)"
+    return local.strftime("%a %b %d %Y %H:%M:%S ") + zone
