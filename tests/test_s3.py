@@ -65,7 +65,7 @@ def test_ground_truth_keys_in_moto(mocked: Any) -> None:
     dataset = generate("dents", out="s3://data/gt", style="ground-truth", **SMALL)
     keys = _keys(mocked, "data")
     assert keys == _expected_keys(dataset)
-    output = "gt/anomaly-mask-ref/annotations/consolidated-annotation/output/"
+    output = "gt/anomaly-mask/annotations/consolidated-annotation/output/"  # the job: no -ref
     assert len([key for key in keys if key.startswith(output)]) == SMALL["count"]
     _assert_references_resolve(mocked, dataset)
 
