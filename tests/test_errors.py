@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import synth.extras
+import synth.output.s3
 import synth.registry
 import synth.validate
 from synth.config.preset import load_preset
@@ -42,6 +43,7 @@ CODES = {
     synth.registry.RegistryError: "registry",
     synth.extras.MissingExtra: "missing-extra",
     synth.validate.ValidationSetupError: "validation-setup",
+    synth.output.s3.CredentialsError: "credentials",
 }
 
 

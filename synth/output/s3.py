@@ -114,6 +114,8 @@ def _timeout() -> float:
 class CredentialsError(OutputError):
     """No credentials: a command that can mock S3 (generate --mock-s3) says so."""
 
+    code = "credentials"
+
 
 def explain(
     exc: Exception, bucket: str, key: str | None = None, *, can_create: bool = False
