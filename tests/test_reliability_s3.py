@@ -168,7 +168,7 @@ def test_s3_overwrite_unpublishes_before_the_first_object(
     assert not [k for k in left if k.endswith((".manifest", "dataset.json", ".jsonl"))]
     generate("dents", out="s3://data/p", overwrite=True, test_fraction=0, **SMALL)
     published = sorted(k for k in _keys(mocked) if k.endswith((".manifest", ".jsonl")))
-    assert published == ["p/train.manifest"]
+    assert published == ["p/defects.jsonl", "p/train.manifest"]
 
 
 def test_s3_publish_is_all_or_nothing(mocked: Any, monkeypatch: pytest.MonkeyPatch) -> None:
