@@ -204,19 +204,19 @@ def test_bad_override_names_the_key(tmp_path: Path) -> None:
 
 
 def test_manifest_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from synth.output import sinks
+    from synth.output import folder
 
-    real_put = sinks.LocalSink.put
+    real_put = folder.FolderSink.put
     calls = 0
 
-    def failing_put(self: sinks.LocalSink, key: str, data: bytes, content_type: str) -> None:
+    def failing_put(self: folder.FolderSink, key: str, data: bytes, content_type: str) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OutputError(f"{key}: disk full")
         real_put(self, key, data, content_type)
 
-    monkeypatch.setattr(sinks.LocalSink, "put", failing_put)
+    monkeypatch.setattr(folder.FolderSink, "put", failing_put)
     with pytest.raises(OutputError, match="disk full"):
         generate("dents", out=tmp_path, count=4, width=64, height=64)
     assert not list(tmp_path.glob("*.manifest"))

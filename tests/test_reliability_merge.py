@@ -87,16 +87,16 @@ def test_a_summary_is_published_after_its_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A shard killed between its parts and its summary leaves no summary: merge waits."""
-    from synth.output import sinks
+    from synth.output import folder
 
     order: list[list[str]] = []
-    real = sinks.LocalSink.publish
+    real = folder.FolderSink.publish
 
-    def recording(self: sinks.LocalSink, files: list[tuple[str, object, str]]) -> None:
+    def recording(self: folder.FolderSink, files: list[tuple[str, object, str]]) -> None:
         order.append([key for key, _, _ in files])
         real(self, files)
 
-    monkeypatch.setattr(sinks.LocalSink, "publish", recording)
+    monkeypatch.setattr(folder.FolderSink, "publish", recording)
     generate("mixed", out=tmp_path, shard=Shard(0, 2), **OPTIONS)
     (keys,) = order
     assert keys[-1] == "shards/part-00000-of-00002.json"

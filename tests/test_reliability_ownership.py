@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from synth.errors import OutputError
+from synth.output.base import open_sink
+from synth.output.folder import FolderSink
 from synth.output.layout import Shard
-from synth.output.sinks import LocalSink, open_sink
 from synth.run.generate import generate
 from synth.run.merge import merge
 from tests.helpers import files_of
@@ -74,7 +75,7 @@ CONFLICTS = [
 @pytest.mark.parametrize(("held", "kind"), CONFLICTS)
 def test_one_claim_for_every_kind_of_run(tmp_path: Path, held: str, kind: str) -> None:
     """A run holds the folder (a full run's claim, or shard 1's) while another starts."""
-    holder = LocalSink(tmp_path, "b")
+    holder = FolderSink(tmp_path, "b")
     holder.claim(held)
     try:
         with pytest.raises(OutputError, match=HELD):
@@ -99,7 +100,7 @@ def test_one_claim_for_every_kind_of_run_on_s3(mocked: Any, held: str, kind: str
 
 
 def test_shards_of_one_run_write_side_by_side(tmp_path: Path, reference: Path) -> None:
-    holder = LocalSink(tmp_path, "b")
+    holder = FolderSink(tmp_path, "b")
     holder.claim(SHARD.suffix)
     try:
         KINDS["shard"](tmp_path)
@@ -170,7 +171,7 @@ def _sweep(points: list[tuple[str, int]]) -> list[Any]:
 
 PUBLISH_POINTS = _sweep(
     [("pathlib:Path.replace", n) for n in (1, 2, 4, 6)]
-    + [("synth.output.sinks:_stage", n) for n in (1, 3, 6)]
+    + [("synth.output.folder:_stage", n) for n in (1, 3, 6)]
 )
 
 
@@ -190,10 +191,10 @@ def test_sigterm_while_publishing(tmp_path: Path, reference: Path, target: str, 
 
 MERGE_POINTS = _sweep(
     [
-        ("synth.output.sinks:LocalSink.delete", 1),
-        ("synth.output.sinks:LocalSink.delete", 7),
-        ("synth.output.sinks:_stage", 1),
-        ("synth.output.sinks:_stage", 6),
+        ("synth.output.folder:FolderSink.delete", 1),
+        ("synth.output.folder:FolderSink.delete", 7),
+        ("synth.output.folder:_stage", 1),
+        ("synth.output.folder:_stage", 6),
         ("pathlib:Path.replace", 1),
         ("pathlib:Path.replace", 5),
     ]

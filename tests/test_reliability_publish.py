@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from synth.errors import OutputError
-from synth.output import sinks
+from synth.output import folder
 from synth.output.layout import Shard
 from synth.run.generate import generate
 from tests.invariants import assert_whole_or_nothing, published_manifests
@@ -94,10 +94,10 @@ def test_overwrite_leaves_no_stale_manifest(tmp_path: Path, reference: Path) -> 
 def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
     """Run A holds the folder (paused inside its first put) while run B tries to start."""
     holding, release = threading.Event(), threading.Event()
-    real = sinks.LocalSink.put
+    real = folder.FolderSink.put
     errors: list[BaseException] = []
 
-    def paused(self: sinks.LocalSink, key: str, data: bytes, content_type: str) -> None:
+    def paused(self: folder.FolderSink, key: str, data: bytes, content_type: str) -> None:
         if threading.current_thread().name == "run-a" and not holding.is_set():
             holding.set()
             assert release.wait(60)
@@ -109,7 +109,7 @@ def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    sinks.LocalSink.put = paused  # type: ignore[method-assign]
+    folder.FolderSink.put = paused  # type: ignore[method-assign]
     try:
         thread = threading.Thread(target=run_a, name="run-a")
         thread.start()
@@ -121,7 +121,7 @@ def test_a_second_concurrent_run_is_refused(tmp_path: Path) -> None:
         thread.join(60)
     finally:
         release.set()
-        sinks.LocalSink.put = real  # type: ignore[method-assign]
+        folder.FolderSink.put = real  # type: ignore[method-assign]
     assert not errors
     assert assert_whole_or_nothing(tmp_path)
     assert (tmp_path / "dataset.json").read_text().count('"dents"') == 1

@@ -1,6 +1,7 @@
-"""What every sink is: the protocol the run writes through, and the claim both sinks take.
+"""What every sink is: the protocol the run writes through, the claim both sinks take,
+and `open_sink`, which picks one for where the user pointed.
 
-Its own module so that the sinks (sinks.py for a folder, s3.py for a bucket) share it
+Its own module so that the sinks (folder.py for a folder, s3.py for a bucket) share it
 without importing each other.
 """
 
@@ -8,16 +9,21 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from synth.errors import OutputError
+from synth.format import S3Uri, is_s3
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
 # A claim whose holder cannot be read is a leftover once this old: a run writes its
 # holder right after creating the claim.
 UNREADABLE_CLAIM_SECONDS = 10.0
+
+Claim = TypeVar("Claim")  # what a sink's claim is: a file's Path, an object's key
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,67 @@ class Sink(Protocol):
         """Every key under a prefix (the claim's marker aside)."""
 
     def delete(self, key: str) -> None: ...
+
+
+def open_sink(
+    out: str | Path,
+    bucket: str,
+    *,
+    endpoint_url: str | None = None,
+    create_bucket: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: bool | None = False,
+) -> Sink:
+    """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
+    if is_s3(out):
+        from synth.output import s3  # boto3 only for a bucket
+
+        try:
+            location = S3Uri.parse_prefix(str(out))
+        except ValueError as exc:
+            raise OutputError(str(exc)) from None
+        return s3.S3Sink(
+            s3.client(endpoint_url, concurrency=concurrency),
+            location.bucket,
+            location.key,
+            create_bucket=create_bucket,
+            concurrency=concurrency,
+            progress=progress,
+        )
+    from synth.output.folder import FolderSink
+
+    return FolderSink(Path(out), bucket)
+
+
+def claim(
+    mine: Claim,
+    *,
+    create: Callable[[Claim], bool],
+    take_over: Callable[[Claim], bool],
+    held_by: Callable[[Claim], OutputError],
+    claims: Callable[[], Iterable[Claim]],
+    release: Callable[[Claim], None],
+) -> None:
+    """The claim algorithm of `Sink.claim`, whatever a claim is (a file, an object).
+
+    `create` makes `mine` only if absent (False if it exists); `take_over` removes a
+    claim whose holder is gone (False if it may be alive); `claims` lists every claim
+    after `mine` exists; `release` removes `mine` if a conflicting claim is alive.
+    """
+    for _ in range(2):  # a claim taken over may be re-made by a racing run: once more
+        if create(mine):
+            break
+        if not take_over(mine):
+            raise held_by(mine)
+    else:
+        raise held_by(mine)
+    try:
+        for other in claims():
+            if conflicts(str(mine), str(other)) and not take_over(other):
+                raise held_by(other)
+    except BaseException:
+        release(mine)
+        raise
 
 
 def is_lock(key: str) -> bool:

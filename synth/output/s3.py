@@ -38,7 +38,7 @@ from synth.output.base import (
     LOCK,
     Published,
     Sparse,
-    conflicts,
+    claim,
     holder,
     is_lock,
     lock_text,
@@ -222,23 +222,26 @@ class S3Sink:
     def claim(self, name: str = "") -> None:
         """A marker object put only if absent (If-None-Match: *), as S3 has done since 2024."""
         key = f"{self.prefix}{LOCK}{name}"
-        for _ in range(2):
-            if self._create_claim(key):
-                break
-            if not self._take_over(key):
-                raise self._held_by(key)
-        else:
-            raise self._held_by(key)
+        claim(
+            key,
+            create=self._create_claim,
+            take_over=self._take_over,
+            held_by=self._held_by,
+            claims=self._claims,
+            release=self._release,
+        )
         self._claim = key
-        with translated(self.bucket, key):
+
+    def _claims(self) -> list[str]:
+        with translated(self.bucket, f"{self.prefix}{LOCK}"):
             pages = self.s3.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=f"{self.prefix}{LOCK}"
             )
-            claims = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        for other in claims:
-            if conflicts(key, other) and not self._take_over(other):
-                self.close()
-                raise self._held_by(other)
+            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def _release(self, key: str) -> None:
+        with contextlib.suppress(BotoCoreError, ClientError):
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
 
     def _create_claim(self, key: str) -> bool:
         try:
@@ -391,7 +394,6 @@ class S3Sink:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._claim is not None:
-            with contextlib.suppress(BotoCoreError, ClientError):
-                self.s3.delete_object(Bucket=self.bucket, Key=self._claim)
+            self._release(self._claim)
             self._claim = None
         self._bar.close()

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from synth.output.base import Sink
-from synth.output.sinks import open_sink
+from synth.output.base import Sink, open_sink
 from synth.run.config import Options, PresetSource, RunConfig
 from synth.run.dataset import Dataset
 from synth.run.writer import Writer

@@ -33,9 +33,9 @@ from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import Base, base_files, check_fits
 from synth.imaging.textures import check_image, check_roi
 from synth.output.base import Published, Sink, Sparse
+from synth.output.folder import FolderSink
 from synth.output.layout import Layout, Shard
 from synth.output.progress import Bar
-from synth.output.sinks import LocalSink
 from synth.registry import LAYOUTS
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
@@ -101,7 +101,7 @@ class Writer:
         if (
             grown
             and preset.broken_fraction > 0
-            and (shard or not isinstance(self.target, LocalSink))
+            and (shard or not isinstance(self.target, FolderSink))
         ):
             raise OutputError(
                 f"{self.target.location}: fault {grown[0]} writes a sparse file over 1 GB, "
@@ -190,7 +190,7 @@ class Writer:
         puts the objects of the images that come with theirs (to S3, or from dask).
         """
         workers, scheduler = self.config.workers, self.config.scheduler
-        if scheduler is None and isinstance(self.target, LocalSink):
+        if scheduler is None and isinstance(self.target, FolderSink):
             folder = _Folder(plan.job, self.target.root)
             return ordered_map(_make_into, folder, plan.indices, workers=workers)
         return ordered_map(make, plan.job, plan.indices, workers=workers, scheduler=scheduler)
@@ -316,7 +316,7 @@ def _make_into(folder: _Folder, index: int) -> Made:
     what writing them costs, and left all writing to the run's one process.
     """
     image = make(folder.job, index)
-    _put_objects(LocalSink(folder.root, folder.job.bucket), image)
+    _put_objects(FolderSink(folder.root, folder.job.bucket), image)
     broken = image.broken and dataclasses.replace(image.broken, objects={})
     return dataclasses.replace(image, objects=(), broken=broken)
 

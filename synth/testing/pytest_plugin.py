@@ -59,11 +59,11 @@ def _copy(dataset: Dataset, folder: Path) -> Dataset:
     import dataclasses
     import shutil
 
-    from synth.output.sinks import LocalSink
+    from synth.output.folder import FolderSink
 
     shutil.copytree(dataset.location, folder)
     return dataclasses.replace(
-        dataset, location=str(folder), read=LocalSink(folder, dataset.bucket).read
+        dataset, location=str(folder), read=FolderSink(folder, dataset.bucket).read
     )
 
 

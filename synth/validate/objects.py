@@ -24,7 +24,7 @@ from synth.format import (
     Severity,
     rgb24,
 )
-from synth.output.sinks import folder_path
+from synth.output.folder import folder_path
 from synth.validate.fields import LineFacts, Problem
 from synth.validate.profiles import Profile, explain, lenient_severity
 

@@ -1,10 +1,10 @@
-"""Sinks: where a dataset's objects and manifests land.
+"""The folder sink: a dataset written to a local folder.
 
 A local folder is a bucket root: object s3://BUCKET/KEY is the file ROOT/KEY, so
 syncing the folder to the bucket makes its manifests live. Objects go first; the
 manifests are published last, all or none, only after every object they reference is
-confirmed written. A run claims its output first (a lock file, or a marker object put
-only if absent), so two runs never mix their objects.
+confirmed written. A run claims its output first (a lock file created only if absent),
+so two runs never mix their objects.
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from synth.errors import OutputError, option
-from synth.format import S3Uri, is_s3
 from synth.output import signals
 from synth.output.base import (
-    DEFAULT_CONCURRENCY,
     LOCK,
     Published,
-    Sink,
     Sparse,
-    conflicts,
+    claim,
     holder,
     is_lock,
     lock_text,
@@ -45,35 +42,7 @@ def folder_path(root: Path, key: str) -> Path | None:
     return root.joinpath(*parts)
 
 
-def open_sink(
-    out: str | Path,
-    bucket: str,
-    *,
-    endpoint_url: str | None = None,
-    create_bucket: bool = False,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: bool | None = False,
-) -> Sink:
-    """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
-    if is_s3(out):
-        from synth.output import s3
-
-        try:
-            location = S3Uri.parse_prefix(str(out))
-        except ValueError as exc:
-            raise OutputError(str(exc)) from None
-        return s3.S3Sink(
-            s3.client(endpoint_url, concurrency=concurrency),
-            location.bucket,
-            location.key,
-            create_bucket=create_bucket,
-            concurrency=concurrency,
-            progress=progress,
-        )
-    return LocalSink(Path(out), bucket)
-
-
-class LocalSink:
+class FolderSink:
     prefix = ""
 
     def __init__(self, root: Path, bucket: str) -> None:
@@ -106,18 +75,15 @@ class LocalSink:
 
     def claim(self, name: str = "") -> None:
         path = self.root / f"{LOCK}{name}"
-        for _ in range(2):
-            if self._create_claim(path):
-                break
-            if not self._take_over(path):
-                raise self._held_by(path)
-        else:
-            raise self._held_by(path)
+        claim(
+            path,
+            create=self._create_claim,
+            take_over=self._take_over,
+            held_by=self._held_by,
+            claims=lambda: sorted(self.root.glob(f"{LOCK}*")),
+            release=lambda mine: mine.unlink(missing_ok=True),
+        )
         self._lock = path
-        for other in sorted(self.root.glob(f"{LOCK}*")):
-            if conflicts(path.name, other.name) and not self._take_over(other):
-                self.close()
-                raise self._held_by(other)
 
     def _create_claim(self, path: Path) -> bool:
         """Create the claim with its holder, or return False if it exists."""
