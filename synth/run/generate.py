@@ -42,7 +42,7 @@ def run(config: RunConfig, *, sink: Sink | None = None) -> Dataset:
         progress=config.progress,
     )
     try:
-        return Writer(config, target).run()
+        return Writer(config, target).write()
     finally:
         target.close()
 

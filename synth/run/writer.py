@@ -1,8 +1,11 @@
-"""One run's output, in four steps: plan, render, write, publish.
+"""One run's output, in five steps: job, claim, render, store, publish.
 
-- plan: check the inputs and the output before any work, and fix what every image shares;
+- job: check the inputs and fix what every image shares; pure of the output, which
+  it neither reads nor changes;
+- claim: take the output for this run (or fail naming who holds it) and, for an
+  overwrite, make the old dataset stop being visible: the first I/O on the output;
 - render: make each image (pixels, files, line, broken twin), in index order, anywhere;
-- write: put objects to the sink as they come, and spool the manifests' lines to disk;
+- store: put objects to the sink as they come, and spool the manifests' lines to disk;
 - publish: make the run visible, the manifests last, once every object is confirmed.
 
 Nothing a reader can see appears before `publish`, and `publish` is the one place
@@ -44,12 +47,6 @@ from synth.run.make import Job, Made, make, template
 from synth.validate.dataset import SplitCounts, training_shortfalls
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    job: Job
-    indices: range
-
-
 class Writer:
     """Writes the dataset a RunConfig describes to a sink that is already open."""
 
@@ -58,38 +55,46 @@ class Writer:
         self.target = target
         self._limits: dict[str, ClassLimit] = {}  # broken manifest -> its labels so far
 
-    def run(self) -> Dataset:
-        plan = self.plan()
+    @property
+    def indices(self) -> range:
+        """The images this run makes: all, or its shard's."""
+        shard, count = self.config.shard, self.config.preset.count
+        return shard.indices(count) if shard else range(count)
+
+    def write(self) -> Dataset:
+        job = self.job()
+        self.claim(job.layout)
         trainable = {split: SplitCounts() for split in self.config.preset.splits}
         with ManifestSpool() as spool:
-            spool.touch(plan.job.layout.defects)  # every layout has one, empty if no defect
-            counts = self.write(plan, self.render(plan), spool, trainable)
+            spool.touch(job.layout.defects)  # every layout has one, empty if no defect
+            counts = self.store(job, self.render(job), spool, trainable)
             shard = self.config.shard
             projects = (
-                LAYOUTS[plan.job.layout.kind].manifests
+                LAYOUTS[job.layout.kind].manifests
                 and self.config.preset.broken_fraction > 0
                 and (shard is None or shard.index == 0)
             )
             if projects:
-                _write_projects(plan.job, spool)
-            self.publish(plan, spool, counts)
+                _write_projects(job, spool)
+            self.publish(job, spool, counts)
         return Dataset(
             location=self.target.location,
             bucket=self.target.bucket,
-            layout=plan.job.layout,
+            layout=job.layout,
             count=self.config.preset.count,
             counts=counts,
             read=self.target.read,
             shortfalls=None
-            if self.config.shard or not LAYOUTS[plan.job.layout.kind].manifests
+            if self.config.shard or not LAYOUTS[job.layout.kind].manifests
             else _shortfalls(self.config.preset, trainable),
         )
 
-    def plan(self) -> Plan:
+    def job(self) -> Job:
+        """What every image shares, from the config and the inputs (checked here, before
+        any work); the output is neither read nor changed."""
         config, preset = self.config, self.config.preset
         bases = _bases(config.base_dir, config.roi_dir)
         check_fits(preset, bases, config.compress_level)  # before anything is written
-        shard = config.shard
         faults, dataset_faults = (
             ([], [])  # a layout without manifests draws its own faults (synth/faults/layouts/)
             if not LAYOUTS[preset.layout].manifests
@@ -101,25 +106,18 @@ class Writer:
         if (
             grown
             and preset.broken_fraction > 0
-            and (shard or not isinstance(self.target, FolderSink))
+            and (config.shard or not isinstance(self.target, FolderSink))
         ):
             raise OutputError(
                 f"{self.target.location}: fault {grown[0]} writes a sparse file over 1 GB, "
                 "which only a local folder holds for free (and a merge would copy): write "
                 "it to a folder, without --shard"
             )
-        # Shards write into one shared output, so none of them may ask for it to be empty.
-        self.target.prepare(overwrite=config.overwrite or shard is not None)
-        self.target.claim(shard.suffix if shard else "")
         jobs = job_names(config.seed)
         layout = Layout.of(
             self.target.prefix, preset.image_format, mask_job(preset, jobs), preset.layout
         )
-        if shard is None and config.overwrite:
-            unpublish(self.target, layout, shards=True)
-        elif shard is not None:
-            self._check_shared(layout, overwrite=config.overwrite)
-        job = Job(
+        return Job(
             preset=preset,
             seed=config.seed,
             bucket=self.target.bucket,
@@ -131,8 +129,18 @@ class Writer:
             faults=tuple(fault.name for fault in faults if not fault.alone),
             dataset_faults=tuple(fault.name for fault in dataset_faults),
         )
-        indices = shard.indices(preset.count) if shard else range(preset.count)
-        return Plan(job, indices)
+
+    def claim(self, layout: Layout) -> None:
+        """Take the output for this run; an overwrite then unpublishes the old dataset,
+        and a shard checks that it shares the output with its own run's shards only."""
+        config, shard = self.config, self.config.shard
+        # Shards write into one shared output, so none of them may ask for it to be empty.
+        self.target.prepare(overwrite=config.overwrite or shard is not None)
+        self.target.claim(shard.suffix if shard else "")
+        if shard is None and config.overwrite:
+            unpublish(self.target, layout, shards=True)
+        elif shard is not None:
+            self._check_shared(layout, overwrite=config.overwrite)
 
     def _check_shared(self, layout: Layout, *, overwrite: bool) -> None:
         """A shard shares its output with its run's other shards only, never a finished
@@ -183,32 +191,32 @@ class Writer:
                 if file is None or file.shard == theirs_shard or file.shard.count != count:
                     self.target.delete(other)
 
-    def render(self, plan: Plan) -> Iterator[Made]:
+    def render(self, job: Job) -> Iterator[Made]:
         """Each image, in index order, from local processes or a dask cluster alike.
 
-        Into a folder, local processes write each image's objects themselves; `write`
+        Into a folder, local processes write each image's objects themselves; `store`
         puts the objects of the images that come with theirs (to S3, or from dask).
         """
         workers, scheduler = self.config.workers, self.config.scheduler
         if scheduler is None and isinstance(self.target, FolderSink):
-            folder = _Folder(plan.job, self.target.root)
-            return ordered_map(_make_into, folder, plan.indices, workers=workers)
-        return ordered_map(make, plan.job, plan.indices, workers=workers, scheduler=scheduler)
+            folder = _Folder(job, self.target.root)
+            return ordered_map(_make_into, folder, self.indices, workers=workers)
+        return ordered_map(make, job, self.indices, workers=workers, scheduler=scheduler)
 
-    def write(
+    def store(
         self,
-        plan: Plan,
+        job: Job,
         made: Iterable[Made],
         spool: ManifestSpool,
         trainable: dict[str, SplitCounts],
     ) -> Counts:
         """Objects to the sink as they come, lines to the spool; the counts per split
         (and, in `trainable`, what the training minimums count)."""
-        layout, preset = plan.job.layout, self.config.preset
+        layout, preset = job.layout, self.config.preset
         counts: dict[str, Counter[str]] = {split: Counter() for split in preset.splits}
         progress = self.config.progress
         disable = None if progress is None else not progress
-        with Bar(total=len(plan.indices), unit="img", desc="generate", disable=disable) as bar:
+        with Bar(total=len(self.indices), unit="img", desc="generate", disable=disable) as bar:
             for image in made:
                 _put_objects(self.target, image)
                 for key, line in image.lines:
@@ -228,18 +236,18 @@ class Writer:
             if c.total()
         }
 
-    def publish(self, plan: Plan, spool: ManifestSpool, counts: Counts) -> None:
+    def publish(self, job: Job, spool: ManifestSpool, counts: Counts) -> None:
         """Once every object is confirmed: the manifests, then the run's description.
 
         All or none: the sink stages every file before any becomes visible. A shard's
         summary comes last and names each part's line count and digest, so `merge` can
         tell a finished shard from a lost or truncated part.
         """
-        layout, preset, shard = plan.job.layout, self.config.preset, self.config.shard
+        layout, preset, shard = job.layout, self.config.preset, self.config.shard
         self.target.flush()
         spooled = spool.finish()
         files: list[Published] = []
-        grown = _grown(plan.job) if shard is None else {}
+        grown = _grown(job) if shard is None else {}
         for key, path in spooled.items():
             if shard:
                 files.append((layout.part(key, shard), path, MANIFEST_CONTENT_TYPE))
