@@ -1,9 +1,13 @@
-"""A loopback TCP proxy that loses the answers to chosen requests.
+"""A loopback TCP proxy that loses the answers to chosen requests, or freezes.
 
 Every byte is relayed as it comes, in both directions, except on a connection whose
 request line matches `lose`: its request reaches the server whole (the server acts on
 it), and the connection is cut when the server's final answer arrives, which the
 client never sees, as when a network drops it.
+
+From the first request matching `freeze`, the server seems frozen (a stopped process,
+a hung host): connections are still accepted, and nothing is relayed any more, that
+request included, in either direction.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -19,10 +24,17 @@ _FINAL = re.compile(rb"HTTP/1\.[01] [2-5]\d\d ")
 
 
 class LosingProxy:
-    def __init__(self, upstream: tuple[str, int], lose: Callable[[str, str], bool]) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        lose: Callable[[str, str], bool],
+        freeze: Callable[[str, str], bool] = lambda method, path: False,
+    ) -> None:
         self.upstream = upstream
         self.lose = lose
+        self.freeze = freeze
         self.lost: list[str] = []  # "METHOD path" of each answer lost
+        self.frozen_at: float | None = None  # time.monotonic() of the freeze
         self._server = socket.create_server(("127.0.0.1", 0))
         self._stop = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -41,6 +53,9 @@ class LosingProxy:
                 continue
             except OSError:
                 return
+            if self.frozen_at is not None:  # the kernel takes it; nothing ever reads it
+                self._sockets.append(client)
+                continue
             server = socket.create_connection(self.upstream)
             self._sockets += [client, server]
             losing = threading.Event()
@@ -63,8 +78,15 @@ class LosingProxy:
     ) -> None:
         try:
             while data := source.recv(65536):
+                requests = _REQUEST.findall(data) if up else []
+                if self.frozen_at is None and any(
+                    self.freeze(method.decode(), path.decode()) for method, path in requests
+                ):
+                    self.frozen_at = time.monotonic()
+                if self.frozen_at is not None:
+                    continue
                 if up:
-                    for method, path in _REQUEST.findall(data):
+                    for method, path in requests:
                         if self.lose(method.decode(), path.decode()):
                             self.lost.append(f"{method.decode()} {path.decode()}")
                             losing.set()
@@ -95,10 +117,14 @@ class LosingProxy:
 
 
 @contextmanager
-def losing(upstream: str, lose: Callable[[str, str], bool]) -> Iterator[LosingProxy]:
+def losing(
+    upstream: str,
+    lose: Callable[[str, str], bool],
+    freeze: Callable[[str, str], bool] = lambda method, path: False,
+) -> Iterator[LosingProxy]:
     """A proxy to `upstream` (http://HOST:PORT) on a free loopback port, stopped after."""
     host, port = upstream.removeprefix("http://").split(":")
-    proxy = LosingProxy((host, int(port)), lose)
+    proxy = LosingProxy((host, int(port)), lose, freeze)
     proxy.start()
     try:
         yield proxy

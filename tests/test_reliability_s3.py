@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,9 @@ from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import validate_manifest
 from tests.helpers import AWS_CREDENTIALS
-from tests.invariants import one_line
+from tests.invariants import finish, one_line, start
+from tests.proxy import losing
+from tests.test_s3 import moto_server  # noqa: F401
 
 pytest_plugins = ["pytester"]
 SMALL = {"count": 3, "width": 64, "height": 64, "seed": 2}
@@ -75,6 +79,69 @@ def test_a_stalled_server_ends_with_one_line(stalled: str, args: list[str], stat
     result = _cli(*args, "--endpoint-url", stalled, SYNTH_S3_TIMEOUT="0.5")
     assert result.returncode == status, result.stderr
     assert "did not answer within 0.5 s (3 attempts)" in one_line(result.stderr)
+
+
+FROZEN_TIMEOUT = 2.0  # SYNTH_S3_TIMEOUT for the frozen server: the bound scales with it
+FROZEN_ARGS = ["generate", "-p", "mixed", "-n", "6", "--size", "64", "-s", "4", "-o", "s3://data/p"]
+
+
+def _objects(client: Any) -> dict[str, bytes]:
+    return {key: client.get_object(Bucket="data", Key=key)["Body"].read() for key in _keys(client)}
+
+
+@pytest.mark.parametrize(
+    "frozen_at",
+    [
+        "/images/",  # mid-run: uploads in flight and queued, then the claim to remove
+        pytest.param(".manifest", marks=pytest.mark.slow),  # the publish, then its rollback
+    ],
+)
+def test_a_server_that_freezes_mid_run_is_given_up_within_the_bound(
+    moto_server: str,  # noqa: F811
+    tmp_path: Path,
+    frozen_at: str,
+) -> None:
+    """A server that stops answering after the run has started costs the run at most
+    `wait_bound(SYNTH_S3_TIMEOUT)` in all: the uploads in flight, those queued, the
+    rollback and the claim's removal do not each wait out their own attempts."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    client = boto3.client("s3", endpoint_url=moto_server)
+    client.create_bucket(Bucket="data")
+    options = [*FROZEN_ARGS[1:], "--endpoint-url", moto_server]
+    clean = _cli(*FROZEN_ARGS[:1], *options)
+    assert clean.returncode == 0, clean.stderr
+    reference = _objects(client)
+    for key in reference:
+        client.delete_object(Bucket="data", Key=key)
+
+    def freeze(method: str, path: str) -> bool:
+        return method == "PUT" and frozen_at in path
+
+    with losing(moto_server, lambda method, path: False, freeze) as proxy:
+        env = {**AWS_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}
+        run = start(
+            [*FROZEN_ARGS, "--endpoint-url", proxy.url],
+            tmp_path,
+            SYNTH_S3_TIMEOUT=str(FROZEN_TIMEOUT),
+            **env,
+        )
+        code, stderr = finish(run, tmp_path)  # no process and no temporary file left
+        ended = time.monotonic()
+        assert proxy.frozen_at is not None, stderr
+        waited = ended - proxy.frozen_at
+    assert code == 1, stderr
+    assert f"did not answer within {FROZEN_TIMEOUT:g} s" in one_line(stderr)
+    # The bound, plus what ending the run itself takes (workers, interpreter exit).
+    assert waited < s3_module.wait_bound(FROZEN_TIMEOUT) + 3, waited
+    # Nothing published: no manifest, no dataset.json (a frozen server cannot be asked to
+    # roll back what it stored before it froze: a sidecar published before the manifests).
+    left = _keys(client)
+    assert not [key for key in left if key.endswith((".manifest", "dataset.json"))], left
+    # The frozen server kept the claim of a run now dead: the next run takes it over and
+    # writes what a clean run writes.
+    again = _cli(*FROZEN_ARGS[:1], *options, "--overwrite")
+    assert again.returncode == 0, again.stderr
+    assert _objects(client) == reference
 
 
 @pytest.mark.parametrize(

@@ -47,17 +47,71 @@ from synth.output.base import (
 from synth.output.progress import Bar
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
-# mode, so a frozen or dead server ends a run in about a minute, not after minutes.
+# mode, and one more for the cleanup (`Patience`): a frozen server ends a run within
+# `wait_bound` seconds (64 by default), however many requests were in flight or left to clean up.
 TIMEOUT_ENV = "SYNTH_S3_TIMEOUT"
 DEFAULT_TIMEOUT = 15.0
 ATTEMPTS = 3
+# botocore waits this long for a `100 Continue` before it sends an upload's body anyway.
+CONTINUE_WAIT = 1.0
+
+
+def wait_bound(timeout: float) -> float:
+    """The longest synth waits on a server that stopped answering, in all: ATTEMPTS
+    attempts of the request that found it frozen (each `timeout`, plus the wait for a
+    `100 Continue`, plus standard mode's backoffs, under 0.2 s in all), then one attempt
+    of the cleanup."""
+    return (ATTEMPTS + 1) * timeout + ATTEMPTS * CONTINUE_WAIT + 1
+
+
+class Unanswered(ReadTimeoutError):  # type: ignore[misc]  # botocore has no type hints
+    """Not sent: this server left a request and a cleanup attempt unanswered already."""
+
+
+class Patience:
+    """How long a client waits on a server that does not answer, counted across requests.
+
+    Each request retries on its own (standard mode, ATTEMPTS attempts), so a run that
+    cleans up after a timed-out request (pending uploads, the rollback, the claim) would
+    wait again for each. Here, once a request has gone unanswered for all its attempts,
+    every later request gets one attempt; once one of those too goes unanswered, no
+    request is sent at all. An answer from the server starts the count afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.unanswered = 0  # requests in a row that timed out
+
+    def install(self, events: Any) -> None:
+        events.register("before-send.s3", self._before_send)
+        events.register_first("needs-retry.s3", self._needs_retry)
+        events.register("after-call.s3", self._answered)
+        events.register("after-call-error.s3", self._failed)
+
+    def _before_send(self, request: Any, **_: Any) -> None:
+        if self.unanswered >= 2:
+            raise Unanswered(endpoint_url=request.url)
+
+    def _needs_retry(self, caught_exception: Exception | None = None, **_: Any) -> None:
+        if self.unanswered and caught_exception is not None:
+            raise caught_exception  # no retry: the server has left one request unanswered
+
+    def _answered(self, **_: Any) -> None:
+        with self._lock:
+            self.unanswered = 0
+
+    def _failed(self, exception: Exception, **_: Any) -> None:
+        if isinstance(exception, ConnectTimeoutError | ReadTimeoutError):
+            with self._lock:
+                self.unanswered += 1
 
 
 def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCURRENCY) -> Any:
     """An S3 client from boto3's usual chain, path-style, as every S3-compatible server takes.
 
-    Explicit timeouts (SYNTH_S3_TIMEOUT seconds, 15 by default) and botocore's standard
-    retry mode: a server that stops answering fails the run with one line.
+    Explicit timeouts (SYNTH_S3_TIMEOUT seconds, 15 by default), botocore's standard
+    retry mode, and a `Patience` across requests: a server that stops answering fails
+    the run with one line within `wait_bound` seconds.
     """
     timeout = _timeout()
     config = Config(
@@ -70,7 +124,9 @@ def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCUR
     # A fresh session reads the environment now, not when the process first used boto3.
     try:
         session = boto3.session.Session()
-        return session.client("s3", endpoint_url=endpoint_url, config=config)
+        made = session.client("s3", endpoint_url=endpoint_url, config=config)
+        Patience().install(made.meta.events)
+        return made
     except ProfileNotFound as exc:
         raise OutputError(
             f"AWS_PROFILE={exc.kwargs.get('profile')!r}: no such profile in the AWS config "
@@ -316,12 +372,17 @@ class S3Sink:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._raise_failure()
         self._slots.acquire()
+        if self._failure is not None:  # one failed while this waited for a slot
+            self._slots.release()
+            self._raise_failure()
         future = self._pool.submit(self._put, key, data, content_type)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
 
     def _put(self, key: str, data: bytes, content_type: str) -> None:
+        if self._failure is not None:
+            return  # queued before an upload failed: the run is over, send nothing more
         with translated(self.bucket, key):
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         with self._lock:
