@@ -240,7 +240,7 @@ def generate(
     """
     from synth.run.config import RunConfig
     from synth.run.executor import WORKERS_PER_CPU, max_workers
-    from synth.run.generate import run
+    from synth.run.generate import write
 
     # Every other option is named as RunConfig.build takes it.
     if (executor == "dask") != (options["scheduler"] is not None):
@@ -266,7 +266,7 @@ def generate(
                 err=True,
             )
         try:
-            dataset = run(config)
+            dataset = write(config)
         except SynthError as exc:
             from synth.output.s3 import CredentialsError
 
@@ -529,10 +529,10 @@ def validate(
     `file:line: severity: rule: message`, and exits 0 when there is no error, 1 when
     there are errors, 2 when a manifest cannot be read.
     """
-    from synth.validate import run
+    from synth.validate import report
 
     try:
-        code = run(
+        code = report(
             manifests,
             objects=objects,
             fmt=fmt,

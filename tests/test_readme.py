@@ -62,7 +62,7 @@ def my_validator_rules(dataset, manifest, line):
     root = dataset.location
     return {
         f.rule
-        for f in validate_manifest(text=text[line - 1], objects=__import__("pathlib").Path(root))
+        for f in validate_manifest(text[line - 1], objects=__import__("pathlib").Path(root))
         if f.severity == "error"
     }
 

@@ -86,7 +86,7 @@ def test_a_full_standard_output_is_not_blamed_on_the_input(
 
 def test_a_key_with_a_line_break_stays_one_line(manifest: Path) -> None:
     line = manifest.read_text().splitlines()[0].replace('"source-ref"', '"source\\nref"', 1)
-    findings = validate_manifest(text=line + "\n")
+    findings = validate_manifest(line + "\n")
     assert findings
     for text in format_text(findings, "m"):
         assert "\n" not in text

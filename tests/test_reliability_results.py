@@ -19,7 +19,7 @@ from synth.errors import OutputError, PresetError
 from synth.output.layout import Layout, Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
-from synth.validate import run, validate_manifest
+from synth.validate import report, validate_manifest
 from synth.validate.objects import FolderReader
 from tests.invariants import SYNTH, one_line
 
@@ -145,7 +145,7 @@ def test_a_local_train_manifest_beside_an_s3_test_manifest(mocked: Any, tmp_path
     generate("mixed", out=tmp_path, **SMALL)
     generate("mixed", out="s3://data/p", **{**SMALL, "seed": 9})
     out = io.StringIO()
-    run(
+    report(
         [str(tmp_path / "train.manifest"), "s3://data/p/test.manifest"],
         objects=True,
         fmt="text",

@@ -267,7 +267,7 @@ def test_objects_in_a_missing_bucket_are_findings(mocked: Any) -> None:
     dataset = generate("dents", out="s3://data/p", **SMALL)
     lines = dataset.lines()
     foreign = lines[0].replace("s3://data/", "s3://other-bucket/")
-    findings = validate_manifest(text="\n".join([foreign, *lines[1:]]) + "\n", objects=mocked)
+    findings = validate_manifest("\n".join([foreign, *lines[1:]]) + "\n", objects=mocked)
     rules = {(f.line, f.rule) for f in findings}
     assert (1, "image.missing") in rules
     assert (1, "mask-image.missing") in rules
@@ -283,7 +283,7 @@ def test_a_key_with_dot_segments_stays_inside_the_root(tmp_path: Path) -> None:
     bucket = line.split('"source-ref":"s3://')[1].split("/")[0]
     for key in ("../secret.png", "images/../../secret.png", "images/link.png"):
         escaped = line.replace(f"s3://{bucket}/images/000000.png", f"s3://{bucket}/{key}")
-        findings = validate_manifest(text=escaped + "\n", objects=root)
+        findings = validate_manifest(escaped + "\n", objects=root)
         assert "image.missing" in {f.rule for f in findings}, key
 
 

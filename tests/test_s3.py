@@ -145,11 +145,11 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, moto_server: str) -> No
 def test_validate_reads_an_s3_manifest_and_its_objects(moto_server: str) -> None:
     import io
 
-    from synth.validate import run
+    from synth.validate import report
 
     generate("mixed", out="s3://valid/ds", endpoint_url=moto_server, create_bucket=True, **SMALL)
     out = io.StringIO()
-    code = run(
+    code = report(
         "s3://valid/ds/train.manifest", objects=True, fmt="text", out=out, endpoint_url=moto_server
     )
     assert code == 0
@@ -161,7 +161,7 @@ def test_validate_reads_an_s3_manifest_and_its_objects(moto_server: str) -> None
     s3.delete_object(Bucket="valid", Key="ds/masks/000000.png")
     out = io.StringIO()
     assert (
-        run(
+        report(
             "s3://valid/ds/train.manifest",
             objects=True,
             fmt="text",
@@ -188,9 +188,10 @@ def test_validate_refuses_an_oversized_s3_manifest_by_its_content_length(
     s3.put_object(Bucket="big", Key="train.manifest", Body=body)
     monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(body) - 1)
     out = io.StringIO()
-    run = synth.validate.run
     assert (
-        run("s3://big/train.manifest", objects=False, fmt="json", out=out, endpoint_url=moto_server)
+        synth.validate.report(
+            "s3://big/train.manifest", objects=False, fmt="json", out=out, endpoint_url=moto_server
+        )
         == 1
     )
     [finding] = [json.loads(line) for line in out.getvalue().splitlines()]

@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from synth.errors import OutputError
 from synth.run.generate import generate
-from synth.validate import run
+from synth.validate import report
 
 WEED = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
 KEYS = {"AWS_ACCESS_KEY_ID": "synth-test", "AWS_SECRET_ACCESS_KEY": "synth-test-secret"}
@@ -105,7 +105,7 @@ def test_generate_and_validate_against_seaweedfs(seaweed: str, keys: None) -> No
         "mixed", out="s3://weed-bucket/ds", endpoint_url=seaweed, count=4, width=64, height=64
     )
     out = io.StringIO()
-    code = run(dataset.manifest_uri(), objects=True, fmt="text", out=out, endpoint_url=seaweed)
+    code = report(dataset.manifest_uri(), objects=True, fmt="text", out=out, endpoint_url=seaweed)
     assert code == 0
     # A few images are too few to train on: training-minimum warnings, nothing else.
     assert {line.split(": ")[2] for line in out.getvalue().splitlines()} == {

@@ -116,7 +116,7 @@ def test_label_metadata_and_uris_make_valid_lines(meta: dict[str, object], uri: 
     line = {"source-ref": uri, "label": 1, "label-metadata": meta}
     import json
 
-    assert validate_manifest(text=json.dumps(line)) == []
+    assert validate_manifest(json.dumps(line)) == []
 
 
 @given(masks(width=80, height=64, classes=3))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from synth.format import RULES, Severity
-from synth.validate import ValidationSetupError, run, validate_manifest
+from synth.validate import ValidationSetupError, report, validate_manifest
 
 IMAGE = "s3://bucket/images/a.png"
 IMAGE_B = "s3://bucket/images/b.png"
@@ -73,9 +73,7 @@ def _line() -> dict[str, Any]:
 
 def _errors(text: str | bytes, objects: dict[str, bytes] | None = None) -> set[str]:
     return {
-        f.rule
-        for f in validate_manifest(text=text, objects=objects)
-        if f.severity is Severity.ERROR
+        f.rule for f in validate_manifest(text, objects=objects) if f.severity is Severity.ERROR
     }
 
 
@@ -173,7 +171,7 @@ OBJECT_CASES: dict[str, dict[str, bytes]] = {
 
 
 def test_the_baseline_is_clean() -> None:
-    assert validate_manifest(text=VALID, objects=_objects()) == []
+    assert validate_manifest(VALID, objects=_objects()) == []
 
 
 @pytest.mark.parametrize("rule", sorted(LINE_CASES))
@@ -188,7 +186,7 @@ def test_object_rule(rule: str) -> None:
 
 def test_findings_name_line_and_field() -> None:
     text = VALID_B + "\n" + LINE_CASES["color-map.hex-color"]
-    [finding] = validate_manifest(text=text)
+    [finding] = validate_manifest(text)
     assert finding.line == 2
     assert finding.field == "anomaly-mask-ref-metadata.internal-color-map.2.hex-color"
     assert "'#1f77b' is not #rrggbb" in finding.message
@@ -228,13 +226,11 @@ NEAR_MISSES = {
 
 @pytest.mark.parametrize("name", sorted(NEAR_MISSES))
 def test_near_misses_are_accepted(name: str) -> None:
-    assert validate_manifest(text=NEAR_MISSES[name], objects=_objects()) == []
+    assert validate_manifest(NEAR_MISSES[name], objects=_objects()) == []
 
 
 def test_unknown_class_name_is_a_warning_only() -> None:
-    findings = validate_manifest(
-        text=_edit(lambda x: _label_meta(x).update({"class-name": "maybe"}))
-    )
+    findings = validate_manifest(_edit(lambda x: _label_meta(x).update({"class-name": "maybe"})))
     assert [(f.rule, f.severity) for f in findings] == [("label.class-name", Severity.WARNING)]
     assert "imported unlabeled" in findings[0].message
 
@@ -257,7 +253,7 @@ _JSON = st.recursive(
 
 @given(_JSON)
 def test_never_crashes_on_any_json(value: object) -> None:
-    for finding in validate_manifest(text=json.dumps(value), objects=_objects()):
+    for finding in validate_manifest(json.dumps(value), objects=_objects()):
         assert finding.rule in RULES
 
 
@@ -279,7 +275,7 @@ def test_never_crashes_on_replaced_fields_and_objects(
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    for finding in validate_manifest(text=json.dumps(line), objects={IMAGE: blob, MASK: blob}):
+    for finding in validate_manifest(json.dumps(line), objects={IMAGE: blob, MASK: blob}):
         assert finding.rule in RULES
 
 
@@ -288,9 +284,9 @@ def test_reads_objects_from_a_folder(tmp_path: Path) -> None:
         path = tmp_path / uri.removeprefix("s3://bucket/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    assert validate_manifest(text=VALID, objects=tmp_path) == []
+    assert validate_manifest(VALID, objects=tmp_path) == []
     (tmp_path / "masks/a.png").unlink()
-    assert _rules(validate_manifest(text=VALID, objects=tmp_path)) == ["mask-image.missing"]
+    assert _rules(validate_manifest(VALID, objects=tmp_path)) == ["mask-image.missing"]
 
 
 def _rules(findings: list[Any]) -> list[str]:
@@ -301,7 +297,7 @@ def test_run_prints_and_exits(tmp_path: Path) -> None:
     manifest = tmp_path / "m.manifest"
     manifest.write_text(VALID_B + "\n" + LINE_CASES["label.type"] + "\n")
     out = io.StringIO()
-    assert run(str(manifest), objects=False, fmt="text", out=out) == 1
+    assert report(str(manifest), objects=False, fmt="text", out=out) == 1
     error, *warnings = out.getvalue().splitlines()
     assert error == (
         f"{manifest}:2: error: label.type: type must be 'groundtruth/image-classification', "
@@ -315,13 +311,13 @@ def test_run_prints_and_exits(tmp_path: Path) -> None:
         "training needs 10: the manifests import, but training fails",
     ]
     out = io.StringIO()
-    run(str(manifest), objects=False, fmt="json", out=out)
+    report(str(manifest), objects=False, fmt="json", out=out)
     record = json.loads(out.getvalue().splitlines()[0])
     assert (record["rule"], record["line"], record["severity"]) == ("label.type", 2, "error")
     manifest.write_text(VALID + "\n")
-    assert run(str(manifest), objects=False, fmt="text", out=io.StringIO()) == 0
+    assert report(str(manifest), objects=False, fmt="text", out=io.StringIO()) == 0
 
 
 def test_run_refuses_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationSetupError, match="no such manifest file"):
-        run(str(tmp_path / "none.manifest"), objects=False, fmt="text", out=io.StringIO())
+        report(str(tmp_path / "none.manifest"), objects=False, fmt="text", out=io.StringIO())

@@ -84,7 +84,7 @@ def _found(findings: Sequence[Finding]) -> set[tuple[str, Severity]]:
 
 def test_a_long_line_is_a_warning() -> None:
     [line] = _lines(1, lambda i, x: x.update({"note": "x" * 8200}))
-    [finding] = validate_manifest(text=line)
+    [finding] = validate_manifest(line)
     assert (finding.rule, finding.severity, finding.line) == (
         "manifest.line-length",
         Severity.WARNING,
@@ -112,10 +112,10 @@ def test_an_oversized_file_is_refused_by_its_size_before_reading(tmp_path: Path)
 def test_a_manifest_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = "\n".join(_lines(3)) + "\n"
     monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(lines) - 1)
-    [finding] = validate_manifest(text=lines)
+    [finding] = validate_manifest(lines)
     assert (finding.rule, finding.line) == ("manifest.file-size", None)
     monkeypatch.setattr(synth.validate, "MAX_MANIFEST_BYTES", len(lines))
-    assert validate_manifest(text=lines) == []
+    assert validate_manifest(lines) == []
 
 
 class _Endless(io.RawIOBase):
@@ -193,22 +193,22 @@ def _many_classes(n: int) -> tuple[str, dict[str, bytes]]:
 
 def test_at_most_twenty_classes_in_one_mask() -> None:
     line, objects = _many_classes(21)
-    assert _found(validate_manifest(text=line, objects=objects)) == {
+    assert _found(validate_manifest(line, objects=objects)) == {
         ("mask-image.max-classes", Severity.ERROR)
     }
     line, objects = _many_classes(20)
-    assert validate_manifest(text=line, objects=objects) == []
+    assert validate_manifest(line, objects=objects) == []
 
 
 def test_other_date_forms_warn_and_non_dates_are_errors() -> None:
     js = "Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)"
     [line] = _lines(1, lambda i, x: x["anomaly-mask-ref-metadata"].update({"creation-date": js}))
     for profile in Profile:
-        [finding] = validate_manifest(text=line, profile=profile)
+        [finding] = validate_manifest(line, profile=profile)
         assert (finding.rule, finding.severity) == ("mask.creation-date", Severity.WARNING)
         assert "not the ISO 8601" in finding.message
     [line] = _lines(1, lambda i, x: x["anomaly-label-metadata"].update({"creation-date": "soon"}))
-    assert _found(validate_manifest(text=line, profile="service")) == {
+    assert _found(validate_manifest(line, profile="service")) == {
         ("label.creation-date", Severity.ERROR)
     }
 
@@ -432,11 +432,11 @@ def test_service_profile_warns_where_the_service_was_lenient(
     rule: str, change: Callable[[Line], None]
 ) -> None:
     [line] = _lines(1, lambda i, x: change(x))
-    docs = validate_manifest(text=line, objects={**_objects(), _image(0): _objects()[IMAGE]})
+    docs = validate_manifest(line, objects={**_objects(), _image(0): _objects()[IMAGE]})
     assert {(f.rule, f.severity, f.profile) for f in docs} == {(rule, Severity.ERROR, "docs")}
     assert all("--profile service warns" in f.message for f in docs)
     service = validate_manifest(
-        text=line, objects={**_objects(), _image(0): _objects()[IMAGE]}, profile="service"
+        line, objects={**_objects(), _image(0): _objects()[IMAGE]}, profile="service"
     )
     assert {(f.rule, f.severity, f.profile) for f in service} == {
         (rule, Severity.WARNING, "service")
@@ -445,7 +445,7 @@ def test_service_profile_warns_where_the_service_was_lenient(
 
 def test_service_profile_keeps_other_background_errors() -> None:
     [line] = _lines(1, lambda i, x: _cmap(x)["0"].update({"hex-color": "#000000"}))
-    findings = validate_manifest(text=line, profile="service")
+    findings = validate_manifest(line, profile="service")
     assert {(f.rule, f.severity, f.profile) for f in findings} == {
         ("color-map.background", Severity.ERROR, None)
     }
@@ -453,7 +453,7 @@ def test_service_profile_keeps_other_background_errors() -> None:
 
 def test_unknown_profile_is_a_setup_error() -> None:
     with pytest.raises(ValidationSetupError, match="unknown profile 'lax'; choose one of docs"):
-        validate_manifest(text=json.dumps(_line()), profile="lax")
+        validate_manifest(json.dumps(_line()), profile="lax")
 
 
 def cookie_lines(normal: int = 20, anomaly: int = 10) -> list[str]:

@@ -79,7 +79,7 @@ def _console_mask(
 
 def _found(line: dict[str, Any], profile: str, mask: bytes | None = None) -> set[tuple[str, str]]:
     objects = None if mask is None else {IMAGE: _jpeg(), MASK: mask}
-    found = validate_manifest(text=json.dumps(line), objects=objects, profile=profile)
+    found = validate_manifest(json.dumps(line), objects=objects, profile=profile)
     return {(f.rule, f.severity.value) for f in found}
 
 

@@ -28,10 +28,10 @@ def generate(
     that shard's images are made, kept as parts for `synth.run.merge.merge`; with
     `scheduler` (a dask.distributed address), images are made on that cluster.
     """
-    return run(RunConfig.build(preset, **options), sink=sink)
+    return write(RunConfig.build(preset, **options), sink=sink)
 
 
-def run(config: RunConfig, *, sink: Sink | None = None) -> Dataset:
+def write(config: RunConfig, *, sink: Sink | None = None) -> Dataset:
     """Write the dataset `config` describes, to `sink` or to the sink its `out` names."""
     target = sink or open_sink(
         config.out,
@@ -47,4 +47,4 @@ def run(config: RunConfig, *, sink: Sink | None = None) -> Dataset:
         target.close()
 
 
-__all__ = ["Dataset", "generate", "run"]
+__all__ = ["Dataset", "generate", "write"]

@@ -42,7 +42,7 @@ __all__ = [
     "format_text",
     "iter_findings",
     "iter_project",
-    "run",
+    "report",
     "validate_manifest",
     "validate_project",
 ]
@@ -319,33 +319,34 @@ def _too_large(size: int, name: str | None, *, whole: bool = True) -> Finding:
 
 
 def validate_manifest(
-    source: Source | None = None,
+    source: Source,
     *,
-    text: str | bytes | None = None,
     objects: Objects = None,
     profile: str | Profile = Profile.DOCS,
 ) -> list[Finding]:
-    """Every finding for a manifest: a path (str or Path), its bytes or its lines, or `text=`."""
-    if text is not None:
-        source = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    elif isinstance(source, str | Path):
-        if not Path(source).is_file():
-            raise ValidationSetupError(f"{source}: no such manifest file")
-        source = Path(source)
-    elif source is None:
-        raise TypeError("validate_manifest needs a manifest: a path, bytes, lines or text=")
+    """Every finding for a manifest: a file (a `Path`), its text (`str` or `bytes`), or
+    its lines. A path is always a `Path`: a `str` is the manifest itself, as for
+    `iter_findings`."""
+    if isinstance(source, Path) and not source.is_file():
+        raise ValidationSetupError(f"{source}: no such manifest file")
     return list(iter_findings(source, objects=objects, profile=profile))
 
 
 def validate_project(
-    *manifests: Path | str,
+    *manifests: Path,
     objects: Objects = None,
     profile: str | Profile = Profile.DOCS,
 ) -> list[Finding]:
-    """Every finding for a project: its training manifest, then its test manifests (files)."""
-    return list(
-        iter_project([(str(m), Path(m)) for m in manifests], objects=objects, profile=profile)
-    )
+    """Every finding for a project: its training manifest, then its test manifests (files).
+
+    Manifests that are not files (text, lines) go to `iter_project` with names of their own.
+    """
+    for manifest in manifests:
+        if not isinstance(manifest, Path):
+            raise TypeError(f"{manifest!r}: validate_project takes manifest files as Paths")
+        if not manifest.is_file():
+            raise ValidationSetupError(f"{manifest}: no such manifest file")
+    return list(iter_project([(str(m), m) for m in manifests], objects=objects, profile=profile))
 
 
 def dataset_root(manifest: Path) -> Path:
@@ -356,7 +357,7 @@ def dataset_root(manifest: Path) -> Path:
     return manifest.parent
 
 
-def run(
+def report(
     source: str | Sequence[str],
     *,
     objects: bool,
@@ -366,9 +367,10 @@ def run(
     endpoint_url: str | None = None,
     profile: str = Profile.DOCS,
 ) -> int:
-    """The `synth validate` command: 0 with no errors, 1 with errors.
+    """The `synth validate` command: print the findings, return 0 with no errors, 1 with.
 
-    `source` is a manifest, or a project's manifests: the training one first.
+    `source` is where the manifest is, as the command line gives it (a path, an s3://
+    URI, or - for standard input), or a project's manifests: the training one first.
     """
     sources = [source] if isinstance(source, str) else list(source)
     formatter = format_json if fmt == "json" else format_text
