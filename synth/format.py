@@ -158,7 +158,6 @@ MAX_MASK_CLASSES = 20
 # ---- S3 URIs ---------------------------------------------------------------------------
 
 _BUCKET_NAME = re.compile(r"(?=[a-z0-9.-]{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
-_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
 SCHEME = "s3://"
 
 
@@ -171,6 +170,15 @@ def is_bucket_name(name: str) -> bool:
 def is_s3(location: object) -> bool:
     """Whether a user's location (an --out, a manifest) names S3 rather than a file."""
     return str(location).startswith(SCHEME)
+
+
+def s3_bucket(value: object) -> str | None:
+    """The bucket of a URI rules source-ref.uri and mask.uri accept (s3://BUCKET/KEY with a
+    valid bucket and a key of one character or more), else None."""
+    if not isinstance(value, str) or not value.startswith(SCHEME):
+        return None
+    bucket, slash, key = value[len(SCHEME) :].partition("/")
+    return bucket if slash and key and is_bucket_name(bucket) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,12 +199,10 @@ class S3Uri:
     @classmethod
     def find(cls, value: object) -> S3Uri | None:
         """The URI rules source-ref.uri and mask.uri accept (a valid bucket, a key), else None."""
-        if not isinstance(value, str):
+        bucket = s3_bucket(value)
+        if bucket is None or not isinstance(value, str):
             return None
-        match = _S3_URI.fullmatch(value)
-        if not match or not is_bucket_name(match[1]):
-            return None
-        return cls(match[1], match[2])
+        return cls(bucket, value[len(SCHEME) + len(bucket) + 1 :])
 
     @classmethod
     def parse(cls, value: object) -> S3Uri:

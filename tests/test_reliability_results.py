@@ -20,7 +20,7 @@ from synth.output.layout import Layout, Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import report, validate_manifest
-from synth.validate.objects import FolderReader
+from synth.validate.readers import FolderReader
 from tests.invariants import SYNTH, one_line
 
 SMALL: dict[str, Any] = {"count": 3, "width": 64, "height": 64, "seed": 2}

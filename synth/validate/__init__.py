@@ -9,30 +9,22 @@ judged as one: duplicates across them, training minimums per split.
 
 from __future__ import annotations
 
-import io
-import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, TextIO
 
 from synth.errors import InputError
-from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
+from synth.format import MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
 from synth.validate.dataset import ProjectChecks
 from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
 from synth.validate.mvtec import check_tree, trees
-from synth.validate.objects import (
-    FirstOf,
-    FolderReader,
-    ObjectReader,
-    S3Reader,
-    check_objects,
-    object_reader,
-)
+from synth.validate.parse import Source, lines, not_a_manifest, parse, parse_exactly
 from synth.validate.profiles import Profile, parse_profile
+from synth.validate.readers import FirstOf, FolderReader, ObjectReader, S3Reader, object_reader
 
 __all__ = [
     "Finding",
@@ -47,9 +39,6 @@ __all__ = [
     "validate_project",
 ]
 
-Source = Path | bytes | str | Iterable[str] | Iterable[bytes]
-_BOM = b"\xef\xbb\xbf"
-
 
 class ValidationSetupError(InputError):
     """The manifest or its objects cannot be reached at all (not a finding about them)."""
@@ -57,160 +46,30 @@ class ValidationSetupError(InputError):
     code = "validation-setup"
 
 
-class _Duplicate(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen = dict(pairs)  # built in C; a key given twice makes it shorter than the pairs
-    if len(seen) < len(pairs):
-        raise _Duplicate(_repeated(pairs))
-    return seen
-
-
-def _repeated(pairs: list[tuple[str, Any]]) -> str:
-    """The first key given twice."""
-    keys: set[str] = set()
-    for key, _ in pairs:
-        if key in keys:
-            return key
-        keys.add(key)
-    return ""
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# One decoder for every line: json.loads with hooks builds a new one per call.
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constants)
-# The C scanner the decoder calls, without the decoder's wrapper around it.
-_SCAN: Callable[[str, int], tuple[Any, int]] = _STRICT_JSON.scan_once  # type: ignore[attr-defined]
-
-
-def _decode(text: str) -> Any:
-    """The line's JSON value; json.loads only for its message about a second BOM, which the
-    decoder lacks."""
-    return (json.loads if text.startswith("\ufeff") else _STRICT_JSON.decode)(text)
-
-
-def _encode(text: str) -> bytes:
-    """Text as the bytes of a file: escaped bytes (surrogateescape) go back to what they were."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
-
-
-def _lines(source: Source, budget: int) -> Iterator[bytes]:
-    """The manifest's lines, as read; from a file or a stream (standard input), no more than
-    `budget` bytes in all, even in a line without a newline: a stream past the size limit is
-    never read whole, nor held (the caller stops at the limit)."""
-    if isinstance(source, bytes | str):
-        source = io.BytesIO(_encode(source) if isinstance(source, str) else source)
-    if isinstance(source, Path):
-        with source.open("rb") as handle:
-            yield from _read(handle, budget)
-    elif isinstance(source, io.IOBase):
-        yield from _read(source, budget)
-    else:
-        for line in source:
-            yield _encode(line) if isinstance(line, str) else line
-
-
-def _read(handle: io.IOBase, budget: int) -> Iterator[bytes]:
-    while budget > 0 and (line := handle.readline(budget)):
-        budget -= len(line)
-        yield _encode(line) if isinstance(line, str) else line
-
-
-def _finding(number: int | None, rule: str, where: str | None, message: str) -> Finding:
-    return Finding(rule, Severity.ERROR, number, where, message)
-
-
 def _error(rule: str, where: str | None, message: str) -> Problem:
     return Problem(rule, where, message, Severity.ERROR)
-
-
-def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
-    """The line's object, or the text-level findings that stop it being read."""
-    if raw[:1] == b"{" and raw[-2:] == b"}\n" and len(raw) <= MAX_LINE_CHARS:
-        # The usual line, one object and a newline: the C scanner alone. Anything else about
-        # it (bad UTF-8, a repeated key, more after the object) is for the checks below.
-        try:
-            text = raw[:-1].decode("utf-8")
-            value, end = _SCAN(text, 0)
-            if end == len(text):
-                return value, []
-        except (ValueError, StopIteration, RecursionError):
-            pass
-    findings: list[Finding] = []
-    if number == 1 and raw.startswith(_BOM):  # later, U+FEFF is a character: not JSON
-        findings.append(_finding(number, "manifest.encoding", None, "the file starts with a BOM"))
-        raw = raw[len(_BOM) :]
-    raw = raw.rstrip(b"\n").removesuffix(b"\r")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        findings.append(
-            _finding(
-                number, "manifest.encoding", None, f"not UTF-8: byte {exc.start + 1} is invalid"
-            )
-        )
-        return None, findings
-    if not text or text.isspace():  # as `not text.strip()`, without copying the line
-        findings.append(_finding(number, "manifest.blank-line", None, "a blank line"))
-        return None, findings
-    if len(text) > MAX_LINE_CHARS:
-        findings.append(
-            Finding(
-                "manifest.line-length",
-                Severity.WARNING,
-                number,
-                None,
-                f"the line is {len(text):,} characters; the service's entries hold "
-                f"at most {MAX_LINE_CHARS:,}",
-            )
-        )
-    duplicate: str | None = None
-    try:
-        value = _decode(text)
-    except _Duplicate as exc:
-        duplicate = str(exc)
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        findings.append(
-            _finding(number, "manifest.json", None, f"not one JSON value on this line: {reason}")
-        )
-        return None, findings
-    if not isinstance(value, dict):
-        kind = type(value).__name__.replace("NoneType", "null")
-        findings.append(_finding(number, "manifest.object", None, f"a JSON {kind}, not an object"))
-        return None, findings
-    if duplicate is not None:
-        findings.append(
-            _finding(
-                number, "manifest.duplicate-key", duplicate, f"key {duplicate!r} appears twice"
-            )
-        )
-    return value, findings
 
 
 Objects = ObjectReader | Path | Mapping[str, bytes] | Any
 
 
 def iter_findings(
-    source: Source, *, objects: Objects = None, profile: str | Profile = Profile.DOCS
+    source: Source,
+    *,
+    objects: Objects = None,
+    profile: str | Profile = Profile.DOCS,
+    exact: bool = False,
 ) -> Iterator[Finding]:
     """Findings in line order, as the manifest is read, then those across its lines.
 
     One manifest may be half of a project, so the project rules (image limits, training
-    minimums) are left to `iter_project`.
+    minimums) are left to `iter_project`. `exact` reads every line with Python's json and
+    checks every value afresh: the same findings, several times slower (the reference
+    the fast path is tested against).
     """
     checks = ProjectChecks()
     name = str(source) if isinstance(source, Path) else None
-    yield from _manifest(source, name, checks, _reader(objects), _profile(profile))
+    yield from _manifest(source, name, checks, _reader(objects), _profile(profile), exact)
     yield from checks.finish()
 
 
@@ -219,14 +78,16 @@ def iter_project(
     *,
     objects: Objects = None,
     profile: str | Profile = Profile.DOCS,
+    exact: bool = False,
 ) -> Iterator[Finding]:
     """Findings for a project: (name, manifest) pairs, the training manifest first.
 
     One manifest is a single-dataset project; further ones are its test dataset.
+    `exact` is `iter_findings`'.
     """
     checks, reader, chosen = ProjectChecks(), _reader(objects), _profile(profile)
     for name, source in manifests:
-        yield from _manifest(source, name, checks, reader, chosen)
+        yield from _manifest(source, name, checks, reader, chosen, exact)
     yield from checks.finish()
     yield from checks.finish_project()
 
@@ -248,6 +109,7 @@ def _manifest(
     checks: ProjectChecks,
     reader: ObjectReader | None,
     chosen: Profile,
+    exact: bool = False,
 ) -> Iterator[Finding]:
     def finding(number: int | None, problem: Problem) -> Finding:
         rule, where, message, severity, decided = Problem(*problem)
@@ -259,21 +121,35 @@ def _manifest(
         checks.unread = True
         yield _too_large(known, name)
         return
+    if reader is not None:  # the imaging libraries, only when objects are read
+        from synth.validate.objects import check_objects
     first_bucket: str | None = None
     number = size = 0
-    for number, raw in enumerate(_lines(source, MAX_MANIFEST_BYTES + 1), start=1):
+    for number, raw in enumerate(lines(source, MAX_MANIFEST_BYTES + 1), start=1):
         size += len(raw)
         if size > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) passing the limit
             checks.unread = True
             yield _too_large(size, name, whole=False)
             return
-        obj, problems = _parse(raw, number)
+        if number == 1 and (kind := not_a_manifest(raw)) is not None:
+            checks.unread = True  # one line says it all: no per-line or project findings
+            yield Finding(
+                "manifest.encoding",
+                Severity.ERROR,
+                None,
+                None,
+                f"the file {kind}, not a manifest: a manifest is UTF-8 text, one JSON object "
+                "a line",
+                name,
+            )
+            return
+        obj, problems = (parse_exactly if exact else parse)(raw, number)
         for problem_finding in problems:
             yield replace(problem_finding, source=name)
         if obj is None:
             continue
         facts = LineFacts()
-        for problem in check_line(obj, facts, chosen):
+        for problem in check_line(obj, facts, chosen, memo=not exact):
             yield finding(number, problem)
         for where, bucket in facts.buckets:
             first_bucket = first_bucket or bucket
@@ -290,7 +166,9 @@ def _manifest(
         if reader is not None:
             for problem in check_objects(facts, reader, facts.mask_attribute, chosen):
                 yield finding(number, problem)
-        yield from checks.line(number, facts)
+        found = checks.line(number, facts)
+        if found:
+            yield from found
     if number == 0:
         yield Finding(
             "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name

@@ -8,6 +8,7 @@ the other lines involved (the first line of a duplicate, of the first size, ...)
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,55 +141,60 @@ class ProjectChecks:
     def start(self, source: str | None) -> None:
         self._manifests.append(_Manifest(source))
 
-    def line(self, number: int, facts: LineFacts) -> Iterator[Finding]:
+    def line(self, number: int, facts: LineFacts) -> list[Finding]:
+        """The dataset findings this line shows: a list, as most lines show none and a
+        generator costs more than the checks."""
         manifest = self._manifests[-1]
         here = _at(manifest.source, number)
-
-        def finding(rule: str, message: str, *related: str, where: str | None = None) -> Finding:
-            return Finding(rule, _SEVERITY[rule], number, where, message, manifest.source, related)
-
+        finding = functools.partial(self._finding, number, manifest.source)
+        out: list[Finding] = []
         if facts.image_uri is not None:
             first = self._images.setdefault(facts.image_uri, here)
             if first != here:
-                yield finding(
-                    "dataset.duplicate-image",
+                message = (
                     f"{facts.image_uri} is also the image of another line: "
-                    "images must be unique, and the service keeps only one line per image",
-                    first,
-                    where="source-ref",
+                    "images must be unique, and the service keeps only one line per image"
                 )
+                out.append(finding("dataset.duplicate-image", message, first, where="source-ref"))
         if facts.image_size is not None:
             if self._size is None:
                 self._size = (facts.image_size, here)
             elif facts.image_size != self._size[0]:
                 (w, h), first = self._size
-                yield finding(
-                    "dataset.image-dimensions",
+                message = (
                     f"the image is {facts.image_size[0]}x{facts.image_size[1]}; the project's "
-                    f"images are {w}x{h}",
-                    first,
-                    where="source-ref",
+                    f"images are {w}x{h}"
                 )
-        yield from self._classes(facts, here, finding)
+                out.append(finding("dataset.image-dimensions", message, first, where="source-ref"))
+        if facts.classes is not self._quiet_classes:
+            out += self._classes(facts, here, finding)
         for kind, name in (("label", facts.label_attribute), ("mask", facts.mask_attribute)):
             if name is None:
                 continue
             known = manifest.attributes.setdefault(kind, (name, here))
             if known[0] != name:
-                yield finding(
-                    "dataset.attribute-names",
+                message = (
                     f"the {kind} attribute is {name!r}; the manifest's first is {known[0]!r}: "
-                    "one labeling job writes one name",
-                    known[1],
-                    where=name,
+                    "one labeling job writes one name"
                 )
+                out.append(finding("dataset.attribute-names", message, known[1], where=name))
         self._count(number, facts, manifest, here)
+        return out
+
+    @staticmethod
+    def _finding(
+        number: int,
+        source: str | None,
+        rule: str,
+        message: str,
+        *related: str,
+        where: str | None = None,
+    ) -> Finding:
+        return Finding(rule, _SEVERITY[rule], number, where, message, source, related)
 
     def _classes(
         self, facts: LineFacts, here: str, finding: Callable[..., Finding]
     ) -> Iterator[Finding]:
-        if facts.classes is self._quiet_classes:
-            return
         where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
         quiet = True
         past: list[str] = []  # the line's labels past the project's 100th
@@ -238,18 +244,21 @@ class ProjectChecks:
     def _count(self, number: int, facts: LineFacts, manifest: _Manifest, here: str) -> None:
         if facts.mask_attribute is not None and self._masked is None:
             self._masked = here
+        counted = True
         if facts.class_name == "normal":
             manifest.counts.normal += 1
         elif facts.class_name == "anomaly":
             manifest.counts.anomaly += 1
             if facts.mask_attribute is None:
                 self._unmasked.append((manifest.source, number))
-        # The task is known at the project's end: note where each task's limit is passed.
-        images = manifest.counts.normal + manifest.counts.anomaly
-        role = "train" if len(self._manifests) == 1 else "test"
-        for task, limits in MAX_IMAGES.items():
-            if images == limits[role] + 1 and facts.class_name in ("normal", "anomaly"):
-                manifest.past_limit[task] = number
+        else:
+            counted = False
+        if counted:  # the task is known at the project's end: note where each limit is passed
+            images = manifest.counts.normal + manifest.counts.anomaly
+            role = "train" if len(self._manifests) == 1 else "test"
+            for task, limits in MAX_IMAGES.items():
+                if images == limits[role] + 1:
+                    manifest.past_limit[task] = number
         if facts.mask_colors is not None and facts.classes is not None:
             self._masks_read = True
             by_color = {color: name for name, color in facts.classes.items()}

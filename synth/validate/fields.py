@@ -15,14 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import orjson
+
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,
     CLASSIFICATION_TYPE,
     HEX_COLOR,
     SEGMENTATION_TYPE,
-    S3Uri,
     Severity,
+    s3_bucket,
 )
 from synth.validate.dates import DateForm, date_form
 from synth.validate.profiles import Profile, explain, lenient_severity
@@ -86,15 +88,17 @@ def _lenient(rule: str, form: str, where: str, message: str, chosen: Profile) ->
 
 
 def check_line(
-    obj: dict[str, Any], facts: LineFacts, chosen: Profile = Profile.DOCS
+    obj: dict[str, Any], facts: LineFacts, chosen: Profile = Profile.DOCS, *, memo: bool = True
 ) -> list[Problem]:
     """The line's problems in field order. Appended to one list, not yielded: nested
-    generators cost more than the checks themselves on a valid line."""
+    generators cost more than the checks themselves on a valid line. With `memo`, a value
+    that repeats across lines (a color map) is checked once and its verdict reused;
+    without, every value is checked afresh (the reference the memo is tested against)."""
     out: list[Problem] = []
     keys = _roles(tuple(obj))
     _source_ref(obj, facts, out)
-    _label(obj, keys, facts, out)
-    _mask(obj, keys, facts, chosen, out)
+    _label(obj, keys, facts, chosen, memo, out)
+    _mask(obj, keys, facts, chosen, memo, out)
     return out
 
 
@@ -124,8 +128,8 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts, out: list[Problem]) -> No
     if "source-ref" not in obj:
         out.append(_error("source-ref.missing", "source-ref", "the line has no source-ref"))
         return
-    parsed = S3Uri.find(obj["source-ref"])
-    if parsed is None:
+    bucket = s3_bucket(obj["source-ref"])
+    if bucket is None:
         out.append(
             _error(
                 "source-ref.uri",
@@ -136,7 +140,7 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts, out: list[Problem]) -> No
         )
         return
     facts.image_uri = obj["source-ref"]
-    facts.buckets.append(("source-ref", parsed.bucket))
+    facts.buckets.append(("source-ref", bucket))
 
 
 def _label_attribute(
@@ -185,15 +189,20 @@ def _label_attribute(
     )
 
 
-def _label(obj: dict[str, Any], keys: _Roles, facts: LineFacts, out: list[Problem]) -> None:
+def _label(
+    obj: dict[str, Any],
+    keys: _Roles,
+    facts: LineFacts,
+    chosen: Profile,
+    memo: bool,
+    out: list[Problem],
+) -> None:
     name, problem = _label_attribute(obj, keys.metas)
     if problem is not None:
         out.append(problem)
     if name is None:
         return
     facts.label_attribute = name
-    where = f"{name}-metadata"
-    meta: dict[str, Any] = obj[where]
     if type(obj.get(name)) is not int and not _is_label_value(obj.get(name)):
         got = repr(obj[name]) if name in obj else "nothing"
         out.append(
@@ -201,34 +210,132 @@ def _label(obj: dict[str, Any], keys: _Roles, facts: LineFacts, out: list[Proble
                 "label.value", name, f"{name} must be an integer or a string of digits, got {got}"
             )
         )
+    verdict = _verdict("label", obj[f"{name}-metadata"], f"{name}-metadata", chosen, memo, out)
+    facts.class_name = verdict.class_name
+
+
+def _mask(
+    obj: dict[str, Any],
+    keys: _Roles,
+    facts: LineFacts,
+    chosen: Profile,
+    memo: bool,
+    out: list[Problem],
+) -> None:
+    name, ref_metas = keys.mask, keys.ref_metas
+    if name is None and not ref_metas:
+        return  # a classification line: nothing to segment
+    if name is None:
+        base = ref_metas[0].removesuffix("-metadata")
+        facts.mask_attribute = base  # the line means to segment: the dataset rules count it so
+        out.append(_error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}"))
+        return
+    bucket = s3_bucket(obj[name])
+    if bucket is None:
+        out.append(
+            _error(
+                "mask.uri",
+                name,
+                f"{name} {obj[name]!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+            )
+        )
+    else:
+        facts.mask_uri = obj[name]
+        facts.buckets.append((name, bucket))
+    facts.mask_attribute = name
+    where = f"{name}-metadata"
+    meta = obj.get(where)
+    if not isinstance(meta, dict):
+        out.append(_error("mask.metadata-missing", where, f"{name} has no {where} object"))
+        return
+    verdict = _verdict("mask", meta, where, chosen, memo, out)
+    facts.classes, facts.colors = verdict.classes, verdict.colors
+
+
+class _Verdict(NamedTuple):
+    """What a label's or mask's metadata gives, but for its creation-date (which differs
+    on every line): the problems found before the date's and after, and the facts."""
+
+    before: list[Problem]
+    after: list[Problem]
+    class_name: str | None = None  # a label's, when it is a string
+    classes: dict[str, str] | None = None  # a mask's class-name -> lower-case hex, no error
+    colors: frozenset[str] | None = None
+
+
+# Verdicts by canonical form: the metadata's JSON text without its date (orjson's, which
+# tells 0 from 0.0 and false, and keeps the order of a map's entries), where it is, and the
+# profile. A manifest repeats a few metadata objects, maps and job names on every line:
+# each is checked once. Bounded: cleared when full.
+_VERDICTS: dict[tuple[str, str, Profile, bytes], _Verdict] = {}
+_VERDICTS_HELD = 4096
+
+
+def _verdict(
+    kind: str, meta: dict[str, Any], where: str, chosen: Profile, memo: bool, out: list[Problem]
+) -> _Verdict:
+    """Add the metadata's problems to `out`, in field order, and give its verdict.
+
+    With `memo`, metadata equal but for its date to one seen before reuses that verdict,
+    its `classes` one object for every such line (read it, never change it).
+    """
+    key = None
+    if memo:
+        rest = meta.copy()
+        date = rest.pop("creation-date", _ABSENT)
+        try:
+            key = (kind, where, chosen, orjson.dumps(rest))
+        except orjson.JSONEncodeError:  # nested past orjson's depth: checked afresh
+            key = None
+        else:
+            verdict = _VERDICTS.get(key)
+    else:
+        date = meta.get("creation-date", _ABSENT)
+    if key is None or verdict is None:
+        verdict = (_label_verdict if kind == "label" else _mask_verdict)(meta, where, chosen)
+        if key is not None:
+            if len(_VERDICTS) >= _VERDICTS_HELD:
+                _VERDICTS.clear()
+            _VERDICTS[key] = verdict
+    out += verdict.before
+    if date is not _ABSENT:
+        _creation_date(kind, date, where, out)
+    out += verdict.after
+    return verdict
+
+
+_ABSENT = object()
+
+
+def _label_verdict(meta: dict[str, Any], where: str, chosen: Profile) -> _Verdict:
+    before: list[Problem] = []
+    after: list[Problem] = []
     class_name = meta.get("class-name")
     if not isinstance(class_name, str):
-        out.append(
+        before.append(
             _error(
                 "label.class-name",
                 f"{where}.class-name",
                 "class-name must be 'normal' or 'anomaly'",
             )
         )
-    else:
-        facts.class_name = class_name
-        if class_name not in ("normal", "anomaly"):
-            out.append(
-                Problem(
-                    "label.class-name",
-                    f"{where}.class-name",
-                    f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "
-                    "the image is imported unlabeled",
-                    Severity.WARNING,
-                )
+    elif class_name not in ("normal", "anomaly"):
+        before.append(
+            Problem(
+                "label.class-name",
+                f"{where}.class-name",
+                f"class-name {class_name!r} is neither 'normal' nor 'anomaly': "
+                "the image is imported unlabeled",
+                Severity.WARNING,
             )
-    _metadata("label", meta, where, CLASSIFICATION_TYPE, out)
+        )
+    _type_and_annotation("label", meta, where, CLASSIFICATION_TYPE, before)
     if (
         "confidence" in meta
         and type(meta["confidence"]) is not int
         and not _is_number(meta["confidence"])
     ):
-        out.append(
+        after.append(
             _error(
                 "label.confidence",
                 f"{where}.confidence",
@@ -236,19 +343,32 @@ def _label(obj: dict[str, Any], keys: _Roles, facts: LineFacts, out: list[Proble
             )
         )
     if "job-name" in meta and not isinstance(meta["job-name"], str):
-        out.append(
+        after.append(
             _error(
                 "label.job-name",
                 f"{where}.job-name",
                 f"job-name must be a string, got {meta['job-name']!r}",
             )
         )
+    return _Verdict(before, after, class_name if isinstance(class_name, str) else None)
 
 
-def _metadata(
+def _mask_verdict(meta: dict[str, Any], where: str, chosen: Profile) -> _Verdict:
+    before: list[Problem] = []
+    _type_and_annotation("mask", meta, where, SEGMENTATION_TYPE, before)
+    cmap = meta.get("internal-color-map")
+    after = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
+    if not all(p.severity is Severity.WARNING for p in after) or not isinstance(cmap, dict):
+        return _Verdict(before, after)
+    classes = {e["class-name"]: e["hex-color"].lower() for e in cmap.values()}
+    # A map without BACKGROUND (accepted by --profile service) still has white background.
+    return _Verdict(before, after, None, classes, frozenset(classes.values()) | {BACKGROUND_COLOR})
+
+
+def _type_and_annotation(
     kind: str, meta: dict[str, Any], where: str, expected_type: str, out: list[Problem]
 ) -> None:
-    """The fields label and mask metadata share: type, human-annotated, creation-date."""
+    """The fields label and mask metadata share, but for the date: type, human-annotated."""
     if meta.get("type") != expected_type:
         out.append(
             _error(
@@ -265,88 +385,24 @@ def _metadata(
                 f"human-annotated must be 'yes' or 'no', got {meta.get('human-annotated')!r}",
             )
         )
-    if "creation-date" in meta:
-        value = meta["creation-date"]
-        form = date_form(value)
-        if form is DateForm.ISO:
-            return  # the strings naming the field are built only for a problem
-        rule, at = f"{kind}.creation-date", f"{where}.creation-date"
-        if form is DateForm.OTHER:
-            out.append(
-                Problem(
-                    rule,
-                    at,
-                    f"creation-date {value!r} is a date-time, but not the ISO 8601 the docs show",
-                    Severity.WARNING,
-                )
-            )
-        else:
-            out.append(_error(rule, at, f"creation-date {value!r} is not a UTC date-time"))
 
 
-def _mask(
-    obj: dict[str, Any], keys: _Roles, facts: LineFacts, chosen: Profile, out: list[Problem]
-) -> None:
-    name, ref_metas = keys.mask, keys.ref_metas
-    if name is None and not ref_metas:
-        return  # a classification line: nothing to segment
-    if name is None:
-        base = ref_metas[0].removesuffix("-metadata")
-        facts.mask_attribute = base  # the line means to segment: the dataset rules count it so
-        out.append(_error("mask.missing", base, f"{ref_metas[0]} has no mask attribute {base}"))
-        return
-    parsed = S3Uri.find(obj[name])
-    if parsed is None:
+def _creation_date(kind: str, value: object, where: str, out: list[Problem]) -> None:
+    form = date_form(value)
+    if form is DateForm.ISO:
+        return  # the strings naming the field are built only for a problem
+    rule, at = f"{kind}.creation-date", f"{where}.creation-date"
+    if form is DateForm.OTHER:
         out.append(
-            _error(
-                "mask.uri",
-                name,
-                f"{name} {obj[name]!r} is not s3://BUCKET/OBJECT_PATH with a valid bucket",
+            Problem(
+                rule,
+                at,
+                f"creation-date {value!r} is a date-time, but not the ISO 8601 the docs show",
+                Severity.WARNING,
             )
         )
     else:
-        facts.mask_uri = obj[name]
-        facts.buckets.append((name, parsed.bucket))
-    facts.mask_attribute = name
-    where = f"{name}-metadata"
-    meta = obj.get(where)
-    if not isinstance(meta, dict):
-        out.append(_error("mask.metadata-missing", where, f"{name} has no {where} object"))
-        return
-    _metadata("mask", meta, where, SEGMENTATION_TYPE, out)
-    cmap = meta.get("internal-color-map")
-    last = _LAST_GOOD_MAP[-1]  # one read: a whole (map, classes, colors), even across threads
-    if last is not None and _same_map(cmap, last[0]):
-        # The map of a line before, which had no problems: a manifest repeats one map.
-        facts.classes, facts.colors = last[1], last[2]
-        return
-    problems = list(_color_map(cmap, f"{where}.internal-color-map", chosen))
-    out += problems
-    if all(p.severity is Severity.WARNING for p in problems) and isinstance(cmap, dict):
-        facts.classes = {e["class-name"]: e["hex-color"].lower() for e in cmap.values()}
-        # A map without BACKGROUND (accepted by --profile service) still has white background.
-        facts.colors = frozenset(facts.classes.values()) | {BACKGROUND_COLOR}
-        if not problems:
-            _LAST_GOOD_MAP[-1] = (cmap, facts.classes, facts.colors)
-
-
-# (color map, its classes, its colors) of the last map with no problems, not even warnings
-# (so none under any profile).
-_LAST_GOOD_MAP: list[tuple[dict[str, Any], dict[str, str], frozenset[str]] | None] = [None]
-
-
-def _same_map(cmap: object, good: dict[str, Any]) -> bool:
-    """Whether `cmap` has the findings and facts of `good`: the same entries in the same
-    order, each confidence a float as there (dict equality takes 0 == 0.0 == False, and
-    only `confidence` is a number)."""
-    return cmap == good and list(cmap) == list(good) and _float_confidences(cmap)
-
-
-def _float_confidences(cmap: dict[str, Any]) -> bool:
-    for entry in cmap.values():  # noqa: SIM110 (all() of a generator costs twice as much)
-        if type(entry.get("confidence")) is not float:
-            return False
-    return True
+        out.append(_error(rule, at, f"creation-date {value!r} is not a UTC date-time"))
 
 
 def _color_map(cmap: object, where: str, chosen: Profile) -> Iterator[Problem]:

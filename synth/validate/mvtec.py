@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from synth.format import Severity
 from synth.validate.findings import Finding
 
@@ -94,6 +91,9 @@ def _check_kind(images_dir: Path, masks_dir: Path) -> Iterator[Finding]:
 
 
 def _check_mask(image: Path, mask: Path) -> Iterator[Finding]:
+    import numpy as np  # here, not above: `synth validate MANIFEST` never needs them
+    from PIL import Image
+
     try:
         with Image.open(image) as opened:
             size = opened.size

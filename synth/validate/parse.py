@@ -1,0 +1,235 @@
+"""A manifest's lines as read, and each line's JSON object or the findings that stop it.
+
+Two paths give the same answer. The exact one is Python's json with a hook that sees
+every key of every object (so a key given twice is found), which costs more than the
+rest of validation together. The fast one parses in C (orjson), whose objects keep
+the last of two equal keys silently; it answers only when a test shows that no key was
+dropped and every value is what json reads, and leaves every other line to the exact
+path. `parse` takes the fast path; `parse_exactly` is the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from synth.format import MAX_LINE_CHARS, Severity
+from synth.validate.findings import Finding
+
+Source = Path | bytes | str | Iterable[str] | Iterable[bytes]
+_BOM = b"\xef\xbb\xbf"
+
+
+def encode(text: str) -> bytes:
+    """Text as the bytes of a file: escaped bytes (surrogateescape) go back to what they were."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def lines(source: Source, budget: int) -> Iterator[bytes]:
+    """The manifest's lines, as read; from a file or a stream (standard input), no more than
+    `budget` bytes in all, even in a line without a newline: a stream past the size limit is
+    never read whole, nor held (the caller stops at the limit)."""
+    if isinstance(source, bytes | str):
+        source = io.BytesIO(encode(source) if isinstance(source, str) else source)
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            yield from _read(handle, budget)
+    elif isinstance(source, io.IOBase):
+        yield from _read(source, budget)
+    else:
+        for line in source:
+            yield encode(line) if isinstance(line, str) else line
+
+
+def _read(handle: io.IOBase, budget: int) -> Iterator[bytes]:
+    while budget > 0 and (line := handle.readline(budget)):
+        budget -= len(line)
+        yield encode(line) if isinstance(line, str) else line
+
+
+# What a file that is no manifest starts with, and what it is then.
+_SIGNATURES = (
+    (b"\x89PNG\r\n", "is a PNG image"),  # the first line of its signature
+    (b"\xff\xd8\xff", "is a JPEG image"),
+    (b"GIF87a", "is a GIF image"),
+    (b"GIF89a", "is a GIF image"),
+    (b"II*\x00", "is a TIFF image"),
+    (b"MM\x00*", "is a TIFF image"),
+    (b"%PDF-", "is a PDF document"),
+    (b"PK\x03\x04", "is a zip archive"),
+    (b"\x1f\x8b", "is a gzip file"),
+    (b"\xfd7zXZ\x00", "is an xz file"),
+    (b"(\xb5/\xfd", "is a zstd file"),
+    (b"PAR1", "is a Parquet file"),
+    (b"\x7fELF", "is a program"),
+    (b"\xff\xfe", "is UTF-16 text (save it as UTF-8)"),
+    (b"\xfe\xff", "is UTF-16 text (save it as UTF-8)"),
+)
+
+
+def not_a_manifest(first: bytes) -> str | None:
+    """What a file is ("is a PNG image"), by its first line, when it is no manifest at all
+    (an image, an archive, UTF-16 text, binary data); None for text, however broken.
+
+    A manifest's every line is judged on its own, so one that is not UTF-8 is still read
+    line by line: only a first line not even meant as JSON text stops the reading.
+    """
+    for signature, kind in _SIGNATURES:
+        if first.startswith(signature):
+            return kind
+    if b"\x00" in first:
+        ascii_utf16 = first[1::2].strip(b"\x00") == b"" or first[::2].strip(b"\x00") == b""
+        return "is UTF-16 text (save it as UTF-8)" if ascii_utf16 else "holds binary data"
+    if not first.removeprefix(_BOM).lstrip().startswith(b"{"):
+        try:
+            first.decode("utf-8")
+        except UnicodeDecodeError:
+            return "is not UTF-8 text (binary data, or another encoding)"
+    return None
+
+
+# ---- the fast path ----------------------------------------------------------------------
+
+# Digits as one byte, so a run of 19 (an integer orjson may read as a float) is one search.
+_DIGITS = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_NUMBER = b"0" * 19  # past 2**63 - 1 (19 digits), orjson reads an integer as a float
+
+
+def parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The line's object, or the text-level findings that stop it being read: as
+    `parse_exactly` says, in a fraction of its time for the usual line."""
+    if raw[:1] == b"{" and raw[-2:] == b"}\n" and len(raw) <= MAX_LINE_CHARS:
+        value = _fast(raw)
+        if value is not None:
+            return value, []
+    return parse_exactly(raw, number)
+
+
+def _fast(raw: bytes) -> dict[str, Any] | None:
+    """The line's object when orjson's reading of it is json's and no key was dropped;
+    None to leave the line to the exact path (not JSON, a key twice, or unsure)."""
+    try:
+        value: dict[str, Any] = orjson.loads(raw)
+        again = orjson.dumps(value)  # one key each, in orjson's own form
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None  # not JSON to orjson (json's message is the exact path's), or too deep
+    if again == raw[:-1]:
+        return value  # the line is orjson's own form: one key each, every number as read
+    # Another form (spaces, escapes, other number forms). Outside strings, the text has a
+    # colon per key it gives; inside, a string's colons are its value's, except a colon
+    # written \u003a; so with no such escape, the line gives a key orjson dropped exactly
+    # when it has more colons than `again`, which holds each key once.
+    if b"\\u003" in raw or raw.count(b":") != again.count(b":"):
+        return None
+    if _LONG_NUMBER in raw.translate(_DIGITS):
+        return None  # an integer json keeps whole may be a float to orjson
+    return value
+
+
+# ---- the exact path ---------------------------------------------------------------------
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen = dict(pairs)  # built in C; a key given twice makes it shorter than the pairs
+    if len(seen) < len(pairs):
+        raise _Duplicate(_repeated(pairs))
+    return seen
+
+
+def _repeated(pairs: list[tuple[str, Any]]) -> str:
+    """The first key given twice."""
+    keys: set[str] = set()
+    for key, _ in pairs:
+        if key in keys:
+            return key
+        keys.add(key)
+    return ""
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every line: json.loads with hooks builds a new one per call.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constants)
+
+
+def _decode(text: str) -> Any:
+    """The line's JSON value; json.loads only for its message about a second BOM, which the
+    decoder lacks."""
+    decode: Callable[[str], Any] = json.loads if text.startswith("\ufeff") else _STRICT_JSON.decode
+    return decode(text)
+
+
+def _finding(number: int, rule: str, message: str) -> Finding:
+    return Finding(rule, Severity.ERROR, number, None, message)
+
+
+def parse_exactly(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The line's object, or the text-level findings that stop it being read, through
+    Python's json and a hook on every object's keys."""
+    findings: list[Finding] = []
+    if number == 1 and raw.startswith(_BOM):  # later, U+FEFF is a character: not JSON
+        findings.append(_finding(number, "manifest.encoding", "the file starts with a BOM"))
+        raw = raw[len(_BOM) :]
+    raw = raw.rstrip(b"\n").removesuffix(b"\r")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        findings.append(
+            _finding(number, "manifest.encoding", f"not UTF-8: byte {exc.start + 1} is invalid")
+        )
+        return None, findings
+    if not text or text.isspace():  # as `not text.strip()`, without copying the line
+        findings.append(_finding(number, "manifest.blank-line", "a blank line"))
+        return None, findings
+    if len(text) > MAX_LINE_CHARS:
+        findings.append(
+            Finding(
+                "manifest.line-length",
+                Severity.WARNING,
+                number,
+                None,
+                f"the line is {len(text):,} characters; the service's entries hold "
+                f"at most {MAX_LINE_CHARS:,}",
+            )
+        )
+    duplicate: str | None = None
+    try:
+        value = _decode(text)
+    except _Duplicate as exc:
+        duplicate = str(exc)
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        findings.append(
+            _finding(number, "manifest.json", f"not one JSON value on this line: {reason}")
+        )
+        return None, findings
+    if not isinstance(value, dict):
+        kind = type(value).__name__.replace("NoneType", "null")
+        findings.append(_finding(number, "manifest.object", f"a JSON {kind}, not an object"))
+        return None, findings
+    if duplicate is not None:
+        findings.append(
+            Finding(
+                "manifest.duplicate-key",
+                Severity.ERROR,
+                number,
+                duplicate,
+                f"key {duplicate!r} appears twice",
+            )
+        )
+    return value, findings

@@ -1,0 +1,124 @@
+"""Where a manifest's objects are read from: a folder that is a bucket's root, S3, a mapping.
+
+Pure I/O, without the imaging libraries the object checks (synth.validate.objects) need.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from synth.format import S3Uri
+from synth.output.folder import folder_path
+
+
+class ObjectReader(Protocol):
+    def read(self, uri: str) -> bytes | None:
+        """The object's bytes, or None if there is no such object."""
+
+
+# Of an object over the size limit, only this much is read: enough for its header.
+_HEAD_BYTES = 1 << 16
+
+
+class FolderReader:
+    """A local folder that is a bucket's root: s3://BUCKET/KEY is ROOT/KEY."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, uri: str) -> bytes | None:
+        found = self.read_within(uri, None)
+        return None if found is None else found[0]
+
+    def read_within(self, uri: str, limit: int | None) -> tuple[bytes, int] | None:
+        """The object's bytes and size; past `limit` bytes, only its head."""
+        parsed = S3Uri.find(uri)
+        path = None if parsed is None else folder_path(self.root, parsed.key)
+        if path is None:
+            return None
+        try:
+            # Nothing outside the root is read, not even through a symbolic link.
+            if not path.resolve().is_relative_to(self.root.resolve()) or not path.is_file():
+                return None
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                within = limit is None or size <= limit
+                return handle.read(-1 if within else _HEAD_BYTES), size
+        except OSError:
+            return None
+
+
+class MappingReader:
+    def __init__(self, objects: Mapping[str, bytes]) -> None:
+        self.objects = objects
+
+    def read(self, uri: str) -> bytes | None:
+        return self.objects.get(uri)
+
+
+class FirstOf:
+    """Readers asked in turn: a project of local and S3 manifests finds each object where
+    it is (S3 first: an s3:// URI names it there; then the local bucket-root folder)."""
+
+    def __init__(self, *readers: ObjectReader) -> None:
+        self.readers = readers
+
+    def read(self, uri: str) -> bytes | None:
+        for reader in self.readers:
+            found = reader.read(uri)
+            if found is not None:
+                return found
+        return None
+
+
+class S3Reader:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def read(self, uri: str) -> bytes | None:
+        found = self.read_within(uri, None)
+        return None if found is None else found[0]
+
+    def read_within(self, uri: str, limit: int | None) -> tuple[bytes, int] | None:
+        """The object's bytes and size; past `limit` bytes, only its head is fetched."""
+        from botocore.exceptions import ClientError
+
+        parsed = S3Uri.find(uri)
+        if parsed is None:
+            return None
+        ask = {"Bucket": parsed.bucket, "Key": parsed.key}
+        try:
+            try:
+                found = self.client.get_object(
+                    **ask, **({} if limit is None else {"Range": f"bytes=0-{limit}"})
+                )
+            except ClientError as exc:  # an empty object has no byte 0 to start a range at
+                if str(exc.response.get("Error", {}).get("Code")) != "InvalidRange":
+                    raise
+                found = self.client.get_object(**ask)
+        except ClientError as exc:
+            # A missing bucket (another bucket's URI) is a missing object: a finding, not a stop.
+            code = str(exc.response.get("Error", {}).get("Code"))
+            if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+                return None
+            raise
+        data: bytes = found["Body"].read()
+        total = str(found.get("ContentRange", "")).rpartition("/")[2]
+        size = int(total) if total.isdigit() else len(data)
+        return (data if size <= len(data) else data[:_HEAD_BYTES]), size
+
+
+def object_reader(objects: ObjectReader | Path | Mapping[str, bytes] | Any) -> ObjectReader:
+    """Adapt a folder, a mapping uri -> bytes, or a boto3 S3 client."""
+    if isinstance(objects, Path):
+        return FolderReader(objects)
+    if isinstance(objects, Mapping):
+        return MappingReader(objects)
+    if hasattr(objects, "get_object"):
+        return S3Reader(objects)
+    if hasattr(objects, "read"):
+        return objects
+    raise TypeError(f"cannot read objects from {type(objects).__name__}")
