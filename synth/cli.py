@@ -19,7 +19,7 @@ from synth.config.preset import MASK_EXTENTS, TASKS
 from synth.config.styles import STYLES
 from synth.errors import SynthError, one_line
 from synth.extras import require
-from synth.format import is_s3
+from synth.format import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_s3
 
 _stopped_by: int = signal.SIGINT  # the signal that stopped the run, for its one line
 
@@ -32,13 +32,18 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from synth.output import signals
+
+        signals.forget()
         try:
             return super().invoke(ctx)
         except SynthError as exc:
             raise click.ClickException(exc.for_cli()) from None
         except KeyboardInterrupt:
             name = signal.Signals(_stopped_by).name
-            click.echo(f"synth: stopped by {name}; nothing more was published", err=True)
+            done = signals.published()  # a signal held through the publish lands after it
+            said = f" after {done} was published in full" if done else "; nothing was published"
+            click.echo(one_line(f"synth: stopped by {name}{said}"), err=True)
             ctx.exit(128 + _stopped_by)
         except OSError as exc:
             if exc.errno not in _STDOUT_ERRORS:
@@ -84,9 +89,16 @@ class _Size(click.ParamType):
             return value
         width, _, height = str(value).lower().partition("x")
         try:
-            return int(width), int(height or width)
+            size = int(width), int(height or width)
         except ValueError:
             self.fail(f"{value!r} is not a size such as 512 or 640x480", param, ctx)
+        if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in size):
+            self.fail(
+                f"{value!r}: each side must be from {MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
+                param,
+                ctx,
+            )
+        return size
 
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])

@@ -52,9 +52,16 @@ def one_line(text: str) -> str:
 
 
 class PresetError(SynthError):
-    """A preset that cannot be found or does not describe a dataset."""
+    """A preset that cannot be found or does not describe a dataset.
+
+    `key`: the preset key at fault (`image.width`), when one is; the message starts with it.
+    """
 
     code = "preset"
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class OutputError(SynthError):

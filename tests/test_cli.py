@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from synth.cli import cli
+from synth.errors import ArgumentError
+from synth.run.generate import generate
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,40 @@ def test_bad_size_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["generate", "--size", "big"])
     assert result.exit_code == 2
     assert "'big' is not a size such as 512 or 640x480" in result.output
+
+
+@pytest.mark.parametrize("size", ["5", "0", "63x64", "64x4097", "100000"])
+@pytest.mark.parametrize("command", ["generate", "preview"])
+def test_a_size_out_of_range_names_the_flag(tmp_path: Path, command: str, size: str) -> None:
+    """--size is refused as the flag the user typed, not as the preset's image.width."""
+    out = tmp_path / "out.png" if command == "preview" else tmp_path / "out"
+    result = _run(command, "-p", "dents", "--size", size, "-o", str(out))
+    assert result.returncode == 2  # a usage error: `synth` prints it on one line (test_limits)
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--size': '{size}': each side must be from 64 to 4096 pixels"
+    )
+    assert "image." not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"width": 5}, "width: must be between 64 and 4096 pixels, got 5"),
+        ({"height": 4097}, "height: must be between 64 and 4096 pixels, got 4097"),
+        ({"bucket": "Not_A_Bucket"}, "bucket: 'Not_A_Bucket' is not a valid S3 bucket name"),
+    ],
+)
+def test_an_override_out_of_range_is_named_as_the_caller_gave_it(
+    tmp_path: Path, given: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(ArgumentError) as caught:
+        generate("dents", out=tmp_path / "out", **given)
+    assert str(caught.value) == said
+    assert not (tmp_path / "out").exists()
+    if "bucket" in given:  # a flag of the same name: the CLI says --bucket
+        line = _refused("generate", "-p", "dents", "--bucket", given["bucket"], "-o", "x")
+        assert line == f"Error: --{said}"
 
 
 def test_help_reads_well() -> None:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from synth.config.preset import builtin_presets
-from synth.errors import OutputError, PresetError
+from synth.errors import ArgumentError, OutputError
 from synth.run.generate import Dataset, generate
 from tests.helpers import SMALL, files_of
 
@@ -197,8 +197,9 @@ def test_non_empty_output_needs_overwrite(tmp_path: Path) -> None:
     assert (tmp_path / "train.manifest").exists()
 
 
-def test_bad_override_names_the_key(tmp_path: Path) -> None:
-    with pytest.raises(PresetError, match=r"image\.width: must be between 64 and 4096"):
+def test_bad_override_names_the_option(tmp_path: Path) -> None:
+    """As the caller passed it (width=), not as the preset key (image.width) it lands in."""
+    with pytest.raises(ArgumentError, match=r"^width: must be between 64 and 4096"):
         generate("dents", out=tmp_path, count=1, width=8, height=64)
     assert not any(tmp_path.iterdir())
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from synth.config.preset import builtin_presets, from_dict, load_preset
-from synth.errors import PresetError
+from synth.errors import ArgumentError, PresetError
 
 
 def test_builtin_presets_ship_with_the_package() -> None:
@@ -41,7 +41,7 @@ def test_a_users_file_loads_by_path(tmp_path: Path) -> None:
 def test_overrides_are_validated() -> None:
     preset = load_preset("dents")
     assert preset.with_overrides(count=7, width=None).count == 7
-    with pytest.raises(PresetError, match=r"dataset.anomaly_fraction: must be between 0 and 1"):
+    with pytest.raises(ArgumentError, match=r"^anomaly_fraction: must be between 0 and 1"):
         preset.with_overrides(anomaly_fraction=1.5)
 
 

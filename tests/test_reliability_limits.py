@@ -150,6 +150,10 @@ def test_any_output_encoding(tmp_path: Path) -> None:
     [
         (["generate", "--bogus"], "Error: No such option '--bogus'"),
         (["generate", "--size", "x"], "Error: Invalid value for '--size'"),
+        (
+            ["generate", "--size", "5"],
+            "Error: Invalid value for '--size': '5': each side must be from 64 to 4096 pixels",
+        ),
         (["validate"], "Error: Missing argument 'MANIFESTS...'"),
         (["nope"], "Error: No such command 'nope'"),
     ],

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from synth.config.styles import DEFAULT_STYLE, STYLES
-from synth.errors import PresetError
+from synth.errors import ArgumentError, PresetError, option
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,
@@ -138,8 +138,21 @@ class Preset:
         _check_preset(self)
 
     def with_overrides(self, **changes: Any) -> Preset:
-        """A copy with CLI/API overrides applied (None means keep), validated like the file."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with CLI/API overrides applied (None means keep), validated like the file.
+
+        A value the caller gave is named as the caller gave it (`width=`, `--bucket`),
+        not by the preset key it lands in, which the caller never typed.
+        """
+        given = {k: v for k, v in changes.items() if v is not None}
+        try:
+            return dataclasses.replace(self, **given)
+        except PresetError as exc:
+            key = exc.key or ""
+            name = _FIELD_OF_KEY.get(key, key.rpartition(".")[2])
+            if name not in given:
+                raise
+            why = str(exc).removeprefix(f"{key}: ")
+            raise ArgumentError(f"{option(name)}: {why}") from None
 
     @property
     def splits(self) -> tuple[str, ...]:
@@ -314,9 +327,12 @@ def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
     )
 
 
+_FIELD_OF_KEY = {"image.format": "image_format"}  # the others: the key's last part
+
+
 def _check_preset(preset: Preset) -> None:
     def fail(key: str, why: str) -> PresetError:
-        return PresetError(f"{key}: {why}")
+        return PresetError(f"{key}: {why}", key=key)
 
     for key, side in (("image.width", preset.width), ("image.height", preset.height)):
         if not MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE:

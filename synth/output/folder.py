@@ -204,6 +204,7 @@ class FolderSink:
                     f"{exc.filename or self.root}: cannot publish ({exc.strerror}); "
                     "nothing was published"
                 ) from None
+            signals.note_published(self.location)
 
     def _path(self, key: str) -> Path:
         path = folder_path(self.root, key)

@@ -33,6 +33,7 @@ from botocore.exceptions import (
 
 from synth.errors import OutputError, option
 from synth.format import S3Uri
+from synth.output import signals
 from synth.output.base import (
     DEFAULT_CONCURRENCY,
     LOCK,
@@ -433,6 +434,7 @@ class S3Sink:
                 with contextlib.suppress(BotoCoreError, ClientError):
                     self.s3.delete_object(Bucket=self.bucket, Key=key)
             raise
+        signals.note_published(self.location)
 
     def keys(self, prefix: str) -> Iterator[str]:
         with translated(self.bucket, prefix):

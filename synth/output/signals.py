@@ -19,6 +19,25 @@ from types import FrameType
 
 _HELD = (signal.SIGINT, signal.SIGTERM)
 
+# Where this process last published a run in full: a signal handled after that (held
+# until the renames were done, or landing later) stops a run whose output is complete.
+_published: list[str] = []
+
+
+def note_published(location: str) -> None:
+    """Record that everything a run publishes is now at `location`."""
+    _published.append(location)
+
+
+def published() -> str | None:
+    """The location this process last published in full since `forget`, or None."""
+    return _published[-1] if _published else None
+
+
+def forget() -> None:
+    """A new command starts: nothing of it is published yet."""
+    _published.clear()
+
 
 @contextmanager
 def held() -> Iterator[None]:
