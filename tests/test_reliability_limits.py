@@ -9,12 +9,21 @@ import signal
 import struct
 import subprocess
 import threading
+import tracemalloc
 import zlib
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
+from synth.config.preset import load_preset, palette
+from synth.imaging import preview as preview_module
 from synth.imaging.base_images import MAX_BASE_PIXELS
+from synth.imaging.contact_sheet import contact_sheet, fitted
+from synth.imaging.encode import mask_to_rgb
+from synth.imaging.render import render
+from synth.plan import image_spec
 from synth.run.generate import generate
 from tests.invariants import SYNTH, finish, one_line, start, wait_until
 
@@ -262,3 +271,42 @@ def _good() -> object:
 
 
 GOOD = _good
+
+
+def test_a_preview_holds_one_image_at_full_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each image is fitted to its tile as it is rendered: what the sheet is made from
+    is tiles, so memory does not grow by a full image and mask per image (`preview -n 64
+    --size 4096` once peaked at 6.4 GB)."""
+    preset = load_preset("mixed").with_overrides(width=512, height=512)
+    held: list[int] = []
+    real = preview_module.contact_sheet
+
+    def sheet(tiles: Any, **options: Any) -> Any:
+        held.append(tracemalloc.get_traced_memory()[0])  # all that the renders left behind
+        return real(tiles, **options)
+
+    monkeypatch.setattr(preview_module, "contact_sheet", sheet)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        preview_module.preview(preset, count=6, tile=64)
+    finally:
+        tracemalloc.stop()
+    full_pair = 2 * 512 * 512 * 3  # one image and its RGB mask at full size
+    assert held[0] - before < full_pair, held[0] - before
+
+
+def test_a_sheet_of_fitted_tiles_is_the_sheet_of_full_images() -> None:
+    """Fitting as the images come changes no pixel: the mask's labels are fitted before
+    they are colored, by nearest neighbour, as the colored mask was."""
+    preset = load_preset("mixed").with_overrides(width=320, height=256)
+    colors = palette(preset)
+    spec = next(s for s in (image_spec(preset, 0, i) for i in range(20)) if s.anomalous)
+    rendered = render(preset, spec, 0)
+    full = (rendered.image, mask_to_rgb(rendered.labels, colors))
+    labels = fitted(rendered.labels, 64, exact=True)
+    small = (fitted(rendered.image, 64), mask_to_rgb(labels, colors))
+    assert small[0].shape == (51, 64, 3)
+    assert np.array_equal(
+        np.asarray(contact_sheet([full], tile=64)), np.asarray(contact_sheet([small], tile=64))
+    )

@@ -27,12 +27,22 @@ def contact_sheet(
         row, column = divmod(n, columns)
         x = GUTTER + column * (pair_width + GUTTER)
         y = GUTTER + row * (tile + GUTTER)
-        scale = tile / max(image.shape[:2])
-        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-        sheet.paste(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS), (x, y))
-        # Masks are resized by nearest neighbour: their colors stay exact.
-        sheet.paste(
-            Image.fromarray(mask).resize(size, Image.Resampling.NEAREST),
-            (x + tile + GUTTER // 2, y),
-        )
+        sheet.paste(Image.fromarray(fitted(image, tile)), (x, y))
+        sheet.paste(Image.fromarray(fitted(mask, tile, exact=True)), (x + tile + GUTTER // 2, y))
     return sheet
+
+
+def fitted(array: np.ndarray, tile: int, *, exact: bool = False) -> np.ndarray:
+    """An image (or a mask, `exact`) resized so its longer side is `tile`, as the sheet
+    shows it; unchanged if it is that size already.
+
+    A caller holding many images fits each as it comes, so a sheet of large images
+    needs the memory of one of them, not of all. Masks are resized by nearest
+    neighbour: their values (label indices or colors) stay exact.
+    """
+    scale = tile / max(array.shape[:2])
+    size = (round(array.shape[1] * scale), round(array.shape[0] * scale))
+    if size == (array.shape[1], array.shape[0]):
+        return array
+    resample = Image.Resampling.NEAREST if exact else Image.Resampling.LANCZOS
+    return np.asarray(Image.fromarray(array).resize(size, resample))

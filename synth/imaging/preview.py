@@ -8,7 +8,7 @@ from PIL import Image
 
 from synth.config.preset import Preset, palette
 from synth.errors import InputError
-from synth.imaging.contact_sheet import contact_sheet
+from synth.imaging.contact_sheet import contact_sheet, fitted
 from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import render
 from synth.plan import ImageSpec, image_spec
@@ -51,7 +51,8 @@ def preview(
     )
     colors = palette(preset)
     tiles = []
-    for spec in specs:
+    for spec in specs:  # each fitted to its tile as it comes: memory is one image's, any count
         rendered = render(preset, spec, seed)
-        tiles.append((rendered.image, mask_to_rgb(rendered.labels, colors)))
+        labels = fitted(rendered.labels, tile, exact=True)
+        tiles.append((fitted(rendered.image, tile), mask_to_rgb(labels, colors)))
     return contact_sheet(tiles, columns=columns, tile=tile)
