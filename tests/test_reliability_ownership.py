@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from synth.errors import OutputError
-from synth.output.base import open_sink
 from synth.output.folder import FolderSink
 from synth.output.layout import Shard
+from synth.output.location import open_sink
 from synth.run.generate import generate
 from synth.run.merge import merge
 from tests.helpers import files_of

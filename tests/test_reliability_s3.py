@@ -19,7 +19,7 @@ from moto import mock_aws
 from synth.cli import cli
 from synth.errors import OutputError
 from synth.output import s3 as s3_module
-from synth.output.base import open_sink
+from synth.output.location import open_sink
 from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import validate_manifest

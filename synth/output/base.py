@@ -1,5 +1,4 @@
-"""What every sink is: the protocol the run writes through, the claim both sinks take,
-and `open_sink`, which picks one for where the user pointed.
+"""What every sink is: the protocol the run writes through, and the claim both sinks take.
 
 Its own module so that the sinks (folder.py for a folder, s3.py for a bucket) share it
 without importing each other.
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from synth.errors import OutputError
-from synth.format import S3Uri, is_s3
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
@@ -77,36 +75,6 @@ class Sink(Protocol):
         """Every key under a prefix (the claim's marker aside)."""
 
     def delete(self, key: str) -> None: ...
-
-
-def open_sink(
-    out: str | Path,
-    bucket: str,
-    *,
-    endpoint_url: str | None = None,
-    create_bucket: bool = False,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: bool | None = False,
-) -> Sink:
-    """The sink for an output location given by the user: a folder or s3://bucket/prefix."""
-    if is_s3(out):
-        from synth.output import s3  # boto3 only for a bucket
-
-        try:
-            location = S3Uri.parse_prefix(str(out))
-        except ValueError as exc:
-            raise OutputError(str(exc)) from None
-        return s3.S3Sink(
-            s3.client(endpoint_url, concurrency=concurrency),
-            location.bucket,
-            location.key,
-            create_bucket=create_bucket,
-            concurrency=concurrency,
-            progress=progress,
-        )
-    from synth.output.folder import FolderSink
-
-    return FolderSink(Path(out), bucket)
 
 
 def claim(

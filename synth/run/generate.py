@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from synth.output.base import Sink, open_sink
+from synth.output.base import Sink
+from synth.output.location import open_sink
 from synth.run.config import Options, PresetSource, RunConfig
 from synth.run.dataset import Dataset
 from synth.run.writer import Writer

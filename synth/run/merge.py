@@ -23,8 +23,9 @@ from synth.errors import OutputError, PresetError
 from synth.faults.oracle import ClassLimit
 from synth.format import S3Uri, is_s3
 from synth.output import signals
-from synth.output.base import Published, Sink, open_sink
+from synth.output.base import Published, Sink
 from synth.output.layout import Layout, Shard
+from synth.output.location import open_sink
 from synth.registry import LAYOUTS
 from synth.run.dataset import Dataset, describe
 from synth.run.writer import RUN_FIELDS, unpublish
