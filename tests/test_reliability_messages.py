@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
+import shutil
 import struct
 import subprocess
+import tempfile
 import threading
 import zlib
 from pathlib import Path
@@ -17,7 +20,14 @@ from synth.errors import OutputError, PresetError
 from synth.run.generate import generate
 from synth.validate import validate_manifest
 from synth.validate.findings import format_text
-from tests.invariants import SYNTH, one_line
+from tests.invariants import (
+    PATIENCE,
+    SYNTH,
+    assert_whole_or_nothing,
+    one_line,
+    session_processes,
+    wait_until,
+)
 
 SMALL = ["-n", "3", "--size", "64"]
 
@@ -161,5 +171,105 @@ def test_file_size_limit_while_spooling(tmp_path: Path) -> None:
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert result.returncode == 1
-    assert "cannot spool the manifests (File too large)" in one_line(result.stderr)
+    assert one_line(result.stderr).startswith(
+        "Error: s3://demo/p/: cannot spool its manifests in TMPDIR ("
+    )
+    assert one_line(result.stderr).endswith(
+        ": File too large); raise the file size limit (ulimit -f); nothing was published"
+    )
     assert not list(tmp_path.iterdir())
+
+
+def _pages(root: Path) -> int:
+    """The 4 KiB pages a tmpfs gives the files under `root`."""
+    return sum(-(-path.stat().st_size // 4096) for path in root.rglob("*") if path.is_file())
+
+
+def _on_a_small_disk(tmp_path: Path, pages: int, script: str) -> int:
+    """`script` (sh) where `tmp_path/disk` is a tmpfs of `pages` pages, in a user and
+    mount namespace of its own (the disk is gone after); its exit status, once every
+    process of its session is gone."""
+    (tmp_path / "disk").mkdir()
+    mount = f"mount -t tmpfs -o size={pages * 4096} tmpfs {tmp_path / 'disk'}"
+    process = subprocess.Popen(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", f"{mount} && {script}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    process.wait(timeout=PATIENCE)
+    wait_until(lambda: not session_processes(process.pid), PATIENCE, "the run's processes")
+    return process.returncode
+
+
+def _can_mount_a_tmpfs(tmp_path: Path) -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    return _on_a_small_disk(tmp_path, 1, "true") == 0
+
+
+@pytest.mark.parametrize(
+    ("extra_pages", "said"),
+    [
+        # Objects and the lock fit; the manifests' spool, in TMPDIR on the same disk, does not.
+        (
+            0,
+            "{out}: no space left on the output's disk (No space left on device), where "
+            "TMPDIR spools the manifests too; free space on it or write elsewhere; nothing was "
+            "published",
+        ),
+        # The spool fits too; publishing the manifests into the output does not.
+        (
+            3,
+            "{out}/defects.jsonl: cannot write (No space left on device); free space on its "
+            "disk or write elsewhere; nothing was published",
+        ),
+    ],
+)
+def test_a_full_output_disk_names_the_output(tmp_path: Path, extra_pages: int, said: str) -> None:
+    """Output and TMPDIR on one small disk (a tmpfs) that fills up: the one line names
+    the output the user asked for and what to do, never the spool's temporary name."""
+    (tmp_path / "probe").mkdir()
+    if not _can_mount_a_tmpfs(tmp_path / "probe"):
+        pytest.skip("no user namespace to mount a tmpfs in")
+    args = ["generate", "-p", "mixed", "-n", "4", "--size", "64", "-s", "3"]
+    reference = tmp_path / "reference"
+    assert _synth(*args, "-o", str(reference)).returncode == 0
+    objects = _pages(reference / "images") + _pages(reference / "masks")
+    disk, copy = tmp_path / "disk", tmp_path / "copy"
+    out, tmpdir = disk / "out", disk / "tmp"
+    synth = " ".join(SYNTH + args)
+    script = (
+        f"mkdir {tmpdir} && TMPDIR={tmpdir} {synth} -o {out} 2>{tmp_path / 'stderr'}; "
+        f"echo $? >{tmp_path / 'status'}; cp -a {disk} {copy}"
+    )
+    # The lock's page is the run's until it ends: it counts against the disk too.
+    assert _on_a_small_disk(tmp_path, objects + 1 + extra_pages, script) == 0
+    assert (tmp_path / "status").read_text().strip() == "1"
+    stderr = (tmp_path / "stderr").read_text()
+    assert one_line(stderr) == "Error: " + said.format(out=out)
+    assert not assert_whole_or_nothing(copy / "out")  # nothing published, no lock, no .partial
+    assert not list((copy / "tmp").iterdir())  # the spool is gone
+
+
+def test_a_full_disk_while_spooling_names_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC injected into the spool's writes, TMPDIR on the output's disk (where no
+    user namespace gives a tmpfs, this still runs): the output is named, not the spool."""
+    from synth.annotate import manifest
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(manifest.ManifestSpool, "_append", full)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    out = tmp_path / "out"
+    with pytest.raises(OutputError) as caught:
+        generate("dents", out=out, count=2, width=64, height=64)
+    assert str(caught.value) == (
+        f"{out}: no space left on the output's disk (No space left on device), where TMPDIR "
+        "spools the manifests too; free space on it or write elsewhere; nothing was published"
+    )
+    assert not assert_whole_or_nothing(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the spool is gone

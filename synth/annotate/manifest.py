@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from synth.errors import OutputError
+from synth.format import is_s3
 
 CONTENT_TYPE = "application/x-ndjson"
 
@@ -20,14 +22,53 @@ def dumps(record: dict[str, Any], separators: tuple[str, str] = (",", ":")) -> s
     return json.dumps(record, separators=separators, ensure_ascii=False)
 
 
+def _spool_failed(exc: OSError, spool: Path, output: str | Path | None) -> str:
+    """One line for a spool that cannot be written, naming the output the run is for.
+
+    TMPDIR is most often on the output's disk: a full output disk then fails here first,
+    and the disk to free is the output's, not some temporary folder's.
+    """
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if output is None:
+        where = f"{spool}: cannot spool the manifests ({exc.strerror})"
+    elif full and _same_disk(spool, output):
+        return (
+            f"{output}: no space left on the output's disk ({exc.strerror}), where TMPDIR "
+            "spools the manifests too; free space on it or write elsewhere; nothing was published"
+        )
+    else:
+        where = f"{output}: cannot spool its manifests in TMPDIR ({spool}: {exc.strerror})"
+    if full:
+        return f"{where}; free space there or point TMPDIR elsewhere; nothing was published"
+    if exc.errno == errno.EFBIG:
+        return f"{where}; raise the file size limit (ulimit -f); nothing was published"
+    return f"{where}; point TMPDIR elsewhere; nothing was published"
+
+
+def _same_disk(spool: Path, output: str | Path) -> bool:
+    """Whether the spool is on the file system of a local output (or its nearest parent)."""
+    if is_s3(output):
+        return False
+    place = Path(output).absolute()
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    try:
+        return spool.stat().st_dev == place.stat().st_dev
+    except OSError:
+        return False
+
+
 class ManifestSpool:
     """Appends lines to temporary files, one per manifest, until the sink publishes them.
 
     Lines are on disk, not in memory, so a run of any length holds no more than one line.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, output: str | Path | None = None) -> None:
+        """`output`: where the lines will be published (a folder, an s3:// location),
+        which a failure to spool them names: it is what the user asked for."""
         self._dir = tempfile.TemporaryDirectory(prefix="synth-manifests-")
+        self._output = output
         self._files: dict[str, IO[str]] = {}
         self.counts: dict[str, int] = {}
 
@@ -40,10 +81,7 @@ class ManifestSpool:
         try:
             yield
         except OSError as exc:  # TMPDIR full, `ulimit -f` reached
-            raise OutputError(
-                f"{self._dir.name}: cannot spool the manifests ({exc.strerror}); free space "
-                "in TMPDIR (or point TMPDIR elsewhere) or raise the file size limit"
-            ) from None
+            raise OutputError(_spool_failed(exc, Path(self._dir.name), self._output)) from None
 
     def touch(self, name: str) -> None:
         """File `name`, published even if no line comes (an empty defects.jsonl)."""

@@ -148,7 +148,7 @@ class FolderSink:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+            raise OutputError(f"{path}: cannot write ({exc.strerror}){_advice(exc)}") from None
 
     def flush(self) -> None:
         """Writes are synchronous: nothing to wait for."""
@@ -189,7 +189,7 @@ class FolderSink:
                 raise
             failed = staged[-1][1] if staged else self.root
             raise OutputError(
-                f"{failed}: cannot write ({exc.strerror}); nothing was published"
+                f"{failed}: cannot write ({exc.strerror}){_advice(exc)}; nothing was published"
             ) from None
         renamed: list[Path] = []
         with signals.held():
@@ -211,6 +211,15 @@ class FolderSink:
         if path is None:
             raise OutputError(f"{key!r}: a key a folder cannot hold (an empty, . or .. segment)")
         return path
+
+
+def _advice(exc: OSError) -> str:
+    """What to do about a write the output's disk refused, as a clause."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "; free space on its disk or write elsewhere"
+    if exc.errno == errno.EFBIG:
+        return "; raise the file size limit (ulimit -f)"
+    return ""
 
 
 def _stage(body: Path | bytes | Sparse, stage: Path) -> None:

@@ -94,7 +94,7 @@ def _merge(target: Sink) -> Dataset:
     offsets: dict[tuple[str, int], int] = {}
     for index in range(count):
         _check_listing(target, layout, Shard(index, count), summaries[index], parts[index])
-    with ManifestSpool() as spool:
+    with ManifestSpool(target.location) as spool:
         manifests = sorted({key for shard in parts.values() for key in shard} - {layout.expected})
         broken: dict[str, list[str]] = {}  # each broken manifest's lines: what the oracle reads
         for key in manifests:

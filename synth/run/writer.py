@@ -65,7 +65,7 @@ class Writer:
         job = self.job()
         self.claim(job.layout)
         trainable = {split: SplitCounts() for split in self.config.preset.splits}
-        with ManifestSpool() as spool:
+        with ManifestSpool(self.target.location) as spool:
             spool.touch(job.layout.defects)  # every layout has one, empty if no defect
             counts = self.store(job, self.render(job), spool, trainable)
             shard = self.config.shard
