@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
+import pty
+import re
 import resource
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
+import termios
 import threading
 import zlib
 from pathlib import Path
@@ -273,3 +279,80 @@ def test_a_full_disk_while_spooling_names_the_output(
     )
     assert not assert_whole_or_nothing(out)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the spool is gone
+
+
+# `synth` with its uploads slowed down as a remote bucket's are: they lag behind the
+# images, so the upload bar still moves when the images are done.
+_SLOW_UPLOADS = """
+import sys, time
+from synth.output import s3
+real = s3.S3Sink._put
+def slow(self, *args):
+    time.sleep(0.05)
+    return real(self, *args)
+s3.S3Sink._put = slow
+from synth.cli import main
+sys.argv[0] = "synth"
+main()
+"""
+
+
+def _screen(output: bytes, columns: int) -> list[str]:
+    """The rows a terminal `columns` wide shows after `output`: text, carriage return,
+    line feed, cursor up and erase to the end of the line, which is what bars write."""
+    rows: list[list[str]] = [[]]
+    row = column = 0
+    text = output.decode("utf-8", "replace")
+    at = 0
+    while at < len(text):
+        if text[at] == "\x1b":
+            escape = re.match(r"\x1b\[(\d*)([A-Za-z])", text[at:])
+            assert escape is not None, text[at : at + 8]
+            if escape[2] == "A":
+                row = max(0, row - int(escape[1] or 1))
+            elif escape[2] == "K":
+                del rows[row][column:]
+            at += len(escape[0])
+            continue
+        char = text[at]
+        at += 1
+        if char == "\r":
+            column = 0
+            continue
+        if char == "\n" or column == columns:  # a line feed, or a line that wraps
+            row += 1
+            rows += [[] for _ in range(row + 1 - len(rows))]
+            if char == "\n":
+                continue
+            column = 0
+        line = rows[row]
+        line += [" "] * (column + 1 - len(line))
+        line[column] = char
+        column += 1
+    return ["".join(line).rstrip() for line in rows]
+
+
+def test_the_summary_is_not_printed_over_a_bar(tmp_path: Path) -> None:
+    """On a terminal, `--mock-s3` (an upload bar below the run's) ends with the run's bar
+    and the summary, each on a row of its own: no bar is left half overwritten."""
+    args = ["generate", "-p", "dents", "-n", "8", "--size", "64", "-o", "s3://demo/p"]
+    plain = _synth(*args, "--mock-s3", "--concurrency", "1")
+    assert plain.returncode == 0, plain.stderr
+    summary = plain.stdout.splitlines()
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: synth on the terminal
+        os.execv(sys.executable, [sys.executable, "-c", _SLOW_UPLOADS, *args, "--mock-s3",
+                                  "--concurrency", "1"])  # fmt: skip
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the child is gone
+        while data := os.read(terminal, 65536):
+            shown += data
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, shown
+    screen = _screen(shown, 100)
+    assert [row for row in screen if "generate:" in row] == [screen[0]], screen
+    assert screen[0].startswith("generate: 100%"), screen
+    assert not [row for row in screen if "upload" in row], screen
+    assert screen[1 : 1 + len(summary)] == summary, screen

@@ -248,13 +248,10 @@ class S3Sink:
         self._lock = threading.Lock()
         self._pending: set[Future[None]] = set()
         self._failure: BaseException | None = None
-        self._bar = Bar(
-            unit="B",
-            unit_scale=True,
-            desc="upload",
-            disable=None if progress is None else not progress,
-            leave=False,
-        )
+        # Made at the first upload, below the run's bar, and gone before it (`flush`): a
+        # bar made first would sit above the run's, which then leaves a copy of itself.
+        self._progress = progress
+        self._bar: Bar | None = None
         self._objects = 0
         self._claim: str | None = None
 
@@ -372,6 +369,9 @@ class S3Sink:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._raise_failure()
+        if self._bar is None:
+            disable = None if self._progress is None else not self._progress
+            self._bar = Bar(unit="B", unit_scale=True, desc="upload", disable=disable, leave=False)
         self._slots.acquire()
         if self._failure is not None:  # one failed while this waited for a slot
             self._slots.release()
@@ -388,8 +388,9 @@ class S3Sink:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         with self._lock:
             self._objects += 1
-            self._bar.set_postfix(objects=self._objects, refresh=False)
-            self._bar.update(len(data))
+            if self._bar is not None:
+                self._bar.set_postfix(objects=self._objects, refresh=False)
+                self._bar.update(len(data))
 
     def _done(self, future: Future[None]) -> None:
         with self._lock:
@@ -408,7 +409,13 @@ class S3Sink:
         with self._lock:
             pending = list(self._pending)
         wait(pending)
+        self._close_bar()
         self._raise_failure()
+
+    def _close_bar(self) -> None:
+        with self._lock:
+            if self._bar is not None:
+                self._bar.close()
 
     def publish(self, files: Sequence[Published]) -> None:
         """Each file in order; after a failure, the ones already published are deleted,
@@ -459,4 +466,4 @@ class S3Sink:
         if self._claim is not None:
             self._release(self._claim)
             self._claim = None
-        self._bar.close()
+        self._close_bar()

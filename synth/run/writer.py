@@ -230,6 +230,9 @@ class Writer:
                 if image.sole_class is not None:
                     split.single_label[image.sole_class] += 1
                 bar.update()
+            # Every object confirmed while this bar is up: a sink's own bar (S3 uploads),
+            # drawn below it, is gone before it closes, and leaves nothing on the screen.
+            self.target.flush()
         return {
             split: {"normal": c["normal"], "anomaly": c["anomaly"]}
             for split, c in counts.items()
