@@ -1,103 +1,117 @@
-"""Every built-in texture at a large size (4096 px by default): is its image valid, how many
-bytes, at which deflate level, what did encoding cost, and the process's peak memory.
+"""Every built-in preset at the largest sizes: are its images valid, how large, what did
+encoding cost, and the run's peak memory.
 
-Each texture is measured in a fresh process (its own peak RSS, not a forked parent's):
-the first anomalous image of the `showcase` preset (every painter) pinned to that
-texture, rendered and encoded as a run does (up the level ladder from the default).
-A built-in preset's images take its textures, so a preset is valid at this size when
-every texture it names is; the table says so per preset too.
+Per preset and size, `synth generate` makes the first `--images` images (1 worker) in a
+process started by a clean launcher (bench/launch.py: its peak RSS is the run's own, not
+this script's), with every PNG encode timed (CPU) as it happens: the largest image file,
+the dearest encode (a PNG over the limit climbs the level ladder, each rung one more
+deflate), the run's CPU per image (start-up and the fit check before the first image
+included) and its peak RSS. A preset is valid at a size when the run wrote every image
+(synth refuses one it cannot fit under 8 MB) and none took more than BUDGET CPU s to encode.
+The figures go to bench/results/sizes.md, which `make docs` shows in docs/bench.md.
 
-Run: .venv/bin/python bench/bench_sizes.py [SIZE]
+Run: .venv/bin/python bench/bench_sizes.py [--sizes 2048,4096] [--images 4] [--no-docs]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
+import time
+from typing import Any
 
 from docs_block import write_block
+from launch import measured
 
-from synth.config.preset import builtin_presets, load_preset
+from synth.config.preset import builtin_presets
 from synth.format import MAX_IMAGE_BYTES
 
-CHILD = """
-import json, resource, sys, time
-from synth.config.preset import load_preset
-from synth.errors import OutputError
-from synth.imaging import encode
-from synth.imaging.render import render
-from synth.plan import image_spec
+BUDGET = 3.0  # CPU s: the most an image's encode may cost
 
-texture, size = sys.argv[1], int(sys.argv[2])
-preset = load_preset("showcase").with_overrides(width=size, height=size, textures=(texture,))
-index = next(i for i in range(100) if image_spec(preset, 0, i).anomalous)
-start = time.process_time()
-rendered = render(preset, image_spec(preset, 0, index), 0)
-made = time.process_time() - start
-levels = []
-real = encode._png
-def counted(rows, width, kind, level, *extra):
-    levels.append(level)
-    return real(rows, width, kind, level, *extra)
-encode._png = counted
-start = time.process_time()
-try:
-    size_bytes = len(encode.encode_valid_image(rendered.image, "png"))
-except OutputError:
-    size_bytes = None
-took = time.process_time() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"bytes": size_bytes, "level": levels[-1], "encode": took, "render": made,
-                  "peak": peak}))
+# One run in a fresh process: each encode's CPU seconds, level and bytes; the files written.
+_CHILD = """
+import json, sys, tempfile, time
+from pathlib import Path
+from synth.imaging import encode
+encodes = []
+real_png, real_valid = encode._png, encode.encode_valid_image
+def png(rows, width, kind, level, *extra):
+    data = real_png(rows, width, kind, level, *extra)
+    if kind == encode._RGB:
+        encodes[-1]["level"], encodes[-1]["bytes"] = level, len(data)
+    return data
+def valid(image, fmt, *args):
+    encodes.append({})
+    start = time.process_time()
+    try:
+        return real_valid(image, fmt, *args)
+    finally:
+        encodes[-1]["cpu"] = time.process_time() - start
+encode._png, encode.encode_valid_image = png, valid
+from synth.errors import SynthError
+from synth.run.generate import generate
+preset, size, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with tempfile.TemporaryDirectory() as out:
+    try:
+        generate(preset, out=out, count=count, width=size, height=size, workers=1, seed=0)
+        refused = None
+    except SynthError as exc:
+        refused = str(exc)
+    images = [p.stat().st_size for p in Path(out).rglob("*.png") if "mask" not in p.name]
+print(json.dumps({"encodes": encodes, "images": images, "refused": refused}))
 """
 
 
-def main(size: int = 4096) -> None:
-    textures = sorted({t for name in builtin_presets() for t in load_preset(name).textures})
+def run(preset: str, size: int, images: int) -> dict[str, Any]:
+    output, usage = measured([sys.executable, "-c", _CHILD, preset, str(size), str(images)])
+    return {**json.loads(output), **usage}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2048,4096", help="square sizes, comma-separated")
+    parser.add_argument("--images", type=int, default=4, help="images per preset and size")
+    parser.add_argument("--no-docs", action="store_true", help="print only")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = os.getloadavg()[0]
     lines = [
-        f"`bench/bench_sizes.py {size}` ({platform.machine()}, {os.cpu_count()} cores, load "
-        f"{os.getloadavg()[0]:.1f}): the first anomalous image of `showcase` (every painter) "
-        f"on each texture at {size}x{size}, each in a fresh process; the limit is "
-        f"{MAX_IMAGE_BYTES:,} bytes.",
+        f"`bench/bench_sizes.py --sizes {args.sizes} --images {args.images}` "
+        f"({platform.machine()}, {os.cpu_count()} cores, load {started:.1f} at the start): "
+        f"per built-in preset and size, its first {args.images} images (seed 0, 1 worker) "
+        "made by `synth generate` in a process of its own, started by a clean launcher. "
+        f"The limit is {MAX_IMAGE_BYTES:,} bytes an image; an encode may cost {BUDGET:.0f} "
+        "CPU s at most. CPU per image is the run's CPU (start-up and the fit check before "
+        "the first image included) over its images; the load is the 1-minute average "
+        "when the run ended (CPU seconds, not wall, so a busy machine changes them little).",
         "",
-        "| texture | bytes | deflate level | encode CPU s | render CPU s | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| preset | size | valid | largest image, bytes | deflate levels | encode CPU s "
+        "(max) | CPU s per image | peak RSS MiB | load |",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|",
     ]
-    print("\n".join(lines))
-    found = {}
-    for texture in textures:
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, texture, str(size)], capture_output=True, text=True
-        )
-        if done.returncode:
-            raise SystemExit(f"{texture}: {done.stderr.strip()}")
-        row = json.loads(done.stdout)
-        found[texture] = row
-        shown = "over the limit" if row["bytes"] is None else f"{row['bytes']:,}"
-        lines.append(
-            f"| `{texture}` | {shown} | {row['level']} | {row['encode']:.2f} "
-            f"| {row['render']:.2f} | {row['peak']:.0f} |"
-        )
-        print(lines[-1], flush=True)
-    lines += [
-        "",
-        "| preset | valid at this size | largest image | worst encode CPU s | peak MiB |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for name in builtin_presets():
-        rows = [found[t] for t in load_preset(name).textures]
-        valid = all(r["bytes"] is not None and r["bytes"] <= MAX_IMAGE_BYTES for r in rows)
-        largest = max((r["bytes"] or 0) for r in rows)
-        lines.append(
-            f"| `{name}` | {'yes' if valid else 'no'} | {largest:,} "
-            f"| {max(r['encode'] for r in rows):.2f} | {max(r['peak'] for r in rows):.0f} |"
-        )
-        print(lines[-1])
-    write_block("sizes", "\n".join(lines))
+    print("\n".join(lines), flush=True)
+    for size in sizes:
+        for preset in builtin_presets():
+            start = time.perf_counter()
+            row = run(preset, size, args.images)
+            encodes = row["encodes"]
+            dearest = max((e["cpu"] for e in encodes), default=0.0)
+            largest = max(row["images"], default=0)
+            valid = row["refused"] is None and dearest <= BUDGET and largest <= MAX_IMAGE_BYTES
+            levels = ", ".join(str(n) for n in sorted({e["level"] for e in encodes}))
+            shown = "yes" if valid else f"no: {row['refused'] or 'an encode over budget'}"
+            lines.append(
+                f"| `{preset}` | {size} | {shown} | {largest:,} | {levels} | {dearest:.2f} "
+                f"| {float(row['cpu']) / args.images:.2f} | {float(row['peak_mib']):.0f} "
+                f"| {os.getloadavg()[0]:.1f} |"
+            )
+            print(lines[-1], f"({time.perf_counter() - start:.0f} s wall)", flush=True)
+    if not args.no_docs:
+        write_block("sizes", "\n".join(lines))
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    main()

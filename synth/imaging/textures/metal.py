@@ -72,8 +72,14 @@ def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndar
     cx = width / 2 + radius * np.cos(angle)
     y, x = np.ogrid[:height, :width]
     scale = zoom((height, width))
-    pitch = rng.uniform(3.5, 6.0) * scale  # finer marks would alias into moire at 1 px per sample
+    # Finer marks would alias into moire at 1 px per sample.
+    pitch = rng.uniform(3.5, 6.0) * scale**1.5
     chatter = smooth_noise_rows((height, width), 6.0 * scale, rng)
+    # Closer, the marks are wider apart than in proportion (scale**1.5), softer (by the
+    # square root of the scale), and the tool's chatter fainter per pixel (by the scale):
+    # at 4096 px, marks across the rows at full strength cost PNGs of 8-9.5 MB, over the
+    # service's 8 MB (or levels up the ladder to fit). Up to DETAIL_SIDE, x 1.
+    marked, shake = 0.035 / scale**0.5, 0.04 / scale
     level = rng.uniform(0.6, 0.75)
     # The nearest pixel to the centre has the image's least distance (each term of the sum
     # is least there, and rounding keeps order): r.min() without a full-size r.
@@ -85,7 +91,7 @@ def machined_metal(height: int, width: int, rng: np.random.Generator) -> np.ndar
         r = np.sqrt((y[top:bottom] - cy) ** 2 + (x - cx) ** 2).astype(np.float32)
         marks = np.sin(2 * np.pi * r / pitch) + 0.6 * np.sin(2 * np.pi * r / (pitch * 2.7))
         sheen = 0.1 * np.cos(2 * np.pi * (r - least) / max(height, width) / 1.5 + angle)
-        return level + 0.035 * marks + 0.04 * chatter(top, bottom) + sheen
+        return level + marked * marks + shake * chatter(top, bottom) + sheen
 
     return tinted(height, width, gray, np.array([1.0, 1.0, 1.03], np.float32))
 

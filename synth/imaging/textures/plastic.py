@@ -42,14 +42,16 @@ def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
         stipple = grain_rows((height, width), rng)(0, height) * np.float32(0.5)
     flow = smooth_noise_rows((height, width), max(height, width) / 4, rng)
     base = _RESINS[rng.integers(len(_RESINS))] * rng.uniform(0.92, 1.08)
-    mean = base.mean()
     softer = zoom((height, width))  # per pixel, when closer
-    stipples, sparkle = 0.025 / softer, 0.012 / softer
+    stipples = 0.025 / softer
+    # Sparkle: the stipple's peaks catch the light, visible on a dark resin too. float32,
+    # as the rest (a float64 glint made every band float64).
+    sparkle = np.float32(0.012 / softer / base.mean())
 
     def gray(top: int, bottom: int) -> np.ndarray:
         rows = stipple[top:bottom]
-        # Sparkle: the stipple's peaks catch the light, visible on a dark resin too.
-        return 1.0 + stipples * rows + 0.03 * flow(top, bottom) + sparkle * (rows > 0.4) / mean
+        glint = np.multiply(rows > 0.4, sparkle, dtype=np.float32)
+        return 1.0 + stipples * rows + 0.03 * flow(top, bottom) + glint
 
     return tinted(height, width, gray, base)
 

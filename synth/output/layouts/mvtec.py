@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from synth.annotate.instances import sole_class
 from synth.imaging.encode import CONTENT_TYPES, encode_gray, encode_valid_image
 from synth.output.layouts.base import Files, Object, OutputLayout
 from synth.registry import LAYOUTS
@@ -51,12 +52,12 @@ DEFECT_VALUE = 255  # a mask pixel of a defect; every other pixel is 0
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
-def folder(preset: Preset, spec: ImageSpec, labels: np.ndarray) -> str:
-    """The defect-type folder of an image: good, its one class, or combined."""
+def folder(spec: ImageSpec, found: tuple[Instance, ...]) -> str:
+    """The defect-type folder of an image: good, its one class, or combined. The class is
+    read from its defects as they show in the mask, not from a count of every pixel."""
     if not spec.anomalous:
         return GOOD
-    held = np.flatnonzero(np.bincount(labels.ravel(), minlength=len(preset.classes) + 1)[1:])
-    return preset.classes[int(held[0])].name if len(held) == 1 else COMBINED
+    return sole_class(found) or COMBINED
 
 
 def category(preset: Preset) -> str:
@@ -97,7 +98,7 @@ class MVTec(OutputLayout, name="mvtec"):
         self, job: Job, spec: ImageSpec, rendered: Rendered, found: tuple[Instance, ...]
     ) -> Files:
         preset, layout = job.preset, job.layout
-        kind = folder(preset, spec, rendered.labels)
+        kind = folder(spec, found)
         image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
         key = image_key(layout, preset, spec, kind)
         objects: list[Object] = [(key, image, CONTENT_TYPES[preset.image_format])]
