@@ -10,8 +10,9 @@ CPU time of the run and its workers (forked from it, so its children) says what 
 cores would make of it. Wall times are printed for every run. One run of each varies by
 several percent on a 2-core machine, so the 1- and 2-worker runs alternate `--pairs` times
 and every figure is the median, the scaling with its range over the pairs. `--large` adds the
-peak RSS of one 4096x4096 image per texture and per painter (each in a fresh process:
-ru_maxrss) and two 4-image runs at 4096x4096.
+peak RSS of one 4096x4096 image per texture and per painter and two 4-image runs at
+4096x4096. Every peak RSS is a run's own, measured by a clean launcher (bench/launch.py):
+a child forked from this script would report this script's peak instead.
 The figures go to bench/results/generate.md, which `make docs` shows in docs/bench.md.
 
 Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--pairs 5]
@@ -26,7 +27,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from docs_block import write_block
+from launch import measured
 from PIL import Image
 
 from synth.config.preset import DEFAULT_TEXTURES, load_preset, palette
@@ -71,8 +72,6 @@ with tempfile.TemporaryDirectory() as out:
     print(json.dumps({
         "wall": wall, "cpu": used, "bytes": sum(p.stat().st_size for p in pngs),
         "largest_image": max(images),
-        "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "cpu_workers": cpu(resource.RUSAGE_CHILDREN) if method == "fork" else None,
     }))
 """
@@ -160,8 +159,7 @@ def peak_per_texture() -> str:
     """Peak RSS of one 4096x4096 image with defects, and of its texture alone, per texture."""
 
     def peak(*args: str) -> float:
-        command = [sys.executable, "-c", _PEAK, *args]
-        return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        return measured([sys.executable, "-c", _PEAK, *args])[1]["peak_mib"]
 
     peaks = {texture: (peak(texture), peak(texture, "texture")) for texture in DEFAULT_TEXTURES}
     return (
@@ -199,10 +197,9 @@ def peak_per_painter(seed: int = 1) -> str:
     """Peak RSS of one 4096x4096 image (texture painted) with one defect, per painter."""
     figures = []
     for name in PAINTERS:
-        command = [sys.executable, "-c", _PAINTER_PEAK, name, str(seed)]
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        peak, height, width = out.split()
-        figures.append(f"{name} {float(peak):.0f} MiB ({height}x{width})")
+        out, usage = measured([sys.executable, "-c", _PAINTER_PEAK, name, str(seed)])
+        height, width = out.split()[1:]
+        figures.append(f"{name} {usage['peak_mib']:.0f} MiB ({height}x{width})")
     return (
         "Peak RSS for one 4096x4096 painted image with one defect at the high end of its "
         f"default ranges (seed {seed}), and in brackets the labeled extent in px, per painter: "
@@ -213,16 +210,11 @@ def peak_per_painter(seed: int = 1) -> str:
 
 def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[str, float]:
     """The run's figures; SystemExit with its last line of error if it failed."""
-    result = subprocess.run(
+    output, usage = measured(
         [sys.executable, "-c", _RUN, str(count), str(size), str(workers), PRESET]
-        + [",".join(textures)] * bool(textures),
-        capture_output=True,
-        text=True,
-        check=False,
+        + [",".join(textures)] * bool(textures)
     )
-    if result.returncode:
-        raise SystemExit((result.stderr.strip().splitlines() or ["failed"])[-1])
-    return json.loads(result.stdout)
+    return {**json.loads(output), "peak": usage["peak_mib"]}
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -246,9 +238,10 @@ def _scaling(pairs: list[tuple[dict[str, float], dict[str, float]]]) -> str:
         return text
     one, two = _median([p[0] for p in pairs]), _median([p[1] for p in pairs])
     total = two["cpu"] + two["cpu_workers"]
-    cpus = [2 * a["cpu"] / (b["cpu"] + b["cpu_workers"]) for a, b in pairs]
+    cpus = sorted(2 * a["cpu"] / (b["cpu"] + b["cpu_workers"]) for a, b in pairs)
     return text + (
-        f"; by CPU time, {statistics.median(cpus):.2f}x on 2 idle cores (medians: "
+        f"; by CPU time, {statistics.median(cpus):.2f}x on 2 idle cores "
+        f"({cpus[0]:.2f}-{cpus[-1]:.2f}; medians: "
         f"{one['cpu']:.2f} CPU s with 1 worker, {total:.2f} with 2: the run {two['cpu']:.2f}, "
         f"its workers {two['cpu_workers']:.2f})"
     )
@@ -266,9 +259,11 @@ def main() -> None:
     count, size = args.count, args.size
 
     lines = [
-        f"Measured by `make bench` on {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}: preset {PRESET}, {count} images of {size}x{size}, CPU "
-        "seconds of the process and its workers (wall seconds beside them).",
+        f"`bench/bench_generate.py {' '.join(sys.argv[1:])}` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, load "
+        f"{os.getloadavg()[0]:.1f} at the start: preset {PRESET}, {count} images of "
+        f"{size}x{size}, CPU seconds of the process and its workers (wall seconds beside "
+        "them, taken under that load).",
         "",
         "| run | CPU s | wall s | images/s (wall) | ratio to the strongest floor "
         "| ratio to Pillow level 1 | bytes/image | peak RSS |",
@@ -293,11 +288,11 @@ def main() -> None:
         f"| synth generate, 1 worker (CPU) | {one['cpu']:.2f} | {one['wall']:.2f} "
         f"| {count / one['wall']:.0f} | {one['cpu'] / strongest['cpu']:.2f} "
         f"| {one['cpu'] / level1['cpu']:.2f} | {one['bytes'] / count:,.0f} "
-        f"| {one['rss_self']:.0f} MiB |",
+        f"| {one['peak']:.0f} MiB |",
         f"| synth generate, 2 workers (wall, floors split 2 ways) | | {two['wall']:.2f} "
         f"| {count / two['wall']:.0f} | {two['wall'] / (strongest['wall'] / 2):.2f} "
         f"| {two['wall'] / (level1['wall'] / 2):.2f} | {two['bytes'] / count:,.0f} "
-        f"| {max(two['rss_self'], two['rss_workers']):.0f} MiB |",
+        f"| {two['peak']:.0f} MiB |",
     ]
     lines += [
         "",
@@ -306,7 +301,7 @@ def main() -> None:
     ]
     if args.memory:
         counts = [int(c) for c in args.memory.split(",")]
-        peaks = [run_generate(n, 256, 1)["rss_self"] for n in counts]
+        peaks = [run_generate(n, 256, 1)["peak"] for n in counts]
         lines.append(
             "Peak memory (256x256, 1 worker): "
             + ", ".join(f"{p:.0f} MiB for {n:,} images" for n, p in zip(counts, peaks, strict=True))
@@ -326,8 +321,9 @@ def main() -> None:
                 f"At 4096x4096, {named} (4 images, 1 worker): {big['wall'] / 4:.1f} s and "
                 f"{big['cpu'] / 4:.1f} CPU s per image, the largest image "
                 f"{big['largest_image'] / 1e6:.1f} MB (the limit is 8 MB), peak RSS "
-                f"{big['rss_self']:.0f} MiB."
+                f"{big['peak']:.0f} MiB."
             )
+    lines.append(f"Load at the end: {os.getloadavg()[0]:.1f}.")
     text = "\n".join(lines)
     print(text)
     if not args.no_docs:

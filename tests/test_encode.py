@@ -19,7 +19,7 @@ from synth.imaging.encode import (
     encode_mask,
     encode_valid_image,
 )
-from synth.imaging.render import to_uint8
+from synth.imaging.render import into_uint8, to_uint8
 
 sides = st.integers(1, 40)
 levels = st.integers(0, MAX_COMPRESS_LEVEL)
@@ -75,3 +75,19 @@ def test_a_valid_image_over_the_file_size_limit_is_refused_naming_it() -> None:
 def test_to_uint8_in_bands_is_the_whole_image_rounded(image: np.ndarray) -> None:
     expected = np.rint(np.clip(image, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
     np.testing.assert_array_equal(to_uint8(image), expected)
+
+
+@pytest.mark.parametrize("shape", [(2048, 2048), (1399, 3001), (40, 30)])
+def test_into_uint8_over_the_images_own_memory_is_to_uint8(shape: tuple[int, int]) -> None:
+    """Large images are rounded over their own memory (odd rows and columns too), small
+    ones copied: the pixels are to_uint8's either way."""
+    image = np.random.default_rng(sum(shape)).uniform(-0.2, 1.2, (*shape, 3)).astype(np.float32)
+    expected = to_uint8(image)
+    np.testing.assert_array_equal(into_uint8(image), expected)
+
+
+def test_into_uint8_leaves_an_image_it_does_not_own_as_it_was() -> None:
+    whole = np.random.default_rng(1).random((2100, 2100, 3), np.float32)
+    before = whole.copy()
+    np.testing.assert_array_equal(into_uint8(whole[:2050]), to_uint8(before[:2050]))
+    np.testing.assert_array_equal(whole, before)

@@ -85,7 +85,7 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Base, ...] =
     else:
         texture = preset.textures[rng.integers(len(preset.textures))]
         image = render_base(texture, preset.height, preset.width, rng)
-    _trim_heap(image)
+    _trim_heap(image.shape[0] * image.shape[1])
     labels = np.zeros((preset.height, preset.width), np.uint8)
     drawn: list[Drawn] = []
     clean = to_uint8(image) if spec.anomalous and preset.clean_twins else None
@@ -104,8 +104,8 @@ def render(preset: Preset, spec: ImageSpec, seed: int, bases: tuple[Base, ...] =
                     continue
                 box, mask = _put(painted, image, labels, class_index + 1)
                 drawn.append(Drawn(class_index + 1, cls.name, cls.painter, params, box, mask))
-        _trim_heap(image)
-    return Rendered(image=to_uint8(image), labels=labels, drawn=tuple(drawn), clean=clean)
+        _trim_heap(image.shape[0] * image.shape[1])
+    return Rendered(image=into_uint8(image), labels=labels, drawn=tuple(drawn), clean=clean)
 
 
 def check_fits(preset: Preset, bases: tuple[Base, ...], compress_level: int) -> None:
@@ -125,9 +125,8 @@ def check_fits(preset: Preset, bases: tuple[Base, ...], compress_level: int) -> 
             pixels = load_part(source.image, None, height, width, rng)[0]
         else:
             pixels = render_base(source, height, width, rng)
-        image = to_uint8(pixels)
-        del pixels  # 192 MiB at 4096 px: not alive beside the encoder's buffers
-        _trim_heap(image)
+        image = into_uint8(pixels)
+        del pixels
         try:
             encode_valid_image(image, preset.image_format, compress_level)
         except OutputError as exc:
@@ -199,11 +198,11 @@ _MALLOC_TRIM = _malloc_trim()
 _TRIM_PIXELS = 1 << 22  # 2048x2048; below it little is left over and a trim costs its time
 
 
-def _trim_heap(image: np.ndarray) -> None:
-    """Give the heap's free pages back to the system after a large texture or its defects:
-    glibc keeps their freed band and strip temporaries (30-70 MiB at 4096 px), counted in
-    the worker's RSS while the uint8 copy is made."""
-    if image.shape[0] * image.shape[1] >= _TRIM_PIXELS:
+def _trim_heap(pixels: int) -> None:
+    """Give the heap's free pages back to the system after a large texture or its defects
+    (an image of `pixels` pixels): glibc keeps their freed band and strip temporaries
+    (30-70 MiB at 4096 px), counted in the worker's RSS while the uint8 image is made."""
+    if pixels >= _TRIM_PIXELS:
         _MALLOC_TRIM(0)
 
 
@@ -213,12 +212,40 @@ def _chosen_classes(n: int, rng: np.random.Generator) -> list[int]:
     return chosen.tolist() if chosen.size else [int(rng.integers(n))]
 
 
+def _rounded(band: np.ndarray) -> np.ndarray:
+    """Rows of a float image in [0, 1] as float32 0..255, rounded (a new array)."""
+    out = np.multiply(band, 255.0, dtype=np.float32)
+    np.clip(out, 0.0, 255.0, out=out)
+    return np.rint(out, out=out)
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Rounded to 0..255, 64 rows at a time: no second full-size float copy of the image
     (192 MiB at 4096x4096)."""
     out = np.empty(image.shape, np.uint8)
     for top in range(0, image.shape[0], 64):
-        band = np.multiply(image[top : top + 64], 255.0, dtype=np.float32)
-        np.clip(band, 0.0, 255.0, out=band)
-        out[top : top + 64] = np.rint(band, out=band)
+        out[top : top + 64] = _rounded(image[top : top + 64])
     return out
+
+
+def into_uint8(image: np.ndarray) -> np.ndarray:
+    """to_uint8 of a float32 image no longer needed, written over its own memory, which is
+    then shrunk to the uint8 image's size (realloc): the 192 MiB of a 4096 px float image
+    and its 48 MiB uint8 copy are never alive together, so a worker's peak is the texture's
+    (bench/bench_sizes.py). `image` is unusable afterwards. An image whose memory is not
+    its own (a view), or a small one, is copied as to_uint8 does."""
+    height, width, channels = image.shape
+    own = image.flags.owndata and image.flags.c_contiguous and image.dtype == np.float32
+    if not own or height * width < _TRIM_PIXELS:  # small: a copy costs little
+        return to_uint8(image)
+    row = width * channels
+    written = image.reshape(-1).view(np.uint8)
+    for top in range(0, height, 64):
+        # Band `top` lands on bytes the float rows above it held, already read; its own
+        # rows are read into `_rounded`'s copy before anything is written.
+        band = _rounded(image[top : top + 64])
+        written[top * row : top * row + band.size] = band.reshape(-1)
+    del written
+    image.resize((-(-height * row // 4),), refcheck=False)  # no view of it is left
+    _trim_heap(height * width)
+    return image.view(np.uint8)[: height * row].reshape(height, width, channels)

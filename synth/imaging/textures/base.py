@@ -18,7 +18,8 @@ class Texture:
     """A surface defects are painted on, by name: what `TEXTURES` holds.
 
     `doc` is its one line in `synth textures` and the docs; by default the first line of
-    `render`'s docstring.
+    `render`'s docstring. The array `render` returns is synth's: defects are painted over
+    it and its memory reused, so a texture keeps no reference to it.
     """
 
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from synth.imaging.noise import smooth_noise_rows
+from synth.imaging.noise import Rows, smooth_noise_rows
 from synth.imaging.textures.base import (
     Texture,
     bands,
@@ -30,16 +30,32 @@ _RESINS = palette(
 )
 
 
-def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """Moulded plastic (black, greys, off-white, beige, blue): a fine matte stipple, flow marks."""
+def _stipple(height: int, width: int, rng: np.random.Generator) -> Rows:
+    """The spark-eroded stipple, band by band."""
     if detail_cell((height, width)) == 1:
         normal = np.empty((height, width), np.float32)
         for top, bottom in bands(height, width):  # the same numbers as one draw, half the memory
             normal[top:bottom] = rng.standard_normal((bottom - top, width))
-        stipple = ndimage.uniform_filter(normal, 2)
+        plane = ndimage.uniform_filter(normal, 2)
         del normal
-    else:  # a closer look: the stipple's cells span pixels, smooth between them
-        stipple = grain_rows((height, width), rng)(0, height) * np.float32(0.5)
+
+        def rows(top: int, bottom: int) -> np.ndarray:
+            return plane[top:bottom]
+
+        return rows
+    # A closer look: the stipple's cells span pixels, smooth between them; made in bands
+    # (no 64 MiB plane at 4096 px).
+    grain = grain_rows((height, width), rng)
+
+    def cells(top: int, bottom: int) -> np.ndarray:
+        return grain(top, bottom) * np.float32(0.5)
+
+    return cells
+
+
+def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Moulded plastic (black, greys, off-white, beige, blue): a fine matte stipple, flow marks."""
+    stipple = _stipple(height, width, rng)
     flow = smooth_noise_rows((height, width), max(height, width) / 4, rng)
     base = _RESINS[rng.integers(len(_RESINS))] * rng.uniform(0.92, 1.08)
     softer = zoom((height, width))  # per pixel, when closer
@@ -49,7 +65,7 @@ def plastic(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     sparkle = np.float32(0.012 / softer / base.mean())
 
     def gray(top: int, bottom: int) -> np.ndarray:
-        rows = stipple[top:bottom]
+        rows = stipple(top, bottom)
         glint = np.multiply(rows > 0.4, sparkle, dtype=np.float32)
         return 1.0 + stipples * rows + 0.03 * flow(top, bottom) + glint
 
