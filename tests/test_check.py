@@ -110,6 +110,7 @@ def test_synth_validate_misses_nothing_and_flags_nothing_valid(profile: str) -> 
         assert caught == {rule for f in lines for rule in f.rules}
 
 
+@pytest.mark.slow
 def test_the_command_line_against_synth_validate_exits_0(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
@@ -147,6 +148,7 @@ def test_the_command_line_against_synth_validate_exits_0(tmp_path: Path) -> None
     assert not (tmp_path / "found").exists()  # nothing failed: no reproducer
 
 
+@pytest.mark.slow
 def test_a_shell_validator_missing_one_condition(tmp_path: Path) -> None:
     """examples/check/validate.sh never checks the bucket's name: source-ref.uri is missed
     (by the bad-bucket fault), everything else it checks is caught."""
@@ -207,6 +209,7 @@ lines.forEach((text, index) => {
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_a_node_validator_with_json_output_raises_a_false_alarm(tmp_path: Path) -> None:
     script = tmp_path / "validate.js"
@@ -267,6 +270,7 @@ def test_crashes_and_hangs_are_findings_one_line_each(tmp_path: Path) -> None:
     assert any(line.startswith("FAIL  color-map.hex-color") for line in lines)  # -name missed
 
 
+@pytest.mark.slow
 def test_the_run_ends_within_its_time_budget(tmp_path: Path) -> None:
     check_validator(lambda manifest: True, cases=0, **ONE_STYLE)  # the probes, built once
     started = time.monotonic()
@@ -319,6 +323,7 @@ def _cli_stderr(stderr: int, cwd: Path) -> bytes:
     return done.stderr or b""
 
 
+@pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert _cli_stderr(subprocess.PIPE, tmp_path) == b""
     leader, follower = pty.openpty()
@@ -378,6 +383,7 @@ def moto_server(aws_env: None) -> Iterator[str]:
         server.stop()
 
 
+@pytest.mark.slow
 def test_on_an_s3_endpoint_the_validator_reads_the_objects_there(
     moto_server: str, tmp_path: Path
 ) -> None:
@@ -403,6 +409,7 @@ def test_on_an_s3_endpoint_the_validator_reads_the_objects_there(
     assert all(s3.list_objects_v2(Bucket=b)["KeyCount"] == 0 for b in buckets)  # cleaned up
 
 
+@pytest.mark.slow
 def test_a_stopped_run_leaves_no_validator_running(tmp_path: Path) -> None:
     """SIGTERM (or Ctrl-C) mid-case: the command it was running, in its own session, and
     what that started are killed too; synth check says it stopped."""

@@ -57,6 +57,7 @@ def other_thread() -> Iterator[None]:
     thread.join()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="fork is used on Linux only")
 def test_a_single_threaded_run_forks_and_its_bars_start_no_thread() -> None:
     result = subprocess.run(
@@ -70,6 +71,7 @@ def test_another_thread_means_a_forkserver() -> None:
     assert start_method() in ("forkserver", "spawn")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("other_thread")
 def test_workers_from_a_forkserver_make_the_same_bytes(tmp_path: Path) -> None:
     options = {"seed": 6, "count": 6, "width": 64, "height": 64, "broken_fraction": 0.5}

@@ -323,7 +323,7 @@ def test_a_fault_that_does_not_fit_says_so() -> None:
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
-@settings(max_examples=12)
+@settings(max_examples=6)  # a fault a test: 6 draws each, over 100 faults
 @given(data=st.data())
 def test_fault_breaks_exactly_its_rules_on_drawn_presets(fault: Fault, data: st.DataObject) -> None:
     anomalous = None if fault.applies == "any" else fault.applies == "anomaly"
@@ -339,7 +339,7 @@ def test_fault_breaks_exactly_its_rules_on_drawn_presets(fault: Fault, data: st.
     _judged_as_declared(broken)
 
 
-@settings(max_examples=150)
+@settings(max_examples=50)  # compositions of up to max_faults: test_strategies, on every draw
 @given(data=st.data())
 def test_composed_pairs_add_up(data: st.DataObject) -> None:
     case = data.draw(valid_cases(max_classes=4), label="case")
@@ -533,29 +533,33 @@ def test_every_broken_line_breaks_exactly_its_rules_in_every_style(
     the valid twin line already gets (the console's maps without BACKGROUND, say)."""
     profile = STYLES[style].profile
     unmasked: set[str] = set()
-    for seed, preset in enumerate(("mixed", "dents", "showcase"), start=1):
-        options = {"count": 24, "width": 64, "height": 64, "style": style, "task": task}
-        dataset = generate(preset, out=tmp_path / preset, seed=seed, broken_fraction=1, **options)
-        expected = dataset.expected()
-        for split in dataset.splits:
-            key = dataset.broken_manifest_key(split)
-            broken = _findings_by_line(dataset, key, profile)
-            valid = _findings_by_line(dataset, dataset.manifest_key(split), profile)
-            assert not any(severity is Severity.ERROR for _, severity in valid)
-            lines = dataset.read(key).decode("utf-8", "surrogateescape").split("\n")[:-1]
-            entries = [e for e in expected if e["manifest"] == key]
-            assert [e["line"] for e in entries] == list(range(1, len(lines) + 1))
-            for entry, line in zip(entries, lines, strict=True):
-                assert entry["fault"] is not None, entry  # broken_fraction 1: every line
-                number = entry["line"]
-                errors = broken.get((number, Severity.ERROR), set())
-                warnings = broken.get((number, Severity.WARNING), set())
-                assert errors == set(entry["rules"]), (preset, entry)
-                declared = set(entry["warnings"])
-                twin = valid.get((number, Severity.WARNING), set())
-                assert declared <= warnings <= declared | twin, (preset, entry)
-                if "anomaly-mask-ref" not in line and entry["rules"]:
-                    unmasked.add(entry["fault"])
+    # One preset a style and task, in turn: each preset's lines in several styles, and the
+    # faults themselves on every style's lines in test_each_fault_that_fits_a_styled_line.
+    turn = sorted(STYLES).index(style) * len(TASKS) + TASKS.index(task)
+    presets = ("mixed", "dents", "showcase")
+    seed, preset = turn % len(presets) + 1, presets[turn % len(presets)]
+    options = {"count": 24, "width": 64, "height": 64, "style": style, "task": task}
+    dataset = generate(preset, out=tmp_path / preset, seed=seed, broken_fraction=1, **options)
+    expected = dataset.expected()
+    for split in dataset.splits:
+        key = dataset.broken_manifest_key(split)
+        broken = _findings_by_line(dataset, key, profile)
+        valid = _findings_by_line(dataset, dataset.manifest_key(split), profile)
+        assert not any(severity is Severity.ERROR for _, severity in valid)
+        lines = dataset.read(key).decode("utf-8", "surrogateescape").split("\n")[:-1]
+        entries = [e for e in expected if e["manifest"] == key]
+        assert [e["line"] for e in entries] == list(range(1, len(lines) + 1))
+        for entry, line in zip(entries, lines, strict=True):
+            assert entry["fault"] is not None, entry  # broken_fraction 1: every line
+            number = entry["line"]
+            errors = broken.get((number, Severity.ERROR), set())
+            warnings = broken.get((number, Severity.WARNING), set())
+            assert errors == set(entry["rules"]), (preset, entry)
+            declared = set(entry["warnings"])
+            twin = valid.get((number, Severity.WARNING), set())
+            assert declared <= warnings <= declared | twin, (preset, entry)
+            if "anomaly-mask-ref" not in line and entry["rules"]:
+                unmasked.add(entry["fault"])
     if task == "classification" or style == "console":
         assert len(unmasked) >= 5, unmasked  # lines without a mask break too: text, label...
 

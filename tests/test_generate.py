@@ -110,6 +110,7 @@ print(json.dumps(sorted({d for m in list(sys.modules) for d in found.get(m.split
 """
 
 
+@pytest.mark.slow
 def test_dataset_json_records_every_library_a_run_imports(tmp_path: Path) -> None:
     """A run in a fresh interpreter: every third-party distribution it imported, but for
     those that decide no byte, has its version in dataset.json."""

@@ -32,6 +32,7 @@ def _member(wheel: zipfile.ZipFile, suffix: str) -> str:
     return wheel.read(name).decode()
 
 
+@pytest.mark.slow
 def test_the_wheel_is_synth_lfv_with_the_import_package_synth(wheel: zipfile.ZipFile) -> None:
     meta = Parser().parsestr(_member(wheel, ".dist-info/METADATA"))
     assert meta["Name"] == "synth-lfv"
@@ -43,6 +44,7 @@ def test_the_wheel_is_synth_lfv_with_the_import_package_synth(wheel: zipfile.Zip
     assert "synth = synth.testing.pytest_plugin" in entry_points
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_every_module_the_presets_and_py_typed(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "synth").rglob("*.py")}
@@ -61,11 +63,13 @@ def _without(modules: list[str], code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_plugin_loads_without_hypothesis_or_moto() -> None:
     result = _without(["hypothesis", "moto"], "import synth.testing.pytest_plugin, synth")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_strategies_name_their_extra() -> None:
     code = (
         "from synth.extras import MissingExtra\n"
@@ -79,6 +83,7 @@ def test_the_strategies_name_their_extra() -> None:
     )
 
 
+@pytest.mark.slow
 def test_mock_s3_without_moto_is_one_line() -> None:
     code = (
         "import sys\nfrom synth.cli import main\n"

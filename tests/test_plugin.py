@@ -113,6 +113,7 @@ def test_example_finds_the_toy_validators_bug() -> None:
     example["test_fuzzing_finds_the_upper_case_bug"]()
 
 
+@pytest.mark.slow
 def test_a_test_writes_to_its_own_copy_of_a_shared_dataset(pytester: pytest.Pytester) -> None:
     """Datasets are built once a session, but what one test writes no other test sees."""
     pytester.makepyfile(

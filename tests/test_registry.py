@@ -26,6 +26,7 @@ print(before, "scratch" in PAINTERS.names(), "synth.imaging.defects.scratch" in 
 """
 
 
+@pytest.mark.slow
 def test_preset_layer_imports_no_renderer_until_a_painter_is_asked_for() -> None:
     """A fresh interpreter: the preset module knows names only; asking PAINTERS loads them."""
     done = subprocess.run(
@@ -34,6 +35,7 @@ def test_preset_layer_imports_no_renderer_until_a_painter_is_asked_for() -> None
     assert done.stdout.split() == ["[]", "True", "True"], done.stdout
 
 
+@pytest.mark.slow
 def test_checking_a_preset_imports_no_fault_catalogue() -> None:
     """A fresh interpreter: a preset lists fault words; the run, not the preset, checks them."""
     probe = (
@@ -130,6 +132,7 @@ print(list(PAINTERS), list(TEXTURES), list(CATALOGUE))
 """
 
 
+@pytest.mark.slow
 def test_built_in_order_does_not_depend_on_which_module_is_imported_first() -> None:
     """The package imports its modules in name order before any of them registers."""
     first = ("synth.imaging.defects.stain", "synth.imaging.textures.wood", "synth.faults.text")

@@ -73,6 +73,7 @@ def test_a_base_image_past_the_pixel_limit_is_refused(
     assert MAX_BASE_PIXELS == 8192 * 8192
 
 
+@pytest.mark.slow
 def test_a_base_image_bomb_from_the_cli(tmp_path: Path) -> None:
     bases = tmp_path / "bases"
     bases.mkdir()
@@ -85,6 +86,7 @@ def test_a_base_image_bomb_from_the_cli(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "images").exists()
 
 
+@pytest.mark.slow
 def test_a_fifo_in_the_base_folder(tmp_path: Path) -> None:
     bases = tmp_path / "bases"
     bases.mkdir()
@@ -107,6 +109,7 @@ def _state(pid: int) -> str | None:
         return None
 
 
+@pytest.mark.slow
 def test_workers_leave_a_killed_run_nobody_reaps(tmp_path: Path) -> None:
     """A run killed with SIGKILL whose parent does not wait for it stays a zombie, which
     still answers kill(pid, 0): its workers must leave all the same."""
@@ -198,6 +201,7 @@ def test_a_run_in_a_thread_still_works(tmp_path: Path) -> None:
     assert (tmp_path / "dataset.json").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("given", ["./nope.toml", "presets/nope.toml", "nope.toml"])
 def test_a_missing_preset_file_is_called_missing(tmp_path: Path, given: str) -> None:
     result = _synth("generate", "-p", given, "-o", str(tmp_path / "out"), *SMALL, cwd=tmp_path)
@@ -213,6 +217,7 @@ def test_a_preset_an_editor_saved_with_a_byte_order_mark(tmp_path: Path) -> None
     assert load_preset(preset).width == 64
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "hint"),
     [

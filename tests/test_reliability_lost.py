@@ -21,13 +21,8 @@ def _keys(client: Any, prefix: str) -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
-@pytest.mark.parametrize(
-    "lost",
-    [
-        "test.manifest",
-        *(pytest.param(k, marks=pytest.mark.slow) for k in ("train.manifest", "dataset.json")),
-    ],
-)
+@pytest.mark.slow  # a real server, and a wait for its lost answers
+@pytest.mark.parametrize("lost", ["test.manifest", "train.manifest", "dataset.json"])
 def test_a_manifest_stored_without_an_answer_is_rolled_back(
     seaweed: str,  # noqa: F811
     keys: None,  # noqa: F811

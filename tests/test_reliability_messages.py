@@ -83,6 +83,7 @@ def test_validate_dev_null_is_an_empty_manifest() -> None:
     assert "manifest.empty" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["validate", "generate"])
 def test_a_full_standard_output_is_not_blamed_on_the_input(
     manifest: Path, tmp_path: Path, command: str
@@ -108,6 +109,7 @@ def test_a_key_with_a_line_break_stays_one_line(manifest: Path) -> None:
         assert "\n" not in text
 
 
+@pytest.mark.slow
 def test_python_callers_read_keyword_names(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(OutputError) as caught:
@@ -118,6 +120,7 @@ def test_python_callers_read_keyword_names(tmp_path: Path) -> None:
     assert "pass --overwrite" in one_line(result.stderr)
 
 
+@pytest.mark.slow
 def test_preview_with_an_unknown_suffix(tmp_path: Path) -> None:
     result = _synth("preview", "-n", "1", "--size", "64", "-o", str(tmp_path / "p.xyz"))
     assert result.returncode == 1
@@ -135,6 +138,7 @@ def _png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
 
 
+@pytest.mark.slow
 def test_a_decompression_bomb_base_image(tmp_path: Path) -> None:
     bases = tmp_path / "bases"
     bases.mkdir()
@@ -162,6 +166,7 @@ def test_a_class_count_has_an_upper_bound(tmp_path: Path) -> None:
         load_preset(preset)
 
 
+@pytest.mark.slow
 def test_file_size_limit_while_spooling(tmp_path: Path) -> None:
     """`ulimit -f`: the manifests' spool is the only file written (objects go to moto)."""
 

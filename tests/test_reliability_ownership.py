@@ -254,6 +254,7 @@ def test_a_file_size_limit_during_the_1gb_fault(tmp_path: Path) -> None:
     assert not list((tmp_path / "tmp").iterdir())
 
 
+@pytest.mark.slow
 def test_a_lock_that_cannot_be_written(tmp_path: Path) -> None:
     """A full disk (here `ulimit -f 0`) as the run writes its claim: one line naming the
     lock, and no empty lock left to block later runs."""
@@ -299,6 +300,7 @@ def test_an_s3_claim_of_a_dead_run_here_is_taken_over(mocked: Any, alive: bool) 
     assert not [key for key in keys if ".synth-lock" in key]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("where", "problem"), [("missing", "no such folder"), ("/dev/null", "is not a folder")]
 )

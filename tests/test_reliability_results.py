@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from synth.cli import cli
 from synth.errors import OutputError, PresetError
 from synth.output.layout import Layout, Shard
 from synth.run.generate import generate
@@ -181,27 +183,10 @@ def test_a_mask_fault_on_a_classification_dataset_is_refused(tmp_path: Path) -> 
             faults=["mask-jpeg"],
             **SMALL,
         )
-    result = subprocess.run(
-        [
-            *SYNTH,
-            "generate",
-            "--task",
-            "classification",
-            "--broken",
-            "1",
-            "--faults",
-            "mask-jpeg",
-            "-n",
-            "2",
-            "--size",
-            "64",
-            "-o",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    args = ["generate", "--task", "classification", "--broken", "1", "--faults", "mask-jpeg"]
+    result = CliRunner().invoke(
+        cli, [*args, "-n", "2", "--size", "64", "-o", str(tmp_path / "out")]
     )
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert one_line(result.stderr).startswith("Error: --faults: mask-jpeg breaks a mask")
     assert not (tmp_path / "out").exists()

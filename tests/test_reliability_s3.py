@@ -67,6 +67,7 @@ def test_clients_have_timeouts_and_standard_retries(aws_env: None) -> None:
     assert config.retries == {"total_max_attempts": s3_module.ATTEMPTS, "mode": "standard"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "status"),
     [
@@ -89,11 +90,12 @@ def _objects(client: Any) -> dict[str, bytes]:
     return {key: client.get_object(Bucket="data", Key=key)["Body"].read() for key in _keys(client)}
 
 
+@pytest.mark.slow  # waits out timeouts
 @pytest.mark.parametrize(
     "frozen_at",
     [
         "/images/",  # mid-run: uploads in flight and queued, then the claim to remove
-        pytest.param(".manifest", marks=pytest.mark.slow),  # the publish, then its rollback
+        ".manifest",  # the publish, then its rollback
     ],
 )
 def test_a_server_that_freezes_mid_run_is_given_up_within_the_bound(

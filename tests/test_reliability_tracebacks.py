@@ -161,6 +161,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ARGS = ["generate", "-p", "dents", "-n", "4", "--size", "64", "--seed", "3"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("closed", [(0,), (1,), (2,), (0, 1, 2)], ids=str)
 def test_generate_with_closed_standard_streams(
     tmp_path: Path, reference: Path, closed: tuple[int, ...]

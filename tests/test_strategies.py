@@ -20,7 +20,10 @@ from synth.testing.strategies import (
 )
 from synth.validate import validate_manifest
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 30 draws a strategy: the same cases are judged again in test_verdicts.py (whole
+# manifests, by a second validator too) and test_faults.py (each fault on drawn presets),
+# and bench/bench_fuzz.py measures how many bugs such tests find at 100 and 400 examples.
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _errors(case: Case, objects: bool = True) -> set[str]:

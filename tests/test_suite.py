@@ -29,6 +29,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_the_same_version_and_seed_give_the_same_bytes(suite: Path, tmp_path: Path) -> None:
     probes._fixed_of.cache_clear()  # built anew, not only written again
     write_suite(tmp_path / "again")
@@ -91,6 +92,7 @@ def test_expected_json_says_what_and_why(suite: Path) -> None:
     assert case["description"]
 
 
+@pytest.mark.slow
 def test_a_shell_runner_runs_the_suite(suite: Path, tmp_path: Path) -> None:
     """examples/suite/run.sh (POSIX sh, no JSON parser) with synth validate, over a
     sample of the suite: a case of each kind, a multi-line one, a service-profile one."""
