@@ -259,6 +259,8 @@ def generate(
         raise click.UsageError("--executor dask and --scheduler ADDRESS go together")
     if mock_s3 and not is_s3(options["out"]):
         raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
+    if mock_s3 and executor == "dask":  # dask workers write the objects, to real S3
+        raise click.UsageError("--mock-s3 mocks S3 in this process only, not on dask workers")
     width, height = size or (None, None)
     chosen = None if faults is None else [f.strip() for f in faults.split(",") if f.strip()]
     with _mocked_s3() if mock_s3 else contextlib.nullcontext():
@@ -282,7 +284,8 @@ def generate(
         except SynthError as exc:
             from synth.output.s3 import CredentialsError
 
-            if isinstance(exc, CredentialsError):  # only this command has the mock to offer
+            # Only this command has the mock to offer, and only to a local run.
+            if isinstance(exc, CredentialsError) and executor != "dask":
                 raise CredentialsError(f"{exc.for_cli()} (or use --mock-s3)") from None
             raise
     shard = config.shard

@@ -11,9 +11,12 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from synth.errors import OutputError
+
+if TYPE_CHECKING:
+    from synth.output.remote import Destination
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
@@ -54,6 +57,10 @@ class Sink(Protocol):
         race, at least one sees the other. A claim left by a dead run on this host is
         taken over. `close` gives the claim up.
         """
+
+    def destination(self) -> Destination | None:
+        """The output as a worker process (of this host or another) reopens it to write
+        objects into while this run holds its claim; None before the claim."""
 
     def entries(self) -> set[str]:
         """The names right below the prefix (a folder's end in "/"), claims aside."""

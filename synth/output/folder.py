@@ -28,6 +28,7 @@ from synth.output.base import (
     lock_text,
     stale,
 )
+from synth.output.remote import Claimed, Folder
 
 
 def folder_path(root: Path, key: str) -> Path | None:
@@ -134,6 +135,12 @@ class FolderSink:
             f"{self.root}: another synth run ({who}) is writing here; wait for "
             f"it, or delete {path} if that run is gone"
         )
+
+    def destination(self) -> Folder | None:
+        """The folder as a worker on this host, or one mounting it at the same path, sees it."""
+        if self._lock is None:
+            return None
+        return Folder(self.root.resolve(), self.bucket, Claimed(self._lock.name, lock_text()))
 
     def entries(self) -> set[str]:
         return {

@@ -46,6 +46,7 @@ from synth.output.base import (
     stale,
 )
 from synth.output.progress import Bar
+from synth.output.remote import Bucket, Claimed
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
 # mode, and one more for the cleanup (`Patience`): a frozen server ends a run within
@@ -107,8 +108,15 @@ class Patience:
                 self.unanswered += 1
 
 
-def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCURRENCY) -> Any:
+def client(
+    endpoint_url: str | None = None,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    region: str | None = None,
+) -> Any:
     """An S3 client from boto3's usual chain, path-style, as every S3-compatible server takes.
+
+    `region`: the client's, if not the environment's (a worker's client, the run's region).
 
     Explicit timeouts (SYNTH_S3_TIMEOUT seconds, 15 by default), botocore's standard
     retry mode, and a `Patience` across requests: a server that stops answering fails
@@ -125,7 +133,7 @@ def client(endpoint_url: str | None = None, *, concurrency: int = DEFAULT_CONCUR
     # A fresh session reads the environment now, not when the process first used boto3.
     try:
         session = boto3.session.Session()
-        made = session.client("s3", endpoint_url=endpoint_url, config=config)
+        made = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
         Patience().install(made.meta.events)
         return made
     except ProfileNotFound as exc:
@@ -344,6 +352,16 @@ class S3Sink:
             f"{self.location}: another synth run ({who}) is writing here "
             f"({S3Uri(self.bucket, key)} exists); wait for it, or delete that object if "
             "that run is gone"
+        )
+
+    def destination(self) -> Bucket | None:
+        """The bucket as a worker reaches it: this client's endpoint and region, the
+        worker's own credentials."""
+        if self._claim is None:
+            return None
+        meta = self.s3.meta
+        return Bucket(
+            self.bucket, meta.endpoint_url, meta.region_name, Claimed(self._claim, lock_text())
         )
 
     def entries(self) -> set[str]:

@@ -8,7 +8,11 @@ images a run makes.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
 import itertools
+import logging
 import multiprocessing
 import os
 import signal
@@ -18,7 +22,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -204,41 +208,134 @@ def _submit(
         ) from None
 
 
+# Images a dask task makes: each task costs the client, the scheduler and a worker about
+# a millisecond of CPU each, a few percent of a 512 px image; eight make it under one.
+DASK_BATCH = 8
+NO_WORKER_ENV = "SYNTH_DASK_NO_WORKER_TIMEOUT"
+# A cluster without a worker this long is not getting one back (an adaptive cluster that
+# starts its workers on demand may need longer: raise it in the environment).
+NO_WORKER_SECONDS = 30.0
+
+
 def _dask_map(
     fn: Callable[[C, int], R], context: C, indices: Iterable[int], scheduler: str
 ) -> Iterator[R]:
-    """The images made on a dask cluster; a cluster that fails (a wrong address, a
-    scheduler gone, no worker left for NO_WORKERS_SECONDS) ends the run with one line."""
+    """The images made on a dask cluster, `DASK_BATCH` a task; a cluster that fails (a
+    wrong address, a scheduler gone, no worker left for `no_worker_seconds()`) ends the
+    run with one line."""
+    patience = no_worker_seconds()
     Client = require("dask.distributed", "dask", "--executor dask").Client
+    with _quiet("distributed"):
+        yield from _on_cluster(Client, fn, context, indices, scheduler, patience)
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """The client's own logging held back while the run uses it: a lost scheduler or
+    worker is the run's one line to say, not a page of reconnection tracebacks before it.
+
+    distributed logs through handlers on its top logger, which its child loggers reach
+    whatever the top logger's level: so the handlers drop the records.
+    """
+    handlers = logging.getLogger(name).handlers
+    for handler in handlers:
+        handler.addFilter(_drop)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(_drop)
+
+
+def _drop(record: logging.LogRecord) -> bool:
+    return False
+
+
+def _on_cluster(
+    Client: Any,
+    fn: Callable[[C, int], R],
+    context: C,
+    indices: Iterable[int],
+    scheduler: str,
+    patience: float,
+) -> Iterator[R]:
     try:
         client = Client(scheduler, timeout="10s")
     except (ValueError, TypeError) as exc:
         raise SynthError(f"{scheduler}: not a dask scheduler address ({exc})") from None
     except OSError as exc:
         raise SynthError(f"cannot reach the dask scheduler at {scheduler} ({exc})") from None
+    pending: deque[Any] = deque()
     try:
         with client:
+            try:  # an adaptive cluster may be starting its first worker
+                client.wait_for_workers(1, timeout=patience)
+            except TimeoutError:
+                raise _no_worker(patience) from None
             shared = client.scatter(context, broadcast=True)
             window = 4 * max(1, sum(client.nthreads().values()))
-            pending: deque[Any] = deque()
-            for index in indices:
-                pending.append(client.submit(fn, shared, index, pure=False))
+            for batch in _batches(indices, DASK_BATCH):
+                pending.append(client.submit(_call_on, fn, shared, batch, pure=False))
                 if len(pending) >= window:
-                    yield _result(client, pending.popleft())
+                    yield from _result(client, pending.popleft(), patience)
             while pending:
-                yield _result(client, pending.popleft())
+                yield from _result(client, pending.popleft(), patience)
     except SynthError:
         raise
     except Exception as exc:  # the cluster's failures, whatever dask calls them
         raise SynthError(
             f"the dask cluster at {scheduler} failed: {type(exc).__name__}: {exc}"
         ) from None
+    finally:
+        if pending and client.status == "running":  # what has not started never will
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending))
 
 
-NO_WORKERS_SECONDS = 30.0  # a cluster without a worker this long is not getting one back
+def _call_on(fn: Callable[[C, int], R], context: C, batch: list[int]) -> list[R]:
+    _malloc_as_glibc_adapts()
+    return [fn(context, index) for index in batch]
 
 
-def _result(client: Any, future: Any) -> Any:
+# What glibc's adaptive thresholds reach on 64-bit Linux once a process has freed a few
+# large blocks: blocks up to 32 MiB come from the heap, which keeps up to twice that free.
+_MMAP_THRESHOLD = 32 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+
+
+@functools.cache
+def _malloc_as_glibc_adapts() -> None:
+    """Give a dask worker the memory allocator a local worker has, once per process.
+
+    A dask nanny starts its workers with MALLOC_TRIM_THRESHOLD_ set (so that they hand
+    memory back to the system soon); glibc then stops adapting its thresholds, and every
+    array of an image above 128 KiB is mapped and unmapped, its pages zeroed again each
+    time: 45% more CPU per 512 px image. A worker whose allocator was tuned by hand
+    (MALLOC_MMAP_THRESHOLD_ set) is left alone.
+    """
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, 2 * _MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc: not its thresholds either
+        pass
+
+
+def no_worker_seconds() -> float:
+    """How long a run waits while its dask cluster has no worker (SYNTH_DASK_NO_WORKER_TIMEOUT)."""
+    text = os.environ.get(NO_WORKER_ENV, "")
+    try:
+        value = float(text) if text else NO_WORKER_SECONDS
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise SynthError(f"{NO_WORKER_ENV}={text!r}: must be a number of seconds above 0")
+    return value
+
+
+def _result(client: Any, future: Any, patience: float) -> Any:
     """A future's result, waited for while the cluster can still make it."""
     idle_since: float | None = None
     while True:
@@ -246,14 +343,24 @@ def _result(client: Any, future: Any) -> Any:
             return future.result(timeout=_WATCH_SECONDS * 4)
         except TimeoutError:
             pass
+        except CancelledError as exc:  # by the scheduler's loss, or by the scheduler itself
+            if client.status == "running":
+                raise SynthError(
+                    "the dask cluster lost the run's work: the workers holding it died or "
+                    f"left ({getattr(exc, 'reason', None) or 'cancelled'})"
+                ) from None
         if client.status != "running":
             raise SynthError("the dask scheduler went away (its connection was lost)")
         if client.nthreads():
             idle_since = None
             continue
         idle_since = idle_since or time.monotonic()
-        if time.monotonic() - idle_since > NO_WORKERS_SECONDS:
-            raise SynthError(
-                f"the dask cluster has had no worker for {NO_WORKERS_SECONDS:g} s; start "
-                "workers, or run without --executor dask"
-            )
+        if time.monotonic() - idle_since > patience:
+            raise _no_worker(patience)
+
+
+def _no_worker(patience: float) -> SynthError:
+    return SynthError(
+        f"the dask cluster has had no worker for {patience:g} s; start workers, raise "
+        f"{NO_WORKER_ENV}, or run without --executor dask"
+    )

@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import socket
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from synth.output.base import Published, Sink, Sparse
 from synth.output.folder import FolderSink
 from synth.output.layout import Layout, Shard
 from synth.output.progress import Bar
+from synth.output.remote import Destination, Folder, check_held
 from synth.registry import LAYOUTS
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
@@ -194,13 +196,16 @@ class Writer:
     def render(self, job: Job) -> Iterator[Made]:
         """Each image, in index order, from local processes or a dask cluster alike.
 
-        Into a folder, local processes write each image's objects themselves; `store`
-        puts the objects of the images that come with theirs (to S3, or from dask).
+        Whoever makes an image writes its objects (into a folder; on a dask cluster, into
+        a bucket too) and hands back its lines only; `store` puts the objects of images
+        that come with theirs (local processes writing to S3, where the run's upload pool
+        does it for them).
         """
         workers, scheduler = self.config.workers, self.config.scheduler
-        if scheduler is None and isinstance(self.target, FolderSink):
-            folder = _Folder(job, self.target.root)
-            return ordered_map(_make_into, folder, self.indices, workers=workers)
+        destination = self.target.destination()
+        if destination is not None and (scheduler is not None or isinstance(destination, Folder)):
+            into = _Into(job, destination, check=scheduler is not None)
+            return ordered_map(_make_into, into, self.indices, workers=workers, scheduler=scheduler)
         return ordered_map(make, job, self.indices, workers=workers, scheduler=scheduler)
 
     def store(
@@ -312,22 +317,40 @@ class Writer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Folder:
-    """A job whose objects go to a local folder, written by whichever process makes them."""
+class _Into:
+    """A job whose objects go straight to the output, written by whichever process makes them.
+
+    `check`: the process may outlive the run (a dask worker), so it first makes sure the run
+    still holds the output; a local worker dies with its run.
+    """
 
     job: Job
-    root: Path
+    destination: Destination
+    check: bool
 
 
-def _make_into(folder: _Folder, index: int) -> Made:
+def _make_into(into: _Into, index: int) -> Made:
     """Image `index` made and its objects written, in the process that made them.
 
-    What returns to the run is the image's line without the objects' bytes: handing an
-    image's objects from a worker to the run (pickling, a pipe, unpickling) cost nearly
-    what writing them costs, and left all writing to the run's one process.
+    What returns to the run is the image's lines without the objects' bytes: handing an
+    image's objects from a worker to the run (pickling, a pipe or the network, unpickling)
+    costs nearly what writing them costs, and would leave all writing to the run's process.
     """
-    image = make(folder.job, index)
-    _put_objects(FolderSink(folder.root, folder.job.bucket), image)
+    image = make(into.job, index)
+    try:
+        if into.check:
+            check_held(into.destination)
+        target = into.destination.open()
+        try:
+            _put_objects(target, image)
+            target.flush()
+        finally:
+            target.close()
+    except OutputError as exc:
+        if not into.check:
+            raise
+        # A worker of a cluster: its host may have other credentials, mounts, disks.
+        raise OutputError(f"on the dask worker at {socket.gethostname()}: {exc.args[0]}") from None
     broken = image.broken and dataclasses.replace(image.broken, objects={})
     return dataclasses.replace(image, objects=(), broken=broken)
 
