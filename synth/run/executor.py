@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -259,12 +260,18 @@ def _on_cluster(
     scheduler: str,
     patience: float,
 ) -> Iterator[R]:
+    failure = None
     try:
         client = Client(scheduler, timeout="10s")
     except (ValueError, TypeError) as exc:
-        raise SynthError(f"{scheduler}: not a dask scheduler address ({exc})") from None
+        failure = SynthError(f"{scheduler}: not a dask scheduler address ({exc})")
     except OSError as exc:
-        raise SynthError(f"cannot reach the dask scheduler at {scheduler} ({exc})") from None
+        failure = SynthError(f"cannot reach the dask scheduler at {scheduler} ({exc})")
+    if failure is not None:
+        # A Client that failed to start closes itself when collected: now, and not in
+        # the middle of a later Client's start, whose lock its close would wait on.
+        gc.collect()
+        raise failure
     pending: deque[Any] = deque()
     try:
         with client:
