@@ -39,8 +39,9 @@ from synth.imaging.textures import check_image, check_roi
 from synth.output.base import Published, Sink, Sparse
 from synth.output.folder import FolderSink
 from synth.output.layout import Layout, Shard
+from synth.output.location import check_held, open_destination
 from synth.output.progress import Bar
-from synth.output.remote import Destination, Folder, check_held
+from synth.output.remote import Destination, Folder
 from synth.registry import LAYOUTS
 from synth.run.config import RunConfig
 from synth.run.dataset import Counts, Dataset, describe
@@ -340,7 +341,7 @@ def _make_into(into: _Into, index: int) -> Made:
     try:
         if into.check:
             check_held(into.destination)
-        target = into.destination.open()
+        target = open_destination(into.destination)
         try:
             _put_objects(target, image)
             target.flush()
