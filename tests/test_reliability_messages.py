@@ -219,6 +219,7 @@ def _can_mount_a_tmpfs(tmp_path: Path) -> bool:
     return _on_a_small_disk(tmp_path, 1, "true") == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("extra_pages", "said"),
     [
@@ -337,6 +338,7 @@ def _screen(output: bytes, columns: int) -> list[str]:
     return ["".join(line).rstrip() for line in rows]
 
 
+@pytest.mark.slow
 def test_the_summary_is_not_printed_over_a_bar(tmp_path: Path) -> None:
     """On a terminal, `--mock-s3` (an upload bar below the run's) ends with the run's bar
     and the summary, each on a row of its own: no bar is left half overwritten."""
