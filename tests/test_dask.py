@@ -251,6 +251,18 @@ def test_every_worker_killed_mid_run(cluster: Cluster, tmp_path: Path) -> None:
     assert not _left(out)
 
 
+def test_sigterm_to_a_dask_run(cluster: Cluster, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = _running([*RUN, "--executor", "dask", "--scheduler", cluster.address], out, tmp_path)
+    os.kill(run.pid, signal.SIGTERM)
+    code, stderr = finish(run, tmp_path)
+    assert code == 143
+    assert one_line(stderr).startswith("synth: stopped by SIGTERM")
+    cluster.stop()
+    assert not assert_whole_or_nothing(out)
+    assert not _left(out)
+
+
 def test_one_worker_killed_mid_run(cluster: Cluster, tmp_path: Path) -> None:
     """dask makes a lost worker's images again elsewhere: the run ends whole, the bytes
     of a local run."""
