@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/python bench/bench_fuzz.py 20
 	$(BIN)/python bench/bench_painters.py
 	$(BIN)/python bench/bench_trace.py 2048 9
-	$(BIN)/python bench/bench_sizes.py --sizes 4096 --images 2
+	$(BIN)/python bench/bench_sizes.py --sizes 2048,4096 --images 3
 	$(BIN)/python bench/bench_dask.py
 	$(BIN)/python docs/generate.py  # the results into their pages
 

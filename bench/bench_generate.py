@@ -1,7 +1,8 @@
 """Generation against the strongest floor it knows, bytes, memory, scaling and the largest images.
 
 Floors: encoding and writing the same rendered images and masks (rendering untimed) with
-Pillow at levels 1, 3 and 6 and with synth's own encoder. The strongest floor is the
+Pillow at levels 1, 3 and 6 and with synth's own encoder (libdeflate, Sub filter) at levels
+1, 2 and its default. The strongest floor is the
 fastest of them whose files are no larger than Pillow level 6's. `synth generate` runs in
 a fresh process per run (worker start-up included). With one worker, images are made in
 that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
@@ -108,10 +109,11 @@ def floors(count: int, size: int) -> list[dict[str, float | str]]:
         f"Pillow level {level}": (_pillow(level), _pillow_mask(level, colors))
         for level in (1, 3, 6)
     }
-    encoders[f"synth: libdeflate level {DEFAULT_COMPRESS_LEVEL}, Sub filter"] = (
-        lambda a: encode_image(a, "png"),
-        lambda m: encode_mask(m, colors),
-    )
+    for level in sorted({1, 2, DEFAULT_COMPRESS_LEVEL}):  # synth's encoder at lower levels
+        encoders[f"libdeflate level {level}, Sub filter"] = (
+            lambda a, level=level: encode_image(a, "png", level),
+            lambda m, level=level: encode_mask(m, colors, level),
+        )
     results = []
     for name, (image_encoder, mask_encoder) in encoders.items():
         with tempfile.TemporaryDirectory() as out:
