@@ -159,6 +159,7 @@ MAX_MASK_CLASSES = 20
 
 _BUCKET_NAME = re.compile(r"(?=[a-z0-9.-]{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]")
 SCHEME = "s3://"
+_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)  # the bucket, then a key
 
 
 @functools.lru_cache(maxsize=1024)  # a manifest names one bucket on every line
@@ -175,10 +176,8 @@ def is_s3(location: object) -> bool:
 def s3_bucket(value: object) -> str | None:
     """The bucket of a URI rules source-ref.uri and mask.uri accept (s3://BUCKET/KEY with a
     valid bucket and a key of one character or more), else None."""
-    if not isinstance(value, str) or not value.startswith(SCHEME):
-        return None
-    bucket, slash, key = value[len(SCHEME) :].partition("/")
-    return bucket if slash and key and is_bucket_name(bucket) else None
+    match = _S3_URI.fullmatch(value) if isinstance(value, str) else None
+    return match[1] if match and is_bucket_name(match[1]) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,8 +144,9 @@ def _manifest(
             )
             return
         obj, problems = (parse_exactly if exact else parse)(raw, number)
-        for problem_finding in problems:
-            yield replace(problem_finding, source=name)
+        if problems:
+            for problem_finding in problems:
+                yield replace(problem_finding, source=name)
         if obj is None:
             continue
         facts = LineFacts()

@@ -8,9 +8,8 @@ the other lines involved (the first line of a duplicate, of the first size, ...)
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -118,6 +117,16 @@ class _Manifest:
     past_limit: dict[str, int] = field(default_factory=dict)  # task -> first line over its limit
 
 
+class _Findings(NamedTuple):
+    """Makes the findings of one line (a tuple: cheaper to build than a closure)."""
+
+    number: int
+    source: str | None
+
+    def __call__(self, rule: str, message: str, *related: str, where: str | None = None) -> Finding:
+        return Finding(rule, _SEVERITY[rule], self.number, where, message, self.source, related)
+
+
 class ProjectChecks:
     """Feed it each line's facts in order; it yields the dataset findings as they show."""
 
@@ -145,8 +154,8 @@ class ProjectChecks:
         """The dataset findings this line shows: a list, as most lines show none and a
         generator costs more than the checks."""
         manifest = self._manifests[-1]
-        here = _at(manifest.source, number)
-        finding = functools.partial(self._finding, number, manifest.source)
+        here = f"{manifest.source}:{number}" if manifest.source else f"line {number}"  # _at
+        finding = _Findings(number, manifest.source)
         out: list[Finding] = []
         if facts.image_uri is not None:
             first = self._images.setdefault(facts.image_uri, here)
@@ -181,20 +190,7 @@ class ProjectChecks:
         self._count(number, facts, manifest, here)
         return out
 
-    @staticmethod
-    def _finding(
-        number: int,
-        source: str | None,
-        rule: str,
-        message: str,
-        *related: str,
-        where: str | None = None,
-    ) -> Finding:
-        return Finding(rule, _SEVERITY[rule], number, where, message, source, related)
-
-    def _classes(
-        self, facts: LineFacts, here: str, finding: Callable[..., Finding]
-    ) -> Iterator[Finding]:
+    def _classes(self, facts: LineFacts, here: str, finding: _Findings) -> Iterator[Finding]:
         where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
         quiet = True
         past: list[str] = []  # the line's labels past the project's 100th
@@ -329,7 +325,3 @@ _SEVERITY = {
     "dataset.class-name-chars": Severity.WARNING,
     "dataset.max-classes": Severity.ERROR,
 }
-
-
-def _at(source: str | None, number: int) -> str:
-    return f"{source}:{number}" if source else f"line {number}"

@@ -15,7 +15,7 @@ from enum import Enum
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
 # _ISO with each field in its range and a day up to the 28th (group: the year): what
 # fromisoformat accepts, found without parsing.
-_PLAIN_ISO = re.compile(
+PLAIN_ISO = re.compile(
     r"([0-9]{4})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-]00:?00)?"
 )
@@ -35,7 +35,7 @@ def date_form(value: object) -> DateForm | None:
     """The form of a creation-date, or None when it is not a UTC-readable date-time at all."""
     if not isinstance(value, str):
         return None
-    plain = _PLAIN_ISO.fullmatch(value)
+    plain = PLAIN_ISO.fullmatch(value)
     if plain and plain[1] != "0000":
         return DateForm.ISO  # every field in range, a day every month has: no calendar needed
     if _ISO.fullmatch(value):

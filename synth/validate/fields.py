@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import orjson
@@ -26,7 +25,7 @@ from synth.format import (
     Severity,
     s3_bucket,
 )
-from synth.validate.dates import DateForm, date_form
+from synth.validate.dates import PLAIN_ISO, DateForm, date_form
 from synth.validate.profiles import Profile, explain, lenient_severity
 
 _KEY = re.compile(r"0|[1-9][0-9]*")
@@ -41,15 +40,18 @@ class Problem(NamedTuple):
     profile: str | None = None  # set when the profile chose the severity
 
 
-@dataclass(slots=True)
 class LineFacts:
-    """What the object checks need from a line whose fields were read."""
+    """What the object checks need from a line whose fields were read.
+
+    Every fact starts as the class's default, so a line's facts cost one empty object
+    (validation makes one a line), and only the facts a line has are set on it.
+    """
 
     image_uri: str | None = None
     mask_uri: str | None = None
     class_name: str | None = None
     colors: frozenset[str] | None = None  # lower-case hex; None when the map has errors
-    buckets: list[tuple[str, str]] = field(default_factory=list)  # (field, bucket)
+    buckets: tuple[tuple[str, str], ...] = ()  # (field, bucket)
     label_attribute: str | None = None
     mask_attribute: str | None = None  # the key of the line's mask, when it has one
     # class-name -> lower-case hex of an error-free map; one object for lines that repeat a
@@ -140,7 +142,7 @@ def _source_ref(obj: dict[str, Any], facts: LineFacts, out: list[Problem]) -> No
         )
         return
     facts.image_uri = obj["source-ref"]
-    facts.buckets.append(("source-ref", bucket))
+    facts.buckets += (("source-ref", bucket),)
 
 
 def _label_attribute(
@@ -241,7 +243,7 @@ def _mask(
         )
     else:
         facts.mask_uri = obj[name]
-        facts.buckets.append((name, bucket))
+        facts.buckets += ((name, bucket),)
     facts.mask_attribute = name
     where = f"{name}-metadata"
     meta = obj.get(where)
@@ -388,6 +390,8 @@ def _type_and_annotation(
 
 
 def _creation_date(kind: str, value: object, where: str, out: list[Problem]) -> None:
+    if type(value) is str and (plain := PLAIN_ISO.fullmatch(value)) and plain[1] != "0000":
+        return  # date_form's first test, without its call: a line has two dates
     form = date_form(value)
     if form is DateForm.ISO:
         return  # the strings naming the field are built only for a problem
