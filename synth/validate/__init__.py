@@ -170,6 +170,7 @@ def _manifest(
         found = checks.line(number, facts)
         if found:
             yield from found
+    checks.lines += number
     if number == 0:
         yield Finding(
             "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name

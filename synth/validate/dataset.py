@@ -146,6 +146,7 @@ class ProjectChecks:
         self._manifests: list[_Manifest] = []
         # A manifest refused unread (over the size limit): the project's shape is unknown.
         self.unread = False
+        self.lines = 0  # the lines of every manifest: with none, manifest.empty says it all
 
     def start(self, source: str | None) -> None:
         self._manifests.append(_Manifest(source))
@@ -279,7 +280,7 @@ class ProjectChecks:
 
     def finish_project(self) -> Iterator[Finding]:
         """The findings that need the project's shape: image limits and training minimums."""
-        if self.unread:
+        if self.unread or not self.lines:
             return
         task = "segmentation" if self._masked is not None else "classification"
         roles = ["train"] + ["test"] * (len(self._manifests) - 1)

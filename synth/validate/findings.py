@@ -33,7 +33,21 @@ def format_text(findings: Iterable[Finding], source: str) -> Iterator[str]:
         field = f" [{f.field}]" if f.field else ""
         also = f" (see {', '.join(f.related)})" if f.related else ""
         # A key may hold a line break; one finding stays one line of output.
-        yield one_line(f"{where}: {f.severity}: {f.rule}: {f.message}{also}{field}")
+        yield one_line(f"{where}: {f.severity}: {f.rule}: {_short(f.message)}{also}{field}")
+
+
+# A message past this many characters (a value of megabytes quoted) is cut for a terminal.
+_SHOWN = 2000
+
+
+def _short(message: str) -> str:
+    if len(message) <= _SHOWN:
+        return message
+    return (
+        f"{message[: _SHOWN // 2]}... ({len(message):,} characters; --format json prints "
+        "them all) ..."
+        f"{message[-_SHOWN // 4 :]}"
+    )
 
 
 def format_json(findings: Iterable[Finding], source: str) -> Iterator[str]:
