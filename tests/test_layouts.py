@@ -20,7 +20,7 @@ from pycocotools.coco import COCO
 
 from synth.cli import cli
 from synth.config.preset import builtin_presets, load_preset
-from synth.errors import PresetError
+from synth.errors import ArgumentError
 from synth.faults import TREE_FAULTS
 from synth.imaging.defects import PAINTERS
 from synth.output.layout import Shard
@@ -188,12 +188,12 @@ def test_a_preset_names_its_layout(tmp_path: Path) -> None:
     assert (tmp_path / "o" / "tree" / "train" / "good").is_dir()
     bad = runner.invoke(cli, ["generate", "--layout", "voc", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 1
-    assert "dataset.layout: unknown layout 'voc'; known: coco, lfv, mvtec" in bad.output
+    assert "--layout: unknown layout 'voc'; known: coco, lfv, mvtec" in bad.output
     assert not (tmp_path / "x").exists()
 
 
 def test_mvtec_refuses_a_class_that_cannot_name_a_folder() -> None:
-    with pytest.raises(PresetError, match="cannot name an MVTec AD folder"):
+    with pytest.raises(ArgumentError, match="layout: class 'good' cannot name an MVTec AD folder"):
         MIXED.with_overrides(
             layout="mvtec",
             classes=(MIXED.classes[0].__class__("good", "#123456", "dent", (1, 1), {}),),
