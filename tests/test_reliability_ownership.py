@@ -248,7 +248,8 @@ def test_a_file_size_limit_during_the_1gb_fault(tmp_path: Path) -> None:
     assert result.returncode == 1
     manifest = out / "broken" / "projects" / "manifest-over-1gb" / "train.manifest"
     assert one_line(result.stderr) == (
-        f"Error: {manifest}: cannot write (File too large); nothing was published"
+        f"Error: {manifest}: cannot write (File too large); raise the file size limit "
+        "(ulimit -f); nothing was published"
     )
     assert not assert_whole_or_nothing(out)
     assert not list((tmp_path / "tmp").iterdir())
