@@ -17,15 +17,17 @@ mutant is killed by a run when any of its examples kills it (the examples an @gi
 draws before its first failure do not depend on the test's body, so one run per seed and
 size judges every mutant). `every_case()` and `every_manifest()` are judged once.
 
-Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--verdict-only] [--examples 100,400]
-It prints the tables and each mutant's kills, and writes the tables to bench/results/fuzz.md
-(unless --no-docs), which `make docs` shows in docs/strategies.md.
+Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--level rules,verdict]
+    [--examples 100,400]
+It prints the tables and each mutant's kills, and writes each level's table to
+bench/results/fuzz-LEVEL.md (unless --no-docs), which `make docs` shows in docs/strategies.md.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -306,7 +308,6 @@ TITLE = {
 
 
 def main(seeds: int, docs: bool, levels: list[str], sizes: list[int]) -> None:
-    tables = []
     for level in levels:
         started = time.process_time()
         label, strategy, kill, names, every_cases = LEVELS[level]
@@ -324,21 +325,21 @@ def main(seeds: int, docs: bool, levels: list[str], sizes: list[int]) -> None:
         every = kill(every_cases())
         rows[f"`{EVERY[level]}` (one param per fault)"] = [len(every) / len(names)]
         cpu = time.process_time() - started
-        command = f"`.venv/bin/python bench/bench_fuzz.py {seeds}`"
+        command = f"`.venv/bin/python bench/bench_fuzz.py {seeds} --level {level}`"
         table = [
             f"| {TITLE[level].format(len(names))}: tests ({command}) | killed: mean | worst seed |",
             "|---|---|---|",
         ]
         table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
-        print(f"{level}: {len(names)} mutants, {seeds} seeds, {cpu:.0f} s CPU")
+        load = os.getloadavg()
+        print(f"{level}: {len(names)} mutants, {seeds} seeds, {cpu:.0f} s CPU (load {load})")
         print("\n".join(table))
         print(f"\nper mutant (seeds that killed it at {sizes} examples, of {seeds}):")
         for name in names:
             flag = "" if name in every else f"  NOT KILLED by {EVERY[level]}"
             print(f"  {name:44} {' '.join(f'{n:3}' for n in per_mutant[name])}{flag}")
-        tables.append("\n".join(table))
-    if docs:
-        write_block("fuzz", "\n\n".join(tables))
+        if docs:  # one file a level: the two levels can run at once (--level)
+            write_block(f"fuzz-{level}", "\n".join(table))
 
 
 def _option(name: str, default: str) -> str:
@@ -350,6 +351,6 @@ if __name__ == "__main__":
     main(
         numbers[0] if numbers else 20,
         docs="--no-docs" not in sys.argv,
-        levels=["verdict"] if "--verdict-only" in sys.argv else ["rules", "verdict"],
+        levels=_option("--level", "rules,verdict").split(","),
         sizes=[int(n) for n in _option("--examples", "100,400").split(",")],
     )

@@ -110,3 +110,24 @@ def test_every_condition_has_its_fault() -> None:
     faulted = set(FAULT_CHECK.values()) | set(DATASET_FAULT_CHECK.values())
     assert errors - faulted == set(UNFAULTED)
     assert {p.id for p in BROKEN} == set(FAULT_CHECK)  # every_case() holds them all
+
+
+@pytest.mark.parametrize("crop", ["image-too-small", "image-too-narrow"])
+def test_a_crop_keeps_the_defect_when_background_is_recolored(crop: str) -> None:
+    """Composed after `background-not-white`, a crop still centres on a defect: the mask's
+    background is then a color, not white, and a crop taken from the corner could leave
+    only background (an empty anomaly mask, a rule neither fault names). Seed 10 of the
+    mixed preset has its defect far from the top and left edges."""
+    from dataclasses import replace as copy
+
+    import numpy as np
+
+    from synth.config.preset import load_preset
+    from synth.faults import compose
+    from synth.testing.cases import build_case
+
+    case = build_case(copy(load_preset("mixed"), width=64, height=64), 10, True)
+    faults = [CATALOGUE["background-not-white"], CATALOGUE[crop]]
+    broken = compose(case, faults, np.random.default_rng(0))
+    assert broken.expected_rules == {"color-map.background", "image.size"}
+    assert {CHECKS[c].rule for c in _failed(broken)} == broken.expected_rules

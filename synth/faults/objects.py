@@ -6,6 +6,7 @@ color map, so each fault breaks its rule whatever preset the case was drawn from
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Unpack
@@ -15,7 +16,13 @@ import numpy as np
 from synth.faults import ops
 from synth.faults.model import Case, Conditions, Fault, Transform, rule_row
 from synth.faults.registry import CATALOGUE
-from synth.format import MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, MAX_MASK_CLASSES, MIN_IMAGE_SIDE
+from synth.format import (
+    BACKGROUND_CLASS,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_SIDE,
+    MAX_MASK_CLASSES,
+    MIN_IMAGE_SIDE,
+)
 
 IMAGE = ["source"]  # what an image fault needs: a source-ref the validator follows
 MASK = ["mask.ref"]  # and a mask fault: a mask attribute it follows
@@ -65,12 +72,23 @@ def _both(case: Case, change: object) -> Case:
     return ops.with_mask(ops.replace_object(case, image, ops.encode(new_image)), new_mask)
 
 
+def _defects(case: Case, mask: np.ndarray) -> np.ndarray:
+    """Where the mask has defect pixels: neither white nor BACKGROUND's color (which
+    `background-not-white`, applied before a crop, makes another color)."""
+    background = {0xFFFFFF}
+    with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):  # other faults
+        entry = ops.read(case, ops.cmap)["0"]
+        if entry["class-name"] == BACKGROUND_CLASS and len(entry["hex-color"]) == 7:
+            background.add(int(entry["hex-color"][1:], 16))
+    return ~np.isin(ops.packed(mask), list(background))
+
+
 def _too_small(case: Case, rng: np.random.Generator) -> Case:
     """MIN_IMAGE_SIDE - 16 rows of image and mask, around the first defect row."""
     rows = MIN_IMAGE_SIDE - 16
 
     def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        defect = np.flatnonzero((ops.packed(mask) != 0xFFFFFF).any(axis=1))
+        defect = np.flatnonzero(_defects(case, mask).any(axis=1))
         first = int(defect[0]) if defect.size else 0
         start = max(0, min(first - rows // 2, mask.shape[0] - rows))
         return image[start : start + rows], mask[start : start + rows]
@@ -83,7 +101,7 @@ def _too_narrow(case: Case, rng: np.random.Generator) -> Case:
     cols = MIN_IMAGE_SIDE - 16
 
     def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        defect = np.flatnonzero((ops.packed(mask) != 0xFFFFFF).any(axis=0))
+        defect = np.flatnonzero(_defects(case, mask).any(axis=0))
         first = int(defect[0]) if defect.size else 0
         start = max(0, min(first - cols // 2, mask.shape[1] - cols))
         return image[:, start : start + cols], mask[:, start : start + cols]

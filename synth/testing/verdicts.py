@@ -174,10 +174,10 @@ def manifests(
     bom = CATALOGUE["byte-order-mark"]
 
     def line(chosen: Preset, seed: int, kind: int, noise: bytes) -> Case:
-        """One line: valid, a near-miss or broken by `kind` (0, valid, is where a failing
+        """One line: valid, a near-miss or broken by `kind` (1, valid, is where a failing
         example shrinks to), its fault and label drawn from `noise`."""
         rng = np.random.default_rng(list(noise))
-        if _KINDS[kind % len(_KINDS)] == "broken":
+        if _KINDS[(kind - 1) % len(_KINDS)] == "broken":
             fault = broken[int(rng.integers(len(broken)))]
             flag = fault.applies == "anomaly" if fault.applies != "any" else rng.random() < 0.5
             case = build_case(chosen, seed, bool(flag))
@@ -187,14 +187,15 @@ def manifests(
             return fault.apply(case, rng)
         case = build_case(chosen, seed, rng.random() < 0.5)
         fitting = [f for f in odd if f.fits(case)]
-        if _KINDS[kind % len(_KINDS)] == "near-miss" and fitting:
+        if _KINDS[(kind - 1) % len(_KINDS)] == "near-miss" and fitting:
             return fitting[int(rng.integers(len(fitting)))].apply(case, rng)
         return case
 
     # Every choice comes from one draw of bytes: Hypothesis' mutator copies a draw over
     # another of the same kind (one line's over the next, one manifest's into the next), and
     # its integers favour small values, so faults drawn line by line repeat within a
-    # manifest and across manifests. Bytes shrink to zeros: valid lines, the first fault.
+    # manifest and across manifests. Bytes shrink to zeros: a line's kind byte 0 leaves the
+    # line out (a failure shrinks to the lines that matter), 1 makes it valid.
     size = st.integers(min_lines, max_lines)
     noise = st.binary(min_size=16 + 9 * max_lines, max_size=16 + 9 * max_lines)
 
@@ -204,17 +205,23 @@ def manifests(
         count, bits = draw(size), draw(noise)
         head, kinds, rest = bits[:16], bits[16 : 16 + max_lines], bits[16 + max_lines :]
         first = int.from_bytes(head[:4], "big")
-        seeds = [(first + i) % 2**32 for i in range(count)]  # one image each
-        cases = [line(chosen, s, kinds[i], rest[8 * i : 8 * i + 8]) for i, s in enumerate(seeds)]
+        slots = [i for i in range(count) if kinds[i]]  # a random byte is rarely 0
+        slots += [i for i in range(count) if not kinds[i]][: max(0, min_lines - len(slots))]
+        seeds = [(first + i) % 2**32 for i in sorted(slots)]  # one image each, a slot's own
+        cases = [
+            line(chosen, s, kinds[i] or 1, rest[8 * i : 8 * i + 8])
+            for i, s in zip(sorted(slots), seeds, strict=True)
+        ]
         choice = np.random.default_rng(list(head[4:]))
         broken_lines = [i for i, case in enumerate(cases) if case.expected_rules]
         bom_first = not (dataset_faults and head[4] % 4 == 3) and head[5] % 12 == 11
         if bom_first:  # a byte-order mark: on the first line only, a valid one
             cases[0] = bom.apply(build_case(chosen, seeds[0], False), np.random.default_rng(0))
-        elif broken_lines and head[6] % 4:
+        elif broken_lines and head[6] % 4 != 3:
             # A broken line first, most of the time: what a fault changes on the first line is
             # what later lines are compared with (its bucket, its size), so a validator that
-            # misses the condition flags all the others instead of this one line.
+            # misses the condition flags all the others instead of this one line. Zero bytes
+            # move it too, so a failure shrinks to that line alone (the others' count drops).
             cases.insert(0, cases.pop(broken_lines[int(choice.integers(len(broken_lines)))]))
         if dataset_faults and head[4] % 4 == 3:
             # Seeds above the lines' (< 2**32), so the two new images are new to the manifest.
