@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synth.config.preset import DefectClass, Preset
-from synth.config.styles import STYLES
+from synth.config.styles import styles_for
 from synth.faults import CATALOGUE, DATASET_FAULTS, Case
 from synth.faults.ops import FAULT_COLORS, cmap, read
 from synth.format import MAX_MASK_CLASSES, Severity
@@ -139,7 +139,7 @@ def test_added_classes_keep_one_color_per_name_across_lines(
             assert by_color.setdefault(color, entry["class-name"]) == entry["class-name"]
 
 
-@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("style", styles_for("segmentation"))
 def test_added_entries_have_their_lines_shape(style: str) -> None:
     """An added entry has the keys of the line's own entries, in their order, and their
     confidence: none on the console's maps, Ground Truth's per-image one on its maps."""

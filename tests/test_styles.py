@@ -13,7 +13,7 @@ from PIL import Image
 
 from synth.annotate.records import DATES_FROM, DATES_TO, LABEL_HOURS, SEGMENT_AFTER
 from synth.config.preset import builtin_presets, load_preset
-from synth.config.styles import STYLES
+from synth.config.styles import STYLES, styles_for
 from synth.errors import PresetError
 from synth.format import S3Uri, Severity
 from synth.run.generate import Dataset, generate
@@ -34,9 +34,14 @@ def _not_size(findings: list) -> list:
     return [f for f in findings if f.rule != "dataset.training-minimum"]
 
 
+def _task(style: str) -> str:
+    """Segmentation, unless the style's producer writes classification lines only."""
+    return "segmentation" if STYLES[style].segmentation else "classification"
+
+
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_each_style_round_trips_clean_under_its_profile(style: str, tmp_path: Path) -> None:
-    dataset = generate("mixed", out=tmp_path, seed=3, style=style, **SMALL)
+    dataset = generate("mixed", out=tmp_path, seed=3, style=style, task=_task(style), **SMALL)
     profile = STYLES[style].profile
     findings = _not_size(_project(dataset, profile))
     assert [f for f in findings if f.severity is Severity.ERROR] == []
@@ -59,7 +64,7 @@ def test_the_console_style_needs_the_service_profile(tmp_path: Path) -> None:
 def test_styles_write_what_their_producers_write(tmp_path: Path) -> None:
     lines = {
         style: (
-            generate("mixed", out=tmp_path / style, seed=3, style=style, **SMALL)
+            generate("mixed", out=tmp_path / style, seed=3, style=style, task=_task(style), **SMALL)
             .read("train.manifest")
             .decode()
             .splitlines()
@@ -99,7 +104,7 @@ def _masks(dataset: Dataset) -> list[Path]:
     return [Path(dataset.location, key) for key in keys]
 
 
-@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("style", styles_for("segmentation"))
 def test_masks_are_8_bit_palettes_as_their_producers_write_them(style: str, tmp_path: Path) -> None:
     dataset = generate("mixed", out=tmp_path, seed=2, style=style, count=6, width=64, height=64)
     masks = _masks(dataset)
@@ -257,3 +262,51 @@ def test_ground_truth_broken_masks_are_under_the_jobs_output_too(tmp_path: Path)
     twins = [S3Uri.find(line.get("anomaly-mask-ref")) for line in broken]
     assert any(t and "broken/anomaly-mask/annotations/" in t.key for t in twins)
     assert all(t.key in files for t in twins if t and t.key.startswith("broken/"))
+
+
+def test_aws_python_tools_write_their_labels(tmp_path: Path) -> None:
+    """datasets.py: integer labels, 1 for anomaly; the SDK's Manifest: auto-label, 1 for
+    normal (inverted: the class-name says which). Each stamps the file once, on the
+    writer's local clock (US Pacific here), where csv_to_manifest.py stamps rows in UTC."""
+    lines = {
+        style: [
+            json.loads(x)
+            for x in generate(
+                "mixed", out=tmp_path / style, seed=3, style=style, task="classification", **SMALL
+            )
+            .read("train.manifest")
+            .decode()
+            .splitlines()
+        ]
+        for style in ("sdk-datasets", "sdk-manifest", "sdk-tools")
+    }
+    for style, attribute, anomaly in (
+        ("sdk-datasets", "anomaly-label", 1),
+        ("sdk-manifest", "auto-label", 0),
+    ):
+        metas = [x[f"{attribute}-metadata"] for x in lines[style]]
+        assert {type(x[attribute]) for x in lines[style]} == {int}
+        for x, meta in zip(lines[style], metas, strict=True):
+            assert x[attribute] == (anomaly if meta["class-name"] == "anomaly" else 1 - anomaly)
+        assert len({meta["creation-date"] for meta in metas}) == 1
+    local = datetime.fromisoformat(
+        lines["sdk-datasets"][0]["anomaly-label-metadata"]["creation-date"]
+    )
+    utc = datetime.fromisoformat(lines["sdk-tools"][0]["anomaly-label-metadata"]["creation-date"])
+    assert timedelta(hours=7) <= utc - local <= timedelta(hours=8)  # the same run's start
+
+
+@pytest.mark.parametrize("style", ["sdk-tools", "sdk-datasets", "sdk-manifest"])
+def test_a_tool_that_writes_no_segmentation_is_refused_it(style: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from synth.cli import cli
+
+    out = tmp_path / "out"
+    args = ["generate", "-p", "dents", "-o", str(out), "-n", "4", "--size", "64"]
+    made = CliRunner().invoke(cli, [*args, "--style", style])
+    assert made.exit_code != 0
+    [message] = made.output.strip().splitlines()
+    assert message.startswith("Error: dataset.style: ")
+    assert "no segmentation" in message
+    assert not out.exists()

@@ -151,9 +151,9 @@ def record(
     style = style_of(preset)
     fake = _image_faker(seed, spec.index)
     labeled, segmented = _moments(style, seed, spec.index, fake)  # its first draws
-    label, mask = preset.label_attribute, preset.mask_attribute
+    label, mask = style.label_attribute or preset.label_attribute, preset.mask_attribute
     jobs = style_jobs(preset, jobs)
-    value: int | str = int(spec.anomalous)
+    value: int | str = int(spec.anomalous != style.inverted)
     if style.label_string:
         value = str(value)
     line: dict[str, Any] = {"source-ref": image_uri}
@@ -229,9 +229,22 @@ def _attribute(
 
 
 def _date(style: Style, moment: datetime, which: int) -> str:
-    """UTC without an offset, as Ground Truth writes it (2021-10-12T14:16:45.668)."""
+    """UTC without an offset, as Ground Truth writes it (2021-10-12T14:16:45.668), or the
+    writer's local clock for a style that stamps with datetime.now() (no offset either)."""
     spec = "milliseconds" if style.date_digits[which] == 3 else "microseconds"
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + style.date_suffix
+    naive = _pacific(moment)[0] if style.local_time else moment.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(timespec=spec) + style.date_suffix
+
+
+def _pacific(moment: datetime) -> tuple[datetime, bool]:
+    """US Pacific wall-clock time of `moment`, and whether it is daylight time."""
+    standard = moment.astimezone(UTC) - timedelta(hours=8)
+    year = standard.year
+    march = datetime(year, 3, 8) + timedelta(days=(6 - datetime(year, 3, 8).weekday()) % 7)
+    november = datetime(year, 11, 1) + timedelta(days=(6 - datetime(year, 11, 1).weekday()) % 7)
+    naive = standard.replace(tzinfo=None)
+    summer = march + timedelta(hours=2) <= naive < november + timedelta(hours=1)
+    return (naive + timedelta(hours=1) if summer else naive), summer
 
 
 # The console's annotators' browser: mask dates are JavaScript Date strings in its zone,
@@ -240,12 +253,6 @@ def _date(style: Style, moment: datetime, which: int) -> str:
 def _mask_date(style: Style, moment: datetime) -> str:
     if not style.console_lines:
         return _date(style, moment, 1)
-    standard = moment.astimezone(UTC) - timedelta(hours=8)
-    year = standard.year
-    march = datetime(year, 3, 8) + timedelta(days=(6 - datetime(year, 3, 8).weekday()) % 7)
-    november = datetime(year, 11, 1) + timedelta(days=(6 - datetime(year, 11, 1).weekday()) % 7)
-    naive = standard.replace(tzinfo=None)
-    summer = march + timedelta(hours=2) <= naive < november + timedelta(hours=1)
-    local = naive + timedelta(hours=1) if summer else naive
+    local, summer = _pacific(moment)
     zone = "GMT-0700 (Pacific Daylight Time)" if summer else "GMT-0800 (Pacific Standard Time)"
     return local.strftime("%a %b %d %Y %H:%M:%S ") + zone

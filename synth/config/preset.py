@@ -357,6 +357,12 @@ def _check_preset(preset: Preset) -> None:
         )
     if preset.style not in STYLES:
         raise fail("dataset.style", f"must be one of {', '.join(STYLES)}, got {preset.style!r}")
+    if preset.task == "segmentation" and not STYLES[preset.style].segmentation:
+        raise fail(
+            "dataset.style",
+            f"{preset.style!r} writes classification lines only (the AWS tool it copies writes "
+            "no segmentation): use task classification, or style console or ground-truth",
+        )
     if preset.count < 1:
         raise fail("dataset.count", f"must be at least 1, got {preset.count}")
     for key, value in (

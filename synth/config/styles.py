@@ -68,6 +68,10 @@ class Style:
     mask_form: str = "palette"  # synth/annotate/masks.py: "palette" or "console"
     per_row_stamp: bool = False  # each line stamped as it is written (csv_to_manifest.py)
     label_job: str | None = None  # one classification job-name for every line, when set
+    label_attribute: str | None = None  # the producer's own label attribute, when it fixes one
+    inverted: bool = False  # label value 1 for normal, 0 for anomaly (the SDK's Manifest)
+    local_time: bool = False  # dates on the writer's clock (US Pacific here), not UTC
+    segmentation: bool = True  # the producer writes segmentation lines (AWS's tools do not)
 
     def __post_init__(self) -> None:
         if self.profile not in ("docs", "service"):
@@ -130,16 +134,54 @@ STYLES: dict[str, Style] = {
             "AWS's csv_to_manifest.py (the guide's \"Creating a classification manifest "
             "file from a CSV file\"): label values as strings, metadata in the producers' "
             "order, job-name labeling-job/anomaly-classification, each row stamped in UTC as "
-            "it is written, json.dumps' separators. It writes no segmentation: the mask "
-            "part of a segmentation line in this style is the segmentation page's, not "
-            "any AWS tool's.",
+            "it is written, json.dumps' separators. It writes no segmentation lines.",
             label_keys=PRODUCER_LABEL_KEYS,
             label_string=True,
             date_digits=(6, 6),
             per_row_stamp=True,
             label_job="labeling-job/anomaly-classification",
             separators=(", ", ": "),
+            segmentation=False,
+        ),
+        Style(
+            "sdk-datasets",
+            "docs",
+            "AWS's SDK examples' datasets.py (create_manifest_file_s3, create_json_line): "
+            "integer label values, metadata in the producers' order, job-name "
+            "labeling-job/anomaly-label, one stamp for the file on the writer's local "
+            "clock (datetime.now(), 6 digits), json.dumps' separators. It writes no "
+            "segmentation lines.",
+            label_keys=PRODUCER_LABEL_KEYS,
+            date_digits=(6, 6),
+            one_timestamp=True,
+            local_time=True,
+            label_job="labeling-job/anomaly-label",
+            separators=(", ", ": "),
+            segmentation=False,
+        ),
+        Style(
+            "sdk-manifest",
+            "docs",
+            "The Lookout for Vision Python SDK's Manifest (generate_manifests): the label "
+            "attribute auto-label, its values inverted (1 for normal, 0 for anomaly: the "
+            "class-name says which), job-name labeling-job/auto-label, one stamp for the "
+            "run on the writer's local clock (6 digits), json.dumps' separators. It writes "
+            "no segmentation lines.",
+            label_keys=PRODUCER_LABEL_KEYS,
+            date_digits=(6, 6),
+            one_timestamp=True,
+            local_time=True,
+            label_job="labeling-job/auto-label",
+            label_attribute="auto-label",
+            inverted=True,
+            separators=(", ", ": "),
+            segmentation=False,
         ),
     )
 }
 DEFAULT_STYLE = "synth"
+
+
+def styles_for(task: str) -> list[str]:
+    """The styles whose producer writes lines of `task` (sorted)."""
+    return sorted(n for n, s in STYLES.items() if task == "classification" or s.segmentation)
