@@ -19,12 +19,11 @@ from scipy.ndimage import gaussian_filter
 from synth.imaging.encode import _FILTER_NONE, _PALETTE, _chunk, _png, encode_mask
 
 # A pixel's alpha is the region's share of a Gaussian window around it (sigma in pixels):
-# a continuous coverage, as a canvas brush's anti-aliasing gives, quantized to as many
-# levels as the palette holds (255 entries after the background: the cookie dataset's
-# one-class masks hold about 245 alpha levels).
+# a continuous coverage, as a canvas brush's anti-aliasing gives, quantized to at most
+# the 245 levels the cookie dataset's one-class masks hold (a palette of 246 entries).
 EDGE = 2.5
 FLOOR = 0.25  # the share that fades to the lowest alpha (a corner pixel's)
-MAX_LEVELS = 255
+MAX_LEVELS = 245
 
 
 def console_mask(labels: np.ndarray, palette: Sequence[str], compress_level: int) -> bytes:
