@@ -20,7 +20,8 @@ size judges every mutant). `every_case()` and `every_manifest()` are judged once
 Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--level rules,verdict]
     [--examples 100,400]
 It prints the tables and each mutant's kills, and writes each level's table to
-bench/results/fuzz-LEVEL.md (unless --no-docs), which `make docs` shows in docs/strategies.md.
+bench/results (fuzz.md, fuzz-verdict.md; unless --no-docs), which `make docs` shows in
+docs/strategies.md.
 """
 
 from __future__ import annotations
@@ -339,7 +340,7 @@ def main(seeds: int, docs: bool, levels: list[str], sizes: list[int]) -> None:
             flag = "" if name in every else f"  NOT KILLED by {EVERY[level]}"
             print(f"  {name:44} {' '.join(f'{n:3}' for n in per_mutant[name])}{flag}")
         if docs:  # one file a level: the two levels can run at once (--level)
-            write_block(f"fuzz-{level}", "\n".join(table))
+            write_block("fuzz" if level == "rules" else f"fuzz-{level}", "\n".join(table))
 
 
 def _option(name: str, default: str) -> str:

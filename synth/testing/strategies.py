@@ -304,19 +304,6 @@ def _more_faults(
     return [*chosen, *more]
 
 
-# One number a composed fault: 0 drops it. Drawn, a number is almost never 0 (drawn as
-# one byte string, all zeros would be a fifth of the draws), so drawing keeps them all;
-# shrinking zeroes them one at a time, so a failure sheds every fault but the one that
-# matters, whichever was drawn first (a drawn rule cannot shrink towards another).
-_KEEP = st.integers(0, 255)
-
-
-def _kept(chosen: list[Fault], keep: Sequence[int]) -> list[Fault]:
-    """The faults whose number is not 0; the first if none is."""
-    kept = [f for f, number in zip(chosen, keep, strict=True) if number]
-    return kept or chosen[:1]
-
-
 def manifest_cases(
     valid: bool | None = None,
     rules: Collection[str] | None = None,
@@ -345,8 +332,7 @@ def manifest_cases(
     JSON array...): one such fault, uniformly, alone, as it hides every other. Otherwise
     a rule is drawn first, uniformly, then one of its faults, then up to `max_faults - 1`
     more faults on independent parts of the line and its objects, so one case exercises
-    many checks at once. A failing case shrinks to the single fault that matters, whichever
-    of them it was.
+    many checks at once.
     """
     unknown = set(rules or ()) - set(RULES)
     if unknown:
@@ -406,8 +392,6 @@ def manifest_cases(
         if extras:  # drawn from one value: repeated draws would invite Hypothesis' mutator
             rng = np.random.default_rng(list(draw(_EXTRA_SEEDS)))
             chosen = _more_faults(chosen, allowed if broken else odd, case, extras, rng)
-        if len(chosen) > 1:
-            chosen = _kept(chosen, [draw(_KEEP) for _ in chosen])
         if chosen:
             case = compose(case, chosen, np.random.default_rng(zlib.crc32(case.manifest)))
         return case if objects else replace(case, objects={})
