@@ -31,7 +31,14 @@ STAGES = (
     "entry",  # the command line and the public names: they may import anything
 )
 # Read by every stage; they import nothing of synth but each other.
-SHARED = {"synth.format", "synth.errors", "synth.registry", "synth.seeding", "synth.extras"}
+SHARED = {
+    "synth.format",
+    "synth.errors",
+    "synth.registry",
+    "synth.seeding",
+    "synth.extras",
+    "synth.environment",
+}
 ENTRY = {"synth", "synth.cli", "synth.__main__", "synth.strategies"}
 
 

@@ -8,7 +8,6 @@ never sees a manifest pointing at objects that are not there yet.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -31,6 +30,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from synth import environment
 from synth.errors import OutputError, option
 from synth.format import S3Uri
 from synth.output import signals
@@ -163,17 +163,7 @@ MAX_TIMEOUT = 3600.0  # an hour per answer: past that, a server is not coming ba
 
 
 def _timeout() -> float:
-    text = os.environ.get(TIMEOUT_ENV, "")
-    try:
-        value = float(text) if text else DEFAULT_TIMEOUT
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= MAX_TIMEOUT:  # NaN and inf fail too
-        raise OutputError(
-            f"{TIMEOUT_ENV}={text!r}: must be a number of seconds above 0 and at most "
-            f"{MAX_TIMEOUT:g}"
-        )
-    return value
+    return environment.seconds(TIMEOUT_ENV, DEFAULT_TIMEOUT, MAX_TIMEOUT, OutputError)
 
 
 class CredentialsError(OutputError):

@@ -27,6 +27,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from synth import environment
 from synth.errors import SynthError, option
 from synth.extras import require
 
@@ -216,6 +217,7 @@ NO_WORKER_ENV = "SYNTH_DASK_NO_WORKER_TIMEOUT"
 # A cluster without a worker this long is not getting one back (an adaptive cluster that
 # starts its workers on demand may need longer: raise it in the environment).
 NO_WORKER_SECONDS = 30.0
+MAX_NO_WORKER_SECONDS = 86400.0  # a day: past that, no worker is coming
 
 
 def _dask_map(
@@ -332,14 +334,7 @@ def _malloc_as_glibc_adapts() -> None:
 
 def no_worker_seconds() -> float:
     """How long a run waits while its dask cluster has no worker (SYNTH_DASK_NO_WORKER_TIMEOUT)."""
-    text = os.environ.get(NO_WORKER_ENV, "")
-    try:
-        value = float(text) if text else NO_WORKER_SECONDS
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise SynthError(f"{NO_WORKER_ENV}={text!r}: must be a number of seconds above 0")
-    return value
+    return environment.seconds(NO_WORKER_ENV, NO_WORKER_SECONDS, MAX_NO_WORKER_SECONDS, SynthError)
 
 
 def _result(client: Any, future: Any, patience: float) -> Any:
