@@ -217,6 +217,7 @@ NO_WORKER_ENV = "SYNTH_DASK_NO_WORKER_TIMEOUT"
 # A cluster without a worker this long is not getting one back (an adaptive cluster that
 # starts its workers on demand may need longer: raise it in the environment).
 NO_WORKER_SECONDS = 30.0
+_SCHEDULER_GONE = "the dask scheduler went away (its connection was lost)"
 MAX_NO_WORKER_SECONDS = 86400.0  # a day: past that, no worker is coming
 
 
@@ -292,6 +293,10 @@ def _on_cluster(
     except SynthError:
         raise
     except Exception as exc:  # the cluster's failures, whatever dask calls them
+        from distributed.comm.core import CommClosedError  # imported by now: a dask run
+
+        if isinstance(exc, CommClosedError):  # the scheduler's stream closed under a gather
+            raise SynthError(_SCHEDULER_GONE) from None
         raise SynthError(
             f"the dask cluster at {scheduler} failed: {type(exc).__name__}: {exc}"
         ) from None
@@ -352,7 +357,7 @@ def _result(client: Any, future: Any, patience: float) -> Any:
                     f"left ({getattr(exc, 'reason', None) or 'cancelled'})"
                 ) from None
         if client.status != "running":
-            raise SynthError("the dask scheduler went away (its connection was lost)")
+            raise SynthError(_SCHEDULER_GONE)
         if client.nthreads():
             idle_since = None
             continue
