@@ -83,30 +83,27 @@ def _defects(case: Case, mask: np.ndarray) -> np.ndarray:
     return ~np.isin(ops.packed(mask), list(background))
 
 
-def _too_small(case: Case, rng: np.random.Generator) -> Case:
-    """MIN_IMAGE_SIDE - 16 rows of image and mask, around the first defect row."""
-    rows = MIN_IMAGE_SIDE - 16
+def _cropped(case: Case, axis: int) -> Case:
+    """MIN_IMAGE_SIDE - 16 rows (axis 0) or columns (axis 1) of image and mask, around the
+    first defect row or column."""
+    keep = MIN_IMAGE_SIDE - 16
 
     def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        defect = np.flatnonzero(_defects(case, mask).any(axis=1))
+        defect = np.flatnonzero(_defects(case, mask).any(axis=1 - axis))
         first = int(defect[0]) if defect.size else 0
-        start = max(0, min(first - rows // 2, mask.shape[0] - rows))
-        return image[start : start + rows], mask[start : start + rows]
+        start = max(0, min(first - keep // 2, mask.shape[axis] - keep))
+        kept = slice(start, start + keep)
+        return image[(slice(None),) * axis + (kept,)], mask[(slice(None),) * axis + (kept,)]
 
     return _both(case, crop)
+
+
+def _too_small(case: Case, rng: np.random.Generator) -> Case:
+    return _cropped(case, axis=0)
 
 
 def _too_narrow(case: Case, rng: np.random.Generator) -> Case:
-    """MIN_IMAGE_SIDE - 16 columns of image and mask, around the first defect column."""
-    cols = MIN_IMAGE_SIDE - 16
-
-    def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        defect = np.flatnonzero(_defects(case, mask).any(axis=0))
-        first = int(defect[0]) if defect.size else 0
-        start = max(0, min(first - cols // 2, mask.shape[1] - cols))
-        return image[:, start : start + cols], mask[:, start : start + cols]
-
-    return _both(case, crop)
+    return _cropped(case, axis=1)
 
 
 def _too_tall(case: Case, rng: np.random.Generator) -> Case:
