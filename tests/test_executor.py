@@ -88,3 +88,17 @@ def test_workers_that_cannot_fork_are_one_sentence(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(os, "fork", no_fork)
     with pytest.raises(SynthError, match=r"cannot start worker processes \(.+\); a limit on pro"):
         list(ordered_map(_tagged, "job", range(4), workers=2))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_killed_run_nobody_reaped_is_not_alive() -> None:
+    """A zombie still answers kill(pid, 0); a worker whose run died before its watch began
+    sees no change of parent either, so the zombie itself must read as dead."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert executor._alive(child.pid)
+        child.kill()
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, and left unreaped
+        assert not executor._alive(child.pid)
+    finally:
+        child.wait()

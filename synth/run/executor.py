@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from synth import environment
@@ -76,7 +77,9 @@ def _install(context: Any, parent: int) -> None:
 def _watch(parent: int) -> None:
     # A dead run nobody has reaped yet still answers kill(pid, 0); but the children of a
     # process are handed to another the moment it dies, so a new parent (of a forked
-    # worker: the run; of a forkserver's: the forkserver) is the sure sign.
+    # worker: the run; of a forkserver's: the forkserver) is the sure sign. It is not
+    # when the run died before this thread started (the first parent seen is already the
+    # new one): where /proc tells, a zombie run is a dead one.
     first = os.getppid()
     while _alive(parent) and os.getppid() == first:
         time.sleep(_WATCH_SECONDS)
@@ -90,7 +93,11 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # the number is taken, by a process we may not signal
         pass
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc (macOS), or the process just went
+        return True
+    return state not in (b"Z", b"X")
 
 
 def _call(fn: Callable[[Any, int], R], batch: list[int]) -> list[R]:
