@@ -269,6 +269,57 @@ def test_one_broken_plugin_breaks_only_itself(monkeypatch: pytest.MonkeyPatch) -
         textures.get_entry("exits")
 
 
+@pytest.mark.parametrize(
+    ("kind", "texture", "layout", "painter"),
+    [
+        ("painter", "painted", "lfv", "broken"),
+        ("texture", "broken", "lfv", "dent"),
+        ("layout", "painted", "broken", "dent"),
+    ],
+    ids=["painter", "texture", "layout"],
+)
+def test_a_preset_naming_a_broken_plugin_gets_its_failure(
+    kind: str,
+    texture: str,
+    layout: str,
+    painter: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The preset names the plugin rightly: the line says why it failed to load, not that
+    it is unknown (which would send the user looking for a typo)."""
+    from importlib import metadata
+
+    from synth import registry
+    from synth.errors import PresetError
+
+    chosen = {"painter": registry.PAINTERS, "texture": registry.TEXTURES}.get(
+        kind, registry.LAYOUTS
+    )
+    point = metadata.EntryPoint("broken", "no_such_module_for_synth:thing", chosen.group)
+    monkeypatch.setattr(
+        registry.metadata, "entry_points", lambda group: [point] if group == chosen.group else []
+    )
+    chosen.load_built_in()
+    for name, value in (("_loaded", False), ("_broken", {}), ("_entries", dict(chosen._entries))):
+        monkeypatch.setattr(chosen, name, value)
+    path = tmp_path / "p.toml"
+    path.write_text(
+        f'[image]\nwidth = 64\nheight = 64\ntextures = ["{texture}"]\n'
+        f'[dataset]\ncount = 2\nlayout = "{layout}"\n'
+        f'[[classes]]\nname = "blob"\ncolor = "#ff0000"\npainter = "{painter}"\n'
+    )
+    with pytest.raises(PresetError) as raised:
+        load_preset(str(path))
+    where = {"painter": "classes[0].painter", "texture": "image.textures"}.get(
+        kind, "dataset.layout"
+    )
+    assert str(raised.value) == (
+        f"{path}: {where}: {kind} 'broken' from 'no_such_module_for_synth:thing' failed to "
+        "load: No module named 'no_such_module_for_synth'"
+    )
+
+
 def _good() -> object:
     from synth.imaging.textures.base import Texture
 

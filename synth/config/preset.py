@@ -25,7 +25,7 @@ from synth.format import (
     MIN_IMAGE_SIDE,
     is_bucket_name,
 )
-from synth.registry import LAYOUTS, PAINTERS, TEXTURES
+from synth.registry import LAYOUTS, PAINTERS, TEXTURES, Registry, RegistryError
 
 ImageFormat = Literal["png", "jpeg"]
 
@@ -294,15 +294,23 @@ def _class_color(n: int) -> str:
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
+def _unusable(registry: Registry[Any], name: str) -> str | None:
+    """Why `name` cannot be used: unknown (the known ones listed), or a plugin that failed
+    to load (its own error, not "unknown": the user named it rightly)."""
+    try:
+        registry.get_entry(name)
+    except RegistryError as error:
+        return str(error)
+    return None
+
+
 def _defect_class(reader: _Reader, data: Any, where: str) -> DefectClass:
     if not isinstance(data, Mapping):
         raise reader.error(where, "must be a table")
     reader.only(data, f"{where}.", {"name", "color", "painter", "count", "params"})
     painter = reader.get(data, f"{where}.painter", str)
-    if painter not in PAINTERS:
-        raise reader.error(
-            f"{where}.painter", f"unknown painter {painter!r}; known: {', '.join(PAINTERS)}"
-        )
+    if (problem := _unusable(PAINTERS, painter)) is not None:
+        raise reader.error(f"{where}.painter", problem)
     count = reader.get(data, f"{where}.count", list, [1, 1])
     if not (
         len(count) == 2
@@ -342,10 +350,8 @@ def _check_preset(preset: Preset) -> None:
     if not preset.textures:
         raise fail("image.textures", "must name at least one texture")
     for texture in preset.textures:
-        if texture not in TEXTURES:
-            raise fail(
-                "image.textures", f"unknown texture {texture!r}; known: {', '.join(TEXTURES)}"
-            )
+        if (problem := _unusable(TEXTURES, texture)) is not None:
+            raise fail("image.textures", problem)
     if preset.image_format not in ("png", "jpeg"):
         raise fail("image.format", f"must be 'png' or 'jpeg', got {preset.image_format!r}")
     if preset.task not in TASKS:
@@ -410,10 +416,8 @@ def _check_preset(preset: Preset) -> None:
         seen_colors.add(cls.color)
     if len(preset.classes) > 254:
         raise fail("classes", "at most 254 classes fit in a mask")
-    if preset.layout not in LAYOUTS:
-        raise fail(
-            "dataset.layout", f"unknown layout {preset.layout!r}; known: {', '.join(LAYOUTS)}"
-        )
+    if (problem := _unusable(LAYOUTS, preset.layout)) is not None:
+        raise fail("dataset.layout", problem)
     refused = LAYOUTS[preset.layout].check(preset)
     if refused is not None:
         raise fail("dataset.layout", refused)
