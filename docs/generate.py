@@ -47,7 +47,7 @@ ENVIRONMENT = {
 }
 
 
-def run(command: str, page: Path) -> str:
+def output_of(command: str, page: Path) -> str:
     """The command's standard output, or exit naming the page and the command."""
     done = subprocess.run(
         command,
@@ -66,7 +66,7 @@ def regenerate(page: Path) -> str:
     """The page's text with every generated block rewritten."""
 
     def fill(block: re.Match[str]) -> str:
-        output = run(block["command"], page)
+        output = output_of(block["command"], page)
         body = f"{output}\n" if output else ""
         return f"{block['start']}{body}{block['end']}"
 

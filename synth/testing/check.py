@@ -41,9 +41,9 @@ DEFAULT_TIMEOUT = 10.0
 
 
 class Validator(Protocol):
-    """Runs on a manifest and its bucket root, within `timeout` seconds."""
+    """Judges a manifest and its bucket root, within `timeout` seconds."""
 
-    def run(
+    def judge(
         self, manifest: Path, root: Path, timeout: float, s3: tuple[str, str] | None = None
     ) -> Outcome:
         """`s3`: the endpoint's URL and the manifest's s3:// URI there, with --endpoint-url."""
@@ -75,7 +75,7 @@ class Command:
         args = self.arguments(manifest, root)
         return " ".join(a if a in _PLACEHOLDERS else shlex.quote(a) for a in args)
 
-    def run(
+    def judge(
         self, manifest: Path, root: Path, timeout: float, s3: tuple[str, str] | None = None
     ) -> Outcome:
         args = self.arguments(str(manifest), str(root), *([s3] if s3 else []))
@@ -152,7 +152,7 @@ class Function:
         name = getattr(self.fn, "__qualname__", repr(self.fn))
         return f"{getattr(self.fn, '__module__', '?')}.{name}({manifest!r}, {root!r})"
 
-    def run(
+    def judge(
         self, manifest: Path, root: Path, timeout: float, s3: tuple[str, str] | None = None
     ) -> Outcome:
         box: list[Outcome] = []
@@ -344,12 +344,13 @@ def _row_kind(subject: str) -> str:
     return "rule" if subject in RULES else ("valid" if subject == "valid" else "near-miss")
 
 
-# ---- running ------------------------------------------------------------------------------
+# ---- judging ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What to run: the fixed probes chosen, then up to `drawn` drawn ones within `seconds`."""
+class CheckSettings:
+    """A check's settings: the fixed probes chosen, then up to `drawn` drawn ones within
+    `seconds`."""
 
     drawn: int = 100
     seconds: float | None = None
@@ -365,16 +366,16 @@ class Plan:
     endpoint_url: str | None = None  # put each case's objects on this S3 endpoint too
 
 
-def choose(probes: Iterable[Probe], plan: Plan) -> list[Probe]:
-    """The probes of the plan's tasks, styles and profile; with `rules`, the broken ones of
+def choose(probes: Iterable[Probe], settings: CheckSettings) -> list[Probe]:
+    """The probes of the chosen tasks, styles and profile; with `rules`, the broken ones of
     those rules (dataset faults included) and every valid one and near-miss."""
     return [
         p
         for p in probes
-        if p.profile == plan.profile
-        and (plan.tasks is None or p.task in plan.tasks)
-        and (plan.styles is None or p.style in plan.styles)
-        and (plan.rules is None or p.valid or bool(p.rules & plan.rules))
+        if p.profile == settings.profile
+        and (settings.tasks is None or p.task in settings.tasks)
+        and (settings.styles is None or p.style in settings.styles)
+        and (settings.rules is None or p.valid or bool(p.rules & settings.rules))
     ]
 
 
@@ -390,7 +391,7 @@ class _Clock:
         return time.monotonic() - self.start
 
 
-def run_probe(
+def judge_probe(
     validator: Validator,
     probe: Probe,
     timeout: float,
@@ -403,9 +404,9 @@ def run_probe(
     try:
         manifest, root = write_probe(probe, folder)
         if endpoint is None:
-            return validator.run(manifest, root, timeout)
+            return validator.judge(manifest, root, timeout)
         with endpoint.holding(probe) as uri:
-            return validator.run(manifest, root, timeout, (endpoint.url, uri))
+            return validator.judge(manifest, root, timeout, (endpoint.url, uri))
     finally:
         _remove(folder)
 
@@ -418,22 +419,24 @@ def _remove(folder: Path) -> None:
 
 def check(
     validator: Validator,
-    plan: Plan,
+    settings: CheckSettings,
     *,
     reproducers: Path | None = None,
     progress: bool = False,
     name: str = "",
 ) -> Report:
-    """Run the validator on the plan's probes (fixed first, then drawn) and score it."""
+    """Run the validator on the chosen probes (fixed first, then drawn) and score it."""
     from synth.output.progress import Bar
 
-    clock = _Clock(plan.seconds)
-    endpoint = None if plan.endpoint_url is None else Endpoint(plan.endpoint_url)
-    chosen = choose(fixed(plan.objects, tasks=plan.tasks, styles=_styles(plan)), plan)
+    clock = _Clock(settings.seconds)
+    endpoint = None if settings.endpoint_url is None else Endpoint(settings.endpoint_url)
+    chosen = choose(
+        fixed(settings.objects, tasks=settings.tasks, styles=_styles(settings)), settings
+    )
     rows: dict[str, Row] = {}
     findings: list[Finding] = []
     failures: dict[tuple[str, Result], list[tuple[Probe, Outcome, int | None]]] = {}
-    planned = len(chosen) + (plan.drawn if _draws(plan) else 0)
+    planned = len(chosen) + (settings.drawn if _draws(settings) else 0)
     stopped = ""
     done = 0
     with (
@@ -444,7 +447,9 @@ def check(
         def score(batch: Sequence[Probe]) -> bool:
             """Run a batch; False once the time budget is spent."""
             nonlocal done
-            for probe, outcome in _run_all(validator, batch, plan, clock, Path(scratch), endpoint):
+            for probe, outcome in _judge_all(
+                validator, batch, settings, clock, Path(scratch), endpoint
+            ):
                 if outcome is None:
                     return False
                 done += 1
@@ -463,14 +468,16 @@ def check(
             return True
 
         if not score(chosen):
-            stopped = f"the time budget ({plan.seconds:g} s) ran out"
-        elif plan.drawn and _draws(plan):
+            stopped = f"the time budget ({settings.seconds:g} s) ran out"
+        elif settings.drawn and _draws(settings):
             from synth.testing.drawn import draw_probes
 
-            drawn = [_judged_by(p, plan) for p in draw_probes(plan, clock.left)]
-            if not score(drawn) or len(drawn) < plan.drawn:
-                stopped = f"the time budget ({plan.seconds:g} s) ran out"
-        saved = _reproducers(validator, failures, plan, clock, reproducers, Path(scratch), endpoint)
+            drawn = [_judged_by(p, settings) for p in draw_probes(settings, clock.left)]
+            if not score(drawn) or len(drawn) < settings.drawn:
+                stopped = f"the time budget ({settings.seconds:g} s) ran out"
+        saved = _reproducers(
+            validator, failures, settings, clock, reproducers, Path(scratch), endpoint
+        )
     ordered = dict(sorted(rows.items(), key=lambda item: (_order(item[1]), item[0])))
     return Report(
         ordered,
@@ -479,34 +486,34 @@ def check(
         done,
         planned,
         clock.elapsed(),
-        plan.seed,
+        settings.seed,
         name or validator.describe("{manifest}", "{root}"),
         stopped,
     )
 
 
-def _styles(plan: Plan) -> set[str]:
-    """The plan's styles whose lines are valid under its profile; none is a ValueError."""
-    chosen = {s for s, style in STYLES.items() if style.profile == plan.profile}
-    if plan.styles is not None:
-        chosen &= plan.styles
+def _styles(settings: CheckSettings) -> set[str]:
+    """The chosen styles whose lines are valid under its profile; none is a ValueError."""
+    chosen = {s for s, style in STYLES.items() if style.profile == settings.profile}
+    if settings.styles is not None:
+        chosen &= settings.styles
     if not chosen:
         raise ValueError(
-            f"no style chosen is valid under the {plan.profile} profile: "
-            + ", ".join(f"{s} under {STYLES[s].profile}" for s in sorted(plan.styles or ()))
+            f"no style chosen is valid under the {settings.profile} profile: "
+            + ", ".join(f"{s} under {STYLES[s].profile}" for s in sorted(settings.styles or ()))
         )
     return chosen
 
 
-def _draws(plan: Plan) -> bool:
-    """Whether drawn probes fit the plan: the strategies write synth's style (docs profile)."""
-    return plan.profile == "docs" and (plan.styles is None or "synth" in plan.styles)
+def _draws(settings: CheckSettings) -> bool:
+    """Whether drawn probes fit: the strategies write synth's style (docs profile)."""
+    return settings.profile == "docs" and (settings.styles is None or "synth" in settings.styles)
 
 
-def _judged_by(probe: Probe, plan: Plan) -> Probe:
-    """A drawn probe as the plan judges it: on its rules only, without objects if asked."""
-    rules = set(plan.rules or RULES)
-    if not plan.objects:
+def _judged_by(probe: Probe, settings: CheckSettings) -> Probe:
+    """A drawn probe as the check judges it: on its rules only, without objects if asked."""
+    rules = set(settings.rules or RULES)
+    if not settings.objects:
         rules -= {r.id for r in RULES.values() if r.level == "object"}
         probe = replace(probe, objects={})
     return probe if rules == set(RULES) else restrict(probe, frozenset(rules))
@@ -516,10 +523,10 @@ def _order(row: Row) -> int:
     return {"rule": 0, "near-miss": 1, "valid": 2}[row.kind]
 
 
-def _run_all(
+def _judge_all(
     validator: Validator,
     probes: Sequence[Probe],
-    plan: Plan,
+    settings: CheckSettings,
     clock: _Clock,
     scratch: Path,
     endpoint: Endpoint | None,
@@ -533,16 +540,16 @@ def _run_all(
         left = clock.left()
         if left <= 0 or stopped.is_set():
             return None
-        return run_probe(validator, probe, min(plan.timeout, left), scratch, endpoint)
+        return judge_probe(validator, probe, min(settings.timeout, left), scratch, endpoint)
 
-    if plan.jobs <= 1 or endpoint is not None:  # on an endpoint, cases share keys
+    if settings.jobs <= 1 or endpoint is not None:  # on an endpoint, cases share keys
         for probe in probes:
             outcome = one(probe)
             yield probe, outcome
             if outcome is None:
                 return
         return
-    with ThreadPoolExecutor(plan.jobs) as pool:
+    with ThreadPoolExecutor(settings.jobs) as pool:
         try:
             for probe, outcome in zip(probes, pool.map(one, probes), strict=True):
                 yield probe, outcome
@@ -558,7 +565,7 @@ def _still_fails(
     validator: Validator,
     subject: str,
     result: Result,
-    plan: Plan,
+    settings: CheckSettings,
     clock: _Clock,
     scratch: Path,
     endpoint: Endpoint | None,
@@ -567,7 +574,7 @@ def _still_fails(
         left = clock.left()
         if left <= 0:
             return None
-        outcome = run_probe(validator, probe, min(plan.timeout, left), scratch, endpoint)
+        outcome = judge_probe(validator, probe, min(settings.timeout, left), scratch, endpoint)
         mark = next(
             (m for m in judge(probe, outcome) if m.subject == subject and m.result == result), None
         )
@@ -606,7 +613,7 @@ def _size(item: tuple[Probe, Outcome, int | None]) -> tuple[int, int]:
 def _reproducers(
     validator: Validator,
     failures: dict[tuple[str, Result], list[tuple[Probe, Outcome, int | None]]],
-    plan: Plan,
+    settings: CheckSettings,
     clock: _Clock,
     out: Path | None,
     scratch: Path,
@@ -617,8 +624,8 @@ def _reproducers(
     saved = []
     for (subject, result), seen in sorted(failures.items()):
         probe, outcome, line = min(seen, key=_size)
-        if plan.shrink and len(probe.lines) > 1:
-            test = _still_fails(validator, subject, result, plan, clock, scratch, endpoint)
+        if settings.shrink and len(probe.lines) > 1:
+            test = _still_fails(validator, subject, result, settings, clock, scratch, endpoint)
             probe, found = shrink(probe, test)
             if found is not None:
                 outcome, line = found
@@ -693,7 +700,7 @@ def check_validator(
         subject: Validator = Function(validator)
     else:
         subject = Command(tuple(validator), reader or Reader())
-    plan = Plan(
+    settings = CheckSettings(
         drawn=cases,
         seconds=seconds,
         seed=seed,
@@ -707,4 +714,4 @@ def check_validator(
         endpoint_url=endpoint_url,
     )
     folder = None if reproducers is None else Path(reproducers)
-    return check(subject, plan, reproducers=folder)
+    return check(subject, settings, reproducers=folder)

@@ -1,4 +1,4 @@
-"""`synth check` from the command line: options to a plan, the report to its outputs."""
+"""`synth check` from the command line: options to its settings, the report to its outputs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from synth.format import RULES
-from synth.testing.check import Command, Plan, check
+from synth.testing.check import CheckSettings, Command, check
 from synth.testing.readers import Reader
 from synth.testing.report import render
 
@@ -76,7 +76,7 @@ def run_check(
     endpoint_url: str | None,
 ) -> int:
     """Run the check and print its report; 0 if the validator passed, 1 if not."""
-    plan = Plan(
+    settings = CheckSettings(
         drawn=cases,
         seconds=seconds,
         seed=seed,
@@ -92,7 +92,7 @@ def run_check(
     )
     validator = Command(command, _reader(verdict, line_regex))
     try:
-        report = check(validator, plan, reproducers=reproducers, progress=sys.stderr.isatty())
+        report = check(validator, settings, reproducers=reproducers, progress=sys.stderr.isatty())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:

@@ -18,7 +18,7 @@ from synth.faults import DATASET_FAULTS, Case
 from synth.testing.probes import Line, Probe, line_of
 
 if TYPE_CHECKING:
-    from synth.testing.check import Plan
+    from synth.testing.check import CheckSettings
 
 
 class _OutOfTime(BaseException):
@@ -53,10 +53,11 @@ def probe_of(cases: Sequence[Case], name: str, task: str) -> Probe:
     )
 
 
-def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
-    """Up to `plan.drawn` drawn probes from `plan.seed`, fewer if `left()` runs out."""
+def draw_probes(settings: CheckSettings, left: Callable[[], float]) -> list[Probe]:
+    """Up to `settings.drawn` drawn probes from `settings.seed`, fewer if `left()` runs out."""
     try:
-        from hypothesis import HealthCheck, Phase, given, seed, settings
+        from hypothesis import HealthCheck, Phase, given, seed
+        from hypothesis import settings as hypothesis_settings
         from hypothesis import strategies as st
 
         from synth.testing.verdicts import ManifestCase, manifests
@@ -65,15 +66,15 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
             "hypothesis", "testing", "drawing cases (--cases 0 runs the fixed ones only)"
         ) from error
 
-    tasks = sorted(plan.tasks or {"segmentation", "classification"})
+    tasks = sorted(settings.tasks or {"segmentation", "classification"})
     drawn: list[Probe] = []
 
     def of_task(task: str) -> st.SearchStrategy[tuple[str, ManifestCase]]:
-        return st.tuples(st.just(task), manifests(task=task, objects=plan.objects))
+        return st.tuples(st.just(task), manifests(task=task, objects=settings.objects))
 
-    @seed(plan.seed)
-    @settings(
-        max_examples=plan.drawn,
+    @seed(settings.seed)
+    @hypothesis_settings(
+        max_examples=settings.drawn,
         database=None,
         phases=[Phase.generate],
         deadline=None,
@@ -85,7 +86,7 @@ def draw_probes(plan: Plan, left: Callable[[], float]) -> list[Probe]:
         if left() <= 0:
             raise _OutOfTime
         task, manifest = example
-        name = f"drawn/{plan.seed}-{len(drawn) + 1}"
+        name = f"drawn/{settings.seed}-{len(drawn) + 1}"
         drawn.append(probe_of(manifest.lines, name, task))
 
     with contextlib.suppress(_OutOfTime):
