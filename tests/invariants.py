@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,31 @@ SYNTH = [sys.executable, "-m", "synth"]
 # makes of a run here, so a busy machine slows a test down and never fails it.
 PATIENCE = 300.0
 INJECT = [sys.executable, "-m", "tests.inject"]  # synth, signalled at a chosen call
+
+
+def synth_here(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`synth ARGS` as `synth.cli.main` runs it (one line an error, the exit status), in
+    this process: no interpreter to start; `input` is its standard input. Its signal
+    handlers are undone after. What only a process shows (closed or redirected streams,
+    signals, imports, the terminal's encoding) runs through SYNTH."""
+    from click.testing import CliRunner
+
+    from synth.cli import main
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGXFSZ)}
+    argv, code = sys.argv, 0
+    with CliRunner().isolation(input=input) as (stdout, stderr, _):
+        sys.argv = ["synth", *args]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        finally:
+            sys.argv = argv
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+        said = stdout.getvalue().decode(), stderr.getvalue().decode()
+    return subprocess.CompletedProcess(["synth", *args], code, *said)
 
 
 def published_manifests(root: Path) -> list[Path]:

@@ -235,11 +235,12 @@ def test_a_node_validator_with_json_output_raises_a_false_alarm(tmp_path: Path) 
 _UNRELIABLE = r"""
 # Crashes on a five-digit color, hangs on an upper-case one, accepts the rest.
 if grep -q '"#[0-9a-f]\{5\}"' "$1"; then kill -SEGV $$; fi
-if grep -q '"#[0-9a-f]*[A-F]' "$1"; then sleep 60; fi
+if grep -q '"#[0-9a-f]*[A-F]' "$1"; then sleep 600; fi
 exit 0
 """
 
 
+@pytest.mark.slow
 def test_crashes_and_hangs_are_findings_one_line_each(tmp_path: Path) -> None:
     script = tmp_path / "unreliable.sh"
     script.write_text(_UNRELIABLE)
@@ -257,7 +258,7 @@ def test_crashes_and_hangs_are_findings_one_line_each(tmp_path: Path) -> None:
             "--cases",
             "0",
             "--timeout",
-            "1",
+            "10",  # long enough for a loaded machine to start sh; the hang is 600 s
             "--reproducers",
             str(tmp_path / "found"),
             "--",
@@ -265,12 +266,12 @@ def test_crashes_and_hangs_are_findings_one_line_each(tmp_path: Path) -> None:
             str(script),
         ],
     )
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 300  # the hang was killed, not waited for (600 s)
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     lines = result.output.splitlines()
     assert "  segmentation/synth/hex-color-short: crash: killed by SIGSEGV" in lines
-    assert "  segmentation/synth/upper-case-hex: timeout: no verdict within 1 s" in lines
+    assert "  segmentation/synth/upper-case-hex: timeout: no verdict within 10 s" in lines
     assert any(line.startswith("FAIL  color-map.hex-color") for line in lines)  # -name missed
 
 

@@ -25,7 +25,7 @@ from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import render
 from synth.plan import image_spec
 from synth.run.generate import generate
-from tests.invariants import SYNTH, finish, one_line, start, wait_until
+from tests.invariants import SYNTH, finish, one_line, start, synth_here, wait_until
 
 SMALL = ["-n", "2", "--size", "64"]
 
@@ -133,7 +133,7 @@ HOSTILE = "\x1b[31mred\x1b[0m\u2028\u2029\x07\r"
 def test_keys_reach_the_terminal_escaped(tmp_path: Path) -> None:
     manifest = tmp_path / "m.manifest"
     manifest.write_text(json.dumps({"source-ref": "s3://b/a.png", HOSTILE: 1}) + "\n")
-    result = _synth("validate", str(manifest))
+    result = synth_here("validate", str(manifest))
     assert result.returncode == 1
     for text in (result.stdout, result.stderr):
         assert not any(c in text for c in "\x1b\u2028\u2029\x07\r"), text
@@ -141,7 +141,7 @@ def test_keys_reach_the_terminal_escaped(tmp_path: Path) -> None:
 
 
 def test_a_path_reaches_the_terminal_escaped(tmp_path: Path) -> None:
-    result = _synth("validate", str(tmp_path / f"{HOSTILE}.manifest"))
+    result = synth_here("validate", str(tmp_path / f"{HOSTILE}.manifest"))
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert not any(c in line for c in "\x1b\u2028\u2029\x07\r")
@@ -171,7 +171,7 @@ def test_any_output_encoding(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_are_one_line(args: list[str], said: str) -> None:
-    result = _synth(*args)
+    result = synth_here(*args)
     assert result.returncode == 2
     line = one_line(result.stderr)
     assert line.startswith(said)
@@ -179,7 +179,7 @@ def test_usage_errors_are_one_line(args: list[str], said: str) -> None:
 
 
 def test_validate_an_empty_path() -> None:
-    result = _synth("validate", "")
+    result = synth_here("validate", "")
     assert result.returncode == 2
     assert one_line(result.stderr) == "Error: an empty manifest path; give a manifest file"
 

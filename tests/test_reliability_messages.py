@@ -32,6 +32,7 @@ from tests.invariants import (
     assert_whole_or_nothing,
     one_line,
     session_processes,
+    synth_here,
     wait_until,
 )
 
@@ -50,19 +51,19 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_shard_count_zero() -> None:
-    result = _synth("generate", "--shard", "0/0")
+    result = synth_here("generate", "--shard", "0/0")
     assert result.returncode == 2
     assert "the shard count must be at least 1" in result.stderr
 
 
 def test_validate_a_folder_names_the_problem(manifest: Path) -> None:
-    result = _synth("validate", str(manifest.parent))
+    result = synth_here("validate", str(manifest.parent))
     assert result.returncode == 2
     assert "is a folder; give a manifest file" in one_line(result.stderr)
 
 
 def test_validate_standard_input(manifest: Path) -> None:
-    result = _synth("validate", "-", input=manifest.read_text())
+    result = synth_here("validate", "-", input=manifest.read_text())
     assert (result.returncode, result.stderr) == (0, "")
     assert all(line.startswith("-:") for line in result.stdout.splitlines())
 
@@ -72,13 +73,13 @@ def test_validate_a_fifo(manifest: Path, tmp_path: Path) -> None:
     os.mkfifo(fifo)
     writer = threading.Thread(target=fifo.write_bytes, args=(manifest.read_bytes(),))
     writer.start()
-    result = _synth("validate", str(fifo))
+    result = synth_here("validate", str(fifo))
     writer.join(60)
     assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_validate_dev_null_is_an_empty_manifest() -> None:
-    result = _synth("validate", "/dev/null")
+    result = synth_here("validate", "/dev/null")
     assert result.returncode == 1
     assert "manifest.empty" in result.stdout
 
@@ -149,7 +150,7 @@ def test_a_decompression_bomb_base_image(tmp_path: Path) -> None:
 
 
 def test_workers_are_capped_with_a_note(tmp_path: Path) -> None:
-    result = _synth("generate", "-o", str(tmp_path / "out"), "--workers", "100000", *SMALL)
+    result = synth_here("generate", "-o", str(tmp_path / "out"), "--workers", "100000", *SMALL)
     assert result.returncode == 0
     first = result.stderr.splitlines()[0]
     assert first.startswith("note: --workers 100000 is more than this machine can use")

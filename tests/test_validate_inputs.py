@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.invariants import SYNTH
+from tests.invariants import synth_here
 from tests.test_validate import VALID, _line
 
 
 def _validate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SYNTH, "validate", *args], capture_output=True, text=True, timeout=300, check=False
-    )
+    return synth_here("validate", *args)
 
 
 def _image(fmt: str) -> bytes:
