@@ -25,6 +25,7 @@ from synth.validate.mvtec import check_tree, trees
 from synth.validate.parse import Source, lines, not_a_manifest, parse, parse_exactly
 from synth.validate.profiles import Profile, parse_profile
 from synth.validate.readers import FirstOf, FolderReader, ObjectReader, S3Reader, object_reader
+from synth.validate.shapes import Shapes
 
 __all__ = [
     "Finding",
@@ -69,7 +70,8 @@ def iter_findings(
     """
     checks = ProjectChecks()
     name = str(source) if isinstance(source, Path) else None
-    yield from _manifest(source, name, checks, _reader(objects), _profile(profile), exact)
+    shapes = None if exact else Shapes()
+    yield from _manifest(source, name, checks, _reader(objects), _profile(profile), shapes)
     yield from checks.finish()
 
 
@@ -86,8 +88,9 @@ def iter_project(
     `exact` is `iter_findings`'.
     """
     checks, reader, chosen = ProjectChecks(), _reader(objects), _profile(profile)
+    shapes = None if exact else Shapes()
     for name, source in manifests:
-        yield from _manifest(source, name, checks, reader, chosen, exact)
+        yield from _manifest(source, name, checks, reader, chosen, shapes)
     yield from checks.finish()
     yield from checks.finish_project()
 
@@ -109,8 +112,12 @@ def _manifest(
     checks: ProjectChecks,
     reader: ObjectReader | None,
     chosen: Profile,
-    exact: bool = False,
+    shapes: Shapes | None,
 ) -> Iterator[Finding]:
+    """The manifest's findings; with `shapes`, the fast path (a line of a known shape is
+    not parsed, any other is parsed by orjson and its shape kept), else the exact path."""
+    exact = shapes is None
+
     def finding(number: int | None, problem: Problem) -> Finding:
         rule, where, message, severity, decided = Problem(*problem)
         return Finding(rule, severity, number, where, message, name, profile=decided)
@@ -143,14 +150,21 @@ def _manifest(
                 name,
             )
             return
-        obj, problems = (parse_exactly if exact else parse)(raw, number)
-        if problems:
-            for problem_finding in problems:
+        seen = shapes.match(raw) if shapes is not None else None
+        if seen is not None:
+            shape, facts = seen
+            checked: Sequence[Problem] = shape.problems
+        else:
+            obj, unread = (parse_exactly if exact else parse)(raw, number)
+            for problem_finding in unread:
                 yield replace(problem_finding, source=name)
-        if obj is None:
-            continue
-        facts = LineFacts()
-        for problem in check_line(obj, facts, chosen, memo=not exact):
+            if obj is None:
+                continue
+            facts = LineFacts()
+            checked = check_line(obj, facts, chosen, memo=not exact)
+            if shapes is not None and not unread:
+                shapes.learn(raw, obj, facts, checked)
+        for problem in checked:
             yield finding(number, problem)
         for where, bucket in facts.buckets:
             first_bucket = first_bucket or bucket

@@ -112,9 +112,14 @@ def _per_label_reachable(counts: SplitCounts, labels: int, need: int, split: str
 @dataclass
 class _Manifest:
     source: str | None  # None for a manifest given as text: lines are then named "line N"
+    base: int  # its line N is the project's line base + N (lines are numbered by an int)
+    limits: dict[int, list[str]]  # images -> the tasks whose limit that many images pass
     attributes: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind -> name, line
     counts: SplitCounts = field(default_factory=SplitCounts)
     past_limit: dict[str, int] = field(default_factory=dict)  # task -> first line over its limit
+    # The label and mask attribute names of the last line that gave no finding about
+    # them: the same names again cannot give one.
+    quiet_names: tuple[str | None, str | None] = (None, None)
 
 
 class _Findings(NamedTuple):
@@ -131,7 +136,7 @@ class ProjectChecks:
     """Feed it each line's facts in order; it yields the dataset findings as they show."""
 
     def __init__(self) -> None:
-        self._images: dict[str, str] = {}  # source-ref -> file:line of its first line
+        self._images: dict[str, int] = {}  # source-ref -> its first line, in the project
         self._size: tuple[tuple[int, int], str] | None = None
         self._class_color: dict[str, tuple[str, str]] = {}  # class -> (color, file:line)
         self._color_class: dict[str, tuple[str, str]] = {}
@@ -144,51 +149,79 @@ class ProjectChecks:
         # field checks hand out one per repeated map) cannot give one either.
         self._quiet_classes: dict[str, str] | None = None
         self._manifests: list[_Manifest] = []
+        self._last = 0  # the project's number of the last line seen
         # A manifest refused unread (over the size limit): the project's shape is unknown.
         self.unread = False
         self.lines = 0  # the lines of every manifest: with none, manifest.empty says it all
 
     def start(self, source: str | None) -> None:
-        self._manifests.append(_Manifest(source))
+        role = "train" if not self._manifests else "test"
+        limits: dict[int, list[str]] = {}
+        for task, limit in MAX_IMAGES.items():
+            limits.setdefault(limit[role] + 1, []).append(task)
+        self._manifests.append(_Manifest(source, self._last, limits))
+
+    def _at(self, line: int) -> str:
+        """`file:line` of a line by its project number (`line N` in a manifest given as text)."""
+        manifest = next(m for m in reversed(self._manifests) if m.base < line)
+        number = line - manifest.base
+        return f"{manifest.source}:{number}" if manifest.source else f"line {number}"
 
     def line(self, number: int, facts: LineFacts) -> list[Finding]:
         """The dataset findings this line shows: a list, as most lines show none and a
-        generator costs more than the checks."""
+        generator costs more than the checks. What only a finding needs (the line's name,
+        its finding maker) is made only for one."""
         manifest = self._manifests[-1]
-        here = f"{manifest.source}:{number}" if manifest.source else f"line {number}"  # _at
-        finding = _Findings(number, manifest.source)
+        self._last = serial = manifest.base + number
         out: list[Finding] = []
         if facts.image_uri is not None:
-            first = self._images.setdefault(facts.image_uri, here)
-            if first != here:
+            first = self._images.setdefault(facts.image_uri, serial)
+            if first != serial:
                 message = (
                     f"{facts.image_uri} is also the image of another line: "
                     "images must be unique, and the service keeps only one line per image"
                 )
-                out.append(finding("dataset.duplicate-image", message, first, where="source-ref"))
+                finding = _Findings(number, manifest.source)
+                out.append(
+                    finding("dataset.duplicate-image", message, self._at(first), where="source-ref")
+                )
+        names = (facts.label_attribute, facts.mask_attribute)
+        if (
+            facts.image_size is None
+            and facts.classes is self._quiet_classes
+            and names == manifest.quiet_names
+        ):
+            self._count(number, facts, manifest, serial)
+            return out
+        here = self._at(serial)
+        finding = _Findings(number, manifest.source)
         if facts.image_size is not None:
             if self._size is None:
                 self._size = (facts.image_size, here)
             elif facts.image_size != self._size[0]:
-                (w, h), first = self._size
+                (w, h), sized = self._size
                 message = (
                     f"the image is {facts.image_size[0]}x{facts.image_size[1]}; the project's "
                     f"images are {w}x{h}"
                 )
-                out.append(finding("dataset.image-dimensions", message, first, where="source-ref"))
+                out.append(finding("dataset.image-dimensions", message, sized, where="source-ref"))
         if facts.classes is not self._quiet_classes:
             out += self._classes(facts, here, finding)
-        for kind, name in (("label", facts.label_attribute), ("mask", facts.mask_attribute)):
+        quiet = True
+        for kind, name in zip(("label", "mask"), names, strict=True):
             if name is None:
                 continue
             known = manifest.attributes.setdefault(kind, (name, here))
             if known[0] != name:
+                quiet = False
                 message = (
                     f"the {kind} attribute is {name!r}; the manifest's first is {known[0]!r}: "
                     "one labeling job writes one name"
                 )
                 out.append(finding("dataset.attribute-names", message, known[1], where=name))
-        self._count(number, facts, manifest, here)
+        if quiet:
+            manifest.quiet_names = names
+        self._count(number, facts, manifest, serial)
         return out
 
     def _classes(self, facts: LineFacts, here: str, finding: _Findings) -> Iterator[Finding]:
@@ -238,9 +271,9 @@ class ProjectChecks:
         if quiet:
             self._quiet_classes = facts.classes
 
-    def _count(self, number: int, facts: LineFacts, manifest: _Manifest, here: str) -> None:
+    def _count(self, number: int, facts: LineFacts, manifest: _Manifest, serial: int) -> None:
         if facts.mask_attribute is not None and self._masked is None:
-            self._masked = here
+            self._masked = self._at(serial)
         counted = True
         if facts.class_name == "normal":
             manifest.counts.normal += 1
@@ -250,12 +283,12 @@ class ProjectChecks:
                 self._unmasked.append((manifest.source, number))
         else:
             counted = False
-        if counted:  # the task is known at the project's end: note where each limit is passed
-            images = manifest.counts.normal + manifest.counts.anomaly
-            role = "train" if len(self._manifests) == 1 else "test"
-            for task, limits in MAX_IMAGES.items():
-                if images == limits[role] + 1:
-                    manifest.past_limit[task] = number
+        # The task is known at the project's end: note where each limit is passed.
+        if counted and (
+            passed := manifest.limits.get(manifest.counts.normal + manifest.counts.anomaly)
+        ):
+            for task in passed:
+                manifest.past_limit[task] = number
         if facts.mask_colors is not None and facts.classes is not None:
             self._masks_read = True
             by_color = {color: name for name, color in facts.classes.items()}

@@ -1,0 +1,161 @@
+"""Line shapes: a manifest repeats one line but for a few values, so a line of a shape
+seen before is judged without parsing it.
+
+A shape is a line's bytes with holes where its per-line values are written: the image's
+and the mask's object keys (after `s3://BUCKET/`) and the label's and the mask's
+creation-dates. A line with the same length, the same bytes outside the holes and, in
+each hole, a value written plainly (printable ASCII without a quote or a backslash; a
+date in the plain ISO form the docs show) is JSON that reads as the shape's own line
+with other values in those places. No finding depends on those values but their own
+(a key's bucket is outside its hole, a date's form is checked by the hole's pattern), so
+such a line has the shape's findings and the shape's facts with its own URIs: one dict
+lookup, a few byte comparisons and one regular expression, where a parse and the field
+checks cost ten times as much.
+
+A line of no known shape is parsed and checked in full (`fields.check_line`), then
+becomes a shape when its holes can be found without doubt. The holes are found by their
+text: a line with no backslash writes every string as it reads, so a value's quoted text
+found exactly as often as the line has holes holding it is those holes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from synth.validate.dates import PLAIN_ISO
+from synth.validate.fields import LineFacts, Problem
+
+# A hole's value written plainly: printable ASCII, no quote, no backslash (its JSON text
+# is the value itself). A key is one character or more; a date is PLAIN_ISO, year 0001+.
+_KEY = rb"[\x20\x21\x23-\x5b\x5d-\x7e]+"
+_DATE = rb"(?!0000)" + PLAIN_ISO.pattern.replace("([0-9]{4})", "[0-9]{4}").encode()
+_PLAIN = re.compile(_KEY)
+_PLAIN_DATE = re.compile(_DATE)
+_HELD = 512  # shapes kept; the store is emptied when full (a manifest repeats a few)
+_PER_LENGTH = 8  # shapes of one line length: past this, the line's values vary elsewhere
+
+
+class Shape(NamedTuple):
+    fixed: tuple[bytes, ...]  # the bytes outside the holes
+    at: tuple[int, ...]  # where each of them starts
+    holes: tuple[slice, ...]
+    pattern: re.Pattern[bytes]  # the holes' values, joined by NUL, as they must be written
+    image: slice | None  # the image's URI (the text of source-ref), when it has a hole
+    mask: slice | None
+    problems: tuple[Problem, ...]  # the line's field findings
+    facts: type[LineFacts]  # its facts, but for the URIs
+
+
+class Shapes:
+    """The shapes of one validation (one profile), by line length."""
+
+    def __init__(self) -> None:
+        self._by_length: dict[int, list[Shape]] = {}
+        self._held = 0
+
+    def match(self, raw: bytes) -> tuple[Shape, LineFacts] | None:
+        """The line's shape and its facts, when it has a known shape; else None."""
+        for shape in self._by_length.get(len(raw), ()):
+            if all(map(raw.startswith, shape.fixed, shape.at)):
+                if shape.pattern.fullmatch(b"\0".join(map(raw.__getitem__, shape.holes))):
+                    facts = shape.facts()
+                    if shape.image is not None:
+                        facts.image_uri = raw[shape.image].decode()
+                    if shape.mask is not None:
+                        facts.mask_uri = raw[shape.mask].decode()
+                    return shape, facts
+                return None
+        return None
+
+    def learn(
+        self, raw: bytes, obj: dict[str, Any], facts: LineFacts, problems: Sequence[Problem]
+    ) -> None:
+        """Keep the shape of a line parsed and checked in full, without a parse finding."""
+        same_length = self._by_length.setdefault(len(raw), [])
+        if len(same_length) >= _PER_LENGTH or b"\\" in raw:
+            return
+        shape = _shape(raw, obj, facts, tuple(problems))
+        if shape is None:
+            return
+        if self._held >= _HELD:
+            self._by_length.clear()
+            self._held = 0
+            same_length = self._by_length.setdefault(len(raw), [])
+        same_length.append(shape)
+        self._held += 1
+
+
+class _Hole(NamedTuple):
+    text: bytes  # the value's JSON text, quotes included
+    start: int  # where the hole starts in that text
+    kind: bytes  # the pattern its value must match
+    uri: str | None  # "image" or "mask" for a URI's key
+
+
+def _holes(obj: dict[str, Any], facts: LineFacts) -> list[_Hole]:
+    """The per-line values of a line checked in full, each written plainly and clean of
+    findings (a URI with a valid bucket, a plain ISO date), as holes."""
+    found: list[_Hole] = []
+    for uri, attribute in (("image", "source-ref"), ("mask", facts.mask_attribute)):
+        value = getattr(facts, f"{uri}_uri")
+        if value is None or attribute is None:
+            continue
+        text = value.encode()
+        bucket = text.index(b"/", 5) + 1  # s3://BUCKET/ stays outside the hole
+        if _PLAIN.fullmatch(text):
+            found.append(_Hole(b'"' + text + b'"', 1 + bucket, _KEY, uri))
+    for attribute in (facts.label_attribute, facts.mask_attribute):
+        meta = obj.get(f"{attribute}-metadata") if attribute is not None else None
+        date = meta.get("creation-date") if isinstance(meta, dict) else None
+        if isinstance(date, str) and _PLAIN_DATE.fullmatch(text := date.encode()):
+            found.append(_Hole(b'"' + text + b'"', 1, _DATE, None))
+    return found
+
+
+def _shape(
+    raw: bytes, obj: dict[str, Any], facts: LineFacts, problems: tuple[Problem, ...]
+) -> Shape | None:
+    holes = _holes(obj, facts)
+    if not holes:
+        return None
+    placed: list[tuple[int, _Hole]] = []
+    for text in {hole.text for hole in holes}:
+        same = [hole for hole in holes if hole.text == text]
+        if raw.count(text) != len(same) or len({(h.kind, h.uri) for h in same}) > 1:
+            return None  # the text is written elsewhere too (a key, a value of another role)
+        at = -1
+        for hole in same:
+            at = raw.index(text, at + 1)
+            placed.append((at, hole))
+    placed.sort(key=lambda pair: pair[0])
+    fixed, starts, cuts, kinds = [], [], [], []
+    image = mask = None
+    end = 0
+    for at, hole in placed:
+        start, stop = at + hole.start, at + len(hole.text) - 1
+        fixed.append(raw[end:start])
+        starts.append(end)
+        cuts.append(slice(start, stop))
+        kinds.append(hole.kind)
+        if hole.uri is not None:
+            whole = slice(at + 1, stop)
+            image, mask = (whole, mask) if hole.uri == "image" else (image, whole)
+        end = stop
+    fixed.append(raw[end:])
+    starts.append(end)
+    static = {
+        name: getattr(facts, name)
+        for name in ("class_name", "colors", "buckets", "label_attribute", "mask_attribute")
+    } | {"classes": facts.classes}
+    return Shape(
+        tuple(fixed),
+        tuple(starts),
+        tuple(cuts),
+        re.compile(b"\0".join(kinds)),
+        image,
+        mask,
+        problems,
+        type("ShapeFacts", (LineFacts,), static),
+    )
