@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from synth.imaging.noise import linear_zoom_matrix, smooth_noise
+from synth.imaging.noise import linear_zoom_matrix, smooth_noise, zoom_matrix
 
 
 def _zoomed_reference(shape: tuple[int, int], scale: float, seed: int) -> np.ndarray:
@@ -41,3 +41,19 @@ def test_linear_zoom_matrix_is_ndimage_linear_zoom(length: int, points: int, see
     assert expected.shape == (length,)
     zoomed = linear_zoom_matrix(length, points).matrix @ samples
     np.testing.assert_allclose(zoomed, expected, atol=1e-5)
+
+
+@given(length=st.integers(1, 700), points=st.integers(2, 120))
+def test_zoom_matrix_is_ndimage_cubic_zoom_bit_for_bit(length: int, points: int) -> None:
+    # Bit for bit, not to a tolerance: the noise's bytes, so every image's, rest on it.
+    factor = (length + 1) / (points - 1)
+    columns = [
+        ndimage.zoom(unit, factor, order=3, grid_mode=False, prefilter=False)[:length]
+        for unit in np.eye(points, dtype=np.float32)
+    ]
+    expected = np.stack(columns, axis=1)
+    matrix = zoom_matrix(length, points, factor).matrix
+    assert matrix.dtype == np.float32
+    assert matrix.has_sorted_indices
+    np.testing.assert_array_equal(matrix.toarray().view(np.uint32), expected.view(np.uint32))
+    assert matrix.nnz == np.count_nonzero(expected)  # no stored zeros: the same sums

@@ -36,14 +36,54 @@ class Zoom:
 
 
 @functools.lru_cache(maxsize=64)
-def zoom_matrix(length: int, points: int, factor: float, order: int) -> Zoom:
-    """(length, points) float32: `ndimage.zoom(x, factor, order, grid_mode=False)[:length]`
-    of a length-`points` x is this matrix times x, for a spline prefiltered x if order > 1."""
-    columns = [
-        ndimage.zoom(unit, factor, order=order, grid_mode=False, prefilter=False)[:length]
-        for unit in np.eye(points, dtype=np.float32)
-    ]
-    return Zoom(sparse.csr_matrix(np.stack(columns, axis=1)))
+def zoom_matrix(length: int, points: int, factor: float) -> Zoom:
+    """(length, points) float32: `ndimage.zoom(x, factor, order=3, grid_mode=False,
+    prefilter=False)[:length]` of a length-`points` x is this matrix times x, bit for bit.
+
+    Each row holds the four cubic B-spline weights of its coordinate, computed in float64 as
+    ndimage computes them, taps beyond the ends mirrored (weights landing on one sample
+    summed in tap order), rounded once to float32; a row whose coordinate rounds past the
+    last sample is zero (mode "constant"). One pass over the rows, where zooming each unit
+    vector cost `points` zooms of `length` samples, for every size of defect box."""
+    out = round(points * factor)
+    step = (points - 1) / (out - 1) if out > 1 else 1.0
+    at = np.arange(length) * step
+    rows = np.flatnonzero(at <= points - 1)
+    at = at[rows]
+    whole = np.floor(at)
+    x = at - whole
+    z = 1.0 - x
+    weights = np.empty((len(at), 4))
+    weights[:, 0] = z * z * z / 6.0
+    weights[:, 1] = (x * x * (x - 2.0) * 3.0 + 4.0) / 6.0
+    weights[:, 2] = (z * z * (z - 2.0) * 3.0 + 4.0) / 6.0
+    weights[:, 3] = 1.0 - weights[:, 0] - weights[:, 1] - weights[:, 2]
+    taps = whole.astype(np.int64)[:, None] + np.arange(-1, 3)
+    period = max(2 * points - 2, 1)  # mirrored about the first and last samples
+    taps = np.abs(taps) % period
+    taps = np.where(taps >= points, period - taps, taps)
+    kept = np.ones(taps.shape, bool)
+    for tap in range(1, 4):  # a tap on a sample an earlier tap hit adds to that one
+        for earlier in range(tap):
+            same = kept[:, tap] & (taps[:, tap] == taps[:, earlier]) & kept[:, earlier]
+            weights[same, earlier] += weights[same, tap]
+            kept[same, tap] = False
+    values = weights.astype(np.float32)
+    kept &= values != 0
+    order = np.argsort(np.where(kept, taps, points), axis=1, kind="stable")
+    counts = kept.sum(axis=1)
+    indptr = np.zeros(length + 1, np.int64)
+    indptr[rows + 1] = counts
+    first = np.arange(4) < counts[:, None]  # after the sort, each row's kept taps lead
+    matrix = sparse.csr_matrix(
+        (
+            np.take_along_axis(values, order, axis=1)[first],
+            np.take_along_axis(taps, order, axis=1)[first],
+            np.cumsum(indptr),
+        ),
+        shape=(length, points),
+    )
+    return Zoom(matrix)
 
 
 @functools.lru_cache(maxsize=64)
@@ -83,7 +123,7 @@ def smooth_noise_rows(shape: tuple[int, int], scale: float, rng: np.random.Gener
     noise = rng.uniform(-1.0, 1.0, coarse).astype(np.float32)
     coefficients = ndimage.spline_filter(noise, 3, output=np.float32, mode="mirror")
     rows, columns = (
-        zoom_matrix(length, points, (length + 1) / (points - 1), 3)
+        zoom_matrix(length, points, (length + 1) / (points - 1))
         for length, points in zip(shape, coarse, strict=True)
     )
     return zoom_rows(coefficients, rows, columns)
