@@ -64,9 +64,9 @@ def iter_findings(
     """Findings in line order, as the manifest is read, then those across its lines.
 
     One manifest may be half of a project, so the project rules (image limits, training
-    minimums) are left to `iter_project`. `exact` reads every line with Python's json and
-    checks every value afresh: the same findings, several times slower (the reference
-    the fast path is tested against).
+    minimums) are left to `iter_project`. `exact` reads every line with Python's json,
+    checks every value afresh and decodes every object with Pillow: the same findings,
+    several times slower (the reference the fast path is tested against).
     """
     checks = ProjectChecks()
     name = str(source) if isinstance(source, Path) else None
@@ -179,7 +179,7 @@ def _manifest(
                     ),
                 )
         if reader is not None:
-            for problem in check_objects(facts, reader, facts.mask_attribute, chosen):
+            for problem in check_objects(facts, reader, facts.mask_attribute, chosen, exact=exact):
                 yield finding(number, problem)
         found = checks.line(number, facts)
         if found:

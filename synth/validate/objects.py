@@ -8,7 +8,9 @@ import warnings
 import zlib
 from collections.abc import Iterator
 
+import deflate
 import numpy as np
+from deflate import crc32
 from PIL import Image, UnidentifiedImageError
 
 from synth.format import (
@@ -53,7 +55,11 @@ def check_objects(
     reader: ObjectReader,
     mask_field: str | None,
     chosen: Profile = Profile.DOCS,
+    *,
+    exact: bool = False,
 ) -> Iterator[Problem]:
+    """The line's object problems. PNGs whose data inflates whole are not decoded by
+    Pillow (see `_inflated`); `exact` decodes every object with Pillow (the reference)."""
     size: tuple[int, int] | None = None
     if facts.image_uri is not None:
         found = _read(reader, facts.image_uri)
@@ -83,7 +89,7 @@ def check_objects(
                         f"the image is {size[0]}x{size[1]}; each side must be "
                         f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
                     )
-                elif whole and (broken := _undecodable(image, data)) is not None:
+                elif whole and (broken := _undecodable(image, data, exact)) is not None:
                     yield _error(
                         "image.format",
                         "source-ref",
@@ -98,7 +104,7 @@ def check_objects(
             yield _error("mask-image.format", mask_field, message)
         else:
             yield from _check_mask(
-                facts, None if mask is None else mask[0], size, mask_field, chosen
+                facts, None if mask is None else mask[0], size, mask_field, chosen, exact
             )
 
 
@@ -112,15 +118,19 @@ def _read(reader: ObjectReader, uri: str) -> tuple[bytes, int] | None:
     return None if data is None else (data, len(data))
 
 
-def _undecodable(image: Image.Image, data: bytes) -> str | None:
+def _undecodable(image: Image.Image, data: bytes, exact: bool = False) -> str | None:
     """Why an image's bytes do not decode to its last pixel and end, or None.
 
     Pillow decodes the pixels (a cut or corrupt deflate or JPEG stream fails there); a
     PNG's chunks are walked too, since a decoder need not check the CRCs or the IEND
-    chunk, and a JPEG must end in its EOI marker.
+    chunk, and a JPEG must end in its EOI marker. A PNG whose data inflates whole (see
+    `_inflates`) is not decoded again: it is what Pillow would decode without a fault.
     """
     if image.format == "PNG":
-        problem = _png_chunks(data)
+        chunks: list[tuple[bytes, memoryview]] = []
+        problem = _png_chunks(data, chunks)
+        if problem is None and not exact and _inflates(chunks, image.size):
+            return None
     else:
         problem = None if data.rstrip(b"\0").endswith(b"\xff\xd9") else "no end-of-image marker"
     if problem is not None:
@@ -132,21 +142,71 @@ def _undecodable(image: Image.Image, data: bytes) -> str | None:
     return None
 
 
-def _png_chunks(data: bytes) -> str | None:
-    """Why a PNG's chunks are not whole (lengths, CRCs, an IEND at the end), or None."""
+def _png_chunks(data: bytes, chunks: list[tuple[bytes, memoryview]] | None = None) -> str | None:
+    """Why a PNG's chunks are not whole (lengths, CRCs, an IEND at the end), or None;
+    each chunk's kind and data added to `chunks`, when given."""
+    view = memoryview(data)
     at = 8  # past the signature
     while at + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[at : at + 8])
-        name = kind.decode("latin-1").encode("unicode_escape").decode()
+        length, kind = struct.unpack_from(">I4s", data, at)
         end = at + 12 + length
         if end > len(data):
-            return f"its {name} chunk is cut short"
-        if zlib.crc32(data[at + 4 : end - 4]) != int.from_bytes(data[end - 4 : end], "big"):
-            return f"the CRC of its {name} chunk is wrong"
+            return f"its {_name(kind)} chunk is cut short"
+        if crc32(view[at + 4 : end - 4]) != int.from_bytes(view[end - 4 : end], "big"):
+            return f"the CRC of its {_name(kind)} chunk is wrong"
+        if chunks is not None:
+            chunks.append((kind, view[at + 8 : end - 4]))
         if kind == b"IEND":
             return None
         at = end
     return "it ends without an IEND chunk"
+
+
+def _name(kind: bytes) -> str:
+    return kind.decode("latin-1").encode("unicode_escape").decode()
+
+
+# Channels per PNG color type: gray, RGB, palette, gray and alpha, RGBA.
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_FILTERS = bytes(range(5))  # None, Sub, Up, Average, Paeth
+
+
+def _inflates(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bool:
+    """Whether a PNG with whole chunks decodes without a fault (see `_inflated`)."""
+    return _inflated(chunks, size) is not None
+
+
+def _inflated(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bytearray | None:
+    """The rows of a PNG with whole chunks, each its filter byte and its pixels, when its
+    one run of IDAT chunks (the data Pillow reads) inflates (libdeflate, checking the
+    stream's Adler-32) to exactly the bytes its rows need and every row has a known
+    filter: then Pillow decodes it without a fault. None when in doubt (interlaced,
+    chunks other than IEND after the data, another stream length), for Pillow to decode
+    and say why."""
+    kinds = [kind for kind, _ in chunks]
+    if kinds[0] != b"IHDR" or len(chunks[0][1]) != 13 or b"IDAT" not in kinds:
+        return None
+    first = kinds.index(b"IDAT")
+    last = first
+    while kinds[last + 1] == b"IDAT":
+        last += 1
+    if kinds[last + 1 :] != [b"IEND"]:
+        return None
+    width, height, depth, color, _, _, interlaced = struct.unpack(">IIBBBBB", chunks[0][1])
+    channels = _CHANNELS.get(color)
+    if (width, height) != size or interlaced or channels is None:
+        return None
+    if color == 3 and b"PLTE" not in kinds[:first]:
+        return None
+    row = (width * channels * depth + 7) // 8 + 1  # its filter byte, then its pixels
+    stream = b"".join(body for _, body in chunks[first : last + 1])
+    try:
+        rows: bytearray = deflate.zlib_decompress(stream, row * height)
+    except deflate.DeflateError:
+        return None
+    if len(rows) != row * height or rows[::row].translate(None, _FILTERS):
+        return None
+    return rows
 
 
 def _check_mask(
@@ -155,6 +215,7 @@ def _check_mask(
     size: tuple[int, int] | None,
     where: str | None,
     chosen: Profile,
+    exact: bool = False,
 ) -> Iterator[Problem]:
     if data is None:
         yield _error("mask-image.missing", where, f"no object at {facts.mask_uri}")
@@ -164,7 +225,8 @@ def _check_mask(
         kind = "not an image" if mask is None else f"a {mask.format} image"
         yield _error("mask-image.format", where, f"the mask {facts.mask_uri} is {kind}, not PNG")
         return
-    if max(mask.size) <= MAX_IMAGE_SIDE and (broken := _png_chunks(data)) is not None:
+    chunks: list[tuple[bytes, memoryview]] = []
+    if max(mask.size) <= MAX_IMAGE_SIDE and (broken := _png_chunks(data, chunks)) is not None:
         yield _error(
             "mask-image.format",
             where,
@@ -180,7 +242,7 @@ def _check_mask(
     if max(mask.size) > MAX_IMAGE_SIDE:
         return  # no such image is valid (image.size or mask-image.size): not worth decoding
     try:
-        present, counts = _color_counts(mask)
+        present, counts = _color_counts(mask, None if exact else chunks)
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         yield _error(
             "mask-image.format",
@@ -239,7 +301,9 @@ def _check_mask(
         )
 
 
-def _color_counts(mask: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+def _color_counts(
+    mask: Image.Image, chunks: list[tuple[bytes, memoryview]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The mask's pixel colors (packed 0xRRGGBB, sorted) and how many pixels each.
 
     A fully transparent pixel (alpha 0 in an RGBA, LA or PA mask, or through a tRNS
@@ -248,19 +312,59 @@ def _color_counts(mask: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     Palette and gray masks (synth's own are palette PNGs) are counted by index with
     Pillow's histogram, and the 256 indices read by Pillow's own conversion of a
     256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
+    With the PNG's `chunks` (walked whole), an 8-bit mask whose rows are unfiltered is
+    counted from its inflated rows (see `_indices`), and a palette seen before reuses its
+    strip's colors.
     """
     alpha = mask.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in mask.info
     if mask.mode in ("P", "L"):
-        per_index = np.array(mask.histogram(), np.int64)
-        strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
-        strip.putdata(range(256))
-        lut = _keys(np.asarray(_convert(strip, alpha))[0])
+        found = _indices(chunks, mask.size) if chunks else None
+        per_index = np.array(mask.histogram(), np.int64) if found is None else found
+        palette = (
+            mask.mode,
+            alpha,
+            *(bytes(body) for kind, body in chunks or () if kind in (b"PLTE", b"tRNS")),
+        )
+        lut = _LUTS.get(palette) if chunks else None
+        if lut is None:
+            strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
+            strip.putdata(range(256))
+            lut = _keys(np.asarray(_convert(strip, alpha))[0])
+            if chunks:
+                if len(_LUTS) >= _LUTS_HELD:
+                    _LUTS.clear()
+                _LUTS[palette] = lut
         used = np.flatnonzero(per_index)
         present, where = np.unique(lut[used], return_inverse=True)
         counts = np.zeros(present.size, np.int64)
         np.add.at(counts, where, per_index[used])
         return present, counts
     return np.unique(_keys(np.asarray(_convert(mask, alpha))), return_counts=True)
+
+
+# The packed colors of a palette's 256 indices, by (mode, alpha, PLTE, tRNS): a dataset's
+# masks share one palette. Bounded: cleared when full.
+_LUTS: dict[tuple[object, ...], np.ndarray] = {}
+_LUTS_HELD = 64
+
+
+def _indices(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> np.ndarray | None:
+    """The pixels per index of an 8-bit palette or gray PNG whose data inflates whole
+    (as `_inflates` checks it) and whose every row is unfiltered (its bytes are its
+    indices: synth writes its masks so), as Pillow's histogram counts them; None for
+    Pillow to decode it."""
+    header = chunks[0][1]
+    if len(header) != 13 or header[8] != 8 or header[9] not in (0, 3):
+        return None
+    rows = _inflated(chunks, size)
+    if rows is None or rows[:: size[0] + 1].count(0) != size[1]:
+        return None
+    # The rows as a gray image one column wider (the filter bytes), counted by Pillow.
+    per_index = np.array(
+        Image.frombuffer("L", (size[0] + 1, size[1]), rows, "raw", "L", 0, 1).histogram()
+    )
+    per_index[0] -= size[1]  # each row's filter byte, 0
+    return per_index.astype(np.int64)
 
 
 def _convert(picture: Image.Image, alpha: bool) -> Image.Image:

@@ -5,9 +5,11 @@ Pure I/O, without the imaging libraries the object checks (synth.validate.object
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Protocol
 
 from synth.format import S3Uri
@@ -28,27 +30,48 @@ class FolderReader:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._inside: dict[Path, bool] = {}  # folder -> whether it resolves inside the root
 
     def read(self, uri: str) -> bytes | None:
         found = self.read_within(uri, None)
         return None if found is None else found[0]
 
     def read_within(self, uri: str, limit: int | None) -> tuple[bytes, int] | None:
-        """The object's bytes and size; past `limit` bytes, only its head."""
+        """The object's bytes and size; past `limit` bytes, only its head.
+
+        Nothing outside the root is read, not even through a symbolic link: a file that
+        is no link is opened when its folder resolves inside the root (known once per
+        folder), a link when it resolves there itself.
+        """
         parsed = S3Uri.find(uri)
         path = None if parsed is None else folder_path(self.root, parsed.key)
         if path is None:
             return None
         try:
-            # Nothing outside the root is read, not even through a symbolic link.
-            if not path.resolve().is_relative_to(self.root.resolve()) or not path.is_file():
-                return None
-            with path.open("rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                within = limit is None or size <= limit
-                return handle.read(-1 if within else _HEAD_BYTES), size
+            inside = self._inside.get(path.parent)
+            if inside is None:
+                inside = self._inside[path.parent] = self._resolves_inside(path.parent)
+            try:
+                handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW) if inside else -1
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
+                    raise
+                handle = -1  # a symbolic link: followed only to a file inside the root
+            if handle < 0:
+                if not self._resolves_inside(path) or not path.is_file():
+                    return None
+                handle = os.open(path, os.O_RDONLY)
+            with os.fdopen(handle, "rb") as file:
+                stat = os.fstat(handle)
+                if not S_ISREG(stat.st_mode):
+                    return None
+                within = limit is None or stat.st_size <= limit
+                return file.read(-1 if within else _HEAD_BYTES), stat.st_size
         except OSError:
             return None
+
+    def _resolves_inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.root.resolve())
 
 
 class MappingReader:
