@@ -14,9 +14,9 @@ from typing import Any
 import deflate
 import numpy as np
 import pytest
-from PIL import ImageFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import ImageFile
 
 from synth.imaging.encode import encode_mask, encode_png
 from synth.validate import iter_findings
