@@ -19,7 +19,6 @@ from moto import mock_aws
 from synth.cli import cli
 from synth.errors import OutputError
 from synth.output import s3 as s3_module
-from synth.output.location import open_sink
 from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import validate_manifest
@@ -207,18 +206,6 @@ def test_missing_bucket_hint_only_where_the_option_exists(mocked: Any) -> None:
     assert "--create-bucket" in caught.value.for_cli()
     with pytest.raises(OutputError, match=r"does not exist$"):
         merge("s3://nope/p")
-
-
-def test_a_second_run_on_a_claimed_prefix_is_refused(mocked: Any) -> None:
-    first = open_sink("s3://data/p", "data")
-    first.claim()
-    try:
-        with pytest.raises(OutputError, match=r"another synth run .* is writing here"):
-            generate("dents", out="s3://data/p", overwrite=True, **SMALL)
-    finally:
-        first.close()
-    generate("dents", out="s3://data/p", overwrite=True, **SMALL)
-    assert not any(".synth-lock" in key for key in _keys(mocked))
 
 
 def test_s3_overwrite_unpublishes_before_the_first_object(

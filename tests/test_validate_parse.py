@@ -21,7 +21,10 @@ from synth.validate import Finding, iter_findings, validate_manifest
 from synth.validate.parse import parse, parse_exactly
 from tests.test_validate import VALID, _line
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 30 drawn manifests a test, as tests/test_strategies.py draws its cases: each renders its
+# images; the fast path's own edge cases (colons, escapes, keys given twice, long integers)
+# are test_a_line_parses_as_the_exact_path_reads_it's, 400 hand-written lines.
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _both(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Finding]:
