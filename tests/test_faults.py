@@ -161,6 +161,7 @@ def test_select_by_name_or_rule() -> None:
         "background-missing",
         "background-lower-case",
         "background-not-white",
+        "color-map-keys-from-one",
     }
     with pytest.raises(ValueError, match="'nope' is neither a fault nor a rule"):
         select(["nope"])
@@ -177,7 +178,12 @@ def test_faults_option_picks_by_rule(tmp_path: Path) -> None:
         faults=["color-map.background"],
     )
     faults = {e["fault"] for e in dataset.expected()}
-    assert faults <= {"background-missing", "background-lower-case", "background-not-white"}
+    assert faults <= {
+        "background-missing",
+        "background-lower-case",
+        "background-not-white",
+        "color-map-keys-from-one",
+    }
     assert all(e["rules"] == ["color-map.background"] for e in dataset.expected())
 
 

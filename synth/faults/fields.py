@@ -151,6 +151,15 @@ def _swap_background(case: Case, rng: np.random.Generator) -> Case:
     return edit(case, change)
 
 
+def _keys_from_one(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        meta = record[f"{case.mask}-metadata"]
+        entries = list(meta["internal-color-map"].values())
+        meta["internal-color-map"] = {str(i + 1): e for i, e in enumerate(entries)}
+
+    return edit(case, change)
+
+
 def _twin_row(name: str, rule: str, doc: str, same: str) -> Fault:
     """A row adding a color map entry that shares entry 1's `same` field; its other field
     is unused in the map."""
@@ -527,6 +536,16 @@ CATALOGUE.add(
         needs=["mask.ref", f"{CMAP}.0.class-name"],
         applies="anomaly",
         precondition=both(has_background, has_defect_pixels),
+    ),
+    row(
+        "color-map-keys-from-one",
+        "color-map.background",
+        'The color map is keyed from "1": BACKGROUND is entry "1", and no entry is "0" '
+        "(an error under both profiles: the service's leniency is for a map without "
+        "BACKGROUND, not for BACKGROUND elsewhere).",
+        _keys_from_one,
+        [CMAP],
+        precondition=has_background,
     ),
     row(
         "color-map-key-negative",

@@ -3,8 +3,10 @@ strict (fixed attribute names, lower-case hex only, no Z dates...) fails on them
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,15 +16,21 @@ from synth.faults.ops import (
     drop_attribute,
     edit,
     encode,
+    has_background,
     label_meta,
     mask_meta,
+    mask_pixels,
     mask_uri,
+    packed,
     rename_key,
     replace_object,
     set_,
     top,
 )
 from synth.faults.registry import CATALOGUE
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _OPTIONAL = ("confidence", "job-name", "creation-date")
 _JS_DATE = "Mon Aug 22 2022 13:52:52 GMT-0700 (Pacific Daylight Time)"
@@ -92,6 +100,93 @@ def _has_optional(case: Case) -> bool:
 
 def _has_dates_without_z(case: Case) -> bool:
     return any(_without_z(m) for m in _metas(case, case.record))
+
+
+def _flipped(case: Case, rng: np.random.Generator) -> Case:
+    """The label value the other class's: 1 <-> 0, in its own form (integer or digits)."""
+    value = case.record[case.label]
+    other = 1 - int(value)
+    return edit(
+        case, lambda r: r.update({case.label: str(other) if isinstance(value, str) else other})
+    )
+
+
+def _value_agrees(case: Case) -> bool:
+    """Whether the label value says what class-name says (1 anomaly, 0 normal): the SDK's
+    inverted lines already disagree."""
+    value = case.record.get(case.label)
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value) not in "01":
+        return False
+    return int(value) == int(case.anomalous)
+
+
+def _background_only(case: Case, rng: np.random.Generator) -> Case:
+    def change(record: dict[str, Any]) -> None:
+        mapping = record[f"{case.mask}-metadata"]["internal-color-map"]
+        for key in [k for k in mapping if k != "0"]:
+            del mapping[key]
+
+    return edit(case, change)
+
+
+def _plain_palette_mask(case: Case) -> bool:
+    """The mask is a palette PNG with no transparency (synth's and Ground Truth's form),
+    of at most 256 colors: one a near-miss can re-encode, pixel for pixel."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(case.objects[mask_uri(case)])) as mask:
+        plain = mask.mode == "P" and "transparency" not in mask.info
+    return plain and np.unique(packed(mask_pixels(case))).size <= 256
+
+
+def _reencoded(
+    make: Callable[[np.ndarray], Image.Image],
+) -> Callable[[Case, np.random.Generator], Case]:
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        buffer = io.BytesIO()
+        make(mask_pixels(case)).save(buffer, "PNG")
+        return replace_object(case, mask_uri(case), buffer.getvalue())
+
+    return transform
+
+
+def _short_palette(pixels: np.ndarray) -> Image.Image:
+    """A palette as long as the mask's colors (no padding to 256 entries)."""
+    from PIL import Image
+
+    colors, labels = np.unique(packed(pixels), return_inverse=True)
+    picture = Image.fromarray(labels.reshape(pixels.shape[:2]).astype(np.uint8), "P")
+    picture.putpalette(b"".join(int(c).to_bytes(3, "big") for c in colors))
+    return picture
+
+
+def _rgba(pixels: np.ndarray, alpha: np.ndarray) -> Image.Image:
+    from PIL import Image
+
+    return Image.fromarray(np.dstack([pixels, alpha.astype(np.uint8)]), "RGBA")
+
+
+def _opaque(pixels: np.ndarray) -> Image.Image:
+    return _rgba(pixels, np.full(pixels.shape[:2], 255))
+
+
+def _edges(pixels: np.ndarray) -> np.ndarray:
+    """The mask's border and the pixels with a 4-neighbour of another color: where a
+    brush's alpha fades."""
+    flat = packed(pixels)
+    edge = np.ones(flat.shape, bool)
+    edge[1:-1, 1:-1] = False
+    edge[1:] |= flat[1:] != flat[:-1]
+    edge[:-1] |= flat[:-1] != flat[1:]
+    edge[:, 1:] |= flat[:, 1:] != flat[:, :-1]
+    edge[:, :-1] |= flat[:, :-1] != flat[:, 1:]
+    return edge
+
+
+def _faded(pixels: np.ndarray) -> Image.Image:
+    """Alpha 96 on the border and every region's edge, 255 inside: never 0, so every pixel
+    is its RGB."""
+    return _rgba(pixels, np.where(_edges(pixels), 96, 255))
 
 
 _BOTH_METAS = ["label.meta.object", "mask.meta.object"]
@@ -211,5 +306,62 @@ CATALOGUE.add(
         ),
         touches=["mask-image.palette"],
         needs=["mask.ref"],
+    ),
+    fault(
+        "label-value-flipped",
+        "field",
+        [],
+        "The label value is the other class's (0 on an anomaly line, 1 on a normal one): "
+        "required but unused, class-name labels the image (the SDK's Manifest writes every "
+        "value so).",
+        _flipped,
+        touches=["label.value"],
+        needs=["label.meta.class-name"],
+        precondition=_value_agrees,
+    ),
+    fault(
+        "background-only-map",
+        "field",
+        [],
+        "A normal line's color map holds only BACKGROUND, as DefectDetectionApplication "
+        "writes its normal lines.",
+        _background_only,
+        touches=["mask.meta.color-map"],
+        needs=["mask.ref", "mask-image.pixels"],
+        applies="normal",
+        precondition=has_background,
+    ),
+    fault(
+        "mask-palette-short",
+        "object",
+        [],
+        "The mask's palette is as long as its colors, not padded to 256 entries (valid PNG, "
+        "as the console writes it; imageio 2.9 with recent Pillow crashes on it).",
+        _reencoded(_short_palette),
+        touches=["mask-image.palette"],
+        needs=["mask.ref"],
+        precondition=_plain_palette_mask,
+    ),
+    fault(
+        "mask-rgba-opaque",
+        "object",
+        [],
+        "The mask is an RGBA PNG, alpha 255 everywhere.",
+        _reencoded(_opaque),
+        touches=["mask-image.palette"],
+        needs=["mask.ref"],
+        precondition=_plain_palette_mask,
+    ),
+    fault(
+        "mask-rgba-alpha",
+        "object",
+        [],
+        "The mask is an RGBA PNG whose alpha fades to 96 along its border and every "
+        "region's edge, as a brush paints; never 0, and alpha is ignored, so every pixel "
+        "is its map color.",
+        _reencoded(_faded),
+        touches=["mask-image.palette"],
+        needs=["mask.ref"],
+        precondition=_plain_palette_mask,
     ),
 )

@@ -7,6 +7,7 @@ color map, so each fault breaks its rule whatever preset the case was drawn from
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Unpack
@@ -203,6 +204,27 @@ def _many_classes(case: Case, rng: np.random.Generator) -> Case:
 _PIXELS = ["mask-image.pixels"]
 
 
+def _transparent_background(case: Case, rng: np.random.Generator) -> Case:
+    from PIL import Image
+
+    pixels = ops.mask_pixels(case)
+    defect = _defects(case, pixels)
+    rgba = np.dstack([np.where(defect[..., None], pixels, 0), np.where(defect, 255, 0)])
+    buffer = io.BytesIO()
+    Image.fromarray(rgba.astype(np.uint8), "RGBA").save(buffer, "PNG")
+    return ops.replace_object(case, ops.mask_uri(case), buffer.getvalue())
+
+
+def _transparent_fits(case: Case) -> bool:
+    """A mask with white background and defect pixels, whose map holds no black (which
+    the transparent pixels would read as, under --profile docs) and names BACKGROUND white."""
+    if not ops.has_background(case) or "#000000" in ops.colors_of(case):
+        return False
+    pixels = ops.mask_pixels(case)
+    defect = _defects(case, pixels)
+    return bool(defect.any()) and bool((ops.packed(pixels)[~defect] == 0xFFFFFF).all())
+
+
 def repaint(
     name: str,
     rule: str,
@@ -332,6 +354,18 @@ CATALOGUE.add(
         (*MASK, MAP, "mask-image.size"),  # a cropped mask may have no blend left to make
         applies="anomaly",
         precondition=_blends_outside_the_map,
+    ),
+    obj(
+        "mask-rgba-transparent",
+        "mask-image.color",
+        "The mask is an RGBA PNG whose background is transparent black (alpha 0), its "
+        "defects opaque: read as RGB, black is no map color (--profile service reads a "
+        "transparent pixel as background, and only warns).",
+        _transparent_background,
+        [*_PIXELS, "mask-image.palette"],
+        (*MASK, MAP),
+        applies="anomaly",
+        precondition=_transparent_fits,
     ),
     repaint(
         "normal-with-defect-pixels",

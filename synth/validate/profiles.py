@@ -62,6 +62,110 @@ _LENIENCIES = (
 LENIENT: dict[tuple[str, str], Leniency] = {(x.rule, x.form): x for x in _LENIENCIES}
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An odd form real files have, what each profile says of it (`valid`, or the one
+    rule it breaks), the near-miss or fault that writes it, and why."""
+
+    form: str
+    docs: str
+    service: str
+    case: str  # a near-miss or fault of synth.faults; "" where none writes it alone
+    why: str
+
+
+VALID = "valid"
+SILENT = "the spec is silent, so the demanding reading: "
+
+READINGS = (
+    Reading(
+        "a label value that disagrees with class-name (0 on an anomaly line)",
+        VALID,
+        VALID,
+        "label-value-flipped",
+        'the segmentation page: the value "is required by Amazon Lookout for Vision, but it '
+        'isn\'t used" and "the value of class-name determines if the image is normal or '
+        "anomalous\"; the Lookout for Vision SDK's Manifest writes every value so (1 normal, "
+        "0 anomaly) for import",
+    ),
+    Reading(
+        "a normal line's color map holding only BACKGROUND",
+        VALID,
+        VALID,
+        "background-only-map",
+        'a non-empty map whose entry "0" is BACKGROUND in white is all the page asks, and '
+        "a normal mask is all background; DefectDetectionApplication's alien manifest "
+        "writes its normal line so",
+    ),
+    Reading(
+        'a color map keyed from "1", BACKGROUND its entry "1"',
+        "color-map.background",
+        "color-map.background",
+        "color-map-keys-from-one",
+        'the segmentation page: "the entry 0 must contain the class-name BACKGROUND"; the '
+        "evidence of leniency (the cookie dataset) is a map without BACKGROUND, not "
+        "BACKGROUND under another key, so an error under both profiles",
+    ),
+    Reading(
+        'a color map without BACKGROUND keyed from "1" (the console\'s, renumbered)',
+        "color-map.background",
+        VALID,
+        "",
+        SILENT + "keys are non-negative integers and a pixel's class is found by its "
+        "color; no rule asks for a first key or consecutive keys, so it is read as the "
+        "console's map (a warning under service); the console style renumbered shows it",
+    ),
+    Reading(
+        "a palette mask whose palette is shorter than 256 entries",
+        VALID,
+        VALID,
+        "mask-palette-short",
+        "PNG allows 1 to 256 palette entries, and the cookie dataset's console masks, "
+        "which the service trained on, have palettes as long as their colors (imageio 2.9 "
+        "with recent Pillow crashes on them: a reader's bug, not the file's)",
+    ),
+    Reading(
+        "an RGBA mask, alpha 255 everywhere",
+        VALID,
+        VALID,
+        "mask-rgba-opaque",
+        "the page asks for a PNG whose colors are the map's, and the troubleshooting "
+        "page's own check reads a mask's RGB, alpha ignored",
+    ),
+    Reading(
+        "an RGBA mask whose alpha fades along edges, never to 0",
+        VALID,
+        VALID,
+        "mask-rgba-alpha",
+        "alpha is ignored by the troubleshooting page's check, and the cookie masks' "
+        "anti-aliased alpha (up to 245 levels) trained; every pixel's RGB is a map color",
+    ),
+    Reading(
+        "an RGBA mask whose background is transparent black (alpha 0)",
+        "mask-image.color",
+        VALID,
+        "mask-rgba-transparent",
+        "the cookie masks' background is transparent black (through tRNS) and the service "
+        "trained on them, so under service alpha 0 is background whatever the encoding (a "
+        "warning); read as RGB, as the troubleshooting page's check does, black is no map "
+        "color",
+    ),
+)
+
+
+def readings_markdown() -> str:
+    """The table of docs/rules.md that gives each odd form its verdict per profile."""
+    rows = [
+        "| form | `--profile docs` | `--profile service` | written by | why |",
+        "|---|---|---|---|---|",
+    ]
+    for x in READINGS:
+        docs, service = (v if v == VALID else f"`{v}`" for v in (x.docs, x.service))
+        case = f"`{x.case}`" if x.case else "(a test)"
+        rows.append(f"| {x.form} | {docs} | {service} | {case} | {x.why} |")
+    return "\n".join(rows)
+
+
 def parse_profile(value: str | Profile) -> Profile:
     """A profile by name; an ArgumentError naming the choices otherwise."""
     try:
