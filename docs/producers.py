@@ -2,8 +2,9 @@
 
 `corpus`: each real file, its producer, and the findings `synth validate` must report
 for it under each profile (tests/test_real_corpus.py holds it to them). `styles`: each
-output style, the producer whose lines it reproduces, and where that producer's shape
-comes from (tests/test_style_signatures.py holds it to it).
+output style, the producer whose lines it reproduces, where that producer's shape comes
+from (tests/test_style_signatures.py holds it to it), and each difference from the
+producer that remains, by name (signatures.json's `differences`).
 
 Run: python docs/producers.py corpus|styles  (make docs runs it through the page's markers)
 """
@@ -55,16 +56,23 @@ def styles() -> str:
 
     signatures = json.loads((REAL / "signatures.json").read_text(encoding="utf-8"))
     rows = [
-        "| style | profile | producer | its lines' shape from |",
-        "|---|---|---|---|",
+        "| style | profile | producer | its lines' shape from | remaining differences |",
+        "|---|---|---|---|---|",
     ]
     for entry in sorted(signatures["styles"], key=lambda e: list(STYLES).index(e["style"])):
-        origin = entry["from"].replace("|", "/").replace("<", "&lt;")
+        origin, differences = (
+            _cell(text) for text in (entry["from"], "; ".join(entry["differences"]) or "none")
+        )
         rows.append(
             f"| `{entry['style']}` | `{STYLES[entry['style']].profile}` | "
-            f"{entry['producer']} | {origin} |"
+            f"{entry['producer']} | {origin} | {differences} |"
         )
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell: no column bar, no tag."""
+    return text.replace("|", "/").replace("<", "&lt;")
 
 
 if __name__ == "__main__":

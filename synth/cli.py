@@ -16,8 +16,8 @@ import click
 
 from synth import __version__
 from synth.config.preset import MASK_EXTENTS, TASKS
-from synth.config.styles import STYLES
-from synth.errors import SynthError, one_line
+from synth.config.styles import STYLES, mix_of
+from synth.errors import ArgumentError, SynthError, one_line
 from synth.extras import require
 from synth.format import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_s3
 
@@ -120,6 +120,16 @@ def _whole(
     )
 
 
+def _style(value: str | None) -> str | None:
+    """A style or a mix of styles (synth.config.styles.mix_of), checked as it is read."""
+    if value is not None:
+        try:
+            mix_of(value)
+        except ArgumentError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _seed(help: str) -> Callable[[_Command], _Command]:
     """The `--seed` option: every command that draws takes one, 0 unless given."""
     return _whole("--seed", "-s", span=(0, None), default=0, help=help)
@@ -178,8 +188,11 @@ def cli() -> None:
 )
 @click.option(
     "--style",
-    type=click.Choice(list(STYLES)),
-    help="Write the lines as a real producer does (docs: Real data) [preset's].",
+    callback=lambda ctx, param, value: _style(value),
+    help="Write the lines as a real producer does: one of "
+    + ", ".join(STYLES)
+    + "; or several joined by + (console+sdk-datasets), each line one of them, as a "
+    "project mixes them (docs: Real data) [preset's].",
 )
 @click.option(
     "--mask-extent",

@@ -147,6 +147,7 @@ def rgb24(color: str) -> int:
 
 CLASSIFICATION_TYPE = "groundtruth/image-classification"
 SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
+VERIFICATION_TYPE = "groundtruth/label-verification"  # a chained verification job's
 MIN_IMAGE_SIDE = 64
 MAX_IMAGE_SIDE = 4096
 MAX_IMAGE_BYTES = 8 * 1024 * 1024  # "8 MB"; read generously so no valid image is refused

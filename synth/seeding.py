@@ -17,6 +17,7 @@ class Stream(IntEnum):
     RENDER = 0
     ANNOTATION = 1
     FAULT = 2
+    STYLE = 3  # which style of a mix writes the image's line
 
 
 def image_rng(seed: int, index: int, stream: Stream) -> np.random.Generator:

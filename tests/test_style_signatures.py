@@ -127,6 +127,15 @@ def test_every_style_has_its_producer_s_signature() -> None:
     assert sorted(e["style"] for e in SIGNATURES["styles"]) == sorted(STYLES)
 
 
+def test_every_style_names_its_remaining_differences() -> None:
+    """The producers' table lists them (docs/real-data.md): a list for each style, empty
+    only for the style that copies a page's example, which has nothing but that line."""
+    for entry in SIGNATURES["styles"]:
+        assert isinstance(entry["differences"], list), entry["style"]
+        assert all(isinstance(d, str) and d for d in entry["differences"]), entry["style"]
+        assert bool(entry["differences"]) == (not entry["from"].startswith("corpus:docs/")), entry
+
+
 @pytest.mark.parametrize(
     "entry",
     [e for e in SIGNATURES["styles"] if e["from"].startswith("corpus:")],

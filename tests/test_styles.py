@@ -159,7 +159,12 @@ def test_a_preset_names_its_task_and_style(tmp_path: Path) -> None:
     preset = load_preset(path)
     assert (preset.task, preset.style) == ("classification", "sdk-tools")
     path.write_text(text.replace('"sdk-tools"', '"excel"'))
-    with pytest.raises(PresetError, match=r"dataset\.style: must be one of synth, ground-truth"):
+    with pytest.raises(PresetError, match=r"dataset\.style: unknown style 'excel'; choose one"):
+        load_preset(path)
+    path.write_text(text.replace('"sdk-tools"', '"sdk-tools+console"'))  # a mix
+    assert load_preset(path).style == "sdk-tools+console"
+    path.write_text(text.replace('"sdk-tools"', '"sdk-tools+excel"'))
+    with pytest.raises(PresetError, match=r"dataset\.style: unknown style 'excel'"):
         load_preset(path)
 
 

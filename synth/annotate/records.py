@@ -16,12 +16,13 @@ from faker import Faker, Generator
 from faker.providers import BaseProvider
 
 from synth.config.preset import Preset
-from synth.config.styles import STYLES, Style
+from synth.config.styles import Style, mix_of
 from synth.format import (
     BACKGROUND_CLASS,
     BACKGROUND_COLOR,
     CLASSIFICATION_TYPE,
     SEGMENTATION_TYPE,
+    VERIFICATION_TYPE,
 )
 from synth.plan import ImageSpec
 from synth.seeding import Stream, image_seed
@@ -65,34 +66,51 @@ def job_start(seed: int) -> datetime:
     return fake.date_time_between(DATES_FROM, latest, tzinfo=UTC)
 
 
-def style_of(preset: Preset) -> Style:
-    return STYLES[preset.style]
+_mix_of = functools.lru_cache(maxsize=64)(mix_of)
 
 
-def has_mask(preset: Preset, spec: ImageSpec) -> bool:
+def styles_of(preset: Preset) -> tuple[Style, ...]:
+    """The preset's style, or the styles of its mix (synth.config.styles.mix_of)."""
+    return _mix_of(preset.style)
+
+
+def style_of(preset: Preset, seed: int, index: int) -> Style:
+    """The style that writes image `index`'s line: the preset's, or one of its mix, drawn
+    from (seed, index) alone, so any worker or shard writes the same."""
+    styles = styles_of(preset)
+    if len(styles) == 1:
+        return styles[0]
+    return styles[image_seed(seed, index, Stream.STYLE) % len(styles)]
+
+
+def has_mask(preset: Preset, spec: ImageSpec, seed: int) -> bool:
     """Whether the image's line carries a mask: segmentation, and normal lines by style."""
-    return preset.task == "segmentation" and (spec.anomalous or style_of(preset).normal_masks)
+    return preset.task == "segmentation" and (
+        spec.anomalous or style_of(preset, seed, spec.index).normal_masks
+    )
 
 
-def style_jobs(preset: Preset, jobs: tuple[str, str]) -> tuple[str, str]:
+def style_jobs(preset: Preset, jobs: tuple[str, str], style: Style) -> tuple[str, str]:
     """The run's classification and segmentation jobs as the style names them."""
-    if style_of(preset).job_per_attribute:
+    if style.job_per_attribute:
         mask = preset.mask_attribute.removesuffix("-ref")  # Ground Truth drops the -ref
         return f"labeling-job/{preset.label_attribute}", f"labeling-job/{mask}"
     return jobs
 
 
 def mask_job(preset: Preset, jobs: tuple[str, str]) -> str | None:
-    """The job whose output folder holds the masks, when the style keys them so."""
-    if not style_of(preset).job_output_keys:
+    """The job whose output folder holds the masks, when a style of the preset keys them so
+    (the lines of other styles in a mix keep theirs under masks/)."""
+    keyed = [s for s in styles_of(preset) if s.job_output_keys]
+    if not keyed:
         return None
-    return style_jobs(preset, jobs)[1].removeprefix("labeling-job/")
+    return style_jobs(preset, jobs, keyed[0])[1].removeprefix("labeling-job/")
 
 
 def mask_created(preset: Preset, seed: int, index: int) -> datetime:
     """When image `index`'s mask file was written: the moment in its key. Ground Truth's
     consolidation writes the file a few seconds after the mask's creation-date."""
-    style = style_of(preset)
+    style = style_of(preset, seed, index)
     made = _moments(style, seed, index, _image_faker(seed, index))[1]
     return made + timedelta(seconds=7, microseconds=index % 1000) if style.job_output_keys else made
 
@@ -120,8 +138,11 @@ def _moments(style: Style, seed: int, index: int, fake: BaseProvider) -> tuple[d
     return labeled, segmented
 
 
-def color_map(preset: Preset, confidence: float = 0.0) -> dict[str, dict[str, Any]]:
-    style = style_of(preset)
+def color_map(
+    preset: Preset, confidence: float = 0.0, style: Style | None = None
+) -> dict[str, dict[str, Any]]:
+    """The line's color map as `style` writes it (the preset's first style by default)."""
+    style = style or styles_of(preset)[0]
     entries = [(c.name, c.color) for c in preset.classes]
     if style.background_entry:
         entries.insert(0, (BACKGROUND_CLASS, BACKGROUND_COLOR))
@@ -148,11 +169,11 @@ def record(
     jobs: tuple[str, str],
 ) -> dict[str, Any]:
     """The image's line; `mask_uri` None writes a classification line (no mask)."""
-    style = style_of(preset)
+    style = style_of(preset, seed, spec.index)
     fake = _image_faker(seed, spec.index)
     labeled, segmented = _moments(style, seed, spec.index, fake)  # its first draws
     label, mask = style.label_attribute or preset.label_attribute, preset.mask_attribute
-    jobs = style_jobs(preset, jobs)
+    jobs = style_jobs(preset, jobs, style)
     value: int | str = int(spec.anomalous != style.inverted)
     if style.label_string:
         value = str(value)
@@ -165,14 +186,63 @@ def record(
         if style.worker_confidence and fake.random_int(0, 3):
             confidence = round(fake.random_int(700, 990) / 1000, 3)
         mask_meta = {
-            "internal-color-map": color_map(preset, confidence),
+            "internal-color-map": color_map(preset, confidence, style),
             "type": SEGMENTATION_TYPE,
             "human-annotated": "yes",
             "creation-date": _mask_date(style, segmented),
             "job-name": CONSOLE_MASK_JOB if style.console_lines else jobs[1],
         }
+        if style.chained:  # the adjustment job's mask, after the verification job's verdict
+            verdict, comment = _verification(fake)
+            mask_meta["adjustment-status"] = "adjusted" if verdict else "unadjusted"
         _attribute(line, style, mask, mask_uri, _ordered(mask_meta, style.mask_keys))
+        if style.chained:
+            verified = labeled + (segmented - labeled) / 2  # between the jobs it joins
+            _verification_attribute(line, style, mask, (verdict, comment), verified, fake)
     return line
+
+
+# A label-verification job's labels (the index its attribute's value holds), and what its
+# workers write where they reject a mask.
+VERIFICATION_LABELS = ("good", "bad")
+FEEDBACK = (
+    "The mask misses the end of the defect.",
+    "The mask spills past the defect's edge.",
+    "A second defect is not labeled.",
+    "The defect's class is wrong.",
+)
+
+
+def _verification(fake: BaseProvider) -> tuple[int, str]:
+    """A verification job's verdict on the mask (1: bad, about one mask in eight) and the
+    comment its workers left: the image Faker's last draws, after every other field's."""
+    bad = int(fake.random_int(0, 7) == 0)
+    return bad, FEEDBACK[fake.random_int(0, len(FEEDBACK) - 1)]
+
+
+def _verification_attribute(
+    line: dict[str, Any],
+    style: Style,
+    mask: str,
+    verdict: tuple[int, str],
+    verified: datetime,
+    fake: BaseProvider,
+) -> None:
+    """The verification job's attribute on the mask, as the SageMaker guide's "Label
+    verification and adjustment data in the output manifest" shows it."""
+    bad, comment = verdict
+    base = mask.removesuffix("-ref")
+    meta: dict[str, Any] = {
+        "class-name": VERIFICATION_LABELS[bad],
+        "confidence": round(fake.random_int(700, 990) / 1000, 2),
+        "type": VERIFICATION_TYPE,
+        "job-name": f"labeling-job/{base}-verification",
+        "human-annotated": "yes",
+        "creation-date": _date(style, verified, 1),
+    }
+    if bad:
+        meta["worker-feedback"] = [{"comment": comment}]
+    _attribute(line, style, f"{base}-verification", str(bad), meta)
 
 
 # What the console names its jobs (the cookie dataset): the mask tool's, the auto-labeler's.

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from synth.config.styles import DEFAULT_STYLE, STYLES
+from synth.config.styles import DEFAULT_STYLE, mix_of
 from synth.errors import ArgumentError, PresetError, option
 from synth.format import (
     BACKGROUND_CLASS,
@@ -361,14 +361,18 @@ def _check_preset(preset: Preset) -> None:
             "dataset.mask_extent",
             f"must be one of {', '.join(MASK_EXTENTS)}, got {preset.mask_extent!r}",
         )
-    if preset.style not in STYLES:
-        raise fail("dataset.style", f"must be one of {', '.join(STYLES)}, got {preset.style!r}")
-    if preset.task == "segmentation" and not STYLES[preset.style].segmentation:
-        raise fail(
-            "dataset.style",
-            f"{preset.style!r} writes classification lines only (the AWS tool it copies writes "
-            "no segmentation): use task classification, or style console or ground-truth",
-        )
+    try:
+        styles = mix_of(preset.style)
+    except ArgumentError as exc:
+        raise fail("dataset.style", str(exc)) from None
+    for style in styles:
+        if preset.task == "segmentation" and not style.segmentation:
+            raise fail(
+                "dataset.style",
+                f"{style.name!r} writes classification lines only (the AWS tool it copies "
+                "writes no segmentation): use task classification, or style console or "
+                "ground-truth",
+            )
     if preset.count < 1:
         raise fail("dataset.count", f"must be at least 1, got {preset.count}")
     for key, value in (

@@ -40,6 +40,7 @@ PRODUCER_LABEL_KEYS = (
 )
 # The mask metadata's keys: the page's and Ground Truth's order, and the console's.
 PAGE_MASK_KEYS = ("internal-color-map", "type", "human-annotated", "creation-date", "job-name")
+ADJUSTED_MASK_KEYS = (*PAGE_MASK_KEYS, "adjustment-status")
 CONSOLE_MASK_KEYS = ("internal-color-map", "job-name", "human-annotated", "creation-date", "type")
 
 
@@ -72,6 +73,9 @@ class Style:
     inverted: bool = False  # label value 1 for normal, 0 for anomaly (the SDK's Manifest)
     local_time: bool = False  # dates on the writer's clock (US Pacific here), not UTC
     segmentation: bool = True  # the producer writes segmentation lines (AWS's tools do not)
+    # Ground Truth jobs chained after the segmentation: a label-verification job's
+    # attribute on the line, and the mask an adjustment job's output (adjustment-status).
+    chained: bool = False
 
     def __post_init__(self) -> None:
         if self.profile not in ("docs", "service"):
@@ -103,6 +107,23 @@ STYLES: dict[str, Style] = {
             job_per_attribute=True,
             worker_confidence=True,
             job_output_keys=True,
+        ),
+        Style(
+            "ground-truth-chained",
+            "docs",
+            "SageMaker Ground Truth's chained jobs (\"Label verification and adjustment data "
+            "in the output manifest\"): the ground-truth style's lines, then an Image Label "
+            "Verification job's attribute on the mask (<mask>-verification: the string index "
+            "of good or bad, type groundtruth/label-verification, worker-feedback comments "
+            "where bad), the mask written by the adjustment job chained after it "
+            "(adjustment-status adjusted where the verifiers said bad, else unadjusted).",
+            label_keys=PRODUCER_LABEL_KEYS,
+            mask_keys=ADJUSTED_MASK_KEYS,
+            date_digits=(6, 6),
+            job_per_attribute=True,
+            worker_confidence=True,
+            job_output_keys=True,
+            chained=True,
         ),
         Style(
             "console",
@@ -180,6 +201,38 @@ STYLES: dict[str, Style] = {
     )
 }
 DEFAULT_STYLE = "synth"
+MIX = "+"  # "console+sdk-datasets": each line written by one of the named styles
+
+
+def mix_of(value: str) -> tuple[Style, ...]:
+    """The styles a preset's `style` names: one, or several joined by "+" (a mix).
+
+    A mix is a project whose lines several producers wrote: each line is one style's,
+    chosen from (seed, index) alone. Its styles must name one label attribute (a project's
+    lines share it) and each at most once; an ArgumentError says what is wrong.
+    """
+    names = value.split(MIX)
+    unknown = [n for n in names if n not in STYLES]
+    if unknown:
+        raise ArgumentError(
+            f"unknown style {unknown[0]!r}; choose one of {', '.join(STYLES)}, or several "
+            f"joined by {MIX!r}"
+        )
+    if len(set(names)) != len(names):
+        raise ArgumentError(f"style {value!r} names a style twice")
+    styles = tuple(STYLES[n] for n in names)
+    own = {s.label_attribute for s in styles}
+    if len(own) > 1:
+        raise ArgumentError(
+            f"style {value!r} mixes label attributes ({', '.join(sorted(map(str, own)))}): "
+            "a project's lines share one, so mix styles that write the same"
+        )
+    return styles
+
+
+def mix_profile(styles: tuple[Style, ...]) -> str:
+    """The profile a mix's lines are valid under: service if one style's needs it."""
+    return "service" if any(s.profile == "service" for s in styles) else "docs"
 
 
 def styles_for(task: str) -> list[str]:

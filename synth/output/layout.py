@@ -100,10 +100,11 @@ class Layout:
     def image(self, index: int) -> str:
         return f"{self.prefix}images/{index:06d}.{self.image_ext}"
 
-    def mask(self, index: int, created: datetime) -> str:
+    def mask(self, index: int, created: datetime, in_job: bool = True) -> str:
         """Image `index`'s mask; Ground Truth names it by dataset object and the moment its
-        annotation was consolidated (`created`, the mask's creation-date, in UTC)."""
-        if self.mask_job is None:
+        annotation was consolidated (`created`, the mask's creation-date, in UTC). With
+        `in_job` False (a line of a mix whose style keeps masks/), under masks/."""
+        if self.mask_job is None or not in_job:
             return f"{self.prefix}masks/{index:06d}.png"
         stamp = created.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
         output = f"{self.mask_job}/annotations/consolidated-annotation/output"

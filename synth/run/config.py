@@ -47,7 +47,7 @@ class Overrides:
     faults: tuple[str, ...] | None = None  # fault names or rule ids
     bucket: str | None = None
     task: str | None = None  # segmentation or classification
-    style: str | None = None  # a name of synth/config/styles.py
+    style: str | None = None  # a style of synth/config/styles.py, or a mix (a+b)
     mask_extent: str | None = None  # visible or core
     clean_twins: bool | None = None  # also write each anomalous image without its defects
     layout: str | None = None  # a name of synth.registry.LAYOUTS: lfv, mvtec, coco

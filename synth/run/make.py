@@ -95,7 +95,8 @@ def _valid(job: Job, index: int) -> _Valid:
                 **{k: job.uri(job.layout.broken(key)) for k, key in twins.items()},
             },
             objects={job.uri(job.layout.broken(key)): data[key] for key in twins.values()},
-            separators=style_of(preset).separators,  # broken lines are written as valid ones
+            # broken lines are written as valid ones
+            separators=style_of(preset, job.seed, index).separators,
         )
     sole = sole_class(found) if files.mask is not None else None
     objects = (*files.objects, *_clean_twin(job, rendered, files.image))
@@ -128,6 +129,10 @@ def _clean_twin(job: Job, rendered: Rendered, image_key: str) -> list[tuple[str,
     return [(job.layout.clean(image_key), twin, CONTENT_TYPES[fmt])]
 
 
+def _separators(job: Job, spec: ImageSpec) -> tuple[str, str]:
+    return style_of(job.preset, job.seed, spec.index).separators
+
+
 def make(job: Job, index: int) -> Made:
     made = _valid(job, index)
     broken: Case | None = None
@@ -139,7 +144,7 @@ def make(job: Job, index: int) -> Made:
     return Made(
         split=made.spec.split,
         anomalous=made.spec.anomalous,
-        line=None if made.record is None else dumps(made.record, style_of(job.preset).separators),
+        line=None if made.record is None else dumps(made.record, _separators(job, made.spec)),
         objects=made.objects,
         broken=broken,
         sole_class=made.sole_class,
@@ -187,11 +192,11 @@ def _dataset_fault(job: Job, made: _Valid) -> tuple[Case | None, tuple[str, ...]
     if not job.dataset_faults or rng.random() >= share:
         return None, ()
     preset, line = job.preset, 0
-    masked = has_mask(preset, made.spec)
+    masked = has_mask(preset, made.spec, job.seed)
     for earlier in range(index):
         spec = image_spec(preset, job.seed, earlier)
         line += spec.split == made.spec.split
-        fits = has_mask(preset, spec) or not masked
+        fits = has_mask(preset, spec, job.seed) or not masked
         if spec.split == made.spec.split and not spec.broken and fits:
             reference = _valid(job, earlier)
             assert reference.record is not None
@@ -224,7 +229,8 @@ def template(job: Job, anomalous: bool) -> dict[str, Any]:
     preset, layout = job.preset, job.layout
     spec = ImageSpec(index=0, split="train", anomalous=anomalous)
     mask = None
-    if has_mask(preset, spec):
-        mask = job.uri(layout.mask(0, mask_created(preset, job.seed, 0)))
+    if has_mask(preset, spec, job.seed):
+        in_job = style_of(preset, job.seed, 0).job_output_keys
+        mask = job.uri(layout.mask(0, mask_created(preset, job.seed, 0), in_job))
     image = job.uri(layout.image(0))
     return record(preset, spec, job.seed, image_uri=image, mask_uri=mask, jobs=job.jobs)

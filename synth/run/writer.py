@@ -27,7 +27,7 @@ from typing import TypeGuard
 
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool, dumps
-from synth.annotate.records import job_names, mask_job, style_of
+from synth.annotate.records import job_names, mask_job, styles_of
 from synth.config.preset import Preset
 from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
@@ -377,7 +377,8 @@ def _write_projects(job: Job, spool: ManifestSpool) -> None:
         for role, records in manifests.items():
             for line in records:
                 spool.append(
-                    layout.project(fault.name, role), dumps(line, style_of(job.preset).separators)
+                    layout.project(fault.name, role),
+                    dumps(line, styles_of(job.preset)[0].separators),
                 )
         entry = {
             "fault": fault.name,

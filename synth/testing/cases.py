@@ -50,7 +50,7 @@ def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
     rendered = render(preset, spec, seed)
     uris = (str(S3Uri(preset.bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))
     image_uri, mask_uri = uris
-    masked = has_mask(preset, spec)
+    masked = has_mask(preset, spec, seed)
     line = record(
         preset,
         spec,
@@ -61,7 +61,7 @@ def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
     )
     objects = {image_uri: encode_image(rendered.image, "png", compress_level=1)}
     if masked:
-        form = style_of(preset).mask_form  # the console's masks as the console writes them
+        form = style_of(preset, seed, 0).mask_form  # the console's masks as the console writes them
         objects[mask_uri] = mask_bytes(form, rendered.labels, palette(preset), compress_level=1)
     return Case(record=line, objects=objects)
 

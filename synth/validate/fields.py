@@ -22,6 +22,7 @@ from synth.format import (
     CLASSIFICATION_TYPE,
     HEX_COLOR,
     SEGMENTATION_TYPE,
+    VERIFICATION_TYPE,
     Severity,
     s3_bucket,
 )
@@ -29,6 +30,7 @@ from synth.validate.dates import PLAIN_ISO, DateForm, date_form
 from synth.validate.profiles import Profile, explain, lenient_severity
 
 _KEY = re.compile(r"0|[1-9][0-9]*")
+
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -150,19 +152,27 @@ def _label_attribute(
 ) -> tuple[str | None, Problem | None]:
     """The label attribute K (found through its K-metadata), or the problem finding it.
 
+    A verification job's attribute (its metadata of type groundtruth/label-verification,
+    Ground Truth's "Label verification and adjustment data in the output manifest") is
+    not a candidate: chained after the segmentation, it sits on the same line.
+
     A classification attribute whose metadata names a `model-arn` is a model's verdict,
     not a label: Lookout for Vision's evaluation output writes its model's as
     `anomaly-label-detected` beside the test set's `anomaly-label`.
     """
     typed = []
+    others = []  # another Ground Truth task's attribute: a chained verification job's, say
     for k in metas:  # a loop: a comprehension's own frame costs more than one or two keys
         value = obj[k]
-        if (
-            isinstance(value, dict)
-            and value.get("type") == CLASSIFICATION_TYPE
-            and "model-arn" not in value
-        ):
+        if not isinstance(value, dict):
+            continue
+        kind = value.get("type")
+        if kind == CLASSIFICATION_TYPE and "model-arn" not in value:
             typed.append(k)
+        elif kind == VERIFICATION_TYPE:
+            others.append(k)
+    if others:
+        metas = tuple(k for k in metas if k not in others)
     if len(typed) > 1:
         names = ", ".join(k.removesuffix("-metadata") for k in typed)
         return None, _error("label.duplicate", None, f"more than one label attribute: {names}")
@@ -178,7 +188,10 @@ def _label_attribute(
     bare = [
         k
         for k in obj
-        if k != "source-ref" and not k.endswith(("-ref", "-metadata")) and _is_label_value(obj[k])
+        if k != "source-ref"
+        and not k.endswith(("-ref", "-metadata"))
+        and _is_label_value(obj[k])
+        and f"{k}-metadata" not in others
     ]
     if len(bare) == 1 and not metas:
         return None, _error(

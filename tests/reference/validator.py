@@ -37,6 +37,7 @@ MASK_CLASSES = 20
 PROJECT_LABELS = 100
 CLASSIFICATION = "groundtruth/image-classification"
 SEGMENTATION = "groundtruth/semantic-segmentation"
+VERIFICATION = "groundtruth/label-verification"  # Ground Truth's verification job output
 WHITE = "#ffffff"
 IMAGES = {"classification": 16_000, "segmentation": 8_000}  # a training manifest
 
@@ -355,11 +356,20 @@ class Reference:
 
     def _label(self, out: list[Failure], n: int, value: dict[str, Any]) -> str | None:
         """The label attribute's name, its fields checked."""
+        # A chained verification job's attribute (Ground Truth's label-verification type) is
+        # another job's output, not a label.
         metas = [
             k[: -len("-metadata")]
             for k, v in value.items()
-            if k.endswith("-metadata") and not k.endswith("-ref-metadata")
+            if k.endswith("-metadata")
+            and not k.endswith("-ref-metadata")
+            and not (isinstance(v, dict) and v.get("type") == VERIFICATION)
         ]
+        verifications = {
+            k[: -len("-metadata")]
+            for k, v in value.items()
+            if isinstance(v, dict) and v.get("type") == VERIFICATION
+        }
         typed = [k for k in metas if isinstance(value[f"{k}-metadata"], dict)]
         classified = [k for k in typed if value[f"{k}-metadata"].get("type") == CLASSIFICATION]
         if len(classified) > 1:
@@ -374,6 +384,7 @@ class Reference:
                 if k != "source-ref"
                 and not k.endswith(("-ref", "-metadata"))
                 and not isinstance(v, dict)
+                and k not in verifications
             ]
             if (len(bare) == 1 and not metas) or len(metas) == 1:
                 self._fail(out, n, "label.metadata-missing/present")

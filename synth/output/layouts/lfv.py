@@ -37,10 +37,12 @@ class Lfv(OutputLayout, name="lfv"):
         self, job: Job, spec: ImageSpec, rendered: Rendered, found: tuple[Instance, ...]
     ) -> Files:
         preset, layout = job.preset, job.layout
+        style = style_of(preset, job.seed, spec.index)
         image_key = layout.image(spec.index)
         mask_key = None
-        if has_mask(preset, spec):
-            mask_key = layout.mask(spec.index, mask_created(preset, job.seed, spec.index))
+        if has_mask(preset, spec, job.seed):
+            created = mask_created(preset, job.seed, spec.index)
+            mask_key = layout.mask(spec.index, created, style.job_output_keys)
         line = record(
             preset,
             spec,
@@ -52,10 +54,10 @@ class Lfv(OutputLayout, name="lfv"):
         image = encode_valid_image(rendered.image, preset.image_format, job.compress_level)
         objects: list[Object] = [(image_key, image, CONTENT_TYPES[preset.image_format])]
         if mask_key is not None:
-            form = style_of(preset).mask_form  # the console's masks as the console writes them
-            mask = mask_bytes(form, rendered.labels, palette(preset), job.compress_level)
+            # the console's masks as the console writes them
+            mask = mask_bytes(style.mask_form, rendered.labels, palette(preset), job.compress_level)
             objects.append((mask_key, mask, CONTENT_TYPES["png"]))
-        manifest = (layout.manifest(spec.split), dumps(line, style_of(preset).separators))
+        manifest = (layout.manifest(spec.split), dumps(line, style.separators))
         return Files(tuple(objects), image_key, mask_key, (manifest,), line)
 
 
