@@ -1,19 +1,39 @@
-"""What a painter or a texture hands back, checked before it is used.
+"""What a painter or a texture does, checked as it is used.
 
-Plugins implement them (`synth.painters`, `synth.textures`): one that returns the wrong
-shape, `None` or an empty mask would otherwise end a run with a
+Plugins implement them (`synth.painters`, `synth.textures`): one that raises, returns
+the wrong shape, `None`, NaN or an empty mask would otherwise end a run with a
 traceback, or finish it with a dataset synth's own validator rejects (a defect without
-a labeled pixel, an image of the wrong size). The check names the entry and what it
-broke, as one line; it costs a few comparisons an image.
+a labeled pixel, an image of the wrong size, pixels cast from NaN). The check names the
+entry and what it broke, as one line; it costs a few comparisons and two reductions an
+image.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from synth.errors import PluginError
+from synth.errors import PluginError, SynthError
+
+
+def call(where: str, function: Callable[..., Any], *args: Any) -> Any:
+    """What `function` (an entry's code) returns; whatever it raises, one line naming it.
+
+    A plugin may raise anything (its own bug, a missing dependency, even SystemExit);
+    synth's own errors and an interrupt pass as they are. The cause stays chained for a
+    Python caller who debugs the plugin.
+    """
+    try:
+        return function(*args)
+    except (SynthError, KeyboardInterrupt):
+        raise
+    except (Exception, SystemExit) as exc:
+        detail = str(exc)
+        raise PluginError(
+            f"{where}: raised {type(exc).__name__}" + (f" ({detail})" if detail else "")
+        ) from exc
 
 
 def painted(name: str, result: Any, shape: tuple[int, ...]) -> Any:
@@ -25,6 +45,7 @@ def painted(name: str, result: Any, shape: tuple[int, ...]) -> Any:
         raise PluginError(f"{where}: apply returned {_what(result)}, not a base.Painted")
     size = _box(where, result.box, shape)
     _array(where, "patch", result.patch, (*size, 3), np.floating)
+    _finite(where, "patch", result.patch)
     _array(where, "mask", result.mask, size, np.bool_)
     if not result.mask.any():
         raise PluginError(f"{where}: its mask is empty (a defect labels at least one pixel)")
@@ -35,6 +56,7 @@ def texture(name: str, image: Any, height: int, width: int) -> np.ndarray:
     """A texture's image, once it is a float (height, width, 3) array."""
     where = f"texture {name!r}"
     _array(where, "image", image, (height, width, 3), np.floating)
+    _finite(where, "image", image)
     return image
 
 
@@ -59,7 +81,17 @@ def _array(where: str, what: str, value: Any, shape: tuple[int, ...], kind: type
     if value.shape != shape:
         raise PluginError(f"{where}: its {what} has shape {value.shape}, not {shape}")
     if not np.issubdtype(value.dtype, kind):
-        raise PluginError(f"{where}: its {what} is {value.dtype}, not {np.dtype(kind).name}")
+        raise PluginError(f"{where}: its {what} is {value.dtype}, not {_KINDS[kind]}")
+
+
+_KINDS = {np.floating: "a float type", np.bool_: "bool"}  # np.dtype(np.floating) is no dtype
+
+
+def _finite(where: str, what: str, value: np.ndarray) -> None:
+    """NaN or infinity would be cast to undefined 8-bit pixels: min and max tell, with no
+    array the size of the image."""
+    if value.size and not (np.isfinite(value.min()) and np.isfinite(value.max())):
+        raise PluginError(f"{where}: its {what} holds NaN or infinite values")
 
 
 def _what(value: Any) -> str:

@@ -162,7 +162,7 @@ def _paint(
     (a thin stroke bowing off a thin part). None if no draw touched the region."""
     with within(region):
         for _ in range(_TRIES):
-            made = PAINTERS[name].apply(image, params, rng)
+            made = checks.call(f"painter {name!r}", PAINTERS[name].apply, image, params, rng)
             painted = checks.painted(name, made, image.shape)
             if extent == "visible":
                 painted = painted.visible(image[painted.box])

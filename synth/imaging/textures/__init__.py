@@ -32,4 +32,5 @@ import_submodules(__name__)
 
 def render_base(texture: str, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """float32 array (height, width, 3) in [0, 1]."""
-    return checks.texture(texture, TEXTURES.get_entry(texture)(height, width, rng), height, width)
+    made = checks.call(f"texture {texture!r}", TEXTURES.get_entry(texture), height, width, rng)
+    return checks.texture(texture, made, height, width)
