@@ -5,8 +5,10 @@ shared machine: `synth validate` on a manifest of preset mixed, beside a child t
 parses the same lines with `json.loads` and one with `orjson.loads` (the floors: what
 reading the lines costs before any rule is checked), run in turn `--runs` times; the
 table gives medians and ranges, and the load average when each was taken. `--objects`
-validates a generated dataset, every image and mask decoded to its last pixel; a copy
-with one image cut short is validated too, to show the check still catches it.
+validates a generated dataset, every image and mask decoded to its last pixel, beside
+its floors: children that only read every PNG's IDAT bytes and inflate them, with
+libdeflate (what the check uses) and with zlib; a copy with one image cut short is
+validated too, to show the check still catches it.
 
 Writes bench/results/validate.md, which `make docs` shows in docs/bench.md.
 
@@ -40,6 +42,26 @@ SYNTH = [sys.executable, "-m", "synth"]
 _FLOOR = "import sys, {module}\nfor line in open(sys.argv[1], 'rb'):\n    {module}.loads(line)\n"
 # What the command prints once, so the children's start-up can be told apart.
 _START = "import synth.validate, synth.cli"
+# The floors of --objects: every PNG's IDAT bytes read and inflated, nothing else checked.
+_INFLATE = """import pathlib, struct, sys, {module}
+for path in pathlib.Path(sys.argv[1]).rglob("*.png"):
+    data, at, parts = path.read_bytes(), 8, []
+    while at < len(data):
+        length, kind = struct.unpack_from(">I4s", data, at)
+        if kind == b"IHDR":
+            width, height, depth, color = struct.unpack_from(">IIBB", data, at + 8)
+        elif kind == b"IDAT":
+            parts.append(data[at + 8 : at + 8 + length])
+        at += 12 + length
+    row = (width * {{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}}[color] * depth + 7) // 8 + 1
+    {call}
+"""
+_FLOORS = {
+    "libdeflate": _INFLATE.format(
+        module="deflate", call='deflate.zlib_decompress(b"".join(parts), row * height)'
+    ),
+    "zlib": _INFLATE.format(module="zlib", call='zlib.decompress(b"".join(parts))'),
+}
 
 
 def _cpu(command: list[str]) -> tuple[float, str]:
@@ -131,7 +153,8 @@ def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
     found = _cpu(command)[1]
     assert ": error: " not in found, f"the bench dataset should be valid:\n{found[:2000]}"
     lines_command = [*SYNTH, "validate", *manifests]
-    taken = _rounds(runs, {"objects": command, "lines": lines_command})
+    floors = {name: [sys.executable, "-c", script, str(out)] for name, script in _FLOORS.items()}
+    taken = _rounds(runs, {"objects": command, "lines": lines_command, **floors})
     median, low, high, load = _summary(taken["objects"])
     lines_median = statistics.median(c for c, _ in taken["lines"])
     per_image = median - lines_median
@@ -142,6 +165,16 @@ def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
         f"| the same, less the command without --objects ({lines_median:.2f} CPU s: start-up "
         f"and lines) | {per_image:.2f} | {images / per_image:,.0f} images/s | | |",
     ]
+    for name, said in (
+        ("libdeflate", "libdeflate's `zlib_decompress`"),
+        ("zlib", "`zlib.decompress`"),
+    ):
+        floor, low, high, load = _summary(taken[name])
+        rows.append(
+            f"| floor: the same images' and masks' IDAT bytes read and inflated by {said} "
+            f"alone | {floor:.2f} ({low:.2f}-{high:.2f}) | {images / floor:,.0f} images/s "
+            f"| {median / floor:.2f} ({per_image / floor:.2f} less the lines) | {load} |"
+        )
     return rows + _truncated(out, manifests)
 
 

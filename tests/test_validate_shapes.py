@@ -133,8 +133,12 @@ def test_a_line_of_a_known_shape_has_the_findings_of_a_fresh_check(
         {},
         optional={
             "anomaly-label": st.sampled_from([0, 1, "1", True, None, 1.0]),
-            "source-ref": st.sampled_from(["s3://bucket/", "s3://Bucket/k", _LABEL_DATE, 7]),
-            "anomaly-mask-ref": st.sampled_from([f"s3://bucket/{_KEY}", "s3://other/k"]),
+            "source-ref": st.sampled_from(
+                ["s3://bucket/", "s3://Bucket/k", "s3://bucket/é.png", _LABEL_DATE, 7]
+            ),
+            "anomaly-mask-ref": st.sampled_from(
+                [f"s3://bucket/{_KEY}", "s3://other/k", "s3://bucket/m\u00e9.png"]
+            ),
             "other-ref": st.just(f"s3://bucket/{_MASK_KEY}"),
             _KEY: st.just(_KEY),
             _LABEL_DATE: st.just(_MASK_DATE),

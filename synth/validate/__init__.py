@@ -131,6 +131,7 @@ def _manifest(
     if reader is not None:  # the imaging libraries, only when objects are read
         from synth.validate.objects import check_objects
     first_bucket: str | None = None
+    quiet_buckets: tuple[tuple[str, str], ...] | None = None  # the last that gave no finding
     number = size = 0
     for number, raw in enumerate(lines(source, MAX_MANIFEST_BYTES + 1), start=1):
         size += len(raw)
@@ -166,18 +167,23 @@ def _manifest(
                 shapes.learn(raw, obj, facts, checked)
         for problem in checked:
             yield finding(number, problem)
-        for where, bucket in facts.buckets:
-            first_bucket = first_bucket or bucket
-            if bucket != first_bucket:
-                yield finding(
-                    number,
-                    _error(
-                        "dataset.bucket",
-                        where,
-                        f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's images "
-                        "and masks must be in one bucket",
-                    ),
-                )
+        if facts.buckets is not quiet_buckets:  # a shape's buckets: one tuple, checked once
+            quiet = True
+            for where, bucket in facts.buckets:
+                first_bucket = first_bucket or bucket
+                if bucket != first_bucket:
+                    quiet = False
+                    yield finding(
+                        number,
+                        _error(
+                            "dataset.bucket",
+                            where,
+                            f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's "
+                            "images and masks must be in one bucket",
+                        ),
+                    )
+            if quiet:
+                quiet_buckets = facts.buckets
         if reader is not None:
             for problem in check_objects(facts, reader, facts.mask_attribute, chosen, exact=exact):
                 yield finding(number, problem)

@@ -50,9 +50,14 @@ def lines(source: Source, budget: int) -> Iterator[bytes]:
 
 
 def _read(handle: io.IOBase, budget: int) -> Iterator[bytes]:
+    if isinstance(handle, io.TextIOBase):
+        while budget > 0 and (text := handle.readline(budget)):
+            budget -= len(text)
+            yield encode(text)
+        return
     while budget > 0 and (line := handle.readline(budget)):
         budget -= len(line)
-        yield encode(line) if isinstance(line, str) else line
+        yield line
 
 
 # What a file that is no manifest starts with, and what it is then.

@@ -9,8 +9,8 @@ date in the plain ISO form the docs show) is JSON that reads as the shape's own 
 with other values in those places. No finding depends on those values but their own
 (a key's bucket is outside its hole, a date's form is checked by the hole's pattern), so
 such a line has the shape's findings and the shape's facts with its own URIs: one dict
-lookup, a few byte comparisons and one regular expression, where a parse and the field
-checks cost ten times as much.
+lookup and one regular expression (the shape's bytes, its holes' patterns), where a parse
+and the field checks cost several times as much.
 
 A line of no known shape is parsed and checked in full (`fields.check_line`), then
 becomes a shape when its holes can be found without doubt. The holes are found by their
@@ -38,18 +38,18 @@ _PER_LENGTH = 8  # shapes of one line length: past this, the line's values vary 
 
 
 class Shape(NamedTuple):
-    fixed: tuple[bytes, ...]  # the bytes outside the holes
-    at: tuple[int, ...]  # where each of them starts
-    holes: tuple[slice, ...]
-    pattern: re.Pattern[bytes]  # the holes' values, joined by NUL, as they must be written
-    image: slice | None  # the image's URI (the text of source-ref), when it has a hole
-    mask: slice | None
+    # The line as it must be written: its bytes outside the holes as they are, each hole
+    # its kind's value written plainly; the URIs' holes are groups.
+    pattern: re.Pattern[bytes]
+    image: int  # the group of the image's URI (the text of source-ref), 0 when no hole
+    mask: int
     problems: tuple[Problem, ...]  # the line's field findings
-    facts: type[LineFacts]  # its facts, but for the URIs
+    facts: type[LineFacts]  # its facts, but for the URIs with holes
 
 
 class Shapes:
-    """The shapes of one validation (one profile), by line length."""
+    """The shapes of one validation (one profile), by line length (a few a length: the
+    lines a manifest repeats have the same length but for a longer or shorter value)."""
 
     def __init__(self) -> None:
         self._by_length: dict[int, list[Shape]] = {}
@@ -58,15 +58,14 @@ class Shapes:
     def match(self, raw: bytes) -> tuple[Shape, LineFacts] | None:
         """The line's shape and its facts, when it has a known shape; else None."""
         for shape in self._by_length.get(len(raw), ()):
-            if all(map(raw.startswith, shape.fixed, shape.at)):
-                if shape.pattern.fullmatch(b"\0".join(map(raw.__getitem__, shape.holes))):
-                    facts = shape.facts()
-                    if shape.image is not None:
-                        facts.image_uri = raw[shape.image].decode()
-                    if shape.mask is not None:
-                        facts.mask_uri = raw[shape.mask].decode()
-                    return shape, facts
-                return None
+            found = shape.pattern.fullmatch(raw)
+            if found is not None:
+                facts = shape.facts()
+                if shape.image:
+                    facts.image_uri = found[shape.image].decode()
+                if shape.mask:
+                    facts.mask_uri = found[shape.mask].decode()
+                return shape, facts
         return None
 
     def learn(
@@ -89,9 +88,8 @@ class Shapes:
 
 class _Hole(NamedTuple):
     text: bytes  # the value's JSON text, quotes included
-    start: int  # where the hole starts in that text
-    kind: bytes  # the pattern its value must match
-    uri: str | None  # "image" or "mask" for a URI's key
+    kind: bytes  # the pattern its value (the text within the quotes) must match
+    uri: str | None  # "image" or "mask" for a URI
 
 
 def _holes(obj: dict[str, Any], facts: LineFacts) -> list[_Hole]:
@@ -103,14 +101,16 @@ def _holes(obj: dict[str, Any], facts: LineFacts) -> list[_Hole]:
         if value is None or attribute is None:
             continue
         text = value.encode()
-        bucket = text.index(b"/", 5) + 1  # s3://BUCKET/ stays outside the hole
+        bucket = text.index(b"/", 5) + 1  # s3://BUCKET/ as it is, then any key
         if _PLAIN.fullmatch(text):
-            found.append(_Hole(b'"' + text + b'"', 1 + bucket, _KEY, uri))
+            found.append(
+                _Hole(b'"' + text + b'"', b"(" + re.escape(text[:bucket]) + _KEY + b")", uri)
+            )
     for attribute in (facts.label_attribute, facts.mask_attribute):
         meta = obj.get(f"{attribute}-metadata") if attribute is not None else None
         date = meta.get("creation-date") if isinstance(meta, dict) else None
         if isinstance(date, str) and _PLAIN_DATE.fullmatch(text := date.encode()):
-            found.append(_Hole(b'"' + text + b'"', 1, _DATE, None))
+            found.append(_Hole(b'"' + text + b'"', _DATE, None))
     return found
 
 
@@ -130,32 +130,29 @@ def _shape(
             at = raw.index(text, at + 1)
             placed.append((at, hole))
     placed.sort(key=lambda pair: pair[0])
-    fixed, starts, cuts, kinds = [], [], [], []
-    image = mask = None
-    end = 0
+    pattern, groups, end = [], {"image": 0, "mask": 0}, 0
     for at, hole in placed:
-        start, stop = at + hole.start, at + len(hole.text) - 1
-        fixed.append(raw[end:start])
-        starts.append(end)
-        cuts.append(slice(start, stop))
-        kinds.append(hole.kind)
+        pattern += [re.escape(raw[end : at + 1]), hole.kind]
         if hole.uri is not None:
-            whole = slice(at + 1, stop)
-            image, mask = (whole, mask) if hole.uri == "image" else (image, whole)
-        end = stop
-    fixed.append(raw[end:])
-    starts.append(end)
+            groups[hole.uri] = max(groups.values()) + 1
+        end = at + len(hole.text) - 1
+    pattern.append(re.escape(raw[end:]))
     static = {
         name: getattr(facts, name)
-        for name in ("class_name", "colors", "buckets", "label_attribute", "mask_attribute")
+        for name in (
+            "image_uri",
+            "mask_uri",
+            "class_name",
+            "colors",
+            "buckets",
+            "label_attribute",
+            "mask_attribute",
+        )
     } | {"classes": facts.classes}
     return Shape(
-        tuple(fixed),
-        tuple(starts),
-        tuple(cuts),
-        re.compile(b"\0".join(kinds)),
-        image,
-        mask,
+        re.compile(b"".join(pattern)),
+        groups["image"],
+        groups["mask"],
         problems,
         type("ShapeFacts", (LineFacts,), static),
     )
