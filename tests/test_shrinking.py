@@ -1,16 +1,18 @@
 """A validator missing one check fails on a minimal example: the one fault it misses.
 
 Hypothesis shows the smallest failing example it finds; if that still carries several
-broken lines, the user cannot tell which check is missing. Here the missing check is
-planted in the independent reference validator (tests/reference), and the manifest
-Hypothesis reports must be one line holding one fault: the one that check catches.
+faults, or several broken lines, the user cannot tell which check is missing. Here the
+missing check is planted in the independent reference validator (tests/reference), and
+the example Hypothesis reports must hold exactly one fault: the one that check catches.
 """
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, find, settings
 
-from synth.testing import ManifestCase, manifests
+from synth.faults import Case
+from synth.testing import ManifestCase, manifest_cases, manifests
 from tests.reference.faults import FAULT_CHECK
 from tests.reference.validator import Reference
 
@@ -44,3 +46,20 @@ def test_a_manifest_shrinks_to_one_line_with_the_fault_missed() -> None:
     [fault] = minimal.lines[0].faults
     assert fault in _catches(CHECK)
     assert minimal.flagged == {1}
+
+
+@pytest.mark.parametrize("check", [CHECK, "color-map.confidence/float"])
+def test_a_case_shrinks_to_the_one_fault_missed(check: str) -> None:
+    """Rule-id level: manifest_cases() composes up to 10 faults on a line, the rule drawn
+    first among them; whichever of them the mutant misses, the minimal case is that fault
+    alone, and the mutant accepts it."""
+    mutant = Reference(without={check})
+
+    def missed(case: Case) -> bool:
+        found = set().union(*mutant.errors(case.manifest).values())
+        return found != case.expected_rules
+
+    minimal = find(manifest_cases(valid=False, objects=False), missed, settings=FIND)
+    [fault] = minimal.faults
+    assert fault in _catches(check)
+    assert mutant.accepts(minimal.manifest)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 import numpy as np
@@ -39,16 +39,23 @@ def clash(faults: Sequence[Fault]) -> str | None:
     return None
 
 
-def compose(case: Case, faults: Iterable[Fault], rng: np.random.Generator) -> Case:
+def compose(
+    case: Case,
+    faults: Iterable[Fault],
+    rng: np.random.Generator | Callable[[Fault], np.random.Generator],
+) -> Case:
     """Apply several faults to one case: their rules add up.
 
     Faults compose when none changes what another changes or relies on (see
     `Fault.clash`); otherwise, or when one does not fit the case, a FaultError says which.
+    `rng` is one generator for all, or a function giving each fault its own (a strategy's:
+    a fault then draws the same whichever others are composed with it, so a failing case
+    sheds them one by one as it shrinks).
     """
     chosen = list(faults)
     why = clash(chosen)
     if why is not None:
         raise FaultError(why)
     for entry in sorted(chosen, key=_order):
-        case = entry.apply(case, rng)
+        case = entry.apply(case, rng(entry) if callable(rng) else rng)
     return case

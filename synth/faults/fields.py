@@ -309,6 +309,7 @@ CATALOGUE.add(
             _rebucket(change),
             ["source", "mask"],
             precondition=_one_bucket,
+            across="dataset.bucket",
         )
         for name, doc, change in _BUCKET_FAULTS
     ),

@@ -175,6 +175,12 @@ class Fault:
     # leaves it to a dataset fault); a byte-order mark is an encoding fault on the first line
     # only. Manifests of several lines and `synth generate` leave such faults out.
     alone: bool = False
+    # The dataset rule that compares what this fault breaks with the manifest's first line
+    # (the bucket, the image size): read by a validator that skips the fault's own
+    # condition, the broken value is a bucket or a size like any other, so on a later line
+    # it still breaks this rule and the line is flagged anyway. The fault breaks one thing
+    # only on a manifest's first line, which is where manifests() puts it.
+    across: str = ""
 
     @property
     def needs_mask(self) -> bool:
@@ -229,6 +235,7 @@ def fault(
     precondition: Precondition | None = None,
     warnings: Iterable[str] = (),
     alone: bool = False,
+    across: str = "",
 ) -> Fault:
     """A Fault from plain iterables: the shape the catalogue modules write it in.
 
@@ -247,6 +254,7 @@ def fault(
         precondition,
         frozenset(warnings),
         alone,
+        across,
     )
 
 
@@ -272,6 +280,7 @@ class Conditions(TypedDict, total=False):
 
     applies: Applies
     precondition: Precondition | None
+    across: str
 
 
 def rule_row(

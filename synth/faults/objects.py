@@ -270,6 +270,7 @@ CATALOGUE.add(
         _too_small,
         [CONTENT, "mask-image.size"],
         IMAGE + MASK,
+        across="dataset.image-dimensions",
     ),
     obj(
         "image-too-narrow",
@@ -278,6 +279,7 @@ CATALOGUE.add(
         _too_narrow,
         [CONTENT, "mask-image.size"],
         IMAGE + MASK,
+        across="dataset.image-dimensions",
     ),
     obj(
         "image-too-tall",
@@ -286,6 +288,7 @@ CATALOGUE.add(
         _too_tall,
         [CONTENT, "mask-image"],
         IMAGE + MASK,
+        across="dataset.image-dimensions",
     ),
     obj(
         "image-too-large",
@@ -294,6 +297,7 @@ CATALOGUE.add(
         _too_large,
         [CONTENT, "mask-image"],
         IMAGE + MASK,
+        across="dataset.image-dimensions",
     ),
     obj(
         "image-file-too-large",

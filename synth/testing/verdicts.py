@@ -156,7 +156,9 @@ def manifests(
     """Manifests of `min_lines` to `max_lines` lines of one drawn project (or `preset`),
     each line valid, a near-miss, or broken by one fault drawn uniformly from the
     catalogue (so every condition of every rule is drawn about as often); sometimes
-    the manifest's first line starts with a byte-order mark. With `dataset_faults`, a
+    the manifest's first line starts with a byte-order mark. A fault in what later lines
+    are compared with (a bucket name, an image size out of range: `Fault.across`) breaks
+    one thing on the first line only, so only the first line draws it. With `dataset_faults`, a
     quarter of the manifests also get a first valid line and a last line that breaks a
     rule across lines against it (the same image twice, another size, ...): the
     manifest then has `max_lines + 2` lines at most.
@@ -170,19 +172,26 @@ def manifests(
 
     masked = (preset.task if preset is not None else task) == "segmentation"
     broken = _usable(breaking(), objects, masked)
+    later = tuple(f for f in broken if not f.across)  # a later line's: see Fault.across
     odd = _usable(near_misses(), objects, masked)
     bom = CATALOGUE["byte-order-mark"]
 
-    def line(chosen: Preset, seed: int, kind: int, noise: bytes) -> Case:
+    def line(chosen: Preset, seed: int, kind: int, noise: bytes, first: bool) -> Case:
         """One line: valid, a near-miss or broken by `kind` (1, valid, is where a failing
-        example shrinks to), its fault and label drawn from `noise`."""
+        example shrinks to), its fault and label drawn from `noise`; a fault whose broken
+        value later lines are compared with (`Fault.across`) on the `first` line only."""
         rng = np.random.default_rng(list(noise))
         if _KINDS[(kind - 1) % len(_KINDS)] == "broken":
             fault = broken[int(rng.integers(len(broken)))]
+            # Drawn from all, then redrawn: a line that becomes the first as others are left
+            # out (shrinking) keeps its fault.
+            faults = broken if first else later
+            if fault not in faults:
+                fault = faults[int(rng.integers(len(faults)))]
             flag = fault.applies == "anomaly" if fault.applies != "any" else rng.random() < 0.5
             case = build_case(chosen, seed, bool(flag))
             if not fault.fits(case):  # a precondition the line misses: another fault
-                fitting = [f for f in broken if f.fits(case)]
+                fitting = [f for f in faults if f.fits(case)]
                 fault = fitting[int(rng.integers(len(fitting)))]
             return fault.apply(case, rng)
         case = build_case(chosen, seed, rng.random() < 0.5)
@@ -194,39 +203,47 @@ def manifests(
     # Every choice comes from one draw of bytes: Hypothesis' mutator copies a draw over
     # another of the same kind (one line's over the next, one manifest's into the next), and
     # its integers favour small values, so faults drawn line by line repeat within a
-    # manifest and across manifests. Bytes shrink to zeros: a line's kind byte 0 leaves the
-    # line out (a failure shrinks to the lines that matter), 1 makes it valid.
-    size = st.integers(min_lines, max_lines)
+    # manifest and across manifests. Bytes shrink to zeros: the count byte 0 is `min_lines`
+    # lines, a line's kind byte 0 leaves the line out (a failure shrinks to the lines that
+    # matter), 1 makes it valid. The bytes come first: Hypothesis runs its first examples
+    # (a tenth, up to 50) with every choice after the first random one at its simplest, so
+    # bytes drawn later would be all zeros there (a one-line valid manifest, wasted); the
+    # preset, drawn after them, is then the simplest one.
     noise = st.binary(min_size=16 + 9 * max_lines, max_size=16 + 9 * max_lines)
+    spread = max_lines - min_lines + 1
 
     @st.composite
     def draw(draw: st.DrawFn) -> ManifestCase:
+        bits = draw(noise)
         chosen = preset or draw(presets(task=task))
-        count, bits = draw(size), draw(noise)
         head, kinds, rest = bits[:16], bits[16 : 16 + max_lines], bits[16 + max_lines :]
+        count = min_lines + head[7] * spread // 256
         first = int.from_bytes(head[:4], "big")
         slots = [i for i in range(count) if kinds[i]]  # a random byte is rarely 0
         slots += [i for i in range(count) if not kinds[i]][: max(0, min_lines - len(slots))]
-        seeds = [(first + i) % 2**32 for i in sorted(slots)]  # one image each, a slot's own
+        slots.sort()
+        seeds = [(first + i) % 2**32 for i in slots]  # one image each, a slot's own
         cases = [
-            line(chosen, s, kinds[i] or 1, rest[8 * i : 8 * i + 8])
-            for i, s in zip(sorted(slots), seeds, strict=True)
+            line(chosen, s, kinds[i] or 1, rest[8 * i : 8 * i + 8], i == slots[0])
+            for i, s in zip(slots, seeds, strict=True)
         ]
         choice = np.random.default_rng(list(head[4:]))
         broken_lines = [i for i, case in enumerate(cases) if case.expected_rules]
-        bom_first = not (dataset_faults and head[4] % 4 == 3) and head[5] % 12 == 11
+        pair = dataset_faults and head[4] % 4 == 3
+        bom_first = not pair and head[5] % 12 == 11
+        across = bool(cases[0].faults) and CATALOGUE[cases[0].faults[0]].across != ""
         if bom_first:  # a byte-order mark: on the first line only, a valid one
             cases[0] = bom.apply(build_case(chosen, seeds[0], False), np.random.default_rng(0))
-        elif broken_lines and head[6] % 4 != 3:
+        elif broken_lines and not across and head[6] % 4 != 3:
             # A broken line first, most of the time: what a fault changes on the first line is
             # what later lines are compared with (its bucket, its size), so a validator that
             # misses the condition flags all the others instead of this one line. Zero bytes
             # move it too, so a failure shrinks to that line alone (the others' count drops).
             cases.insert(0, cases.pop(broken_lines[int(choice.integers(len(broken_lines)))]))
-        if dataset_faults and head[4] % 4 == 3:
+        if pair:
             # Seeds above the lines' (< 2**32), so the two new images are new to the manifest.
-            pair = (2**32 + first, 2**32 + first + 1)
-            reference, target = (build_case(chosen, s, choice.random() < 0.5) for s in pair)
+            seeds = [2**32 + first, 2**32 + first + 1]
+            reference, target = (build_case(chosen, s, choice.random() < 0.5) for s in seeds)
             fitting = [
                 f
                 for f in DATASET_FAULTS.values()
@@ -236,7 +253,11 @@ def manifests(
             ]
             fault = fitting[int(choice.integers(len(fitting)))]
             rng = image_rng(first, 1, Stream.FAULT)
-            cases = [reference, *cases, fault.apply(reference, target, rng)]
+            # The reference first, or after a first line whose fault is compared across
+            # lines (its broken bucket or size is no project's: the reference's is the first).
+            head_lines = cases[:1] if across and not bom_first else []
+            rest_lines = cases[len(head_lines) :]
+            cases = [*head_lines, reference, *rest_lines, fault.apply(reference, target, rng)]
         if not objects:
             cases = [replace(c, objects={}) for c in cases]
         return ManifestCase(tuple(cases))
