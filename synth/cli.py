@@ -101,14 +101,33 @@ class _Size(click.ParamType):
         return size
 
 
+class _Path(click.Path):
+    """A path that is not empty: Path("") is the current folder, which `-o "$UNSET"` never
+    meant (a run would write its dataset there, and `suite` replace its cases/)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            self.fail("an empty path; name a file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class _Place(click.ParamType):
+    """A folder or an s3:// URI, as text (for --out and merge's OUT); not empty, as `_Path`."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            self.fail("an empty path; name a folder or an s3:// URI", param, ctx)
+        return value
+
+
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def _folder(name: str, help: str) -> Callable[[_Command], _Command]:
     """An option naming a folder that must exist (--base-dir, --root)."""
-    return click.option(
-        name, type=click.Path(path_type=Path, file_okay=False, exists=True), help=help
-    )
+    return click.option(name, type=_Path(path_type=Path, file_okay=False, exists=True), help=help)
 
 
 def _whole(
@@ -158,6 +177,7 @@ def cli() -> None:
     "-o",
     default="synth-data",
     show_default=True,
+    type=_Place(),
     help="A folder, the bucket's root (s3://BUCKET/KEY is OUT/KEY), or s3://BUCKET/PREFIX.",
 )
 @click.option("--count", "-n", type=click.IntRange(min=1), help="Number of images [preset's].")
@@ -274,6 +294,11 @@ def generate(
         raise click.UsageError("--mock-s3 needs an s3://BUCKET/PREFIX --out")
     if mock_s3 and executor == "dask":  # dask workers write the objects, to real S3
         raise click.UsageError("--mock-s3 mocks S3 in this process only, not on dask workers")
+    if mock_s3 and options["endpoint_url"] is not None:  # a dry run never reaches a server
+        raise click.UsageError("--mock-s3 is a dry run in this process: drop --endpoint-url")
+    if not is_s3(options["out"]) and (options["endpoint_url"] is not None or create_bucket):
+        given = "--endpoint-url" if options["endpoint_url"] is not None else "--create-bucket"
+        raise click.UsageError(f"{given} needs an s3://BUCKET/PREFIX --out")
     width, height = size or (None, None)
     chosen = None if faults is None else [f.strip() for f in faults.split(",") if f.strip()]
     with _mocked_s3() if mock_s3 else contextlib.nullcontext():
@@ -393,7 +418,7 @@ def rules(markdown: bool) -> None:
     "--out",
     "-o",
     default="docs/gallery",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     help="Folder for the PNGs, created if missing [docs/gallery].",
 )
 @_seed("Seed of the defects drawn.")
@@ -446,7 +471,7 @@ def presets(markdown: bool) -> None:
     "-o",
     default="preview.png",
     show_default=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     help="The PNG to write.",
 )
 def preview(
@@ -502,7 +527,7 @@ def _mocked_s3() -> Iterator[None]:
 
 
 @cli.command()
-@click.argument("out")
+@click.argument("out", type=_Place())
 @click.option("--endpoint-url", help="S3-compatible server for an s3:// output.")
 def merge(out: str, endpoint_url: str | None) -> None:
     """Join the shards written by `synth generate --shard I/N` into the final manifests.
@@ -629,14 +654,12 @@ def validate(
     show_default=True,
     help="The report on standard output.",
 )
-@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also JUnit XML.")
-@click.option(
-    "--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Also JSON."
-)
-@click.option("--markdown", type=click.Path(path_type=Path, dir_okay=False), help="Also markdown.")
+@click.option("--junit", type=_Path(path_type=Path, dir_okay=False), help="Also JUnit XML.")
+@click.option("--json", "json_out", type=_Path(path_type=Path, dir_okay=False), help="Also JSON.")
+@click.option("--markdown", type=_Path(path_type=Path, dir_okay=False), help="Also markdown.")
 @click.option(
     "--reproducers",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     default="synth-check",
     show_default=True,
     help="Folder for the smallest failing manifest of each rule missed.",
@@ -673,7 +696,7 @@ def check(ctx: click.Context, /, command: tuple[str, ...], **options: Any) -> No
     "--out",
     "-o",
     required=True,
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     help="Folder for the suite (its cases/ are replaced).",
 )
 @_seed("Seed of the images the cases are made from.")

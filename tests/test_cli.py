@@ -201,6 +201,29 @@ def test_mock_s3_dry_run() -> None:
     assert "--mock-s3 needs an s3://BUCKET/PREFIX --out" in usage.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # A dry run never reaches a server (it wrote the dataset to the endpoint, and
+        # created its bucket): nothing listens on port 9, so a request fails otherwise.
+        (
+            ["-o", "s3://demo/dents", "--mock-s3", "--endpoint-url", "http://127.0.0.1:9"],
+            "--mock-s3 is a dry run in this process: drop --endpoint-url",
+        ),
+        (["--endpoint-url", "http://127.0.0.1:9"], "--endpoint-url needs an s3://BUCKET/PREFIX"),
+        (["--create-bucket"], "--create-bucket needs an s3://BUCKET/PREFIX --out"),
+    ],
+)
+def test_s3_flags_that_cannot_be_honoured_are_refused(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    out = ["-o", str(tmp_path / "local")] if "-o" not in args else []
+    result = _run("generate", "-p", "dents", "-n", "2", "--size", "64", *out, *args)
+    assert result.returncode == 2, result.stderr
+    assert f"Error: {said}" in result.stderr  # one line under main: test_usage_errors_are_one_line
+    assert not (tmp_path / "local").exists()
+
+
 def test_shards_then_merge(tmp_path: Path) -> None:
     """--shard and merge reach the API (that the merge is the one-run bytes: test_shards)."""
     args = ["generate", "-p", "dents", "-n", "5", "--size", "64", "-s", "3"]

@@ -184,6 +184,32 @@ def test_validate_an_empty_path() -> None:
     assert one_line(result.stderr) == "Error: an empty manifest path; give a manifest file"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "-p", "dents", "-n", "2", "--size", "64", "-o", ""],
+        ["merge", ""],
+        ["suite", "-o", ""],
+        ["preview", "-n", "1", "--size", "64", "-o", ""],
+        ["generate", "-n", "2", "--base-dir", ""],
+        ["validate", "x.manifest", "--root", ""],
+    ],
+    ids=lambda args: args[0] + "-" + args[-2],
+)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """`-o "$UNSET"` is a usage error: Path("") is the current folder, where a run would
+    write its dataset (and suite replace its cases/) though nobody named it."""
+    monkeypatch.chdir(tmp_path)
+    result = synth_here(*args)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert line.startswith("Error: Invalid value for ")
+    assert ": an empty path; name a " in line
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_in_a_thread_still_works(tmp_path: Path) -> None:
     """Signals are held only in the main thread: a run elsewhere publishes as usual."""
     errors: list[BaseException] = []
