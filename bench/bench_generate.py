@@ -13,7 +13,9 @@ several percent on a 2-core machine, so the 1- and 2-worker runs alternate `--pa
 and every figure is the median, the scaling with its range over the pairs. `--large` adds the
 peak RSS of one 4096x4096 image per texture and per painter and two 4-image runs at
 4096x4096. Every peak RSS is a run's own, measured by a clean launcher (bench/launch.py):
-a child forked from this script would report this script's peak instead.
+a child forked from this script would report this script's peak instead. A last line
+splits the 1-worker run's CPU into rendering, encoding and the rest, from the same steps
+taken one by one in a fresh process, with the start-up the run's figure leaves out.
 The figures go to bench/results/generate.md, which `make docs` shows in docs/bench.md.
 
 Run: .venv/bin/python bench/bench_generate.py [--count 200] [--size 512] [--pairs 5]
@@ -76,6 +78,54 @@ with tempfile.TemporaryDirectory() as out:
         "cpu_workers": cpu(resource.RUSAGE_CHILDREN) if method == "fork" else None,
     }))
 """
+
+
+# The same images made step by step in a fresh process, each step's CPU apart: start-up
+# (the interpreter and what a run imports), rendering, and encoding images and masks at
+# synth's default level. What the 1-worker run spends beyond the last two is the rest.
+_STAGES = """
+import json, resource, sys
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+import synth.run.generate
+from synth.annotate.masks import mask_bytes
+from synth.annotate.records import has_mask, style_of
+from synth.config.preset import load_preset, palette
+from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_valid_image
+from synth.imaging.render import render
+from synth.plan import image_spec
+started = cpu()
+count, size = int(sys.argv[1]), int(sys.argv[2])
+preset = load_preset(sys.argv[3]).with_overrides(width=size, height=size)
+colors, form = palette(preset), style_of(preset).mask_form
+rendering = encoding = 0.0
+for index in range(count):
+    spec = image_spec(preset, 0, index)
+    before = cpu()
+    rendered = render(preset, spec, 0)
+    between = cpu()
+    encode_valid_image(rendered.image, preset.image_format, DEFAULT_COMPRESS_LEVEL)
+    if has_mask(preset, spec):
+        mask_bytes(form, rendered.labels, colors, DEFAULT_COMPRESS_LEVEL)
+    rendering, encoding = rendering + between - before, encoding + cpu() - between
+print(json.dumps({"start-up": started, "rendering": rendering, "encoding": encoding}))
+"""
+
+
+def stages(count: int, size: int, run_cpu: float) -> str:
+    """Where the 1-worker run's CPU goes: rendering, encoding and the rest; and the
+    start-up its figure leaves out (its process imports synth before the clock starts)."""
+    output, _ = measured([sys.executable, "-c", _STAGES, str(count), str(size), PRESET])
+    parts = json.loads(output)
+    rest = run_cpu - parts["rendering"] - parts["encoding"]
+    return (
+        f"Where the 1-worker run's {run_cpu:.2f} CPU s go (the same steps one by one in a fresh "
+        f"process): rendering {parts['rendering']:.2f} s, encoding images and masks at level "
+        f"{DEFAULT_COMPRESS_LEVEL} {parts['encoding']:.2f} s, the rest (records, manifests, "
+        f"writing, checks) {rest:.2f} s; start-up (the interpreter and synth's imports, "
+        f"not in the run's figure) {parts['start-up']:.2f} s."
+    )
 
 
 def _pillow(level: int) -> Callable[[np.ndarray], bytes]:
@@ -300,6 +350,7 @@ def main() -> None:
         "",
         f"{_scaling(pairs)}, {count} images. Files are {one['bytes'] / ceiling:.3f}x the "
         "bytes of Pillow level 6.",
+        stages(count, size, one["cpu"]),
     ]
     if args.memory:
         counts = [int(c) for c in args.memory.split(",")]
