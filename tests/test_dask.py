@@ -3,6 +3,7 @@ cluster that fails mid-run leaves no dataset, no process and one line."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from tests.invariants import (
     start,
     wait_until,
 )
-from tests.test_seaweedfs import KEYS, WEED, _client, _free_port, keys, seaweed  # noqa: F401
+from tests.test_seaweedfs import KEYS, WEED, _client, keys, seaweed  # noqa: F401
 
 distributed = pytest.importorskip("dask.distributed")
 # Clusters of worker processes, a real S3 server, runs killed mid-way: the slower tier.
@@ -109,20 +110,39 @@ class Cluster:
             wait_until(lambda p=process: not session_processes(p.pid), PATIENCE, "the cluster")
 
 
+SCHEDULER = [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+
+
+def _address(found: Path) -> str | None:
+    """The scheduler's address, once its file is written whole."""
+    try:
+        return str(json.loads(found.read_text())["address"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _cluster(folder: Path, **env: str) -> Cluster:
     """A scheduler and 2 single-threaded worker processes on loopback, free ports, each
     command in its own session (so a test can kill it whole); workers read ENV."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
     environment = {**os.environ, **env}
+    # Port 0: the scheduler binds a port of its own and writes its address to a file (a port
+    # probed free first may be taken by another process before the scheduler binds it).
+    found = folder / "scheduler.json"
     scheduler = subprocess.Popen(
-        [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        [*SCHEDULER, "--scheduler-file", str(found)],
         stdout=subprocess.DEVNULL,
         stderr=(folder / "scheduler.log").open("wb"),
         start_new_session=True,
         env=environment,
     )
+    wait_until(
+        lambda: _address(found) is not None or scheduler.poll() is not None,
+        PATIENCE,
+        "the scheduler's address",
+    )
+    address = _address(found)
+    assert address is not None, (folder / "scheduler.log").read_text()
     workers = subprocess.Popen(
         [
             DASK,
