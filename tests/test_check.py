@@ -28,6 +28,7 @@ from synth.testing.check import Report, check_validator
 from synth.testing.readers import Reader
 from synth.testing.report import render
 from synth.validate import Finding, validate_manifest
+from tests.invariants import PATIENCE, wait_until
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SYNTH = [sys.executable, "-m", "synth"]
@@ -325,7 +326,7 @@ def _cli_stderr(stderr: int, cwd: Path) -> bytes:
     """What `synth check` prints on standard error when it is `stderr` (a pipe or a pty)."""
     args = [*SYNTH, "check", "--rules", "label.type", "--task", "classification"]
     args += ["--style", "synth", "--cases", "0", "--", "true"]
-    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=stderr, timeout=120, cwd=cwd)
+    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=stderr, timeout=PATIENCE, cwd=cwd)
     assert done.returncode == 1  # `true` accepts everything: label.type missed
     return done.stderr or b""
 
@@ -421,21 +422,21 @@ def test_a_stopped_run_leaves_no_validator_running(tmp_path: Path) -> None:
     """SIGTERM (or Ctrl-C) mid-case: the command it was running, in its own session, and
     what that started are killed too; synth check says it stopped."""
     mark = tmp_path / "started"
-    hang = f"touch {mark}; exec sleep 317"
+    # A sleep of its own (this machine may run another suite's copy of this test at once).
+    sleeping = f"sleep 317.{os.getpid()}"
+    hang = f"touch {mark}; exec {sleeping}"
     args = [*SYNTH, "check", "--rules", "label.type", "--task", "classification"]
     args += ["--style", "synth", "--cases", "0", "--timeout", "120", "--jobs", "2"]
     args += ["--", "sh", "-c", hang, "{manifest}"]
     run = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not mark.exists() and time.monotonic() < deadline and run.poll() is None:
-        time.sleep(0.1)
+    wait_until(lambda: mark.exists() or run.poll() is not None, PATIENCE, "the validator")
     assert mark.exists()
     run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=60)
+    _, err = run.communicate(timeout=PATIENCE)
     assert run.returncode == 128 + signal.SIGTERM
     assert b"stopped by SIGTERM" in err
     assert b"Traceback" not in err
-    left = subprocess.run(["pgrep", "-f", "sleep 317"], capture_output=True)
+    left = subprocess.run(["pgrep", "-f", "-x", sleeping], capture_output=True)
     assert left.stdout == b""
 
 

@@ -25,14 +25,14 @@ from synth.imaging.encode import mask_to_rgb
 from synth.imaging.render import render
 from synth.plan import image_spec
 from synth.run.generate import generate
-from tests.invariants import SYNTH, finish, one_line, start, synth_here, wait_until
+from tests.invariants import PATIENCE, SYNTH, finish, one_line, start, synth_here, wait_until
 
 SMALL = ["-n", "2", "--size", "64"]
 
 
 def _synth(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        [*SYNTH, *args], capture_output=True, text=True, timeout=60, **kwargs
+        [*SYNTH, *args], capture_output=True, text=True, timeout=PATIENCE, **kwargs
     )
 
 
@@ -116,13 +116,14 @@ def test_workers_leave_a_killed_run_nobody_reaps(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = start([*RUN, "-o", str(out)], tmp_path)
     children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
-    wait_until(lambda: children.read_text().split() or run.poll() is not None, 60, "workers")
+    wait_until(lambda: children.read_text().split() or run.poll() is not None, PATIENCE, "workers")
     workers = [int(p) for p in children.read_text().split()]
     assert workers, run.communicate()
     os.kill(run.pid, signal.SIGKILL)  # not reaped: the test waits for it only at the end
-    wait_until(lambda: _state(run.pid) == "Z", 10, "the run to be a zombie")
-    wait_until(lambda: all(_state(w) in (None, "Z") for w in workers), 5, "the workers to leave")
-    finish(run, tmp_path, timeout=30, cleaned=False)
+    wait_until(lambda: _state(run.pid) == "Z", PATIENCE, "the run to be a zombie")
+    workers_gone = lambda: all(_state(w) in (None, "Z") for w in workers)  # noqa: E731
+    wait_until(workers_gone, PATIENCE, "the workers to leave")
+    finish(run, tmp_path, cleaned=False)
 
 
 # --- messages -------------------------------------------------------------------------------

@@ -40,7 +40,9 @@ SMALL = ["-n", "3", "--size", "64"]
 
 
 def _synth(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SYNTH, *args], capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(
+        [*SYNTH, *args], capture_output=True, text=True, timeout=PATIENCE, **kwargs
+    )  # type: ignore[call-overload]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,11 @@ def test_a_full_standard_output_is_not_blamed_on_the_input(
     args = [str(broken)] if command == "validate" else ["-o", str(tmp_path / "out"), *SMALL]
     with Path("/dev/full").open("w") as full:
         result = subprocess.run(
-            [*SYNTH, command, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+            [*SYNTH, command, *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=PATIENCE,
         )
     assert result.returncode in (1, 2)
     assert (
@@ -178,7 +184,7 @@ def test_file_size_limit_while_spooling(tmp_path: Path) -> None:
         [*SYNTH, "generate", "-o", "s3://demo/p", "--mock-s3", "-n", "12", "--size", "64"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=limit,
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )

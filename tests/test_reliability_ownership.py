@@ -24,6 +24,7 @@ from synth.run.merge import merge
 from tests.helpers import files_of
 from tests.invariants import (
     INJECT,
+    PATIENCE,
     SYNTH,
     assert_whole_or_nothing,
     finish,
@@ -242,7 +243,7 @@ def test_a_file_size_limit_during_the_1gb_fault(tmp_path: Path) -> None:
         [*SYNTH, "generate", "-p", "dents", "-n", "3", "--size", "64", "-o", str(out), *FAULT],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=_limited(1 << 20),
         env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
     )
@@ -265,7 +266,7 @@ def test_a_lock_that_cannot_be_written(tmp_path: Path) -> None:
         [*SYNTH, "generate", "-p", "dents", "-n", "2", "--size", "64", "-o", str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=_limited(0),
     )
     assert result.returncode == 1
@@ -308,7 +309,9 @@ def test_an_s3_claim_of_a_dead_run_here_is_taken_over(mocked: Any, alive: bool) 
 )
 def test_merge_names_a_folder_that_is_not_there(tmp_path: Path, where: str, problem: str) -> None:
     out = str(tmp_path / where) if where == "missing" else where
-    result = subprocess.run([*SYNTH, "merge", out], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*SYNTH, "merge", out], capture_output=True, text=True, timeout=PATIENCE
+    )
     assert result.returncode == 1
     assert one_line(result.stderr) == (
         f"Error: {out}: {problem}; give the folder the shards were written to"

@@ -23,7 +23,7 @@ from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import report, validate_manifest
 from synth.validate.readers import FolderReader
-from tests.invariants import SYNTH, one_line
+from tests.invariants import PATIENCE, SYNTH, one_line
 
 SMALL: dict[str, Any] = {"count": 3, "width": 64, "height": 64, "seed": 2}
 
@@ -136,7 +136,7 @@ def test_a_2gb_image_is_not_read_whole(dataset: Path, tmp_path: Path) -> None:
         [*SYNTH, "validate", "--objects", str(root / "train.manifest")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
     )
     assert "1: error: image.file-size: the image is 2,147,483,648 bytes" in result.stdout
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -23,7 +23,7 @@ from synth.registry import PAINTERS, TEXTURES
 from synth.run.generate import generate
 from synth.run.merge import merge
 from tests.helpers import AWS_CREDENTIALS, files_of
-from tests.invariants import SYNTH, assert_whole_or_nothing
+from tests.invariants import PATIENCE, SYNTH, assert_whole_or_nothing
 
 SMALL: dict[str, Any] = {"count": 4, "width": 64, "height": 64, "seed": 3}
 
@@ -175,7 +175,7 @@ def test_generate_with_closed_standard_streams(
         stdin=None,
         stdout=None if 1 in closed else subprocess.DEVNULL,
         stderr=None if 2 in closed else subprocess.PIPE,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=_closing(*closed),
     )
     assert result.returncode == 0
@@ -188,7 +188,7 @@ def test_validate_with_closed_streams(reference: Path) -> None:
         [*SYNTH, "validate", "-"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=_closing(0),
     )
     assert stdin_closed.returncode == 1  # nothing to read: an empty manifest
@@ -198,7 +198,7 @@ def test_validate_with_closed_streams(reference: Path) -> None:
         [*SYNTH, "validate", manifest],
         stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
+        timeout=PATIENCE,
         preexec_fn=_closing(1),
     )
     assert (stdout_closed.returncode, stdout_closed.stderr) == (0, "")
