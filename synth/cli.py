@@ -74,8 +74,8 @@ class _ShardParam(click.ParamType):
             shard = Shard(int(index), int(count))
         except ValueError:
             self.fail(f"{value!r} is not a shard such as 0/4", param, ctx)
-        if shard.count < 1:
-            self.fail(f"{value!r}: the shard count must be at least 1", param, ctx)
+        if not 1 <= shard.count <= Shard.MOST:
+            self.fail(f"{value!r}: the shard count must be from 1 to {Shard.MOST:,}", param, ctx)
         if not 0 <= shard.index < shard.count:
             self.fail(f"{value!r}: the index must be from 0 to {shard.count - 1}", param, ctx)
         return shard

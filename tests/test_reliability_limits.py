@@ -167,6 +167,11 @@ def test_any_output_encoding(tmp_path: Path) -> None:
             ["generate", "--size", "5"],
             "Error: Invalid value for '--size': '5': each side must be from 64 to 4096 pixels",
         ),
+        (
+            ["generate", "--shard", "0/1000001"],
+            "Error: Invalid value for '--shard': '0/1000001': the shard count must be from 1 to "
+            "1,000,000",
+        ),
         (["validate"], "Error: Missing argument 'MANIFESTS...'"),
         (["nope"], "Error: No such command 'nope'"),
     ],

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from synth.cli import cli
-from synth.errors import OutputError, PresetError
+from synth.errors import ArgumentError, OutputError, PresetError
 from synth.output.layout import Layout, Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
@@ -169,6 +169,25 @@ def test_shard_counts_past_five_digits(tmp_path: Path) -> None:
         merge(tmp_path)
     assert str(caught.value) == (
         f"{tmp_path}: shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (99998 in all) of 100000 "
+        "have not finished"
+    )
+
+
+def test_a_shard_count_past_the_bound(tmp_path: Path) -> None:
+    """A typo'd count (`--shard 0/99999999999999999999`) is refused before any work; a
+    merge that meets one anyway counts the missing shards without listing them (it was
+    OOM-killed at 21 GB)."""
+    with pytest.raises(ArgumentError, match="shard=Shard"):
+        generate("dents", out=tmp_path / "typo", shard=Shard(0, Shard.MOST + 1), **SMALL)
+    assert not (tmp_path / "typo").exists()
+    generate("dents", out=tmp_path, shard=Shard(0, 2), **SMALL)
+    huge = 10**20
+    for path in (tmp_path / "shards").rglob("*-of-00002*"):
+        path.rename(path.with_name(path.name.replace("-of-00002", f"-of-{huge}")))
+    with pytest.raises(OutputError) as caught:
+        merge(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}: shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... ({huge - 1} in all) of {huge} "
         "have not finished"
     )
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 DATASET_FILE = "dataset.json"
 DEFECTS_FILE = "defects.jsonl"
@@ -41,6 +42,8 @@ _SUMMARY = re.compile(rf"{_SUFFIX}\.json")
 @dataclass(frozen=True, slots=True)
 class Shard:
     """Shard `index` of `count`: a contiguous run of image indices, so shards concatenate."""
+
+    MOST: ClassVar[int] = 1_000_000  # counts past it are a typo, not a batch system's array
 
     index: int
     count: int

@@ -82,7 +82,8 @@ class RunConfig:
             "workers": self.workers >= 1,
             "compress_level": 0 <= self.compress_level <= MAX_COMPRESS_LEVEL,
             "concurrency": self.concurrency >= 1,
-            "shard": self.shard is None or 0 <= self.shard.index < self.shard.count,
+            "shard": self.shard is None
+            or 0 <= self.shard.index < self.shard.count <= self.shard.MOST,
         }
         for name, ok in checks.items():
             if not ok:
