@@ -55,7 +55,7 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_shard_count_zero() -> None:
     result = synth_here("generate", "--shard", "0/0")
     assert result.returncode == 2
-    assert "the shard count must be at least 1" in result.stderr
+    assert "the shard count must be from 1 to 1,000,000" in result.stderr
 
 
 def test_validate_a_folder_names_the_problem(manifest: Path) -> None:

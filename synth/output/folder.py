@@ -153,7 +153,7 @@ class FolderSink:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            _write(path, data)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write ({exc.strerror}){_advice(exc)}") from None
 
@@ -214,9 +214,17 @@ class FolderSink:
             signals.note_published(self.location)
 
     def _path(self, key: str) -> Path:
+        """The file of `key`, below no symbolic link: a link planted in the output (a folder
+        `images` pointing elsewhere) would have the run write outside its root."""
         path = folder_path(self.root, key)
         if path is None:
             raise OutputError(f"{key!r}: a key a folder cannot hold (an empty, . or .. segment)")
+        for folder in list(path.relative_to(self.root).parents)[-2::-1]:  # outermost first
+            if (self.root / folder).is_symlink():
+                raise OutputError(
+                    f"{self.root / folder}: a symbolic link; synth writes only inside its "
+                    "output folder: remove the link, or write elsewhere"
+                )
         return path
 
 
@@ -229,11 +237,27 @@ def _advice(exc: OSError) -> str:
     return ""
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write a file in place of whatever `path` is, never through a symbolic link there (a
+    link planted at an object's key would have the run overwrite a file outside its root)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        path.unlink()  # the link itself, inside the root
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+
+
 def _stage(body: Path | bytes | Sparse, stage: Path) -> None:
     """Write a body to its staging file: bytes, a copy of a spooled file, or one grown."""
     if isinstance(body, bytes):
-        stage.write_bytes(body)
+        _write(stage, body)
         return
+    stage.unlink(missing_ok=True)  # a link left there is not followed by the copy
     shutil.copyfile(body.path if isinstance(body, Sparse) else body, stage)
     if isinstance(body, Sparse):
         os.truncate(stage, body.size)
