@@ -23,6 +23,9 @@ class ObjectReader(Protocol):
 
 # Of an object over the size limit, only this much is read: enough for its header.
 _HEAD_BYTES = 1 << 16
+# A FIFO named as an object is opened without waiting for a writer (then refused: it is
+# no regular file); reading a regular file is the same either way.
+_OPEN = os.O_RDONLY | os.O_NONBLOCK
 
 
 class FolderReader:
@@ -52,7 +55,7 @@ class FolderReader:
             if inside is None:
                 inside = self._inside[path.parent] = self._resolves_inside(path.parent)
             try:
-                handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW) if inside else -1
+                handle = os.open(path, _OPEN | os.O_NOFOLLOW) if inside else -1
             except OSError as exc:
                 if exc.errno != errno.ELOOP:
                     raise
@@ -60,7 +63,7 @@ class FolderReader:
             if handle < 0:
                 if not self._resolves_inside(path) or not path.is_file():
                     return None
-                handle = os.open(path, os.O_RDONLY)
+                handle = os.open(path, _OPEN)
             with os.fdopen(handle, "rb") as file:
                 stat = os.fstat(handle)
                 if not S_ISREG(stat.st_mode):
