@@ -65,7 +65,18 @@ def _bad_deflate(png: bytes) -> bytes:
     return png[:start] + bytes(data) + crc + png[end + 4 :]
 
 
+def _half_the_rows(png: bytes) -> bytes:
+    """The IDAT holding half the rows, deflated whole and its CRC right: only the data is
+    short (Pillow fills the rest with zeros, without a word)."""
+    start, end = _idat(png)
+    rows = zlib.decompress(png[start:end])
+    data = zlib.compress(rows[: len(rows) // 2])
+    chunk = struct.pack(">I", len(data)) + b"IDAT" + data
+    return png[: start - 8] + chunk + struct.pack(">I", zlib.crc32(chunk[4:])) + png[end + 4 :]
+
+
 CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
+    "half-the-rows": _half_the_rows,
     "cut-in-half": _cut_in_half,
     "no-iend": _without_iend,
     "bad-crc": _bad_crc,

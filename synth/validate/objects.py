@@ -139,6 +139,52 @@ def _undecodable(image: Image.Image, data: bytes, exact: bool = False) -> str | 
         image.load()
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         return f"its pixels cannot be decoded ({exc})"
+    return _short(chunks) if image.format == "PNG" else None
+
+
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+
+
+def _short(chunks: list[tuple[bytes, memoryview]]) -> str | None:
+    """Why a PNG's data inflates to fewer bytes than its rows need, or None.
+
+    Pillow fills the rows past a stream that ends early (but ends well: its checksum
+    right) with zeros, and says nothing: half an image passed. Counted as it inflates,
+    a MiB at a time; only PNGs Pillow decoded (those `_inflates` could not vouch for).
+    """
+    header = next((bytes(body) for kind, body in chunks if kind == b"IHDR"), b"")
+    if len(header) != 13:
+        return None
+    width, height, depth, color, _, _, interlaced = struct.unpack(">IIBBBBB", header)
+    channels = _CHANNELS.get(color)
+    if channels is None:
+        return None
+    need = 0
+    for x, y, dx, dy in _ADAM7 if interlaced else ((0, 0, 1, 1),):
+        columns, rows = (width - x + dx - 1) // dx, (height - y + dy - 1) // dy
+        if columns and rows:
+            need += rows * ((columns * channels * depth + 7) // 8 + 1)
+    inflater, got = zlib.decompressobj(), 0
+    try:
+        for kind, body in chunks:
+            tail = bytes(body) if kind == b"IDAT" else b""
+            while tail and got < need:
+                got += len(inflater.decompress(tail, 1 << 20))
+                tail = inflater.unconsumed_tail
+        while got < need and not inflater.eof and (more := inflater.decompress(b"", 1 << 20)):
+            got += len(more)
+    except zlib.error:
+        return None  # Pillow decoded it: a stream zlib refuses is not this finding's
+    if got < need:
+        return f"its pixel data ends after {got:,} of the {need:,} bytes its rows need"
     return None
 
 
@@ -249,6 +295,13 @@ def _check_mask(
             where,
             f"the mask {facts.mask_uri} does not decode completely: its pixels cannot be "
             f"decoded ({exc})",
+        )
+        return
+    if (short := _short(chunks)) is not None:
+        yield _error(
+            "mask-image.format",
+            where,
+            f"the mask {facts.mask_uri} does not decode completely: {short}",
         )
         return
     clear = present >= _CLEAR  # fully transparent pixels, keyed by their RGB
