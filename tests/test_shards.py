@@ -15,8 +15,12 @@ from tests.helpers import files_of
 OPTIONS = {"count": 7, "width": 64, "height": 64, "seed": 5, "broken_fraction": 0.5}
 
 
-# ground-truth: the style whose mask keys carry each mask's creation time.
-@pytest.mark.parametrize(("style", "shards"), [("synth", 1), ("synth", 3), ("ground-truth", 3)])
+# ground-truth: the style whose mask keys carry each mask's creation time; a mix: each line
+# one style's, its masks under two folders.
+@pytest.mark.parametrize(
+    ("style", "shards"),
+    [("synth", 1), ("synth", 3), ("ground-truth", 3), ("console+ground-truth-chained", 3)],
+)
 def test_merged_shards_equal_a_single_run(style: str, shards: int, tmp_path: Path) -> None:
     generate("mixed", out=tmp_path / "single", style=style, **OPTIONS)
     for index in reversed(range(shards)):
