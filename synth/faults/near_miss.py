@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synth.faults.model import Case, fault
+from synth.faults.model import Case, Fault, fault
 from synth.faults.ops import (
     decode,
     drop_attribute,
@@ -189,6 +189,20 @@ def _faded(pixels: np.ndarray) -> Image.Image:
     return _rgba(pixels, np.where(_edges(pixels), 96, 255))
 
 
+def _encoding(name: str, doc: str, make: Callable[[np.ndarray], Image.Image]) -> Fault:
+    """A near-miss writing the same mask pixels in another PNG encoding."""
+    return fault(
+        name,
+        "object",
+        [],
+        doc,
+        _reencoded(make),
+        touches=["mask-image.palette"],
+        needs=["mask.ref"],
+        precondition=_plain_palette_mask,
+    )
+
+
 _BOTH_METAS = ["label.meta.object", "mask.meta.object"]
 _DATES = ["label.meta.creation-date", "mask.meta.creation-date"]
 
@@ -331,37 +345,18 @@ CATALOGUE.add(
         applies="normal",
         precondition=has_background,
     ),
-    fault(
+    _encoding(
         "mask-palette-short",
-        "object",
-        [],
         "The mask's palette is as long as its colors, not padded to 256 entries (valid PNG, "
         "as the console writes it; imageio 2.9 with recent Pillow crashes on it).",
-        _reencoded(_short_palette),
-        touches=["mask-image.palette"],
-        needs=["mask.ref"],
-        precondition=_plain_palette_mask,
+        _short_palette,
     ),
-    fault(
-        "mask-rgba-opaque",
-        "object",
-        [],
-        "The mask is an RGBA PNG, alpha 255 everywhere.",
-        _reencoded(_opaque),
-        touches=["mask-image.palette"],
-        needs=["mask.ref"],
-        precondition=_plain_palette_mask,
-    ),
-    fault(
+    _encoding("mask-rgba-opaque", "The mask is an RGBA PNG, alpha 255 everywhere.", _opaque),
+    _encoding(
         "mask-rgba-alpha",
-        "object",
-        [],
         "The mask is an RGBA PNG whose alpha fades to 96 along its border and every "
         "region's edge, as a brush paints; never 0, and alpha is ignored, so every pixel "
         "is its map color.",
-        _reencoded(_faded),
-        touches=["mask-image.palette"],
-        needs=["mask.ref"],
-        precondition=_plain_palette_mask,
+        _faded,
     ),
 )
