@@ -42,25 +42,37 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             name = signal.Signals(_stopped_by).name
             done = signals.published()  # a signal held through the publish lands after it
-            said = f" after {done} was published in full" if done else "; nothing was published"
+            said = (
+                f" after {done} was published in full"
+                if done
+                else "; nothing was published"
+                if ctx.invoked_subcommand in _PUBLISHING
+                else ""
+            )
             click.echo(one_line(f"synth: stopped by {name}{said}"), err=True)
             ctx.exit(128 + _stopped_by)
         except OSError as exc:
             if exc.errno not in _STDOUT_ERRORS:
                 raise
-            _stdout_failed(exc)
+            _stdout_failed(exc, signals.published())
             ctx.exit(1)
+
+
+_PUBLISHING = ("generate", "merge")  # the commands that publish a dataset all or nothing
 
 
 # What writing our output can fail with: a reader gone, a full or too small device.
 _STDOUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
 
 
-def _stdout_failed(exc: OSError) -> None:
+def _stdout_failed(exc: OSError, done: str | None = None) -> None:
     """Say once that standard output cannot be written, and keep Python quiet at exit."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if exc.errno != errno.EPIPE:  # `| head` going away is not worth a message
-        click.echo(f"Error: standard output: cannot write ({exc.strerror})", err=True)
+        after = f" ({done} was published in full)" if done else ""
+        click.echo(
+            one_line(f"Error: standard output: cannot write ({exc.strerror}){after}"), err=True
+        )
 
 
 class _ShardParam(click.ParamType):

@@ -103,9 +103,34 @@ def test_a_full_standard_output_is_not_blamed_on_the_input(
             timeout=PATIENCE,
         )
     assert result.returncode in (1, 2)
-    assert (
-        one_line(result.stderr) == "Error: standard output: cannot write (No space left on device)"
+    # generate prints its summary after the publish: the line says the dataset was made.
+    published = f" ({tmp_path / 'out'} was published in full)" if command == "generate" else ""
+    assert one_line(result.stderr) == (
+        f"Error: standard output: cannot write (No space left on device){published}"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["validate", "x.manifest"], "synth: stopped by SIGINT"),
+        (["generate", "-o", "out"], "synth: stopped by SIGINT; nothing was published"),
+    ],
+)
+def test_a_stopped_command_speaks_of_publishing_only_if_it_publishes(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """validate publishes nothing, ever: its stop says so by saying nothing of it."""
+    import synth.run.generate
+    import synth.validate
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synth.validate, "report", interrupted)
+    monkeypatch.setattr(synth.run.generate, "write", interrupted)
+    result = synth_here(*args)
+    assert (result.returncode, one_line(result.stderr)) == (130, said)
 
 
 def test_a_key_with_a_line_break_stays_one_line(manifest: Path) -> None:

@@ -153,10 +153,15 @@ def test_a_server_that_freezes_mid_run_is_given_up_within_the_bound(
         (["merge", "s3://data/p"], 1),
     ],
 )
-def test_an_endpoint_that_is_not_a_url_is_one_line(args: list[str], status: int) -> None:
-    result = _cli(*args, "--endpoint-url", "notaurl")
+@pytest.mark.parametrize("url", ["notaurl", "http://127.0.0.1:99999", "http://h:9/p?x=1"])
+def test_an_endpoint_that_is_not_a_url_is_one_line(args: list[str], status: int, url: str) -> None:
+    """Checked before the first request, whose refusal named the lock or bucket it was for."""
+    result = _cli(*args, "--endpoint-url", url)
     assert result.returncode == status
-    assert "notaurl: not an endpoint URL" in one_line(result.stderr)
+    assert (
+        one_line(result.stderr)
+        == f"Error: {url}: not an endpoint URL such as http://127.0.0.1:9000"
+    )
 
 
 def test_create_bucket_outside_us_east_1(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,6 +87,11 @@ ENVIRONMENTS = {
         {"AWS_CONFIG_FILE": "{config}"},
         "{config}: cannot read this AWS config file",
     ),
+    "garbage-credentials": (
+        {"AWS_SHARED_CREDENTIALS_FILE": "{config}", "AWS_PROFILE": "default"},
+        "{config}: cannot read this AWS credentials file (not INI sections of key = value "
+        "lines); fix it, or point AWS_SHARED_CREDENTIALS_FILE elsewhere",
+    ),
     "bad-region": (
         {"AWS_DEFAULT_REGION": "not_a_region!"},
         "'not_a_region!': not an AWS region name",

@@ -8,7 +8,9 @@ never sees a manifest pointing at objects that are not there yet.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -132,6 +134,8 @@ def client(
     )
     # A fresh session reads the environment now, not when the process first used boto3.
     try:
+        if endpoint_url is not None:
+            _check_endpoint(endpoint_url)
         session = boto3.session.Session()
         made = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
         Patience().install(made.meta.events)
@@ -142,9 +146,16 @@ def client(
             "and credentials files; name one of theirs, or unset AWS_PROFILE"
         ) from None
     except ConfigParseError as exc:
+        path = str(exc.kwargs.get("path"))
+        credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        kind, variable = (
+            ("credentials", "AWS_SHARED_CREDENTIALS_FILE")
+            if Path(path).expanduser() == Path(credentials).expanduser()
+            else ("config", "AWS_CONFIG_FILE")
+        )
         raise OutputError(
-            f"{exc.kwargs.get('path')}: cannot read this AWS config file (not INI sections "
-            "of key = value lines); fix it, or point AWS_CONFIG_FILE elsewhere"
+            f"{path}: cannot read this AWS {kind} file (not INI sections "
+            f"of key = value lines); fix it, or point {variable} elsewhere"
         ) from None
     except InvalidRegionError as exc:
         raise OutputError(
@@ -157,6 +168,15 @@ def client(
         ) from None
     except BotoCoreError as exc:
         raise OutputError(f"cannot set up the S3 client: {exc}") from None
+
+
+def _check_endpoint(url: str) -> None:
+    """Raise ValueError unless `url` is what botocore takes, checked here and not at the
+    first request (whose message named the lock or the bucket, not the URL)."""
+    parts = urllib.parse.urlsplit(url)
+    parts.port  # noqa: B018  ValueError past 65535
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(url)
 
 
 MAX_TIMEOUT = 3600.0  # an hour per answer: past that, a server is not coming back
