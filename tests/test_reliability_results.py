@@ -131,6 +131,37 @@ def test_a_truncated_jpeg_does_not_decode(tmp_path: Path, cut: int) -> None:
     assert _object_errors(tmp_path, manifest) == {(1, "image.format")}
 
 
+def _gray_png(side: int) -> bytes:
+    """A black gray PNG `side` pixels square, its rows deflated as a stream (no array)."""
+    squeeze = zlib.compressobj(1)
+    rows = b"".join(squeeze.compress(bytes(side + 1)) for _ in range(side)) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("side", [9500, 20000])  # past Pillow's warning, and its error
+def test_an_image_past_pillows_pixel_limit_is_its_size(
+    dataset: Path, tmp_path: Path, side: int
+) -> None:
+    """It was 'not an image, not PNG or JPEG' (Pillow's guard refuses to open it)."""
+    root = tmp_path / "data"
+    shutil.copytree(dataset, root)
+    (root / "images" / "000000.png").write_bytes(_gray_png(side))
+    findings = validate_manifest(root / "train.manifest", objects=root)
+    assert [(f.line, f.rule, f.message) for f in findings if f.severity.value == "error"] == [
+        (1, "image.size", f"the image is {side}x{side}; each side must be 64 to 4096 pixels"),
+        (1, "mask-image.size", f"the mask is 64x64, its image {side}x{side}"),
+    ]
+
+
 def test_a_2gb_image_is_not_read_whole(dataset: Path, tmp_path: Path) -> None:
     root = tmp_path / "data"
     shutil.copytree(dataset, root)

@@ -40,14 +40,24 @@ def _open(data: bytes) -> Image.Image | None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return _header_only(data)
+    except (UnidentifiedImageError, OSError, ValueError):
         return None
+
+
+def _header_only(data: bytes) -> Image.Image | None:
+    """A PNG or JPEG past Pillow's pixel limit, read for its format and size only (never
+    decoded: it is past MAX_IMAGE_SIDE too), so that its finding is its size, not 'not an
+    image' (Image.open refuses it whole)."""
+    from PIL import JpegImagePlugin, PngImagePlugin
+
+    for kind in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile):
+        try:
+            return kind(io.BytesIO(data))
+        except (OSError, SyntaxError, ValueError):
+            continue
+    return None
 
 
 def check_objects(
