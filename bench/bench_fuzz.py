@@ -18,7 +18,7 @@ draws before its first failure do not depend on the test's body, so one run per 
 size judges every mutant). `every_case()` and `every_manifest()` are judged once.
 
 Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--level rules,verdict]
-    [--examples 100,400]
+    [--examples 100,400] [--jobs N]
 It prints the tables and each mutant's kills, and writes each level's table to
 bench/results (fuzz.md, fuzz-verdict.md; unless --no-docs), which `make docs` shows in
 docs/strategies.md.
@@ -29,10 +29,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import statistics
 import sys
-import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -308,24 +309,45 @@ TITLE = {
 }
 
 
-def main(seeds: int, docs: bool, levels: list[str], sizes: list[int]) -> None:
+def _run(level: str, examples: int, seed: int) -> set[str]:
+    """The mutants one seed's run kills (a worker's job: the strategies are module-level)."""
+    _, strategy, kill, _, _ = LEVELS[level]
+    return kill(drawn(strategy, examples, seed))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the workers)."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main(seeds: int, docs: bool, levels: list[str], sizes: list[int], jobs: int = 1) -> None:
     for level in levels:
-        started = time.process_time()
-        label, strategy, kill, names, every_cases = LEVELS[level]
+        started = _cpu()
+        label, _, kill, names, every_cases = LEVELS[level]
         rows: dict[str, list[float]] = {}
         per_mutant: dict[str, list[int]] = {name: [0] * len(sizes) for name in names}
-        for column, examples in enumerate(sizes):
-            default = " (Hypothesis' default)" if examples == 100 else ""
-            shares = []
-            for seed in range(seeds):
-                dead = kill(drawn(strategy, examples, seed))
-                shares.append(len(dead) / len(names))
-                for name in dead:
-                    per_mutant[name][column] += 1
-            rows[f"`@given({label})`, {examples} examples{default}"] = shares
+        # Each (size, seed) run is independent of the others: `jobs` processes share them.
+        with ProcessPoolExecutor(jobs) as pool:
+            runs = {
+                (examples, seed): pool.submit(_run, level, examples, seed)
+                for examples in sizes
+                for seed in range(seeds)
+            }
+            for column, examples in enumerate(sizes):
+                default = " (Hypothesis' default)" if examples == 100 else ""
+                shares = []
+                for seed in range(seeds):
+                    dead = runs[examples, seed].result()
+                    shares.append(len(dead) / len(names))
+                    for name in dead:
+                        per_mutant[name][column] += 1
+                rows[f"`@given({label})`, {examples} examples{default}"] = shares
         every = kill(every_cases())
         rows[f"`{EVERY[level]}` (one param per fault)"] = [len(every) / len(names)]
-        cpu = time.process_time() - started
+        cpu = _cpu() - started
         command = f"`.venv/bin/python bench/bench_fuzz.py {seeds} --level {level}`"
         table = [
             f"| {TITLE[level].format(len(names))}: tests ({command}) | killed: mean | worst seed |",
@@ -354,4 +376,5 @@ if __name__ == "__main__":
         docs="--no-docs" not in sys.argv,
         levels=_option("--level", "rules,verdict").split(","),
         sizes=[int(n) for n in _option("--examples", "100,400").split(",")],
+        jobs=int(_option("--jobs", "1")),
     )
