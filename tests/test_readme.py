@@ -102,6 +102,17 @@ def test_the_docs_have_blocks_of_each_kind() -> None:
     assert len(_commands()) >= 15
 
 
+def _expanded(args: list[str], folder: Path) -> list[str]:
+    """The arguments as a shell passes them: a pattern that matches files in `folder`
+    becomes their sorted names (one that matches none stays as it is)."""
+    expanded = []
+    for arg in args:
+        pattern = "*" in arg and not arg.startswith("/")
+        matches = sorted(str(p.relative_to(folder)) for p in folder.glob(arg)) if pattern else []
+        expanded += matches or [arg]
+    return expanded
+
+
 @pytest.mark.slow
 def test_shell_blocks_run_in_order(tmp_path: Path) -> None:
     preset = next(body for lang, body in BLOCKS if lang == "toml" and "[image]" in body)
@@ -110,7 +121,7 @@ def test_shell_blocks_run_in_order(tmp_path: Path) -> None:
     for command in _commands():
         if _skip_reason(command):
             continue
-        args = shlex.split(command)[1:]
+        args = _expanded(shlex.split(command)[1:], tmp_path)
         done = subprocess.run(
             [sys.executable, "-m", "synth", *args], cwd=tmp_path, capture_output=True, text=True
         )
