@@ -297,8 +297,11 @@ def _check_mask(
         )
     if max(mask.size) > MAX_IMAGE_SIDE:
         return  # no such image is valid (image.size or mask-image.size): not worth decoding
+    counted = None  # pixels per index, from rows that inflated whole: no _short to ask
     try:
-        present, counts = _color_counts(mask, None if exact else chunks)
+        if not exact and mask.mode in ("P", "L"):
+            counted = _indices(chunks, mask.size)
+        present, counts = _color_counts(mask, None if exact else chunks, counted)
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         yield _error(
             "mask-image.format",
@@ -307,7 +310,7 @@ def _check_mask(
             f"decoded ({exc})",
         )
         return
-    if (short := _short(chunks)) is not None:
+    if counted is None and (short := _short(chunks)) is not None:
         yield _error(
             "mask-image.format",
             where,
@@ -365,7 +368,9 @@ def _check_mask(
 
 
 def _color_counts(
-    mask: Image.Image, chunks: list[tuple[bytes, memoryview]] | None = None
+    mask: Image.Image,
+    chunks: list[tuple[bytes, memoryview]] | None = None,
+    counted: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mask's pixel colors (packed 0xRRGGBB, sorted) and how many pixels each.
 
@@ -375,14 +380,13 @@ def _color_counts(
     Palette and gray masks (synth's own are palette PNGs) are counted by index with
     Pillow's histogram, and the 256 indices read by Pillow's own conversion of a
     256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
-    With the PNG's `chunks` (walked whole), an 8-bit mask whose rows are unfiltered is
-    counted from its inflated rows (see `_indices`), and a palette seen before reuses its
-    strip's colors.
+    A palette or gray mask's pixels per index `counted` from its inflated rows (see
+    `_indices`) are used as they are; with the PNG's `chunks` (walked whole), a palette
+    seen before reuses its strip's colors.
     """
     alpha = mask.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in mask.info
     if mask.mode in ("P", "L"):
-        found = _indices(chunks, mask.size) if chunks else None
-        per_index = np.array(mask.histogram(), np.int64) if found is None else found
+        per_index = np.array(mask.histogram(), np.int64) if counted is None else counted
         palette = (
             mask.mode,
             alpha,
