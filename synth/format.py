@@ -50,7 +50,7 @@ manifest.object | text | seed page | Each line is a JSON object.
 manifest.duplicate-key | text | inferred | No key appears twice in one object.
 manifest.empty | text | seed page | A manifest has at least one line.
 manifest.file-size | text | LFV quotas | A manifest file is at most 1 GB.
-manifest.line-length | text | inferred | A line is at most 8,192 characters (a warning).
+manifest.line-length | text | inferred | A line is at most 8,192 characters (a warning); one past 4 MiB is not read (an error).
 dataset.bucket | dataset | LFV docs | Every image and mask of a dataset is in the same S3 bucket.
 source-ref.missing | field | seed page | `source-ref` is present.
 source-ref.uri | field | seed page | `source-ref` is a string s3://BUCKET/OBJECT_PATH with a valid bucket name.

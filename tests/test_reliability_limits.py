@@ -3,11 +3,13 @@ the limit; one line naming the cause, escaped."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import struct
 import subprocess
+import sys
 import threading
 import tracemalloc
 import zlib
@@ -398,3 +400,140 @@ def test_a_sheet_of_fitted_tiles_is_the_sheet_of_full_images() -> None:
     assert np.array_equal(
         np.asarray(contact_sheet([full], tile=64)), np.asarray(contact_sheet([small], tile=64))
     )
+
+
+# ---- validate holds one line of at most MAX_LINE_BYTES ----------------------------------
+
+
+def _line_of(size: int) -> bytes:
+    """A JSON object line of exactly `size` bytes (its newline not counted)."""
+    head, tail = b'{"source-ref": "s3://bucket/', b'.png"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+_NEXT = _line_of(200)  # the line after the long one: read from its first byte
+
+
+def _line_findings(data: bytes, kind: str) -> dict[int, list[tuple[str, str]]]:
+    """The findings of each line of `data`, given to the validator as `kind`."""
+    from synth.validate import iter_findings
+
+    source: Any = {
+        "bytes": data,
+        "text": data.decode(),
+        "stream": io.BytesIO(data),
+        "text stream": io.StringIO(data.decode()),
+        "lines": data.splitlines(keepends=True),
+    }[kind]
+    found: dict[int, list[tuple[str, str]]] = {}
+    for finding in iter_findings(source):
+        if finding.line is not None:
+            found.setdefault(finding.line, []).append((finding.rule, finding.severity.value))
+    return found
+
+
+@pytest.mark.parametrize("kind", ["bytes", "text", "stream", "text stream", "lines"])
+def test_a_line_past_the_line_limit_is_one_finding_and_skipped(kind: str) -> None:
+    """A line of MAX_LINE_BYTES is read and judged; one byte more is one error naming the
+    line, its rest skipped unread, and the next line read from its first byte."""
+    from synth.validate.parse import MAX_LINE_BYTES
+
+    at = _line_findings(_line_of(MAX_LINE_BYTES) + b"\n" + _NEXT + b"\n", kind)
+    assert ("manifest.line-length", "warning") in at[1]  # over the service's 8,192: judged
+    assert ("source-ref.uri", "error") not in at[1]
+    past = _line_findings(_line_of(MAX_LINE_BYTES + 1) + b"\n" + _NEXT + b"\n", kind)
+    assert past[1] == [("manifest.line-length", "error")]
+    assert past[2] == at[2]
+
+
+def test_a_long_line_ending_a_file_without_a_newline_is_one_finding(tmp_path: Path) -> None:
+    from synth.validate.parse import MAX_LINE_BYTES
+
+    path = tmp_path / "train.manifest"
+    path.write_bytes(_NEXT + b"\n" + _line_of(MAX_LINE_BYTES + 1))
+    result = synth_here("validate", str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    [line] = [out for out in result.stdout.splitlines() if out.startswith(f"{path}:2:")]
+    assert line == (
+        f"{path}:2: error: manifest.line-length: the line is over {MAX_LINE_BYTES:,} bytes, "
+        "the longest line read (the service's entries hold at most 8,192 characters): the "
+        "rest of it was not read"
+    )
+
+
+def test_a_long_first_line_cut_inside_a_character_is_still_text() -> None:
+    """The first line's head, cut at the limit, may end inside a UTF-8 character: it is
+    still judged text (a manifest), not 'not UTF-8'."""
+    from synth.validate import iter_findings
+    from synth.validate.parse import MAX_LINE_BYTES
+
+    line = b'{"a": "' + "é".encode() * MAX_LINE_BYTES + b'"}\n'
+    assert [f.rule for f in iter_findings(line) if f.line == 1] == ["manifest.line-length"]
+
+
+_PEAK = """
+import resource, subprocess, sys
+with open("stdout", "wb") as out, open("stderr", "wb") as err:
+    code = subprocess.run(sys.argv[1:], stdout=out, stderr=err, timeout=300).returncode
+print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+# validate's peak whatever the input: the interpreter and its modules (about 40 MiB), and
+# one line of MAX_LINE_BYTES parsed (a line of 400,000 distinct keys, the costliest).
+VALIDATE_PEAK_MIB = 256
+
+
+def _keys_line(size: int) -> bytes:
+    """A line of `size` bytes that costs the most to parse: distinct keys."""
+    keys, total = [], 2
+    while total < size - 16:
+        keys.append(b'"%x":0' % len(keys))
+        total += len(keys[-1]) + 1
+    return b"{" + b",".join(keys).ljust(size - 2) + b"}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("given", ["300 MB line", "keys at the limit", "/dev/zero", "FIFO"])
+def test_validate_memory_is_bounded_whatever_the_input(tmp_path: Path, given: str) -> None:
+    """A 300 MB manifest of one line without a newline peaked at 1.2 GB, /dev/zero at
+    2.1 GB (lines were held whole): now one finding, and the peak under the bound."""
+    from synth.validate.parse import MAX_LINE_BYTES
+
+    path, feeder, said = tmp_path / "train.manifest", None, "manifest.line-length"
+    if given == "300 MB line":
+        with path.open("wb") as handle:
+            handle.write(b'{"source-ref": "s3://bucket/')
+            for _ in range(300):
+                handle.write(b"x" * 1_000_000)
+    elif given == "keys at the limit":  # read and judged: no error but the missing fields
+        line = _keys_line(MAX_LINE_BYTES)
+        assert len(line) == MAX_LINE_BYTES
+        path.write_bytes(line + b"\n")
+        said = "source-ref.missing"
+    else:
+        said = "manifest.encoding"  # the file holds binary data
+        if given == "/dev/zero":
+            path = Path("/dev/zero")
+        else:  # a FIFO fed zeros for ever
+            os.mkfifo(path)
+            feeder = subprocess.Popen(["sh", "-c", f"exec cat /dev/zero > {path}"])
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK, *SYNTH, "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        cwd=tmp_path,
+    )
+    if feeder is not None:
+        assert feeder.wait(timeout=PATIENCE) != 0  # its reader gone: nothing left running
+    code, peak_kib = map(int, result.stdout.split())
+    assert code == 1
+    assert peak_kib / 1024 < VALIDATE_PEAK_MIB, peak_kib
+    assert (tmp_path / "stderr").read_text() == ""
+    errors = [
+        line.split(": ")[2]
+        for line in (tmp_path / "stdout").read_text().splitlines()
+        if ": error: " in line
+    ]
+    assert errors[0] == said, errors
+    if given != "keys at the limit":
+        assert errors == [said]

@@ -9,6 +9,7 @@ judged as one: duplicates across them, training minimums per split.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -17,12 +18,20 @@ from stat import S_ISREG
 from typing import Any, TextIO
 
 from synth.errors import InputError
-from synth.format import MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
+from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
 from synth.validate.dataset import ProjectChecks
 from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
 from synth.validate.mvtec import check_tree, trees
-from synth.validate.parse import Source, lines, not_a_manifest, parse, parse_exactly
+from synth.validate.parse import (
+    MAX_LINE_BYTES,
+    Lines,
+    Overlong,
+    Source,
+    not_a_manifest,
+    parse,
+    parse_exactly,
+)
 from synth.validate.profiles import Profile, parse_profile
 from synth.validate.readers import FirstOf, FolderReader, ObjectReader, S3Reader, object_reader
 from synth.validate.shapes import Shapes
@@ -132,14 +141,14 @@ def _manifest(
         from synth.validate.objects import check_objects
     first_bucket: str | None = None
     quiet_buckets: tuple[tuple[str, str], ...] | None = None  # the last that gave no finding
-    number = size = 0
-    for number, raw in enumerate(lines(source, MAX_MANIFEST_BYTES + 1), start=1):
-        size += len(raw)
-        if size > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) passing the limit
+    number = 0
+    reading = Lines(source, MAX_MANIFEST_BYTES + 1)
+    for number, raw in enumerate(reading, start=1):
+        if reading.read > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) past the limit
             checks.unread = True
-            yield _too_large(size, name, whole=False)
+            yield _too_large(reading.read, name, whole=False)
             return
-        if number == 1 and (kind := not_a_manifest(raw)) is not None:
+        if number == 1 and (kind := not_a_manifest(raw, cut=type(raw) is Overlong)) is not None:
             checks.unread = True  # one line says it all: no per-line or project findings
             yield Finding(
                 "manifest.encoding",
@@ -151,6 +160,9 @@ def _manifest(
                 name,
             )
             return
+        if type(raw) is Overlong:  # one finding, and the rest of the line skipped unread
+            yield finding(number, _error("manifest.line-length", None, _OVERLONG))
+            continue
         seen = shapes.match(raw) if shapes is not None else None
         if seen is not None:
             shape, facts = seen
@@ -190,11 +202,21 @@ def _manifest(
         found = checks.line(number, facts)
         if found:
             yield from found
+    if reading.read > MAX_MANIFEST_BYTES:  # reached skipping the rest of a long line
+        checks.unread = True
+        yield _too_large(reading.read, name, whole=False)
+        return
     checks.lines += number
     if number == 0:
         yield Finding(
             "manifest.empty", Severity.ERROR, None, None, "the manifest has no lines", name
         )
+
+
+_OVERLONG = (
+    f"the line is over {MAX_LINE_BYTES:,} bytes, the longest line read (the service's "
+    f"entries hold at most {MAX_LINE_CHARS:,} characters): the rest of it was not read"
+)
 
 
 def _known_size(source: Source) -> int:
@@ -355,11 +377,25 @@ def _open_s3(source: str, endpoint_url: str | None) -> tuple[Iterable[bytes], An
     return _S3Lines(found["Body"], found.get("ContentLength", 0)), client
 
 
-class _S3Lines:
-    """An S3 manifest's lines, read as they are iterated, and its size known up front."""
+class _S3Body(io.RawIOBase):
+    """An S3 object's body as a raw stream, so a buffered reader finds its lines in C,
+    holding no more than a line (not botocore's iter_lines, which holds a line whole)."""
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _S3Lines(io.BufferedReader):
+    """An S3 manifest, read as its lines are, and its size known up front."""
 
     def __init__(self, body: Any, size: int) -> None:
-        self.body, self.size = body, size
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.body.iter_lines(keepends=True))
+        super().__init__(_S3Body(body), 1 << 20)
+        self.size = size

@@ -10,6 +10,7 @@ path. `parse` takes the fast path; `parse_exactly` is the reference it is tested
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -33,31 +34,67 @@ def encode(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-def lines(source: Source, budget: int) -> Iterator[bytes]:
-    """The manifest's lines, as read; from a file or a stream (standard input), no more than
-    `budget` bytes in all, even in a line without a newline: a stream past the size limit is
-    never read whole, nor held (the caller stops at the limit)."""
-    if isinstance(source, bytes | str):
-        source = io.BytesIO(encode(source) if isinstance(source, str) else source)
-    if isinstance(source, Path):
-        with source.open("rb") as handle:
-            yield from _read(handle, budget)
-    elif isinstance(source, io.IOBase):
-        yield from _read(source, budget)
-    else:
-        for line in source:
-            yield encode(line) if isinstance(line, str) else line
+# The longest line read: a longer one is a finding and the rest of it is skipped unread,
+# so memory is bounded whatever the input (/dev/zero, a 300 MB line without a newline).
+# 512 times the service's entry limit (MAX_LINE_CHARS): no real manifest line comes near.
+MAX_LINE_BYTES = 4 * 1024 * 1024
+_SKIP = 1 << 16  # the rest of a long line is read this much at a time
 
 
-def _read(handle: io.IOBase, budget: int) -> Iterator[bytes]:
-    if isinstance(handle, io.TextIOBase):
-        while budget > 0 and (text := handle.readline(budget)):
-            budget -= len(text)
-            yield encode(text)
-        return
-    while budget > 0 and (line := handle.readline(budget)):
-        budget -= len(line)
-        yield line
+class Overlong(bytes):
+    """A line past MAX_LINE_BYTES (its line break not counted): only its first bytes, kept
+    so a file that is no manifest is still told by its first line; the rest is skipped."""
+
+
+class Lines:
+    """The manifest's lines, as read; from a file or a stream (standard input, a FIFO, a
+    device), no more than `budget` bytes in all, and no line longer than MAX_LINE_BYTES held:
+    a stream past the size limit is never read whole, nor held (the caller stops at the
+    limit). `read` counts the bytes read so far, skipped ones included."""
+
+    def __init__(self, source: Source, budget: int) -> None:
+        self.source, self.budget, self.read = source, budget, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        source = self.source
+        if isinstance(source, bytes | str):
+            source = io.BytesIO(encode(source) if isinstance(source, str) else source)
+        if isinstance(source, Path):
+            with source.open("rb") as handle:
+                yield from self._lines(handle.readline)
+        elif isinstance(source, io.TextIOBase):  # read as characters, held as bytes
+            text = source
+            yield from self._lines(lambda size: encode(text.readline(size)))
+        elif isinstance(source, io.IOBase):
+            yield from self._lines(source.readline)
+        else:
+            for line in source:
+                yield from self._held(encode(line) if isinstance(line, str) else line)
+
+    def _held(self, line: bytes) -> Iterator[bytes]:
+        """A line the caller already holds whole (lines given as a list, text)."""
+        self.read += len(line)
+        yield Overlong(line[: MAX_LINE_BYTES + 1]) if _past(line) else line
+
+    def _lines(self, readline: Callable[[int], bytes]) -> Iterator[bytes]:
+        while self.read < self.budget:
+            line = readline(min(self.budget - self.read, MAX_LINE_BYTES + 1))
+            if not line:
+                return
+            self.read += len(line)
+            if not _past(line):
+                yield line
+                continue
+            yield Overlong(line)
+            while self.read < self.budget and not line.endswith(b"\n"):  # skipped unread
+                line = readline(min(self.budget - self.read, _SKIP))
+                if not line:
+                    return
+                self.read += len(line)
+
+
+def _past(line: bytes) -> bool:
+    return len(line) - line.endswith(b"\n") > MAX_LINE_BYTES
 
 
 # What a file that is no manifest starts with, and what it is then.
@@ -80,9 +117,10 @@ _SIGNATURES = (
 )
 
 
-def not_a_manifest(first: bytes) -> str | None:
+def not_a_manifest(first: bytes, *, cut: bool = False) -> str | None:
     """What a file is ("is a PNG image"), by its first line, when it is no manifest at all
     (an image, an archive, UTF-16 text, binary data); None for text, however broken.
+    A `cut` line (an Overlong's head) may end inside a character.
 
     A manifest's every line is judged on its own, so one that is not UTF-8 is still read
     line by line: only a first line not even meant as JSON text stops the reading.
@@ -91,11 +129,16 @@ def not_a_manifest(first: bytes) -> str | None:
         if first.startswith(signature):
             return kind
     if b"\x00" in first:
-        ascii_utf16 = first[1::2].strip(b"\x00") == b"" or first[::2].strip(b"\x00") == b""
+        ascii_utf16 = (
+            first.strip(b"\x00") != b""
+            and (  # zeros only are no text at all
+                first[1::2].strip(b"\x00") == b"" or first[::2].strip(b"\x00") == b""
+            )
+        )
         return "is UTF-16 text (save it as UTF-8)" if ascii_utf16 else "holds binary data"
     if not first.removeprefix(_BOM).lstrip().startswith(b"{"):
         try:
-            first.decode("utf-8")
+            codecs.getincrementaldecoder("utf-8")().decode(first, final=not cut)
         except UnicodeDecodeError:
             return "is not UTF-8 text (binary data, or another encoding)"
     return None
