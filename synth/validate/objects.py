@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import deflate
 import numpy as np
@@ -69,44 +70,17 @@ def check_objects(
     exact: bool = False,
 ) -> Iterator[Problem]:
     """The line's object problems. PNGs whose data inflates whole are not decoded by
-    Pillow (see `_inflated`); `exact` decodes every object with Pillow (the reference)."""
+    Pillow (see `_inflated`), nor opened by it when a PNG of the same header was (see
+    `_sound_png`); `exact` decodes every object with Pillow (the reference)."""
     size: tuple[int, int] | None = None
     if facts.image_uri is not None:
         found = _read(reader, facts.image_uri)
         if found is None:
             yield _error("image.missing", "source-ref", f"no object at {facts.image_uri}")
-        else:
-            data, length = found
-            whole = length <= MAX_IMAGE_BYTES
-            if not whole:
-                yield _error(
-                    "image.file-size",
-                    "source-ref",
-                    f"the image is {length:,} bytes; the limit is {MAX_IMAGE_BYTES:,}",
-                )
-            image = _open(data)
-            if image is None or image.format not in ("PNG", "JPEG"):
-                kind = "not an image" if image is None else f"a {image.format} image"
-                yield _error(
-                    "image.format", "source-ref", f"{facts.image_uri} is {kind}, not PNG or JPEG"
-                )
-            else:
-                size = image.size
-                if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in size):
-                    yield _error(
-                        "image.size",
-                        "source-ref",
-                        f"the image is {size[0]}x{size[1]}; each side must be "
-                        f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
-                    )
-                elif whole and (broken := _undecodable(image, data, exact)) is not None:
-                    yield _error(
-                        "image.format",
-                        "source-ref",
-                        f"{facts.image_uri} does not decode completely: {broken}",
-                    )
-                else:
-                    facts.image_size = size
+        elif exact or (sound := _sound_png(*found)) is None:
+            size = yield from _check_image(facts, facts.image_uri, *found, exact)
+        else:  # no finding: its size is all the other checks need
+            facts.image_size = size = sound[1]
     if facts.mask_uri is not None:
         mask = _read(reader, facts.mask_uri)
         if mask is not None and mask[1] > MAX_IMAGE_BYTES:
@@ -116,6 +90,42 @@ def check_objects(
             yield from _check_mask(
                 facts, None if mask is None else mask[0], size, mask_field, chosen, exact
             )
+
+
+def _check_image(
+    facts: LineFacts, uri: str, data: bytes, length: int, exact: bool
+) -> Generator[Problem, None, tuple[int, int] | None]:
+    """The image's problems, read by Pillow, then its size when Pillow read one (noted in
+    `facts` when the image has no problem)."""
+    whole = length <= MAX_IMAGE_BYTES
+    if not whole:
+        yield _error(
+            "image.file-size",
+            "source-ref",
+            f"the image is {length:,} bytes; the limit is {MAX_IMAGE_BYTES:,}",
+        )
+    image = _open(data)
+    if image is None or image.format not in ("PNG", "JPEG"):
+        kind = "not an image" if image is None else f"a {image.format} image"
+        yield _error("image.format", "source-ref", f"{uri} is {kind}, not PNG or JPEG")
+        return None
+    size: tuple[int, int] = image.size
+    if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in size):
+        yield _error(
+            "image.size",
+            "source-ref",
+            f"the image is {size[0]}x{size[1]}; each side must be "
+            f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
+        )
+    elif whole and (broken := _undecodable(image, data, exact)) is not None:
+        yield _error("image.format", "source-ref", f"{uri} does not decode completely: {broken}")
+    else:
+        facts.image_size = size
+        if image.format == "PNG" and (walked := _walk(data)) is not None:
+            if len(_OPENED) >= _HELD:
+                _OPENED.clear()
+            _OPENED.add(walked[0])
+    return size
 
 
 def _read(reader: ObjectReader, uri: str) -> tuple[bytes, int] | None:
@@ -276,6 +286,9 @@ def _check_mask(
     if data is None:
         yield _error("mask-image.missing", where, f"no object at {facts.mask_uri}")
         return
+    if not exact and (present := _sound_mask(data, size, facts.colors)) is not None:
+        yield from _mask_colors(facts, present, None, where, chosen)
+        return
     mask = _open(data)
     if mask is None or mask.format != "PNG":
         kind = "not an image" if mask is None else f"a {mask.format} image"
@@ -298,10 +311,11 @@ def _check_mask(
     if max(mask.size) > MAX_IMAGE_SIDE:
         return  # no such image is valid (image.size or mask-image.size): not worth decoding
     counted = None  # pixels per index, from rows that inflated whole: no _short to ask
+    key = None if exact else _header(chunks)
     try:
         if not exact and mask.mode in ("P", "L"):
             counted = _indices(chunks, mask.size)
-        present, counts = _color_counts(mask, None if exact else chunks, counted)
+        colors, pixels = _color_counts(mask, key, counted)
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         yield _error(
             "mask-image.format",
@@ -317,34 +331,53 @@ def _check_mask(
             f"the mask {facts.mask_uri} does not decode completely: {short}",
         )
         return
-    clear = present >= _CLEAR  # fully transparent pixels, keyed by their RGB
-    rgb = present & 0xFFFFFF
+    yield from _mask_colors(facts, colors.tolist(), pixels.tolist(), where, chosen)
+
+
+def _mask_colors(
+    facts: LineFacts,
+    present: list[int],
+    counts: list[int] | None,
+    where: str | None,
+    chosen: Profile,
+) -> Iterator[Problem]:
+    """The findings of a mask's colors (packed as `_color_counts` packs them, sorted;
+    `counts` pixels each, needed only for colors not in the line's color map); its
+    colors noted in `facts`. A mask holds a few colors: plain ints, no arrays."""
     if facts.colors is not None:
-        stray = ~np.isin(rgb, _packed_colors(facts.colors))
-        if (stray & ~clear).any():
-            examples = ", ".join(f"#{int(c):06x}" for c in rgb[stray & ~clear][:3])
-            yield _error(
-                "mask-image.color",
-                where,
-                f"{int(counts[stray & ~clear].sum()):,} mask pixels have colors not in the "
-                f"color map (such as {examples})",
-            )
-        if (stray & clear).any():
-            examples = ", ".join(f"#{int(c):06x}" for c in rgb[stray & clear][:3])
+        allowed = _packed_colors(facts.colors)
+        for transparent in (False, True):
+            stray = [
+                i
+                for i, key in enumerate(present)
+                if (key >= _CLEAR) is transparent and key & 0xFFFFFF not in allowed
+            ]
+            if not stray:
+                continue
+            assert counts is not None, "counts are given with colors not in the map"
+            examples = ", ".join(f"#{present[i] & 0xFFFFFF:06x}" for i in stray[:3])
+            pixels = sum(counts[i] for i in stray)
+            if not transparent:
+                yield _error(
+                    "mask-image.color",
+                    where,
+                    f"{pixels:,} mask pixels have colors not in the color map (such as {examples})",
+                )
+                continue
             yield Problem(
                 "mask-image.color",
                 where,
-                f"{int(counts[stray & clear].sum()):,} mask pixels are fully transparent and, "
-                f"read as RGB, not in the color map (such as {examples})"
+                f"{pixels:,} mask pixels are fully transparent and, read as RGB, not in "
+                f"the color map (such as {examples})"
                 + explain("mask-image.color", _TRANSPARENT, chosen),
                 lenient_severity("mask-image.color", _TRANSPARENT, chosen),
                 chosen.value,
             )
     # Read as the profile reads them: a transparent pixel is its RGB (docs) or background.
-    seen = np.where(clear, rgb if chosen is Profile.DOCS else _WHITE, rgb)
-    facts.mask_colors = frozenset(f"#{int(c):06x}" for c in seen)
-    present = seen
-    has_anomaly = bool((present != _WHITE).any())
+    docs = chosen is Profile.DOCS
+    seen = {key & 0xFFFFFF if key < _CLEAR or docs else _WHITE for key in present}
+    facts.mask_colors = frozenset(f"#{rgb:06x}" for rgb in seen)
+    has_anomaly = bool(seen - {_WHITE})
     # Classes are the map's colors other than background; a stray color is no class.
     classes = len(facts.mask_colors & (facts.colors or frozenset()) - {BACKGROUND_COLOR})
     if classes > MAX_MASK_CLASSES:
@@ -368,9 +401,7 @@ def _check_mask(
 
 
 def _color_counts(
-    mask: Image.Image,
-    chunks: list[tuple[bytes, memoryview]] | None = None,
-    counted: np.ndarray | None = None,
+    mask: Image.Image, key: bytes | None = None, counted: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mask's pixel colors (packed 0xRRGGBB, sorted) and how many pixels each.
 
@@ -381,26 +412,21 @@ def _color_counts(
     Pillow's histogram, and the 256 indices read by Pillow's own conversion of a
     256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
     A palette or gray mask's pixels per index `counted` from its inflated rows (see
-    `_indices`) are used as they are; with the PNG's `chunks` (walked whole), a palette
-    seen before reuses its strip's colors.
+    `_indices`) are used as they are; with the PNG's header `key` (see `_header`), a
+    header seen before reuses its strip's colors.
     """
     alpha = mask.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in mask.info
     if mask.mode in ("P", "L"):
         per_index = np.array(mask.histogram(), np.int64) if counted is None else counted
-        palette = (
-            mask.mode,
-            alpha,
-            *(bytes(body) for kind, body in chunks or () if kind in (b"PLTE", b"tRNS")),
-        )
-        lut = _LUTS.get(palette) if chunks else None
+        lut = None if key is None else _LUTS.get(key)
         if lut is None:
             strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
             strip.putdata(range(256))
             lut = _keys(np.asarray(_convert(strip, alpha))[0])
-            if chunks:
-                if len(_LUTS) >= _LUTS_HELD:
+            if key is not None:
+                if len(_LUTS) >= _HELD:
                     _LUTS.clear()
-                _LUTS[palette] = lut
+                _LUTS[key] = lut
         used = np.flatnonzero(per_index)
         present, where = np.unique(lut[used], return_inverse=True)
         counts = np.zeros(present.size, np.int64)
@@ -409,10 +435,10 @@ def _color_counts(
     return np.unique(_keys(np.asarray(_convert(mask, alpha))), return_counts=True)
 
 
-# The packed colors of a palette's 256 indices, by (mode, alpha, PLTE, tRNS): a dataset's
-# masks share one palette. Bounded: cleared when full.
-_LUTS: dict[tuple[object, ...], np.ndarray] = {}
-_LUTS_HELD = 64
+# The packed colors of a palette or gray mask's 256 indices, by its header (see `_header`):
+# a dataset's masks share one. Bounded: cleared when full.
+_LUTS: dict[bytes, np.ndarray] = {}
+_HELD = 64
 
 
 def _indices(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> np.ndarray | None:
@@ -420,11 +446,8 @@ def _indices(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> n
     (as `_inflates` checks it) and whose every row is unfiltered (its bytes are its
     indices: synth writes its masks so), as Pillow's histogram counts them; None for
     Pillow to decode it."""
-    header = chunks[0][1]
-    if len(header) != 13 or header[8] != 8 or header[9] not in (0, 3):
-        return None
-    rows = _inflated(chunks, size)
-    if rows is None or rows[:: size[0] + 1].count(0) != size[1]:
+    rows = _unfiltered(chunks, size)
+    if rows is None:
         return None
     # The rows as a gray image one column wider (the filter bytes), counted by Pillow.
     per_index = np.array(
@@ -432,6 +455,95 @@ def _indices(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> n
     )
     per_index[0] -= size[1]  # each row's filter byte, 0
     return per_index.astype(np.int64)
+
+
+def _unfiltered(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bytearray | None:
+    """The rows of an 8-bit palette or gray PNG whose data inflates whole (as `_inflates`
+    checks it) and whose every row is unfiltered, each a 0 and its indices; else None."""
+    header = chunks[0][1]
+    if len(header) != 13 or header[8] != 8 or header[9] not in (0, 3):
+        return None
+    rows = _inflated(chunks, size)
+    if rows is None or rows[:: size[0] + 1].count(0) != size[1]:
+        return None
+    return rows
+
+
+def _present(rows: bytearray, width: int) -> list[int]:
+    """The indices the unfiltered rows of `width` pixels hold (a byte search each: no
+    count). A 0 is a pixel's only where it is no row's filter byte."""
+    top = int(np.frombuffer(rows, np.uint8).max())
+    found = [index for index in range(1, top + 1) if index in rows]
+    at, row = 0, width + 1
+    while (at := rows.find(0, at + 1)) > 0 and at % row == 0:
+        pass
+    return [0, *found] if at > 0 else found
+
+
+def _sound_png(data: bytes, length: int) -> tuple[bytes, tuple[int, int]] | None:
+    """The header key (see `_header`) and size of a PNG that has no finding, when that
+    is sure without Pillow: its chunks whole, its size allowed, its data inflating whole
+    (see `_inflated`), and Pillow opened a sound PNG of the same header before (its open
+    reads no more than the header: it opens this one the same). Else None."""
+    walked = None if length > MAX_IMAGE_BYTES else _walk(data)
+    if walked is None or walked[0] not in _OPENED:
+        return None
+    key, size, chunks = walked
+    if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in size):
+        return None
+    return (key, size) if _inflates(chunks, size) else None
+
+
+def _sound_mask(
+    data: bytes, size: tuple[int, int] | None, colors: frozenset[str] | None
+) -> list[int] | None:
+    """The colors (as `_color_counts` gives them) of a mask that has no finding of its
+    format, size or colors not in the line's map, when that is sure without Pillow: an
+    8-bit palette or gray PNG of a header whose colors Pillow read before (`_LUTS`), its
+    chunks whole, its size its image's, its rows inflating whole and unfiltered. Else None."""
+    walked = _walk(data)
+    if walked is None or (lut := _LUTS.get(walked[0])) is None:
+        return None
+    _, shape, chunks = walked
+    if max(shape) > MAX_IMAGE_SIDE or (size is not None and shape != size):
+        return None
+    rows = _unfiltered(chunks, shape)
+    if rows is None:
+        return None
+    present = sorted({int(lut[index]) for index in _present(rows, shape[0])})
+    if colors is not None and any(key & 0xFFFFFF not in _packed_colors(colors) for key in present):
+        return None  # the finding needs its pixels counted: Pillow's path
+    return present
+
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The headers (see `_header`) of sound PNGs Pillow opened. Bounded: cleared when full.
+_OPENED: set[bytes] = set()
+
+
+def _walk(data: bytes) -> tuple[bytes, tuple[int, int], list[tuple[bytes, memoryview]]] | None:
+    """A PNG's header key (see `_header`), size and chunks, when its chunks are whole."""
+    chunks: list[tuple[bytes, memoryview]] = []
+    if not data.startswith(_SIGNATURE) or _png_chunks(data, chunks) is not None:
+        return None
+    key = _header(chunks)
+    if key is None:
+        return None
+    width, height = struct.unpack_from(">II", chunks[0][1])
+    return key, (width, height), chunks
+
+
+def _header(chunks: list[tuple[bytes, memoryview]]) -> bytes | None:
+    """All that Pillow's open reads of a PNG but its size, as one key: its IHDR's other
+    fields and every chunk before its first IDAT. None without an IHDR first."""
+    if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
+        return None
+    parts = [bytes(chunks[0][1][8:])]
+    for kind, body in chunks[1:]:
+        if kind == b"IDAT":
+            break
+        parts += (kind, len(body).to_bytes(4, "big"), bytes(body))
+    return b"".join(parts)
 
 
 def _convert(picture: Image.Image, alpha: bool) -> Image.Image:
@@ -449,5 +561,6 @@ def _keys(pixels: np.ndarray) -> np.ndarray:
     return packed
 
 
-def _packed_colors(colors: frozenset[str]) -> np.ndarray:
-    return np.array([rgb24(c) for c in colors], np.uint32)
+@functools.lru_cache(maxsize=64)  # a manifest's lines share a few color maps
+def _packed_colors(colors: frozenset[str]) -> frozenset[int]:
+    return frozenset(rgb24(c) for c in colors)
