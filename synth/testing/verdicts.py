@@ -158,7 +158,8 @@ def manifests(
     catalogue (so every condition of every rule is drawn about as often); sometimes
     the manifest's first line starts with a byte-order mark. A fault in what later lines
     are compared with (a bucket name, an image size out of range: `Fault.across`) breaks
-    one thing on the first line only, so only the first line draws it. With `dataset_faults`, a
+    one thing on the first line only, so only the first line draws it, half the time when
+    it is broken (a line in a hundred would draw each otherwise). With `dataset_faults`, a
     quarter of the manifests also get a first valid line and a last line that breaks a
     rule across lines against it (the same image twice, another size, ...): the
     manifest then has `max_lines + 2` lines at most.
@@ -173,14 +174,17 @@ def manifests(
     masked = (preset.task if preset is not None else task) == "segmentation"
     broken = _usable(breaking(), objects, masked)
     later = tuple(f for f in broken if not f.across)  # a later line's: see Fault.across
+    compared = tuple(f for f in broken if f.across)  # the first line's, half the time
     odd = _usable(near_misses(), objects, masked)
     bom = CATALOGUE["byte-order-mark"]
 
     def line(chosen: Preset, seed: int, kind: int, noise: bytes, first: bool) -> Case:
         """One line: valid, a near-miss or broken by `kind` (1, valid, is where a failing
         example shrinks to), its fault and label drawn from `noise`; a fault whose broken
-        value later lines are compared with (`Fault.across`) on the `first` line only."""
-        rng = np.random.default_rng(list(noise))
+        value later lines are compared with (`Fault.across`) on the `first` line only, and
+        there half the time, as `noise`'s first byte says: a byte the shrinker can zero
+        alone, so that a line made first by leaving others out keeps its fault."""
+        rng = np.random.default_rng(list(noise[1:]))
         if _KINDS[(kind - 1) % len(_KINDS)] == "broken":
             fault = broken[int(rng.integers(len(broken)))]
             # Drawn from all, then redrawn: a line that becomes the first as others are left
@@ -188,8 +192,15 @@ def manifests(
             faults = broken if first else later
             if fault not in faults:
                 fault = faults[int(rng.integers(len(faults)))]
+            elif first and noise[0] >= 128 and compared and not fault.across:
+                fault = compared[int(rng.integers(len(compared)))]
             flag = fault.applies == "anomaly" if fault.applies != "any" else rng.random() < 0.5
             case = build_case(chosen, seed, bool(flag))
+            if not fault.fits(case) and fault.applies == "any":
+                # The other label, before another fault: the bucket faults fit lines without
+                # a mask only, which are the normal ones in most presets.
+                other = build_case(chosen, seed, not flag)
+                case = other if fault.fits(other) else case
             if not fault.fits(case):  # a precondition the line misses: another fault
                 fitting = [f for f in faults if f.fits(case)]
                 fault = fitting[int(rng.integers(len(fitting)))]
