@@ -252,7 +252,7 @@ def cli() -> None:
 @_whole(
     "--compress-level",
     span=(0, 12),  # libdeflate's levels (synth.imaging.encode, not imported here)
-    default=4,
+    default=2,  # encode.DEFAULT_COMPRESS_LEVEL
     help="PNG deflate level: 1 is fastest, 12 smallest.",
 )
 @click.option(

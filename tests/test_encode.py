@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -13,11 +14,13 @@ from PIL import Image
 
 from synth.errors import OutputError
 from synth.format import MAX_IMAGE_BYTES
+from synth.imaging import encode
 from synth.imaging.encode import (
     MAX_COMPRESS_LEVEL,
     encode_image,
     encode_mask,
     encode_valid_image,
+    png_filter,
 )
 from synth.imaging.render import into_uint8, to_uint8
 
@@ -31,6 +34,44 @@ def test_png_decodes_to_the_same_pixels(image: np.ndarray, level: int) -> None:
         picture.load()
         assert (picture.format, picture.mode) == ("PNG", "RGB")
         np.testing.assert_array_equal(np.asarray(picture), image)
+
+
+FILTERS = {"None": 0, "Sub": 1, "Up": 2}
+
+
+@pytest.mark.parametrize("kind", FILTERS.values(), ids=FILTERS)
+@given(image=st.tuples(sides, sides).flatmap(lambda hw: arrays(np.uint8, (*hw, 3))))
+def test_each_filter_decodes_to_the_same_pixels(kind: int, image: np.ndarray) -> None:
+    """Whichever filter an image's sample picks, its rows decode to the image (random
+    pixels pick None nearly always, so each filter is written here on its own)."""
+    rows = encode.filtered(image, kind)
+    assert (rows[:, 0] == kind).all()
+    data = encode._png(rows, image.shape[1], encode._RGB, 1)
+    with Image.open(io.BytesIO(data)) as picture:
+        picture.load()
+        np.testing.assert_array_equal(np.asarray(picture), image)
+
+
+def _rows_of(image: np.ndarray) -> np.ndarray:
+    """The filter byte of each row a PNG of `image` was written with."""
+    data = encode_image(image, "png", 1)
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+    raw = np.frombuffer(zlib.decompress(idat), np.uint8)
+    return raw.reshape(image.shape[0], -1)[:, 0]
+
+
+def test_the_filter_is_the_one_that_deflates_smallest() -> None:
+    """Noise stays unfiltered (a difference doubles it), ramps along the rows are Sub's
+    (each row one repeated step) and rows of noise repeated down the image are Up's
+    (zeros); every row of an image shares its filter."""
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    steps = rng.integers(1, 8, (64, 1, 3), dtype=np.uint8)  # each row its own slope
+    ramp = np.arange(64, dtype=np.uint8)[None, :, None] * steps
+    repeated = np.broadcast_to(noise[:1], noise.shape)
+    for image, kind in ((noise, "None"), (ramp, "Sub"), (repeated, "Up")):
+        assert png_filter(image) == FILTERS[kind]
+        assert set(_rows_of(image).tolist()) == {FILTERS[kind]}
 
 
 @given(

@@ -136,6 +136,25 @@ def test_keep_far_is_the_euclidean_band(
     assert np.array_equal(kept, np.where(near[..., None], new, old))
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    height=st.integers(1, 40),
+    width=st.integers(1, 40),
+    density=st.sampled_from([0.05, 0.3, 0.6, 0.9]),
+    grow=st.booleans(),
+    seed=SEEDS,
+)
+def test_fill_holes_is_scipys(
+    height: int, width: int, density: float, grow: bool, seed: int
+) -> None:
+    """Holes, 4-connected background at the edges, a box one pixel wide: what
+    ndimage.binary_fill_holes fills, pixel for pixel."""
+    mask = np.random.default_rng(seed).random((height, width)) < density
+    if grow:  # rings and blobs, which enclose larger holes
+        mask = ndimage.binary_dilation(mask)
+    assert np.array_equal(base.fill_holes(mask), ndimage.binary_fill_holes(mask))
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [

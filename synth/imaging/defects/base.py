@@ -124,7 +124,7 @@ class Painted:
             change -= _levels(old[rows])
             np.abs(change, out=change)
             mask[rows] |= change.max(axis=2) >= levels
-        mask = ndimage.binary_fill_holes(mask)
+        mask = fill_holes(mask)
         for top in range(0, mask.shape[0], step):
             rows = slice(top, top + step)
             np.copyto(self.patch[rows], old[rows], where=~mask[rows, :, None])
@@ -139,6 +139,19 @@ class Painted:
             return None
         np.copyto(self.patch, old, where=~region[..., None])
         return Painted(box=self.box, patch=self.patch, mask=mask, band=self.band)
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """`ndimage.binary_fill_holes(mask)`: every pixel but the unlabeled ones connected to
+    the box's edge (4-connected, as it connects them), found in one labeling pass where
+    it dilates from the edge until nothing changes (3-4x slower on a defect's box)."""
+    background, count = ndimage.label(~mask)
+    outside = np.zeros(count + 1, bool)
+    for edge in (background[0], background[-1], background[:, 0], background[:, -1]):
+        outside[edge] = True
+    outside[0] = False  # label 0 is the mask itself
+    filled: np.ndarray = ~outside[background]
+    return filled
 
 
 class Painter(ABC):
