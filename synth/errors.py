@@ -34,8 +34,13 @@ class SynthError(Exception):
 
     def for_cli(self) -> str:
         """The message with options spelled as flags, on one line."""
-        text = _OPTION.sub(lambda m: "--" + m[1].replace("_", "-"), super().__str__())
+        text = _OPTION.sub(
+            lambda m: "--" + _FLAGS.get(m[1], m[1]).replace("_", "-"), super().__str__()
+        )
         return one_line(text)
+
+
+_FLAGS = {"broken_fraction": "broken"}  # the options whose flag is not their Python name
 
 
 # Control characters (C0, DEL, C1) and Unicode's line and paragraph separators: a

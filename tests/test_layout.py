@@ -65,7 +65,9 @@ def test_ground_truth_mask_keys_name_the_object_and_the_moment(
 
 
 def test_the_config_applies_overrides_and_keeps_the_rest() -> None:
-    config = RunConfig.build("dents", count=5, faults=["manifest.json"], workers=2, seed=9)
+    config = RunConfig.build(
+        "dents", count=5, faults=["manifest.json"], broken_fraction=0.2, workers=2, seed=9
+    )
     assert (config.preset.name, config.preset.count) == ("dents", 5)
     assert config.preset.faults == ("manifest.json",)
     assert (config.workers, config.seed, config.out) == (2, 9, "synth-data")

@@ -17,13 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 from synth.cli import cli
+from synth.config.preset import load_preset
 from synth.errors import ArgumentError, OutputError, PresetError
 from synth.output.layout import Layout, Shard
 from synth.run.generate import generate
 from synth.run.merge import merge
 from synth.validate import report, validate_manifest
 from synth.validate.readers import FolderReader
-from tests.invariants import PATIENCE, SYNTH, one_line
+from tests.invariants import PATIENCE, SYNTH, one_line, synth_here
 
 SMALL: dict[str, Any] = {"count": 3, "width": 64, "height": 64, "seed": 2}
 
@@ -251,3 +252,55 @@ def test_a_mask_fault_on_a_classification_dataset_is_refused(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert one_line(result.stderr).startswith("Error: --faults: mask-jpeg breaks a mask")
     assert not (tmp_path / "out").exists()
+
+
+# What a layout cannot honour: `--layout coco --broken 1` exited 0 with nothing broken,
+# `--style` with coco or mvtec was ignored.
+_UNHELD = [
+    ("coco", ["--broken", "1"], "--broken"),
+    ("coco", ["--broken", "0"], "--broken"),
+    ("coco", ["--broken", "1", "--faults", "mask-missing"], "--broken"),
+    ("coco", ["--style", "ground-truth"], "--style"),
+    ("coco", ["--style", "synth"], "--style"),  # the default style: still no line to write
+    ("coco", ["--task", "classification"], "--task"),
+    ("coco", ["--bucket", "other-bucket"], "--bucket"),
+    ("mvtec", ["--style", "console"], "--style"),
+    ("mvtec", ["--task", "classification"], "--task"),
+    ("mvtec", ["--bucket", "other-bucket"], "--bucket"),
+    ("mvtec", ["--faults", "mask-missing"], "--faults"),  # nothing broken to draw them for
+    ("lfv", ["--faults", "color-map.hex-color"], "--faults"),
+]
+
+
+@pytest.mark.parametrize(("layout", "args", "flag"), _UNHELD)
+def test_a_flag_the_layout_cannot_honour_is_refused(
+    tmp_path: Path, layout: str, args: list[str], flag: str
+) -> None:
+    out = tmp_path / "out"
+    result = synth_here(
+        "generate", "--layout", layout, *args, "-n", "2", "--size", "64", "-o", str(out)
+    )
+    assert result.returncode != 0
+    line = one_line(result.stderr)
+    assert line.startswith(f"Error: {flag}"), line
+    assert (layout in line) if flag != "--faults" else ("--broken" in line), line
+    assert not out.exists()
+
+
+def test_a_preset_whose_layout_cannot_honour_a_key_is_refused(tmp_path: Path) -> None:
+    """In a preset file the key is named; given `--layout`, the flag that asked for it."""
+    dents = (Path(__file__).parents[1] / "presets" / "dents.toml").read_text()
+    styled = tmp_path / "styled.toml"
+    styled.write_text(dents.replace("[dataset]\n", '[dataset]\nstyle = "ground-truth"\n', 1))
+    both = tmp_path / "both.toml"
+    both.write_text(styled.read_text().replace("[dataset]\n", '[dataset]\nlayout = "coco"\n', 1))
+    with pytest.raises(PresetError, match=r"dataset\.style: layout 'coco' writes no manifest"):
+        load_preset(both)
+    out = tmp_path / "out"
+    result = synth_here("generate", "-p", str(styled), "--layout", "mvtec", "-o", str(out))
+    assert result.returncode != 0
+    assert one_line(result.stderr).startswith("Error: --layout: layout 'mvtec' writes no manifest")
+    assert not out.exists()
+    with pytest.raises(ArgumentError, match=r"^broken_fraction: layout 'coco' writes no broken"):
+        generate("dents", out=tmp_path / "b", layout="coco", broken_fraction=0.5, **SMALL)
+    assert not (tmp_path / "b").exists()

@@ -145,10 +145,16 @@ class Preset:
         """
         given = {k: v for k, v in changes.items() if v is not None}
         try:
-            return dataclasses.replace(self, **given)
+            changed = dataclasses.replace(self, **given)
+            unheld = _unheld(changed, given)
+            if unheld is not None:
+                raise PresetError(f"{unheld[0]}: {unheld[1]}", key=unheld[0])
+            return changed
         except PresetError as exc:
             key = exc.key or ""
             name = _FIELD_OF_KEY.get(key, key.rpartition(".")[2])
+            if name not in given and key in _LAYOUT_BOUND and "layout" in given:
+                name = "layout"  # the preset's value the layout asked for cannot honour
             if name not in given:
                 raise
             why = str(exc).removeprefix(f"{key}: ")
@@ -425,6 +431,39 @@ def _check_preset(preset: Preset) -> None:
     refused = LAYOUTS[preset.layout].check(preset)
     if refused is not None:
         raise fail("dataset.layout", refused)
+    if (unheld := _unheld(preset)) is not None:
+        raise fail(*unheld)
+
+
+# What only manifest lines hold, and what only a broken copy uses: a layout without
+# them refuses a value other than the default rather than ignore it.
+_IN_MANIFESTS = ("task", "style", "bucket", "label_attribute", "mask_attribute")
+_IN_BROKEN = ("broken_fraction", "faults")
+_LAYOUT_BOUND = {f"dataset.{name}" for name in (*_IN_MANIFESTS, *_IN_BROKEN)}
+
+
+def _unheld(preset: Preset, given: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
+    """The key the preset's layout cannot honour, and why; None when it honours them all.
+
+    A preset's value other than the default, or any value in `given` (the caller's
+    overrides: `--style` is ignored by a layout without lines whatever style it names).
+    """
+    layout = LAYOUTS[preset.layout]
+    defaults = {f.name: f.default for f in dataclasses.fields(Preset)}
+    for names, held, what in (
+        (_IN_MANIFESTS, layout.manifests, "writes no manifest lines"),
+        (_IN_BROKEN, layout.broken, "writes no broken copy"),
+    ):
+        for name in names:
+            value = getattr(preset, name)
+            asked = name in given if given is not None else value != defaults[name]
+            if not held and asked:
+                said = ",".join(value) if isinstance(value, tuple) else value
+                return f"dataset.{name}", (
+                    f"layout {preset.layout!r} {what}, so {said!r} would be ignored; drop it, "
+                    "or choose a layout that holds it (see `synth layouts`)"
+                )
+    return None
 
 
 class _Reader:

@@ -116,6 +116,12 @@ class RunConfig:
         chosen = Overrides(**changes).apply(resolve_preset(preset))
         if changes.get("faults") is not None and (problem := _faults_problem(chosen)):
             raise PresetError(f"{option('faults')}: {problem}")  # the caller's, not the preset's
+        if changes.get("faults") is not None and chosen.broken_fraction == 0:
+            broken = option("broken_fraction")
+            raise PresetError(
+                f"{option('faults')} chooses the faults {broken} draws, and nothing is broken "
+                f"(a broken fraction of 0): give {broken} F, above 0"
+            )
         return cls(preset=chosen, **run)
 
 

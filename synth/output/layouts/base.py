@@ -49,6 +49,9 @@ class OutputLayout(ABC):
     # Writes Lookout for Vision manifests, so broken manifests, project faults and the
     # service's training minimums apply.
     manifests: ClassVar[bool] = False
+    # Writes a broken copy of the dataset with `--broken F` (its own faults, drawn from
+    # `--faults`); a layout that does not is refused both options rather than ignore them.
+    broken: ClassVar[bool] = False
 
     def __init_subclass__(cls, name: str | None = None, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

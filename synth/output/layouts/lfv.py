@@ -28,6 +28,7 @@ class Lfv(OutputLayout, name="lfv"):
     """Lookout for Vision manifests (train.manifest, test.manifest), images/, color masks/."""
 
     manifests = True
+    broken = True
 
     def folders(self, keys: Layout, preset: Preset) -> set[str]:
         mask_job = set() if keys.mask_job is None else {f"{keys.mask_job}/"}

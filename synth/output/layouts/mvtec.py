@@ -82,6 +82,8 @@ def mask_key(layout: Layout, preset: Preset, spec: ImageSpec, kind: str) -> str:
 class MVTec(OutputLayout, name="mvtec"):
     """MVTec AD's tree: PRESET/train/good, test/good, test/CLASS, ground_truth/CLASS/*_mask.png."""
 
+    broken = True
+
     def check(self, preset: Preset) -> str | None:
         for cls in preset.classes:
             if cls.name in (GOOD, COMBINED) or not _FOLDER_NAME.fullmatch(cls.name):
