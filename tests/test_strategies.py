@@ -146,3 +146,25 @@ def test_classification_datasets_and_their_dataset_faults(cases: list[Case]) -> 
         errors = {f.rule for f in findings if f.line == number and f.severity is Severity.ERROR}
         assert errors == case.expected_rules, (number, case.faults)
     assert all(len(case.objects) <= 1 for case in cases)  # images only, never a mask
+
+
+def test_a_built_case_is_the_callers_own() -> None:
+    """build_case renders once per (preset, seed, label); a caller's edits to what it
+    returned never reach the next caller's case."""
+    from dataclasses import replace
+
+    from synth.config.preset import load_preset
+    from synth.testing.cases import build_case
+
+    preset = replace(load_preset("mixed"), width=64, height=64)
+    first = build_case(preset, 7, True)
+    manifest, objects = first.manifest, dict(first.objects)
+    first.record[f"{first.label}-metadata"]["class-name"] = "normal"
+    first.record.clear()
+    first.objects.clear()
+    again = build_case(preset, 7, True)
+    assert (again.manifest, again.objects) == (manifest, objects)
+    assert manifest not in {
+        build_case(preset, 8, True).manifest,
+        build_case(preset, 7, False).manifest,
+    }

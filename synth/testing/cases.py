@@ -8,7 +8,7 @@ oddity is tried on every run whatever Hypothesis draws.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,43 @@ def preset_of(
 
 
 def build_case(preset: Preset, seed: int, anomalous: bool) -> Case:
-    """The valid case synth renders for one image of `preset`: its line and objects."""
+    """The valid case synth renders for one image of `preset`: its line and objects.
+
+    Rendered once per process for each (preset, seed, label): a strategy draws the same
+    image again and again while Hypothesis shrinks a case around it. Each call returns
+    its own record and objects dict, so a caller's edits never reach the next."""
+    case = _built(_Same(preset), seed, anomalous)
+    return replace(case, record=_fresh(case.record), objects=dict(case.objects))
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a JSON-like value (a record): new dicts and lists, the same leaves.
+    (copy.deepcopy, with its memo for cycles a record cannot have, took longer than the
+    rest of a cached build_case.)"""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class _Same:
+    """A preset as a cache key: a preset holds dicts (its classes' params), so it has no
+    hash; two presets with the same repr (every field, floats exactly) render the same."""
+
+    preset: Preset
+
+    def __hash__(self) -> int:
+        return hash(repr(self.preset))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and repr(self.preset) == repr(other.preset)
+
+
+@functools.lru_cache(maxsize=256)
+def _built(key: _Same, seed: int, anomalous: bool) -> Case:
+    preset = key.preset
     spec = ImageSpec(index=0, split="train", anomalous=anomalous)
     rendered = render(preset, spec, seed)
     uris = (str(S3Uri(preset.bucket, f"{kind}/{seed}.png")) for kind in ("images", "masks"))

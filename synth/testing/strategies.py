@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import zlib
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -204,18 +204,31 @@ def presets(
     "classification" makes no masks."""
     counts = st.sampled_from(range(1, max_classes + 1))
     modes, shapes = st.sampled_from(_COLOR_MODES), st.sampled_from(sizes)
-    named = st.sampled_from(_BUCKETS)
+    named = st.sampled_from(_BUCKETS) if buckets is None else buckets
+    return _preset(counts, modes, shapes, named, task)
 
-    @st.composite
-    def draw(draw: st.DrawFn) -> Preset:
-        count, mode, (width, height) = draw(counts), draw(modes), draw(shapes)
-        bucket = draw(named) if buckets is None else draw(buckets)
-        seed = draw(_PRESET_SEEDS)
-        if isinstance(bucket, int):
-            bucket = _bucket(bucket, seed)
-        return preset_of(_classes(count, mode, seed), width, height, bucket, task)
 
-    return draw()
+# The composites below are defined once, here, and given their settings as arguments:
+# Hypothesis reads a composite's source each time the decorator runs (about 50 ms for
+# manifest_cases'), which in a draw (a line of datasets(), a case of manifest_cases())
+# cost more than the drawing itself.
+
+
+@st.composite
+def _preset(
+    draw: st.DrawFn,
+    counts: st.SearchStrategy[int],
+    modes: st.SearchStrategy[str],
+    shapes: st.SearchStrategy[tuple[int, int]],
+    named: st.SearchStrategy[str | int],
+    task: str,
+) -> Preset:
+    count, mode, (width, height) = draw(counts), draw(modes), draw(shapes)
+    bucket = draw(named)
+    seed = draw(_PRESET_SEEDS)
+    if isinstance(bucket, int):
+        bucket = _bucket(bucket, seed)
+    return preset_of(_classes(count, mode, seed), width, height, bucket, task)
 
 
 def valid_cases(
@@ -231,17 +244,23 @@ def valid_cases(
     """Plain valid cases from drawn presets (or from `preset`, for lines of one dataset);
     `task="classification"` draws lines without masks. `seeds` draws the render seed, which
     also names the line's objects (`datasets()` gives each line its own)."""
-    drawn = presets(sizes, buckets, max_classes, task)
-    seeds = _SEEDS if seeds is None else seeds
-    labels = st.sampled_from(("normal", "anomaly"))
+    drawn = st.just(preset) if preset is not None else presets(sizes, buckets, max_classes, task)
+    return _valid_case(drawn, anomalous, _SEEDS if seeds is None else seeds)
 
-    @st.composite
-    def draw(draw: st.DrawFn) -> Case:
-        chosen = preset or draw(drawn)
-        flag = draw(labels) == "anomaly" if anomalous is None else anomalous
-        return build_case(chosen, draw(seeds), flag)
 
-    return draw()
+_LABELS = st.sampled_from(("normal", "anomaly"))
+
+
+@st.composite
+def _valid_case(
+    draw: st.DrawFn,
+    drawn: st.SearchStrategy[Preset],
+    anomalous: bool | None,
+    seeds: st.SearchStrategy[int],
+) -> Case:
+    chosen = draw(drawn)
+    flag = draw(_LABELS) == "anomaly" if anomalous is None else anomalous
+    return build_case(chosen, draw(seeds), flag)
 
 
 def _labeled_as(faults: Sequence[Fault]) -> bool | None:
@@ -380,43 +399,75 @@ def manifest_cases(
             "no fault breaks those rules" + (" without objects" if not objects else "")
         )
 
-    kinds = st.sampled_from(("valid", "broken"))
-    oddness = st.sampled_from(("plain", "near-miss", "odd"))  # 2 in 3 near-misses
-    rule_names = st.sampled_from(sorted(readable) or [""])
-    extra = st.sampled_from(range(max_faults))
-    extra_bits = st.binary(min_size=8 + max_faults, max_size=8 + max_faults)
+    cases = {
+        labeled: valid_cases(sizes, buckets, labeled, preset=preset, task=task, seeds=seeds)
+        for labeled in (None, True, False)
+    }
+    line = _Line(
+        valid,
+        unreadable,
+        readable,
+        odd,
+        allowed,
+        objects,
+        cases,
+        rule_names=st.sampled_from(sorted(readable) or [""]),
+        extra=st.sampled_from(range(max_faults)),
+        extra_bits=st.binary(min_size=8 + max_faults, max_size=8 + max_faults),
+    )
+    return _manifest_case(line)
 
-    @st.composite
-    def draw(draw: st.DrawFn) -> Case:
-        broken = bool(unreadable or readable) and (
-            valid is False or (valid is None and draw(kinds) == "broken")
-        )
-        if broken and unreadable and (not readable or draw(_SHAPES) == "unreadable"):
-            case = draw(valid_cases(sizes, buckets, preset=preset, task=task, seeds=seeds))
-            chosen = [draw(st.sampled_from([f for f in unreadable if f.fits(case)]))]
-        elif broken and readable:
-            candidates = readable[draw(rule_names)]
-            labeled = _labeled_as(candidates)
-            if labeled is None:
-                labeled = draw(_READABLE_LABELS) == "anomaly"
-            case = draw(valid_cases(sizes, buckets, labeled, preset=preset, task=task, seeds=seeds))
-            chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
-        else:
-            case = draw(valid_cases(sizes, buckets, preset=preset, task=task, seeds=seeds))
-            fitting = [f for f in odd if f.fits(case)]
-            chosen = [draw(st.sampled_from(fitting))] if draw(oddness) != "plain" else []
-        extras = draw(extra) if chosen and LINE not in chosen[0].touches else 0
-        if extras:  # drawn from one value: repeated draws would invite Hypothesis' mutator
-            bits = draw(extra_bits)  # the order's seed, then a keep byte per fault
-            rng = np.random.default_rng(list(bits[:8]))
-            chosen = _more_faults(chosen, allowed if broken else odd, case, extras, rng)
-            chosen = _kept(chosen, bits[8:])
-        if chosen:
-            seed = zlib.crc32(case.manifest)
-            case = compose(case, chosen, lambda f: np.random.default_rng([seed, _name_seed(f)]))
-        return case if objects else replace(case, objects={})
 
-    return draw()
+_KINDS = st.sampled_from(("valid", "broken"))
+_ODDNESS = st.sampled_from(("plain", "near-miss", "odd"))  # 2 in 3 near-misses
+
+
+@dataclass(frozen=True, repr=False)
+class _Line:
+    """What manifest_cases() draws a line from: its settings, worked out once."""
+
+    valid: bool | None
+    unreadable: list[Fault]
+    readable: dict[str, list[Fault]]
+    odd: tuple[Fault, ...]
+    allowed: tuple[Fault, ...]
+    objects: bool
+    cases: dict[bool | None, st.SearchStrategy[Case]]  # valid_cases() by label (None: either)
+    rule_names: st.SearchStrategy[str]
+    extra: st.SearchStrategy[int]
+    extra_bits: st.SearchStrategy[bytes]
+
+
+@st.composite
+def _manifest_case(draw: st.DrawFn, line: _Line) -> Case:
+    unreadable, readable, valid = line.unreadable, line.readable, line.valid
+    broken = bool(unreadable or readable) and (
+        valid is False or (valid is None and draw(_KINDS) == "broken")
+    )
+    if broken and unreadable and (not readable or draw(_SHAPES) == "unreadable"):
+        case = draw(line.cases[None])
+        chosen = [draw(st.sampled_from([f for f in unreadable if f.fits(case)]))]
+    elif broken and readable:
+        candidates = readable[draw(line.rule_names)]
+        labeled = _labeled_as(candidates)
+        if labeled is None:
+            labeled = draw(_READABLE_LABELS) == "anomaly"
+        case = draw(line.cases[labeled])
+        chosen = [draw(st.sampled_from([f for f in candidates if f.fits(case)]))]
+    else:
+        case = draw(line.cases[None])
+        fitting = [f for f in line.odd if f.fits(case)]
+        chosen = [draw(st.sampled_from(fitting))] if draw(_ODDNESS) != "plain" else []
+    extras = draw(line.extra) if chosen and LINE not in chosen[0].touches else 0
+    if extras:  # drawn from one value: repeated draws would invite Hypothesis' mutator
+        bits = draw(line.extra_bits)  # the order's seed, then a keep byte per fault
+        rng = np.random.default_rng(list(bits[:8]))
+        chosen = _more_faults(chosen, line.allowed if broken else line.odd, case, extras, rng)
+        chosen = _kept(chosen, bits[8:])
+    if chosen:
+        seed = zlib.crc32(case.manifest)
+        case = compose(case, chosen, lambda f: np.random.default_rng([seed, _name_seed(f)]))
+    return case if line.objects else replace(case, objects={})
 
 
 def datasets(
