@@ -123,7 +123,11 @@ class Painted:
             change = _levels(self.patch[rows])
             change -= _levels(old[rows])
             np.abs(change, out=change)
-            mask[rows] |= change.max(axis=2) >= levels
+            # The largest of the three channels, pairwise: a max over the last axis of 3
+            # is a strided reduction, 15x slower (it was a fifth of a 512 px image's render).
+            most = np.maximum(change[..., 0], change[..., 1])
+            np.maximum(most, change[..., 2], out=most)
+            mask[rows] |= most >= levels
         mask = fill_holes(mask)
         for top in range(0, mask.shape[0], step):
             rows = slice(top, top + step)
