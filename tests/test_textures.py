@@ -42,3 +42,19 @@ def test_any_band_size_gives_the_same_image(
     assert banded.dtype == np.float32
     assert banded.shape == (height, width, 3)
     np.testing.assert_array_equal(banded, whole)
+
+
+@given(
+    shape=st.tuples(st.integers(1, 30), st.integers(1, 30)),
+    density=st.sampled_from([0.0, 0.01, 0.2, 0.7]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_cast_metals_pores_grow_as_grey_dilation_grows_them(
+    shape: tuple[int, int], density: float, seed: int
+) -> None:
+    from scipy import ndimage
+
+    from synth.imaging.textures.metal import _grown
+
+    cells = np.random.default_rng(seed).random(shape) < density
+    assert np.array_equal(_grown(cells), ndimage.grey_dilation(cells, size=2))

@@ -26,13 +26,14 @@ def pcb(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     for _ in range(max(6, height * width // (6000 * area))):
         y, x = int(rng.integers(height)) // pitch * pitch, int(rng.integers(width)) // pitch * pitch
         for _ in range(int(rng.integers(2, 5))):  # a Manhattan route of a few legs
-            span = int(rng.integers(2, 12)) * pitch * int(rng.choice((-1, 1)))
+            # (-1, 1)[integers(2)] is choice((-1, 1)), the same draw, 6x cheaper.
+            span = int(rng.integers(2, 12)) * pitch * (-1, 1)[int(rng.integers(0, 2))]
             if rng.random() < 0.5:
-                y0, y1 = sorted((y, int(np.clip(y + span, 0, height - 1))))
+                y0, y1 = sorted((y, min(max(y + span, 0), height - 1)))
                 trace[y0 : y1 + half + 1, max(0, x - half) : x + half + 1] = 1
                 y = y1 if span > 0 else y0
             else:
-                x0, x1 = sorted((x, int(np.clip(x + span, 0, width - 1))))
+                x0, x1 = sorted((x, min(max(x + span, 0), width - 1)))
                 trace[max(0, y - half) : y + half + 1, x0 : x1 + half + 1] = 1
                 x = x1 if span > 0 else x0
             pad = half + round(2 * scale)
