@@ -348,14 +348,19 @@ def main(seeds: int, docs: bool, levels: list[str], sizes: list[int], jobs: int 
         every = kill(every_cases())
         rows[f"`{EVERY[level]}` (one param per fault)"] = [len(every) / len(names)]
         cpu = _cpu() - started
+        load = " ".join(f"{n:.1f}" for n in os.getloadavg())
         command = f"`.venv/bin/python bench/bench_fuzz.py {seeds} --level {level}`"
         table = [
             f"| {TITLE[level].format(len(names))}: tests ({command}) | killed: mean | worst seed |",
             "|---|---|---|",
         ]
         table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
-        load = os.getloadavg()
-        print(f"{level}: {len(names)} mutants, {seeds} seeds, {cpu:.0f} s CPU (load {load})")
+        measured = (
+            f"{len(names)} mutants, {seeds} seeds at {', '.join(map(str, sizes))} examples: "
+            f"{cpu:,.0f} s of CPU (user+sys, the {jobs} workers' included; load {load})"
+        )
+        table += ["", f"Measured: {measured}."]
+        print(f"{level}: {measured}")
         print("\n".join(table))
         print(f"\nper mutant (seeds that killed it at {sizes} examples, of {seeds}):")
         for name in names:
@@ -370,6 +375,8 @@ def _option(name: str, default: str) -> str:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv):
+        sys.exit(print(__doc__))
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
     main(
         numbers[0] if numbers else 20,

@@ -20,7 +20,7 @@ from synth.config.preset import load_preset
 from synth.faults import CATALOGUE, Fault
 from synth.testing import ManifestCase, manifests
 from synth.testing.cases import build_case
-from tests.reference.faults import FAULT_CHECK, TEXT_ONLY
+from tests.reference.faults import FAULT_CHECK
 from tests.reference.validator import CHECKS, Reference
 
 LATER = sorted(f.name for f in CATALOGUE.values() if f.rules and not f.alone)
@@ -36,7 +36,7 @@ def test_a_fault_on_a_later_line_breaks_one_thing_or_says_which_rule_it_trips(
     base = valid if fault.fits(valid) else build_case(preset, 1, False)
     first, broken = build_case(preset, 2, True), fault.apply(base, np.random.default_rng(0))
     manifest = first.manifest + broken.manifest
-    objects = None if name in TEXT_ONLY else {**first.objects, **broken.objects}
+    objects = {**first.objects, **broken.objects}
     assert Reference().flagged(manifest, objects) == {2}
     without = Reference(without={FAULT_CHECK[name]}).judge(manifest, objects)
     tripped = {CHECKS[f.check].rule for f in without if f.severity == "error"}

@@ -127,12 +127,25 @@ def _other_bucket(bucket: str) -> str:
     raise AssertionError(f"no other bucket name for {bucket!r}")
 
 
-def _move_mask(case: Case, rng: np.random.Generator) -> Case:
-    old = mask_uri(case)
-    uri = S3Uri.parse(old)
-    new = str(S3Uri(_other_bucket(uri.bucket), uri.key))
-    moved = {new if uri == old else uri: data for uri, data in case.objects.items()}
-    return replace(edit(case, lambda r: r.update({case.mask: new})), objects=moved)
+def _moved(key: str | Callable[[Case], str], change: Callable[[S3Uri], str]) -> Transform:
+    """`_uri`, its object moved along: the case's store holds it where the line now names
+    it, so a reader of the store that skips the broken condition finds the object and
+    sees nothing else wrong. (S3 holds no object in a bucket it refuses, nor under an
+    empty key: `synth check` on S3 and `synth suite` leave those out, and the validator
+    finds them missing, as any reader of S3 would.)"""
+    rewrite = _uri(key, change)
+
+    def transform(case: Case, rng: np.random.Generator) -> Case:
+        old = case.record[_resolve(key, case)]
+        broken = rewrite(case, rng)
+        new = broken.record[_resolve(key, case)]
+        moved = {new if uri == old else uri: data for uri, data in broken.objects.items()}
+        return replace(broken, objects=moved)
+
+    return transform
+
+
+_move_mask = _moved(_mask_key, lambda u: str(S3Uri(_other_bucket(u.bucket), u.key)))
 
 
 def _second_label(case: Case, rng: np.random.Generator) -> Case:
@@ -192,9 +205,8 @@ def _one_bucket(case: Case) -> bool:
 def _rebucket(change: Callable[[str], str]) -> Transform:
     """source-ref in a bucket whose name breaks one condition; a normal line loses its mask
     first (valid: the console's normal lines have none), so no second bucket is named and
-    a reader that skips the condition sees one bucket. (No such bucket can hold the image:
-    a reader of the objects that skips the condition finds none.)"""
-    move = _uri("source-ref", lambda u: str(S3Uri(change(u.bucket), u.key)))
+    a reader that skips the condition sees one bucket, and the image there (`_moved`)."""
+    move = _moved("source-ref", lambda u: str(S3Uri(change(u.bucket), u.key)))
 
     def transform(case: Case, rng: np.random.Generator) -> Case:
         if case.mask:
@@ -324,7 +336,7 @@ CATALOGUE.add(
         "source-ref-no-key",
         "source-ref.uri",
         "source-ref is a bucket with no object path.",
-        _uri("source-ref", lambda u: str(S3Uri(u.bucket, ""))),
+        _moved("source-ref", lambda u: str(S3Uri(u.bucket, ""))),
         ["source"],
     ),
     row(

@@ -32,7 +32,6 @@ from synth.config.preset import Preset
 from synth.errors import OutputError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
 from synth.faults.oracle import ClassLimit
-from synth.format import S3Uri
 from synth.imaging.encode import CONTENT_TYPES
 from synth.imaging.render import Base, base_files, check_fits
 from synth.imaging.textures import check_image, check_roi
@@ -362,8 +361,11 @@ def _put_objects(target: Sink, image: Made) -> None:
         target.put(key, data, content_type)
     if image.broken is not None:
         for uri, data in image.broken.objects.items():
-            # Objects of another bucket keep their key, where a folder reader finds them.
-            target.put(S3Uri.parse(uri).key, data, _content_type(data))
+            # Objects of another bucket keep their key, where a folder reader finds them,
+            # even a bucket S3 refuses (a fault's, named by the line); an empty key is none.
+            key = uri.removeprefix("s3://").partition("/")[2]
+            if key:
+                target.put(key, data, _content_type(data))
 
 
 def _write_projects(job: Job, spool: ManifestSpool) -> None:

@@ -103,18 +103,6 @@ FAULT_CHECK = {
     "anomaly-empty-mask": "mask-image.label-agreement/anomaly",
 }
 
-# Faults a reader of the objects cannot see alone, and why: the mutant is judged on the text.
-_NO_BUCKET = "no S3 bucket has that name: a reader that skips the check finds no image there"
-TEXT_ONLY = {
-    "source-ref-no-key": "S3 has no object with an empty key: a reader that skips the key "
-    "check finds no image (image.missing)",
-    **dict.fromkeys(
-        [f"source-ref-bucket-{n}" for n in ("upper-case", "underscore", "short", "long")]
-        + ["source-ref-bucket-leading-dot"],
-        _NO_BUCKET,
-    ),
-}
-
 # Dataset faults: the condition the target line breaks, read after its reference line.
 DATASET_FAULT_CHECK = {
     "duplicate-image": "dataset.duplicate-image/unique",
