@@ -61,6 +61,7 @@ def assert_whole_or_nothing(root: Path, reference: Path | None = None) -> bool:
     """
     leftovers = [p for p in root.rglob("*") if p.name.endswith(".partial") or LOCK in p.name]
     assert not leftovers, leftovers
+    assert not empty_folders(root), empty_folders(root)
     description = root / "dataset.json"
     if not description.exists():
         assert not published_manifests(root), published_manifests(root)
@@ -81,6 +82,14 @@ def assert_whole_or_nothing(root: Path, reference: Path | None = None) -> bool:
                 if reference is not None:
                     assert (root / key).read_bytes() == (reference / key).read_bytes(), key
     return True
+
+
+def empty_folders(root: Path) -> list[Path]:
+    """The folders below ROOT that hold nothing: a run removes those it made and left empty
+    (a failed run's, merge's emptied shards/); a bucket has no empty folder either."""
+    return [
+        p for p in root.rglob("*") if p.is_dir() and not p.is_symlink() and not any(p.iterdir())
+    ]
 
 
 def session_processes(session: int) -> list[int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from synth.errors import SynthError
+from synth.processes import alive
 from synth.run import executor
 from synth.run.executor import ordered_map, start_method
 from synth.run.generate import generate
@@ -96,9 +97,9 @@ def test_a_killed_run_nobody_reaped_is_not_alive() -> None:
     sees no change of parent either, so the zombie itself must read as dead."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        assert executor._alive(child.pid)
+        assert alive(child.pid)
         child.kill()
         os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, and left unreaped
-        assert not executor._alive(child.pid)
+        assert not alive(child.pid)
     finally:
         child.wait()

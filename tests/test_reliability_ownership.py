@@ -30,7 +30,9 @@ from tests.invariants import (
     finish,
     one_line,
     published_manifests,
+    session_processes,
     start,
+    wait_until,
 )
 
 OPTIONS: dict[str, Any] = {
@@ -273,7 +275,7 @@ def test_a_lock_that_cannot_be_written(tmp_path: Path) -> None:
     assert one_line(result.stderr) == (
         f"Error: {out}/.synth-lock: cannot write the output's lock (File too large)"
     )
-    assert not list(out.iterdir())
+    assert not out.exists()  # the folder the run made, left empty, is gone with it
     generate("dents", out=out, count=2, width=64, height=64)
     assert assert_whole_or_nothing(out)
 
@@ -320,3 +322,91 @@ def test_merge_names_a_folder_that_is_not_there(tmp_path: Path, where: str, prob
 
 def test_published_manifests_helper_sees_broken(reference: Path) -> None:
     assert len(published_manifests(reference)) == 4
+
+
+# ---- what a run killed with SIGKILL leaves in TMPDIR is taken over by the next ----------
+
+
+def _spools(tmp: Path) -> list[Path]:
+    return sorted((tmp / "tmpdir").glob("synth-manifests-*"))
+
+
+def test_a_spool_a_killed_run_left_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    """Nothing runs at SIGKILL: the killed run's spool stays in TMPDIR until the next run
+    there, which removes it; and that run leaves nothing in TMPDIR, nor a process."""
+    out = tmp_path / "out"
+    run = start(["generate", "-p", "dents", "-n", "5000", "--size", "64", "-o", str(out)], tmp_path)
+    wait_until(lambda: bool(_spools(tmp_path)) or run.poll() is not None, PATIENCE, "a spool")
+    assert run.poll() is None, run.communicate()
+    run.kill()
+    assert run.wait(timeout=PATIENCE) == -9
+    wait_until(lambda: not session_processes(run.pid), PATIENCE, "the run's processes to exit")
+    [left] = _spools(tmp_path)
+    rerun = start(
+        ["generate", "-p", "dents", "-n", "2", "--size", "64", "-o", str(out), "--overwrite"],
+        tmp_path,
+    )
+    code, stderr = finish(rerun, tmp_path)  # nothing left in TMPDIR: the spool gone too
+    assert code == 0, stderr  # the training minimums' warnings of a 2-image dataset aside
+    assert not left.exists()
+    assert assert_whole_or_nothing(out)
+
+
+def test_only_spools_of_dead_runs_here_are_removed(tmp_path: Path) -> None:
+    """A spool names its run (host and pid): one of a live run, of another host, or of a
+    name it did not make is kept; one of a gone run or a zombie (killed, not reaped) goes."""
+    from synth.annotate.manifest import sweep_spools
+
+    host = socket.gethostname()
+    zombie = subprocess.Popen(["sleep", "600"])
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    zombie.kill()
+    os.waitid(os.P_PID, zombie.pid, os.WEXITED | os.WNOWAIT)  # dead, and left unreaped
+    try:
+        names = {
+            f"synth-manifests-{host}-{os.getpid()}-abc_12": True,  # this process: alive
+            f"synth-manifests-elsewhere-{gone.pid}-abc_12": True,  # another host's
+            "synth-manifests-k2j4_x9q": True,  # a name of no run (an older synth's)
+            f"other-{host}-{gone.pid}-abc_12": True,  # not a spool
+            f"synth-manifests-{host}-{gone.pid}-abc_12": False,
+            f"synth-manifests-{host}-{zombie.pid}-abc_12": False,
+        }
+        for name in names:
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "train.manifest").write_text("{}\n")
+        sweep_spools(tmp_path)
+        assert {name: (tmp_path / name).exists() for name in names} == names
+    finally:
+        zombie.wait()
+
+
+# ---- a run removes the folders it made and left empty, and only those -------------------
+
+
+@pytest.mark.parametrize("given", ["new", "existing"])
+def test_a_failed_run_removes_the_folders_it_made(tmp_path: Path, given: str) -> None:
+    """A refused dask scheduler ends the run after its output folder was made: a folder
+    (and the parents) the run made goes with it; one the user made stays."""
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "made" / "by" / "out" if given == "new" else tmp_path / "mine"
+    if given == "existing":
+        out.mkdir()
+    args = ["--executor", "dask", "--scheduler", "notanaddress", "-o", str(out)]
+    run = start(["generate", "-p", "dents", "-n", "2", "--size", "64", *args], tmp_path)
+    code, stderr = finish(run, tmp_path)
+    assert code == 1
+    assert one_line(stderr).startswith("Error: notanaddress: not a dask scheduler address")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if given == "new" else ["mine"])
+    assert given == "new" or not any(out.iterdir())  # the user's folder, as it was
+
+
+def test_merge_leaves_no_empty_shards_folder(tmp_path: Path) -> None:
+    """merge removes the parts under shards/, then shards/ itself, which it emptied."""
+    out = tmp_path / "out"
+    for index in range(2):
+        generate("dents", out=out, shard=Shard(index, 2), **OPTIONS)
+    assert (out / "shards").is_dir()
+    merge(out)
+    assert not (out / "shards").exists()
+    assert assert_whole_or_nothing(out)  # no empty folder either

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import IO, Any
 
 from synth.errors import OutputError
 from synth.format import is_s3
+from synth.processes import holder_text, stale
 
 CONTENT_TYPE = "application/x-ndjson"
 
@@ -58,6 +60,26 @@ def _same_disk(spool: Path, output: str | Path) -> bool:
         return False
 
 
+_SPOOL = "synth-manifests-"
+
+
+def _spool_prefix() -> str:
+    """A spool's name names its holder (`synth-manifests-HOST-PID-` and tempfile's random
+    letters, which hold no `-`), so a later run can tell when it was left by a dead run."""
+    host, pid = holder_text().decode().split()
+    return f"{_SPOOL}{host}-{pid}-"
+
+
+def sweep_spools(folder: Path) -> None:
+    """Remove the spools in `folder` that runs killed with SIGKILL left (nothing runs at
+    SIGKILL to remove them): those naming a process of this host that is gone, zombies
+    included (synth.processes, as for a claim); any other is left alone."""
+    for spool in folder.glob(f"{_SPOOL}*"):
+        named = spool.name.removeprefix(_SPOOL).rsplit("-", 2)
+        if len(named) == 3 and named[1].isdigit() and stale(f"{named[0]} {named[1]}".encode(), 0):
+            shutil.rmtree(spool, ignore_errors=True)
+
+
 class ManifestSpool:
     """Appends lines to temporary files, one per manifest, until the sink publishes them.
 
@@ -67,7 +89,8 @@ class ManifestSpool:
     def __init__(self, output: str | Path | None = None) -> None:
         """`output`: where the lines will be published (a folder, an s3:// location),
         which a failure to spool them names: it is what the user asked for."""
-        self._dir = tempfile.TemporaryDirectory(prefix="synth-manifests-")
+        sweep_spools(Path(tempfile.gettempdir()))
+        self._dir = tempfile.TemporaryDirectory(prefix=_spool_prefix())
         self._output = output
         self._files: dict[str, IO[str]] = {}
         self.counts: dict[str, int] = {}

@@ -6,8 +6,6 @@ without importing each other.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +18,6 @@ if TYPE_CHECKING:
 
 DEFAULT_CONCURRENCY = 8  # concurrent S3 uploads
 LOCK = ".synth-lock"  # the claim's key below the prefix; a shard's ends in its suffix
-# A claim whose holder cannot be read is a leftover once this old: a run writes its
-# holder right after creating the claim.
-UNREADABLE_CLAIM_SECONDS = 10.0
 
 Claim = TypeVar("Claim")  # what a sink's claim is: a file's Path, an object's key
 
@@ -119,11 +114,6 @@ def is_lock(key: str) -> bool:
     return key.rsplit("/", 1)[-1].startswith(LOCK)
 
 
-def lock_text() -> bytes:
-    """Who holds a claim: enough for a person (and a later run) to tell if it is alive."""
-    return f"{socket.gethostname()} {os.getpid()}\n".encode()
-
-
 def conflicts(mine: str, other: str) -> bool:
     """Whether two claims (their keys' last segments) cannot be held at once."""
     mine, other = mine.rsplit("/", 1)[-1], other.rsplit("/", 1)[-1]
@@ -133,27 +123,3 @@ def conflicts(mine: str, other: str) -> bool:
 def holder(text: bytes) -> str:
     """Who a claim names, for a message."""
     return text.decode(errors="replace").strip() or "another run"
-
-
-def stale(text: bytes, age: float) -> bool:
-    """Whether a claim (its text and age in seconds) was left by a run that is gone.
-
-    Gone: a process of this host that no longer exists; or a claim that names no
-    holder at all (a run that failed to write it) and is older than a run takes to.
-    """
-    try:
-        host, pid = text.decode().split()
-        number = int(pid)
-        if number <= 0:
-            raise ValueError(pid)
-    except (UnicodeDecodeError, ValueError):
-        return age > UNREADABLE_CLAIM_SECONDS
-    if host != socket.gethostname():
-        return False
-    try:
-        os.kill(number, 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, OverflowError):
-        return False
-    return False

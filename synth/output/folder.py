@@ -9,6 +9,7 @@ so two runs never mix their objects.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -25,10 +26,9 @@ from synth.output.base import (
     claim,
     holder,
     is_lock,
-    lock_text,
-    stale,
 )
 from synth.output.remote import Claimed, Folder
+from synth.processes import holder_text, stale
 
 
 def folder_path(root: Path, key: str) -> Path | None:
@@ -51,6 +51,8 @@ class FolderSink:
         self.bucket = bucket
         self.location = str(root)
         self._lock: Path | None = None
+        self._made: list[Path] = []  # the folders this run created, outermost first
+        self._known: set[Path] = set()  # folders known to exist: no mkdir per object
 
     def prepare(self, *, overwrite: bool) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -65,7 +67,7 @@ class FolderSink:
                 f"pass {option('overwrite', flag=True)} to write over it"
             )
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self._folder(self.root)
             probe = self.root / ".synth-write-probe"
             probe.write_bytes(b"")
             probe.unlink()
@@ -95,7 +97,7 @@ class FolderSink:
         except OSError as exc:
             raise OutputError(f"{path}: cannot create the output's lock ({exc.strerror})") from None
         try:
-            text = lock_text()
+            text = holder_text()
             if os.write(fd, text) != len(text):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         except OSError as exc:
@@ -140,7 +142,7 @@ class FolderSink:
         """The folder as a worker on this host, or one mounting it at the same path, sees it."""
         if self._lock is None:
             return None
-        return Folder(self.root.resolve(), self.bucket, Claimed(self._lock.name, lock_text()))
+        return Folder(self.root.resolve(), self.bucket, Claimed(self._lock.name, holder_text()))
 
     def entries(self) -> set[str]:
         return {
@@ -152,8 +154,13 @@ class FolderSink:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write(path, data)
+            self._folder(path.parent)
+            try:
+                _write(path, data)
+            except FileNotFoundError:  # its folder, left empty, removed by another run
+                self._known.discard(path.parent)
+                self._folder(path.parent)
+                _write(path, data)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write ({exc.strerror}){_advice(exc)}") from None
 
@@ -161,9 +168,40 @@ class FolderSink:
         """Writes are synchronous: nothing to wait for."""
 
     def close(self) -> None:
+        """Give the claim up, and remove the folders this run created that are empty (all
+        of them when it failed before its first object: a refused scheduler, a limit)."""
         if self._lock is not None:
             self._lock.unlink(missing_ok=True)
             self._lock = None
+        for folder in reversed(self._made):
+            with contextlib.suppress(OSError):  # not empty: it holds objects, kept
+                folder.rmdir()
+        self._made.clear()
+        self._known.clear()
+
+    def _folder(self, folder: Path) -> None:
+        """Make `folder` and the folders above it that are missing, noting which."""
+        if folder in self._known:
+            return
+        missing = []
+        above = folder
+        while not above.exists() and above != above.parent:
+            missing.append(above)
+            above = above.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        self._made += reversed(missing)
+        self._known.add(folder)
+
+    def _prune(self, folder: Path) -> None:
+        """Remove `folder` and those above it, up to the root, while they are empty: as in
+        a bucket, a folder lasts while a key is below it (merge's shards/, emptied)."""
+        while folder != self.root and folder.is_relative_to(self.root):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone already)
+                return
+            self._known.discard(folder)
+            folder = folder.parent
 
     def keys(self, prefix: str) -> Iterator[str]:
         for path in (self.root / prefix).rglob("*"):
@@ -171,7 +209,9 @@ class FolderSink:
                 yield path.relative_to(self.root).as_posix()
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        self._prune(path.parent)
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -187,7 +227,7 @@ class FolderSink:
             for key, body, _ in files:
                 target = self._path(key)
                 staged.append((target.with_name(f".{target.name}.partial"), target))
-                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folder(target.parent)
                 _stage(body, staged[-1][0])
         except BaseException as exc:
             for stage, _ in staged:

@@ -44,11 +44,10 @@ from synth.output.base import (
     claim,
     holder,
     is_lock,
-    lock_text,
-    stale,
 )
 from synth.output.progress import Bar
 from synth.output.remote import Bucket, Claimed
+from synth.processes import holder_text, stale
 
 # Seconds to wait for a connection and for each answer; 3 attempts in standard retry
 # mode, and one more for the cleanup (`Patience`): a frozen server ends a run within
@@ -317,7 +316,7 @@ class S3Sink:
 
     def _create_claim(self, key: str) -> bool:
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=lock_text(), IfNoneMatch="*")
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=holder_text(), IfNoneMatch="*")
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code"))
             if code not in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
@@ -371,7 +370,7 @@ class S3Sink:
             return None
         meta = self.s3.meta
         return Bucket(
-            self.bucket, meta.endpoint_url, meta.region_name, Claimed(self._claim, lock_text())
+            self.bucket, meta.endpoint_url, meta.region_name, Claimed(self._claim, holder_text())
         )
 
     def entries(self) -> set[str]:

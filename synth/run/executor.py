@@ -25,12 +25,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any, TypeVar
 
 from synth import environment
 from synth.errors import SynthError, option
 from synth.extras import require
+from synth.processes import alive
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -81,23 +81,9 @@ def _watch(parent: int) -> None:
     # when the run died before this thread started (the first parent seen is already the
     # new one): where /proc tells, a zombie run is a dead one.
     first = os.getppid()
-    while _alive(parent) and os.getppid() == first:
+    while alive(parent) and os.getppid() == first:
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # the number is taken, by a process we may not signal
-        pass
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):  # no /proc (macOS), or the process just went
-        return True
-    return state not in (b"Z", b"X")
 
 
 def _call(fn: Callable[[Any, int], R], batch: list[int]) -> list[R]:
