@@ -8,6 +8,7 @@ never sees a manifest pointing at objects that are not there yet.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import urllib.parse
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -109,6 +112,30 @@ class Patience:
                 self.unanswered += 1
 
 
+class _Paths(list[str]):
+    """A loader's search paths, each taken once: boto3 appends its own on every session."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+@functools.cache
+def _loader(data_path: str) -> botocore.loaders.Loader:
+    """botocore's loader of the service models, one per process (per AWS_DATA_PATH): it
+    keeps what it parsed, where each new session would read and parse S3's model again
+    (0.24 CPU s a client, 0.04 s with the loader shared)."""
+    paths = [str(Path(p).expanduser()) for p in data_path.split(os.pathsep) if p]
+    return botocore.loaders.Loader(extra_search_paths=_Paths(paths))
+
+
+def _session() -> boto3.session.Session:
+    """A new boto3 session (it reads the environment now) on the process' loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _loader(os.environ.get("AWS_DATA_PATH", "")))
+    return boto3.session.Session(botocore_session=core)
+
+
 def client(
     endpoint_url: str | None = None,
     *,
@@ -135,7 +162,7 @@ def client(
     try:
         if endpoint_url is not None:
             _check_endpoint(endpoint_url)
-        session = boto3.session.Session()
+        session = _session()
         made = session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
         Patience().install(made.meta.events)
         return made
