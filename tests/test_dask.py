@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -28,7 +29,6 @@ from tests.invariants import (
 )
 from tests.test_seaweedfs import KEYS, WEED, _client, keys, seaweed  # noqa: F401
 
-distributed = pytest.importorskip("dask.distributed")
 # Clusters of worker processes, a real S3 server, runs killed mid-way: the slower tier.
 pytestmark = pytest.mark.slow
 
@@ -36,9 +36,15 @@ DASK = str(Path(sys.executable).parent / "dask")
 OPTIONS = {"count": 6, "width": 64, "height": 64, "seed": 8, "broken_fraction": 0.5}
 
 
+def _distributed() -> ModuleType:
+    """dask.distributed, imported where a test uses it: at the top, every xdist worker of
+    `make test`, which runs none of these, imported it (about 1 CPU s each)."""
+    return pytest.importorskip("dask.distributed")
+
+
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    with distributed.LocalCluster(
+    with _distributed().LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         yield cluster.scheduler_address
@@ -54,7 +60,7 @@ def test_dask_output_is_byte_identical(scheduler: str, style: str, tmp_path: Pat
 
 def test_dask_workers_write_the_objects(scheduler: str, tmp_path: Path) -> None:
     """The workers write every image; what comes back to the run is lines."""
-    with distributed.Client(scheduler) as client:
+    with _distributed().Client(scheduler) as client:
         assert os.getpid() not in client.run(os.getpid).values()
         client.run(_record_puts)
         generate("mixed", out=tmp_path, scheduler=scheduler, **OPTIONS)
@@ -165,7 +171,7 @@ def _cluster(folder: Path, **env: str) -> Cluster:
     )
     cluster = Cluster(address, scheduler, workers)
     try:
-        with distributed.Client(address, timeout="60s") as client:
+        with _distributed().Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=PATIENCE)
     except BaseException:
         cluster.stop()
@@ -287,7 +293,7 @@ def test_one_worker_killed_mid_run(cluster: Cluster, tmp_path: Path) -> None:
     """dask makes a lost worker's images again elsewhere: the run ends whole, the bytes
     of a local run."""
     args = [*RUN[:4], "300", *RUN[5:], "--executor", "dask", "--scheduler", cluster.address]
-    with distributed.Client(cluster.address) as client:
+    with _distributed().Client(cluster.address) as client:
         pids = sorted(client.run(os.getpid).values())
     run = _running(args, tmp_path / "dask", tmp_path)
     os.kill(pids[0], signal.SIGKILL)

@@ -193,7 +193,9 @@ def test_broken_manifests_carry_dataset_faults(tmp_path: Path) -> None:
     )
     entries = [e for e in dataset.expected() if e.get("level") == "dataset"]
     assert {e["fault"] for e in entries} <= set(DATASET_FAULTS)
-    assert len({e["fault"] for e in entries}) >= 3
+    # Drawn among the dataset faults, not always one (each one's own draw is
+    # test_a_dataset_rule_or_name_choice_draws_that_dataset_fault).
+    assert len({e["fault"] for e in entries}) > 1
     for entry in entries:
         [related] = entry["related"]
         manifest, line = related.rsplit(":", 1)

@@ -105,8 +105,8 @@ def test_mvtec_tree_places_every_image_by_its_label_and_classes(mvtec: Path, lfv
     assert found == expected
     assert {p.name for p in (tree / "train").iterdir()} == {"good"}  # trains on good only
     kinds = {p.name for p in (tree / "test").iterdir()}
-    assert "combined" in kinds
-    assert len(kinds) >= 3
+    # Normal test images, each class alone, and both: every folder MVTec AD's test split has.
+    assert kinds == {"good", "combined"} | {c.name for c in MIXED.classes}
 
 
 def test_mvtec_masks_are_binary_and_mark_exactly_the_defects(mvtec: Path, lfv: Path) -> None:
@@ -206,7 +206,7 @@ def test_mvtec_refuses_a_class_that_cannot_name_a_folder() -> None:
 def test_pycocotools_reads_each_defect_as_its_pixels_of_the_class_mask(
     coco: Path, lfv: Path
 ) -> None:
-    seen = 0
+    seen = present = 0  # annotations; classes present in an image, one annotation at least
     for split in ("train", "test"):
         api = COCO(str(coco / "annotations" / f"instances_{split}.json"))
         assert [c["name"] for c in api.loadCats(api.getCatIds())] == ["scratch", "dent"]
@@ -214,6 +214,7 @@ def test_pycocotools_reads_each_defect_as_its_pixels_of_the_class_mask(
             index = image["id"] - 1
             assert (coco / image["file_name"]).is_file()
             labels = _labels(lfv, index)
+            present += np.count_nonzero(np.unique(labels))
             union = np.zeros(labels.shape, np.int32)
             for ann in api.loadAnns(api.getAnnIds(imgIds=[image["id"]])):
                 decoded = api.annToMask(ann).astype(bool)
@@ -227,7 +228,7 @@ def test_pycocotools_reads_each_defect_as_its_pixels_of_the_class_mask(
                 union[decoded] = ann["category_id"]
                 seen += 1
             np.testing.assert_array_equal(union, labels)  # and together, the class mask
-    assert seen >= 5
+    assert seen >= present > 0  # not vacuous: the run drew defects, and each is read
 
 
 def test_the_sidecar_describes_every_defect_in_every_layout(
