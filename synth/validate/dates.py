@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from enum import Enum
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)?")
@@ -54,6 +53,10 @@ def _other(value: str) -> bool:
             datetime.strptime(f"{js['stamp']} {js['offset']}", "%a %b %d %Y %H:%M:%S %z")
             return True
         # RFC 2822 / Date.prototype.toUTCString(), with a time: "Mon, 22 Aug 2022 20:52:52 GMT".
+        # email.utils (socket, random, calendar...) only for such a date: a tenth of the
+        # lines-only command's start-up otherwise.
+        from email.utils import parsedate_to_datetime
+
         return ":" in value and parsedate_to_datetime(value) is not None
     except (ValueError, TypeError, IndexError):
         return False

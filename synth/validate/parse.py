@@ -77,12 +77,13 @@ class Lines:
         yield Overlong(line[: MAX_LINE_BYTES + 1]) if _past(line) else line
 
     def _lines(self, readline: Callable[[int], bytes]) -> Iterator[bytes]:
-        while self.read < self.budget:
-            line = readline(min(self.budget - self.read, MAX_LINE_BYTES + 1))
+        longest = MAX_LINE_BYTES + 1
+        while (left := self.budget - self.read) > 0:  # no call but readline's a line
+            line = readline(longest if left > longest else left)
             if not line:
                 return
             self.read += len(line)
-            if not _past(line):
+            if len(line) <= MAX_LINE_BYTES or not _past(line):
                 yield line
                 continue
             yield Overlong(line)

@@ -13,7 +13,6 @@ from stat import S_ISREG
 from typing import Any, Protocol
 
 from synth.format import S3Uri
-from synth.output.folder import folder_path
 
 
 class ObjectReader(Protocol):
@@ -32,7 +31,10 @@ class FolderReader:
     """A local folder that is a bucket's root: s3://BUCKET/KEY is ROOT/KEY."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        # The output's path rules (shutil, the signal handlers) only when objects are read.
+        from synth.output.folder import folder_path
+
+        self.root, self._path = root, folder_path
         self._inside: dict[Path, bool] = {}  # folder -> whether it resolves inside the root
 
     def read(self, uri: str) -> bytes | None:
@@ -47,7 +49,7 @@ class FolderReader:
         folder), a link when it resolves there itself.
         """
         parsed = S3Uri.find(uri)
-        path = None if parsed is None else folder_path(self.root, parsed.key)
+        path = None if parsed is None else self._path(self.root, parsed.key)
         if path is None:
             return None
         try:
