@@ -7,12 +7,16 @@ one unmeasured run first, so its workers have imported synth. Each run is `synth
 in a fresh process. CPU (user + sys) counts everything a run costs the machine: the run's
 process and its reaped children (getrusage of this process's children), and for a dask
 run every process of the cluster too (their /proc times before and after the run). The
-two alternate `--pairs` times; figures are medians with their ranges. Each pair's outputs
+two alternate `--pairs` times, each at `--count` images and at `--small`: the difference
+is what the further images cost, image for image (per image, without what a run costs
+once whatever its size: imports, the workers' start, the client's connection), and the
+rest is that once-a-run cost. Figures are medians with their ranges. Each pair's outputs
 are compared byte for byte. Wall times come from a shared machine: its load is printed
 beside them.
 The figures go to bench/results/dask.md, which `make docs` shows in docs/distributed.md.
 
-Run: .venv/bin/python bench/bench_dask.py [--count 200] [--size 512] [--pairs 3] [--no-docs]
+Run: .venv/bin/python bench/bench_dask.py [--count 200] [--small 40] [--size 512] [--pairs 3]
+[--no-docs]
 """
 
 from __future__ import annotations
@@ -139,6 +143,7 @@ def _files(root: Path) -> dict[str, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--small", type=int, default=40, help="the smaller run's images")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--no-docs", action="store_true", help="print, do not write results")
@@ -146,21 +151,30 @@ def main() -> None:
         "--dask-defaults", action="store_true", help="workers without the docs' settings"
     )
     options = parser.parse_args()
-    common = ["-p", "mixed", "-n", str(options.count), "--size", str(options.size)]
-    common += ["--seed", "1", "--overwrite"]
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     cluster = Cluster(work / "space", {} if options.dask_defaults else TUNED)
     dask = ["--executor", "dask", "--scheduler", cluster.address]
-    figures: dict[str, list[tuple[float, float, float]]] = {"local": [], "dask": []}
+    figures: Figures = {name: [] for name in ("local", "dask", "local small", "dask small")}
     identical = True
-    try:
-        _run([*common, "-o", str(work / "warm"), *dask], cluster.cpu)  # workers import synth
+
+    def common(count: int) -> list[str]:
+        return ["-p", "mixed", "-n", str(count), "--size", str(options.size), "--seed", "1"]
+
+    try:  # workers import synth
+        _run([*common(options.small), "-o", str(work / "warm"), *dask], cluster.cpu)
         for _ in range(options.pairs):
-            local_out, dask_out = work / "local", work / "dask"
-            figures["local"].append(_run([*common, "-o", str(local_out), "-j", "2"], lambda: 0.0))
-            figures["dask"].append(_run([*common, "-o", str(dask_out), *dask], cluster.cpu))
-            identical &= _files(local_out) == _files(dask_out)
+            for count, suffix in ((options.count, ""), (options.small, " small")):
+                local_out, dask_out = work / f"local{count}", work / f"dask{count}"
+                figures[f"local{suffix}"].append(
+                    _run([*common(count), "-o", str(local_out), "-j", "2"], lambda: 0.0)
+                )
+                figures[f"dask{suffix}"].append(
+                    _run([*common(count), "-o", str(dask_out), *dask], cluster.cpu)
+                )
+                identical &= _files(local_out) == _files(dask_out)
+                shutil.rmtree(local_out)
+                shutil.rmtree(dask_out)
     finally:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -168,53 +182,77 @@ def main() -> None:
     print(_report(options, figures, identical, load))
 
 
+Figures = dict[str, list[tuple[float, float, float]]]  # runs: (run's CPU, cluster's, wall)
 HEADER = (
-    "| run | CPU ms per image | the run's process and its workers | the cluster "
+    "| run | CPU ms per image, {count} images | the further images, ms each "
+    "| once a run, CPU s | the run's process and its workers, s | the cluster, s "
     "| wall s (shared machine) |"
 )
 
 
 def _report(
-    options: argparse.Namespace,
-    figures: dict[str, list[tuple[float, float, float]]],
-    identical: bool,
-    load: list[float],
+    options: argparse.Namespace, figures: Figures, identical: bool, load: list[float]
 ) -> str:
-    count = options.count
+    count, small = options.count, options.small
 
-    def per_image(name: str, part: slice = slice(0, 2)) -> list[float]:
-        return [sum(run[part]) / count * 1000 for run in figures[name]]
+    def cpu(name: str) -> list[float]:
+        return [run[0] + run[1] for run in figures[name]]
 
-    local, dask = statistics.median(per_image("local")), statistics.median(per_image("dask"))
-    ratios = [d / lo for d, lo in zip(per_image("dask"), per_image("local"), strict=True)]
+    def per_image(name: str) -> list[float]:
+        return [c / count * 1000 for c in cpu(name)]
+
+    def further(name: str) -> list[float]:  # ms per image, pair by pair
+        return [
+            (big - little) / (count - small) * 1000
+            for big, little in zip(cpu(name), cpu(f"{name} small"), strict=True)
+        ]
+
+    def once(name: str) -> list[float]:
+        return [big - per * count / 1000 for big, per in zip(cpu(name), further(name), strict=True)]
+
+    def spread(values: list[float], digits: int = 1) -> str:
+        return (
+            f"{statistics.median(values):.{digits}f} "
+            f"({min(values):.{digits}f}-{max(values):.{digits}f})"
+        )
+
     rows = []
     for name, label in (
         ("local", "`--workers 2` (local processes)"),
         ("dask", "`--executor dask`, 2 worker processes"),
     ):
-        cpu, wall = per_image(name), [run[2] for run in figures[name]]
-        run, cluster = per_image(name, slice(0, 1)), per_image(name, slice(1, 2))
+        run = statistics.median(r[0] for r in figures[name])
+        cluster = statistics.median(r[1] for r in figures[name])
         rows.append(
-            f"| {label} | {statistics.median(cpu):.1f} ({min(cpu):.1f}-{max(cpu):.1f}) "
-            f"| {statistics.median(run):.1f} | {statistics.median(cluster):.1f} "
-            f"| {statistics.median(wall):.2f} ({min(wall):.2f}-{max(wall):.2f}) |"
+            f"| {label} | {spread(per_image(name))} | {spread(further(name))} "
+            f"| {spread(once(name), 2)} | {run:.2f} | {cluster:.2f} "
+            f"| {spread([r[2] for r in figures[name]], 2)} |"
         )
+    totals = [d / lo for d, lo in zip(per_image("dask"), per_image("local"), strict=True)]
+    margins = [d / lo for d, lo in zip(further("dask"), further("local"), strict=True)]
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     loads = f"load {' '.join(map(str, load[:3]))} before, {' '.join(map(str, load[3:]))} after"
-    pairs = ", ".join(f"{r:.3f}" for r in ratios)
     same = "byte-identical" if identical else "**not** byte-identical"
-    command = f"bench/bench_dask.py --count {count} --size {options.size} --pairs {options.pairs}"
+    command = (
+        f"bench/bench_dask.py --count {count} --small {small} --size {options.size} "
+        f"--pairs {options.pairs}"
+    )
     text = f"""
-`{command}` ({machine}, {loads}): preset mixed, {count} images of {options.size} px, runs
+`{command}` ({machine}, {loads}): preset mixed, images of {options.size} px, runs
 alternating, medians (ranges). CPU is user + sys of the run's process and its workers,
-and on dask of the scheduler, the nannies and the workers too.
+and on dask of the scheduler, the nannies and the workers too. The further images are
+the {count}-image run less the {small}-image run, per image; once a run is what is left
+of the {count}-image run's CPU (imports, the workers' start, on dask the client's import
+of `dask.distributed` and its connection).
 
-{HEADER}
-|---|---:|---:|---:|---:|
+{HEADER.format(count=count)}
+|---|---:|---:|---:|---:|---:|---:|
 {chr(10).join(rows)}
 
-dask costs **{dask / local:.3f}x** the CPU per image of `--workers 2` (pairs: {pairs});
-the outputs are {same}.
+Per further image, dask costs **{statistics.median(margins):.3f}x** the CPU of
+`--workers 2` (pairs: {", ".join(f"{r:.3f}" for r in margins)}); all in, a run of
+{count} images costs {statistics.median(totals):.3f}x (pairs:
+{", ".join(f"{r:.3f}" for r in totals)}). The outputs are {same}.
 """
     if not options.no_docs:
         write_block("dask", text)
