@@ -19,6 +19,8 @@ size judges every mutant). `every_case()` and `every_manifest()` are judged once
 
 Run: .venv/bin/python bench/bench_fuzz.py [SEEDS] [--no-docs] [--level rules,verdict]
     [--examples 100,400] [--jobs N]
+`--examples 100,400:6` runs 400 examples on seeds 0-5 only (a size's own seed count, for a
+machine short of CPU: the table says so).
 It prints the tables and each mutant's kills, and writes each level's table to
 bench/results (fuzz.md, fuzz-verdict.md; unless --no-docs), which `make docs` shows in
 docs/strategies.md.
@@ -323,7 +325,10 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def main(seeds: int, docs: bool, levels: list[str], sizes: list[int], jobs: int = 1) -> None:
+def main(
+    seeds: int, docs: bool, levels: list[str], sizes: list[tuple[int, int]], jobs: int = 1
+) -> None:
+    """`sizes`: (examples, seeds) pairs, each size run on seeds 0 to its count - 1."""
     for level in levels:
         started = _cpu()
         label, _, kill, names, every_cases = LEVELS[level]
@@ -333,13 +338,15 @@ def main(seeds: int, docs: bool, levels: list[str], sizes: list[int], jobs: int 
         with ProcessPoolExecutor(jobs) as pool:
             runs = {
                 (examples, seed): pool.submit(_run, level, examples, seed)
-                for examples in sizes
-                for seed in range(seeds)
+                for examples, count in sizes
+                for seed in range(count)
             }
-            for column, examples in enumerate(sizes):
+            for column, (examples, count) in enumerate(sizes):
                 default = " (Hypothesis' default)" if examples == 100 else ""
+                if count != seeds:
+                    default += f", seeds 0-{count - 1}"
                 shares = []
-                for seed in range(seeds):
+                for seed in range(count):
                     dead = runs[examples, seed].result()
                     shares.append(len(dead) / len(names))
                     for name in dead:
@@ -349,20 +356,22 @@ def main(seeds: int, docs: bool, levels: list[str], sizes: list[int], jobs: int 
         rows[f"`{EVERY[level]}` (one param per fault)"] = [len(every) / len(names)]
         cpu = _cpu() - started
         load = " ".join(f"{n:.1f}" for n in os.getloadavg())
-        command = f"`.venv/bin/python bench/bench_fuzz.py {seeds} --level {level}`"
+        spec = ",".join(f"{n}" if c == seeds else f"{n}:{c}" for n, c in sizes)
+        spec = "" if spec == "100,400" else f" --examples {spec}"
+        command = f"`.venv/bin/python bench/bench_fuzz.py {seeds} --level {level}{spec}`"
         table = [
             f"| {TITLE[level].format(len(names))}: tests ({command}) | killed: mean | worst seed |",
             "|---|---|---|",
         ]
         table += [f"| {k} | {statistics.mean(v):.1%} | {min(v):.1%} |" for k, v in rows.items()]
         measured = (
-            f"{len(names)} mutants, {seeds} seeds at {', '.join(map(str, sizes))} examples: "
+            f"{len(names)} mutants, {sum(c for _, c in sizes)} runs (a seed and a size each): "
             f"{cpu:,.0f} s of CPU (user+sys, the {jobs} workers' included; load {load})"
         )
         table += ["", f"Measured: {measured}."]
         print(f"{level}: {measured}")
         print("\n".join(table))
-        print(f"\nper mutant (seeds that killed it at {sizes} examples, of {seeds}):")
+        print(f"\nper mutant (seeds that killed it, of (examples, seeds) {sizes}):")
         for name in names:
             flag = "" if name in every else f"  NOT KILLED by {EVERY[level]}"
             print(f"  {name:44} {' '.join(f'{n:3}' for n in per_mutant[name])}{flag}")
@@ -378,10 +387,14 @@ if __name__ == "__main__":
     if {"-h", "--help"} & set(sys.argv):
         sys.exit(print(__doc__))
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    seeds = numbers[0] if numbers else 20
     main(
-        numbers[0] if numbers else 20,
+        seeds,
         docs="--no-docs" not in sys.argv,
         levels=_option("--level", "rules,verdict").split(","),
-        sizes=[int(n) for n in _option("--examples", "100,400").split(",")],
+        sizes=[
+            (int(n), int(c or seeds))
+            for n, _, c in (s.partition(":") for s in _option("--examples", "100,400").split(","))
+        ],
         jobs=int(_option("--jobs", "1")),
     )
