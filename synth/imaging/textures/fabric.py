@@ -64,7 +64,7 @@ def carpet(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     mottle = smooth_noise_rows((height, width), 20.0 * scale, rng)
     color = _CARPETS[rng.integers(len(_CARPETS))] * rng.uniform(0.9, 1.1)
     # Softer per pixel when closer: the tufts' grain, which costs the most bytes, faster
-    # than the flecks and the mottle (at 4096 px 1/32, 1/8 and 1/4: its PNG fits 8 MB at level 4).
+    # than the flecks and the mottle (at 4096 px 1/32, 1/8 and 1/4: its PNG fits 8 MB at level 2).
     tuft, fleck, dye = 0.25 / scale**2.5, 0.25 / scale**1.5, 0.06 / scale
 
     def gray(top: int, bottom: int) -> np.ndarray:
