@@ -39,6 +39,7 @@ SHARED = {
     "synth.seeding",
     "synth.extras",
     "synth.environment",
+    "synth.processes",  # whether a claim's or a spool's holder is gone: annotate, output, run
 }
 ENTRY = {"synth", "synth.cli", "synth.__main__", "synth.strategies"}
 
