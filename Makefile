@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The tests start many interpreters: let them keep compiled bytecode, Python's default, even
+# where the environment turns it off (each would compile synth and rewrite the tests again).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: setup demo test test-slow lint format docs bench clean
 
 setup: $(STAMP)
