@@ -513,7 +513,8 @@ def preview(
             "end the name in .png or .jpg"
         ) from None
     except OSError as exc:
-        out.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder may be a file, or read-only
+            out.unlink(missing_ok=True)
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
     click.echo(f"{out}: {count} images of preset {chosen.name!r} beside their masks")
 

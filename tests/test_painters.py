@@ -162,6 +162,8 @@ def test_fill_holes_is_scipys(
         ({"width": 3}, r"width: must be \[low, high\]"),
         ({"width": [4, 2]}, "low 4.0 is above high 2.0"),
         ({"width": [0.1, 2]}, r"outside \[1.5, 24.0\]"),
+        ({"width": [float("nan"), 2]}, r"width: \[nan, 2.0\] holds nan"),
+        ({"width": [2, float("nan")]}, r"width: \[2.0, nan\] holds nan"),
     ],
 )
 def test_resolve_params_errors(given: dict[str, object], message: str) -> None:

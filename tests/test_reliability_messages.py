@@ -160,6 +160,16 @@ def test_preview_with_an_unknown_suffix(tmp_path: Path) -> None:
     assert not (tmp_path / "p.xyz").exists()
 
 
+def test_preview_into_a_folder_that_is_a_file(tmp_path: Path) -> None:
+    """Saving fails, and so does removing what it left: still one line, the first cause."""
+    (tmp_path / "afile").write_text("mine")
+    out = tmp_path / "afile" / "p.png"
+    result = synth_here("preview", "-n", "1", "--size", "64", "-o", str(out))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == f"Error: {out}: cannot write (Not a directory)"
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def _png_header(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (

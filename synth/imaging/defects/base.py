@@ -231,6 +231,8 @@ def resolve_params(painter: Painter, given: Mapping[str, object]) -> dict[str, t
         ):
             raise ArgumentError(f"{name}: must be [low, high], got {value!r}")
         low, high = float(value[0]), float(value[1])
+        if math.isnan(low) or math.isnan(high):  # nan compares false to every bound below
+            raise ArgumentError(f"{name}: [{low}, {high}] holds nan, not a number")
         if low > high:
             raise ArgumentError(f"{name}: low {low} is above high {high}")
         if low < spec.minimum or high > spec.maximum:
