@@ -16,9 +16,15 @@ from pathlib import Path
 UNREADABLE_CLAIM_SECONDS = 10.0
 
 
+def holder() -> tuple[str, int]:
+    """This run, as a claim or a spool names it: its host and process number."""
+    return socket.gethostname(), os.getpid()
+
+
 def holder_text() -> bytes:
     """Who holds a claim: enough for a person (and a later run) to tell if it is alive."""
-    return f"{socket.gethostname()} {os.getpid()}\n".encode()
+    host, pid = holder()
+    return f"{host} {pid}\n".encode()
 
 
 def alive(pid: int) -> bool:
@@ -51,4 +57,9 @@ def stale(text: bytes, age: float) -> bool:
             raise ValueError(pid)
     except (UnicodeDecodeError, ValueError):
         return age > UNREADABLE_CLAIM_SECONDS
-    return host == socket.gethostname() and not alive(number)
+    return gone(host, number)
+
+
+def gone(host: str, pid: int) -> bool:
+    """Whether process `pid` of `host` is known to be gone: only this host's can be."""
+    return host == socket.gethostname() and not alive(pid)

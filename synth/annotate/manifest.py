@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from synth.errors import OutputError
 from synth.format import is_s3
-from synth.processes import holder_text, stale
+from synth.processes import gone, holder
 
 CONTENT_TYPE = "application/x-ndjson"
 
@@ -66,7 +66,7 @@ _SPOOL = "synth-manifests-"
 def _spool_prefix() -> str:
     """A spool's name names its holder (`synth-manifests-HOST-PID-` and tempfile's random
     letters, which hold no `-`), so a later run can tell when it was left by a dead run."""
-    host, pid = holder_text().decode().split()
+    host, pid = holder()
     return f"{_SPOOL}{host}-{pid}-"
 
 
@@ -76,7 +76,7 @@ def sweep_spools(folder: Path) -> None:
     included (synth.processes, as for a claim); any other is left alone."""
     for spool in folder.glob(f"{_SPOOL}*"):
         named = spool.name.removeprefix(_SPOOL).rsplit("-", 2)
-        if len(named) == 3 and named[1].isdigit() and stale(f"{named[0]} {named[1]}".encode(), 0):
+        if len(named) == 3 and named[1].isdigit() and gone(named[0], int(named[1])):
             shutil.rmtree(spool, ignore_errors=True)
 
 
