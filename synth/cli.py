@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
@@ -313,6 +313,10 @@ def generate(
         raise click.UsageError(f"{given} needs an s3://BUCKET/PREFIX --out")
     width, height = size or (None, None)
     chosen = None if faults is None else [f.strip() for f in faults.split(",") if f.strip()]
+    if chosen == []:  # `--faults ,` or `--faults "$UNSET"`: not "every fault"
+        raise click.UsageError(
+            "--faults names no fault: give names such as mask-jpeg, as `synth faults` lists"
+        )
     with _mocked_s3() if mock_s3 else contextlib.nullcontext():
         config = RunConfig.build(
             preset,
@@ -553,6 +557,8 @@ def merge(out: str, endpoint_url: str | None) -> None:
     """
     from synth.run.merge import merge as join
 
+    if endpoint_url is not None and not is_s3(out):
+        raise click.UsageError("--endpoint-url needs an s3://BUCKET/PREFIX OUT")
     _report(join(out, endpoint_url=endpoint_url))
 
 
@@ -593,16 +599,19 @@ def validate(
     Line rules per line; dataset rules across the manifests (duplicate images, one
     image size, training minimums per split). Prints one finding a line,
     `file:line: severity: rule: message`, and exits 0 when there is no error, 1 when
-    there are errors, 2 when a manifest cannot be read.
+    there are errors, 2 when a manifest cannot be read or the findings written (a reader
+    that stops early, `| head`, keeps the verdict).
     """
     from synth.validate import report
 
+    if endpoint_url is not None and not any(is_s3(manifest) for manifest in manifests):
+        raise click.UsageError("--endpoint-url needs an s3://BUCKET/KEY manifest")
     try:
         code = report(
             manifests,
             objects=objects,
             fmt=fmt,
-            out=sys.stdout,
+            out=cast(TextIO, _Findings()),
             root=root,
             endpoint_url=endpoint_url,
             profile=profile,
@@ -610,7 +619,7 @@ def validate(
     except SynthError as exc:
         click.echo(f"Error: {exc.for_cli()}", err=True)
         ctx.exit(2)
-    except OSError as exc:  # writing the findings: `| head` gone, `> /dev/full`
+    except OSError as exc:  # writing the findings: `> /dev/full`
         if exc.errno not in _STDOUT_ERRORS:
             raise
         _stdout_failed(exc)
@@ -619,8 +628,35 @@ def validate(
         sys.stdout.flush()
     except OSError as exc:
         _stdout_failed(exc)
-        ctx.exit(2)
+        if exc.errno != errno.EPIPE:
+            ctx.exit(2)
     ctx.exit(code)
+
+
+class _Findings:
+    """Standard output for the findings. A reader that stops early (`| head -3`) drops the
+    rest, not the verdict: the run goes on quietly and its status is still the verdict."""
+
+    def write(self, text: str) -> int:
+        with self._reader_gone():
+            if sys.stdout is not None:  # None: started with standard output closed
+                sys.stdout.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        with self._reader_gone():
+            if sys.stdout is not None:
+                sys.stdout.flush()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _reader_gone() -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _stdout_failed(exc)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

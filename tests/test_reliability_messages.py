@@ -405,3 +405,76 @@ def test_the_summary_is_not_printed_over_a_bar(tmp_path: Path) -> None:
     assert screen[0].startswith("generate: 100%"), screen
     assert not [row for row in screen if "upload" in row], screen
     assert screen[1 : 1 + len(summary)] == summary, screen
+
+
+def test_validate_keeps_its_verdict_when_the_reader_stops_early(tmp_path: Path) -> None:
+    """`synth validate m | head -3`: the rest of the findings go nowhere, the status is still
+    the verdict (1: errors), and nothing is said about the reader leaving."""
+    broken = tmp_path / "broken.manifest"
+    broken.write_text("not json\n" * 20_000)  # findings beyond any pipe's buffer
+    with subprocess.Popen(
+        [*SYNTH, "validate", str(broken)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as run:
+        assert run.stdout is not None
+        assert run.stderr is not None
+        assert run.stdout.readline().startswith(f"{broken}:1: error: manifest.json".encode())
+        run.stdout.close()
+        assert (run.wait(PATIENCE), run.stderr.read()) == (1, b"")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["merge", "out"], "--endpoint-url needs an s3://BUCKET/PREFIX OUT"),
+        (["validate", "x.manifest"], "--endpoint-url needs an s3://BUCKET/KEY manifest"),
+    ],
+)
+def test_an_endpoint_for_local_files_is_refused(args: list[str], said: str) -> None:
+    result = synth_here(*args, "--endpoint-url", "http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert one_line(result.stderr).startswith(f"Error: {said}")
+
+
+def test_faults_naming_no_fault_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = synth_here("generate", "-o", str(out), "--broken", "0.5", "--faults", ",,,", *SMALL)
+    assert result.returncode == 2
+    assert "--faults names no fault" in one_line(result.stderr)
+    assert not out.exists()
+
+
+def test_a_lock_that_is_a_link_names_no_holder(tmp_path: Path) -> None:
+    """The message names who holds a claim from the claim's `HOST PID` only: a lock made a
+    link to some file does not print that file."""
+    private = tmp_path / "private.txt"
+    private.write_text("a private line\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".synth-lock").symlink_to(private)
+    result = synth_here("generate", "-o", str(out), *SMALL)
+    assert result.returncode == 1
+    said = one_line(result.stderr)
+    assert "private" not in said
+    assert said.startswith(f"Error: {out}: another synth run (its lock names no holder)")
+
+
+@pytest.mark.parametrize(("source", "said"), [("/dev/null", "image.width: is required")])
+def test_a_preset_that_is_not_a_regular_file_is_read(source: str, said: str) -> None:
+    """`-p /dev/null` or `-p <(make-preset)`: the file exists and is read, not called missing."""
+    result = synth_here("generate", "-p", source, "-o", "out", *SMALL)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == f"Error: {source}: {said}"
+
+
+def test_a_preset_read_from_a_pipe(tmp_path: Path) -> None:
+    preset = Path(__file__).parents[1] / "presets" / "dents.toml"
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [*SYNTH, "generate", "-p", "/dev/stdin", "-o", str(out), *SMALL],
+        input=preset.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "train.manifest").is_file()

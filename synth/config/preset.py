@@ -232,7 +232,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
         path = Path(name_or_path)
         if path.is_dir():
             raise PresetError(f"{path}: is a folder; give a preset's TOML file")
-        if not path.is_file():
+        if not path.exists():  # not is_file(): `-p <(make-preset)` reads a pipe
             if isinstance(name_or_path, Path) or path.suffix or "/" in str(name_or_path):
                 raise PresetError(f"{path}: no such preset file")  # meant as a path
             known = ", ".join(builtin)

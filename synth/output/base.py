@@ -120,6 +120,13 @@ def conflicts(mine: str, other: str) -> bool:
     return mine != other and LOCK in (mine, other)
 
 
-def holder(text: bytes) -> str:
-    """Who a claim names, for a message."""
-    return text.decode(errors="replace").strip() or "another run"
+def claimant(text: bytes) -> str:
+    """Who a claim names, for a message: its `HOST PID`, never other bytes (a claim made a
+    link to some file would otherwise print that file's start)."""
+    try:
+        host, pid = text.decode().split()
+        if int(pid) > 0:
+            return f"{host} {pid}"
+    except (UnicodeDecodeError, ValueError):
+        pass
+    return "its lock names no holder"

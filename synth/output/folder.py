@@ -24,7 +24,7 @@ from synth.output.base import (
     Published,
     Sparse,
     claim,
-    holder,
+    claimant,
     is_lock,
 )
 from synth.output.remote import Claimed, Folder
@@ -130,7 +130,7 @@ class FolderSink:
 
     def _held_by(self, path: Path) -> OutputError:
         try:
-            who = holder(path.read_bytes())
+            who = claimant(path.read_bytes())
         except OSError:
             who = "another run"
         return OutputError(

@@ -45,7 +45,7 @@ from synth.output.base import (
     Published,
     Sparse,
     claim,
-    holder,
+    claimant,
     is_lock,
 )
 from synth.output.progress import Bar
@@ -381,7 +381,7 @@ class S3Sink:
 
     def _held_by(self, key: str) -> OutputError:
         try:
-            who = holder(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+            who = claimant(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except (BotoCoreError, ClientError):
             who = "another run"
         return OutputError(
