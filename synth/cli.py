@@ -15,7 +15,7 @@ from typing import Any, TextIO, TypeVar, cast
 import click
 
 from synth import __version__
-from synth.config.preset import MASK_EXTENTS, TASKS
+from synth.config.choices import MASK_EXTENTS, TASKS
 from synth.config.styles import STYLES, mix_of
 from synth.errors import ArgumentError, SynthError, one_line
 from synth.extras import require

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pkgutil
 from collections.abc import Iterator, Mapping
-from importlib import import_module, metadata
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from synth.errors import SynthError
@@ -136,6 +136,8 @@ class Registry(Mapping[str, T], Generic[T]):
         if self._loaded:
             return
         self._loaded = True
+        from importlib import metadata  # email and friends: only when a registry is asked
+
         points = sorted(metadata.entry_points(group=self.group), key=lambda p: p.name)
         for point in points:
             if point.name in self._entries:

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from synth.config.choices import MASK_EXTENTS as MASK_EXTENTS  # re-exported
+from synth.config.choices import TASKS as TASKS
 from synth.config.styles import DEFAULT_STYLE, mix_of
 from synth.errors import ArgumentError, PresetError, option
 from synth.format import (
@@ -90,10 +92,6 @@ _DATASET_KEYS = {
     "clean_twins": bool,
     "layout": str,
 }
-TASKS = ("segmentation", "classification")
-# What a defect's mask holds: every pixel it changes (synth.imaging.defects.base.VISIBLE_LEVELS),
-# or only its core (the groove without its burr, the bowl without its rim and shading).
-MASK_EXTENTS = ("visible", "core")
 
 
 @dataclass(frozen=True, slots=True)
