@@ -36,7 +36,10 @@ class _Group(click.Group):
 
         signals.forget()
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                _settle()  # the outcome is decided: a later signal does not change it
         except SynthError as exc:
             raise click.ClickException(exc.for_cli()) from None
         except KeyboardInterrupt:
@@ -764,9 +767,26 @@ def _stop(signum: int, frame: object) -> None:
     """The first SIGINT or SIGTERM unwinds the run; later ones do not cut its cleanup short."""
     global _stopped_by
     _stopped_by = signum
+    _settle()
+    raise KeyboardInterrupt
+
+
+def _stopped() -> None:
+    """Say that a signal stopped synth before or after a command's run, and exit."""
+    click.echo(f"synth: stopped by {signal.Signals(_stopped_by).name}", err=True)
+    sys.exit(128 + _stopped_by)
+
+
+def _settle() -> None:
+    """Ignore SIGINT and SIGTERM from now on: the command's outcome is decided.
+
+    Ignored, not handled: at exit Python puts back the default action of every signal it
+    handles (a SIGTERM then kills the process silently, status 143, after the run's own
+    result), but leaves an ignored signal ignored; and a signal already caught and not yet
+    handled is dropped.
+    """
     for each in (signal.SIGINT, signal.SIGTERM):
         signal.signal(each, signal.SIG_IGN)
-    raise KeyboardInterrupt
 
 
 def _reopen_closed_streams() -> None:
@@ -802,7 +822,12 @@ def main() -> None:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     try:
-        code = cli.main(prog_name="synth", standalone_mode=False)
+        try:
+            code = cli.main(prog_name="synth", standalone_mode=False)
+        finally:
+            _settle()  # whatever the outcome, it is said in full
+    except KeyboardInterrupt:  # landed just before the outcome was decided
+        _stopped()
     except click.UsageError as exc:  # one line, not usage, hint, blank line and error
         where = f"; see `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
         said = one_line(exc.format_message()).rstrip(".")
@@ -811,7 +836,9 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"Error: {one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # stopped outside a command's run
+            _stopped()
         click.echo("synth: aborted", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

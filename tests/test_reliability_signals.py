@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import files_of
 from tests.invariants import (
+    INJECT,
     PATIENCE,
     assert_whole_or_nothing,
     finish,
@@ -97,3 +99,28 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in path.read_text().split()]
     except OSError:
         return []
+
+
+# After the command's outcome is decided: its last call, and the interpreter's exit (where
+# Python puts back the default action of the signals it handles: SIGTERM killed the run
+# silently with 143, or its handler printed a traceback).
+AFTER_POINTS = [("sys:exit", 1), ("threading:_shutdown", 1)]
+
+
+@pytest.mark.parametrize(("target", "nth"), AFTER_POINTS)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_signal_after_the_outcome_leaves_it(
+    tmp_path: Path, target: str, nth: int, signum: signal.Signals
+) -> None:
+    args = ["generate", "-p", "mixed", "-n", "4", "--size", "64", "--seed", "7"]
+    clean = start([*args, "-o", str(tmp_path / "clean")], tmp_path)
+    clean_out, _ = clean.communicate(timeout=PATIENCE)
+    clean_code, clean_err = finish(clean, tmp_path)
+    out = tmp_path / "out"
+    run = start([target, str(nth), signum.name, *args, "-o", str(out)], tmp_path, program=INJECT)
+    stdout, _ = run.communicate(timeout=PATIENCE)
+    code, stderr = finish(run, tmp_path)
+    assert clean_code == 0
+    said = clean_out.replace(str(tmp_path / "clean"), str(out))
+    assert (code, stderr, stdout) == (clean_code, clean_err, said)
+    assert files_of(out) == files_of(tmp_path / "clean")
