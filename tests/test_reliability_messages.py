@@ -478,3 +478,29 @@ def test_a_preset_read_from_a_pipe(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (out / "train.manifest").is_file()
+
+
+def test_a_folder_in_a_manifests_place_is_named(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "train.manifest").mkdir(parents=True)
+    result = synth_here("generate", "-o", str(out), "--overwrite", *SMALL)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {out / 'train.manifest'}: cannot publish (Is a directory); nothing was published"
+    )
+
+
+def test_a_part_that_is_not_a_file_is_named_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for index in (0, 1):
+        assert (
+            synth_here("generate", "-o", str(out), "--shard", f"{index}/2", *SMALL).returncode == 0
+        )
+    part = out / "shards" / "train.manifest.part-00001-of-00002"
+    part.unlink()
+    os.mkfifo(part)
+    result = synth_here("merge", str(out))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {part}: not a regular file; shard 1 is incomplete, make it again"
+    )

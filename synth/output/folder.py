@@ -247,8 +247,9 @@ class FolderSink:
             except OSError as exc:  # a rename in one folder: seen only on a broken disk
                 for path in [stage for stage, _ in staged] + renamed:
                     path.unlink(missing_ok=True)
-                raise OutputError(
-                    f"{exc.filename or self.root}: cannot publish ({exc.strerror}); "
+                raise OutputError(  # the target, not the staged file: a folder in its way
+                    f"{exc.filename2 or exc.filename or self.root}: cannot publish "
+                    f"({exc.strerror}); "
                     "nothing was published"
                 ) from None
             signals.note_published(self.location)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -203,11 +204,15 @@ def _check_listing(
     """Every part the summary lists is there, and there is no part it does not list."""
     listed = set(summary["parts"])
     for key in sorted(listed ^ set(found)):
-        problem = "missing" if key in listed else "not listed in the shard's summary"
-        raise OutputError(
-            f"{_where(target, layout.part(key, shard))}: {problem}; shard {shard.index} "
-            "is incomplete, make it again"
+        where = _where(target, layout.part(key, shard))
+        problem = (
+            "not listed in the shard's summary"
+            if key not in listed
+            else "missing"
+            if is_s3(where) or not os.path.lexists(where)
+            else "not a regular file"  # a FIFO, a folder: a sink lists files only
         )
+        raise OutputError(f"{where}: {problem}; shard {shard.index} is incomplete, make it again")
 
 
 def _lines(
