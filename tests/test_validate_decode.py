@@ -154,4 +154,4 @@ def test_a_bad_deflate_stream_still_fails() -> None:
     chunks[1] = (b"IDAT", bytes(stream))
     found = _both(_png(chunks), mask, "docs")
     assert [f.rule for f in found] == ["image.format"]
-    assert "its pixels cannot be decoded" in found[0].message
+    assert "its pixel data does not inflate" in found[0].message

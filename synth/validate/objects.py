@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import functools
 import io
-import struct
 import warnings
 import zlib
 from collections.abc import Generator, Iterator
 
-import deflate
 import numpy as np
-from deflate import crc32
 from PIL import Image, UnidentifiedImageError
 
 from synth.format import (
@@ -24,6 +21,8 @@ from synth.format import (
     rgb24,
 )
 from synth.validate.fields import LineFacts, Problem
+from synth.validate.jpeg import jpeg_problem
+from synth.validate.png import SIGNATURE, Png, read_png
 from synth.validate.profiles import Profile, explain, lenient_severity
 from synth.validate.readers import ObjectReader
 
@@ -69,18 +68,21 @@ def check_objects(
     *,
     exact: bool = False,
 ) -> Iterator[Problem]:
-    """The line's object problems. PNGs whose data inflates whole are not decoded by
-    Pillow (see `_inflated`), nor opened by it when a PNG of the same header was (see
-    `_sound_png`); `exact` decodes every object with Pillow (the reference)."""
+    """The line's object problems. Every object is read to its last byte (see
+    `synth.validate.png`, `synth.validate.jpeg`); a sound PNG is not decoded by Pillow,
+    nor opened by it when a PNG of the same header was (see `_sound_png`). `exact`
+    decodes every object with Pillow too (the reference)."""
     size: tuple[int, int] | None = None
     if facts.image_uri is not None:
         found = _read(reader, facts.image_uri)
         if found is None:
             yield _error("image.missing", "source-ref", f"no object at {facts.image_uri}")
-        elif exact or (sound := _sound_png(*found)) is None:
-            size = yield from _check_image(facts, facts.image_uri, *found, exact)
-        else:  # no finding: its size is all the other checks need
-            facts.image_size = size = sound[1]
+        else:
+            png = _png(*found)
+            if not exact and (sound := _sound_png(png)) is not None:
+                facts.image_size = size = sound  # no finding: its size is all checks need
+            else:
+                size = yield from _check_image(facts, facts.image_uri, *found, png, exact)
     if facts.mask_uri is not None:
         mask = _read(reader, facts.mask_uri)
         if mask is not None and mask[1] > MAX_IMAGE_BYTES:
@@ -92,11 +94,18 @@ def check_objects(
             )
 
 
+def _png(data: bytes, length: int) -> Png | str | None:
+    """The object read as a PNG (see `read_png`), when it is a whole one that says so."""
+    if length > MAX_IMAGE_BYTES or not data.startswith(SIGNATURE):
+        return None
+    return read_png(data, MAX_IMAGE_SIDE)
+
+
 def _check_image(
-    facts: LineFacts, uri: str, data: bytes, length: int, exact: bool
+    facts: LineFacts, uri: str, data: bytes, length: int, png: Png | str | None, exact: bool
 ) -> Generator[Problem, None, tuple[int, int] | None]:
-    """The image's problems, read by Pillow, then its size when Pillow read one (noted in
-    `facts` when the image has no problem)."""
+    """The image's problems, opened by Pillow, then its size when Pillow read one (noted
+    in `facts` when the image has no problem)."""
     whole = length <= MAX_IMAGE_BYTES
     if not whole:
         yield _error(
@@ -117,14 +126,14 @@ def _check_image(
             f"the image is {size[0]}x{size[1]}; each side must be "
             f"{MIN_IMAGE_SIDE} to {MAX_IMAGE_SIDE} pixels",
         )
-    elif whole and (broken := _undecodable(image, data, exact)) is not None:
+    elif whole and (broken := _undecodable(image, data, png, exact)) is not None:
         yield _error("image.format", "source-ref", f"{uri} does not decode completely: {broken}")
     else:
         facts.image_size = size
-        if image.format == "PNG" and (walked := _walk(data)) is not None:
+        if isinstance(png, Png):
             if len(_OPENED) >= _HELD:
                 _OPENED.clear()
-            _OPENED.add(walked[0])
+            _OPENED.add(png.key)
     return size
 
 
@@ -138,141 +147,24 @@ def _read(reader: ObjectReader, uri: str) -> tuple[bytes, int] | None:
     return None if data is None else (data, len(data))
 
 
-def _undecodable(image: Image.Image, data: bytes, exact: bool = False) -> str | None:
-    """Why an image's bytes do not decode to its last pixel and end, or None.
-
-    Pillow decodes the pixels (a cut or corrupt deflate or JPEG stream fails there); a
-    PNG's chunks are walked too, since a decoder need not check the CRCs or the IEND
-    chunk, and a JPEG must end in its EOI marker. A PNG whose data inflates whole (see
-    `_inflates`) is not decoded again: it is what Pillow would decode without a fault.
-    """
+def _undecodable(
+    image: Image.Image, data: bytes, png: Png | str | None, exact: bool = False
+) -> str | None:
+    """Why an image's bytes are not sound to the last, or None: a PNG read by `read_png`,
+    a JPEG by `jpeg_problem`. `exact` has Pillow decode it too."""
     if image.format == "PNG":
-        chunks: list[tuple[bytes, memoryview]] = []
-        problem = _png_chunks(data, chunks)
-        if problem is None and not exact and _inflates(chunks, image.size):
-            return None
+        problem = png if isinstance(png, str) else None
+        if png is None:  # Pillow took it for a PNG, without the signature: never sound
+            problem = "it does not start with the PNG signature"
     else:
-        problem = None if data.rstrip(b"\0").endswith(b"\xff\xd9") else "no end-of-image marker"
-    if problem is not None:
+        problem = jpeg_problem(data)
+    if problem is not None or not exact:
         return problem
     try:
         image.load()
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         return f"its pixels cannot be decoded ({exc})"
-    return _short(chunks) if image.format == "PNG" else None
-
-
-_ADAM7 = (
-    (0, 0, 8, 8),
-    (4, 0, 8, 8),
-    (0, 4, 4, 8),
-    (2, 0, 4, 4),
-    (0, 2, 2, 4),
-    (1, 0, 2, 2),
-    (0, 1, 1, 2),
-)
-
-
-def _short(chunks: list[tuple[bytes, memoryview]]) -> str | None:
-    """Why a PNG's data inflates to fewer bytes than its rows need, or None.
-
-    Pillow fills the rows past a stream that ends early (but ends well: its checksum
-    right) with zeros, and says nothing: half an image passed. Counted as it inflates,
-    a MiB at a time; only PNGs Pillow decoded (those `_inflates` could not vouch for).
-    """
-    header = next((bytes(body) for kind, body in chunks if kind == b"IHDR"), b"")
-    if len(header) != 13:
-        return None
-    width, height, depth, color, _, _, interlaced = struct.unpack(">IIBBBBB", header)
-    channels = _CHANNELS.get(color)
-    if channels is None:
-        return None
-    need = 0
-    for x, y, dx, dy in _ADAM7 if interlaced else ((0, 0, 1, 1),):
-        columns, rows = (width - x + dx - 1) // dx, (height - y + dy - 1) // dy
-        if columns and rows:
-            need += rows * ((columns * channels * depth + 7) // 8 + 1)
-    inflater, got = zlib.decompressobj(), 0
-    try:
-        for kind, body in chunks:
-            tail = bytes(body) if kind == b"IDAT" else b""
-            while tail and got < need:
-                got += len(inflater.decompress(tail, 1 << 20))
-                tail = inflater.unconsumed_tail
-        while got < need and not inflater.eof and (more := inflater.decompress(b"", 1 << 20)):
-            got += len(more)
-    except zlib.error:
-        return None  # Pillow decoded it: a stream zlib refuses is not this finding's
-    if got < need:
-        return f"its pixel data ends after {got:,} of the {need:,} bytes its rows need"
     return None
-
-
-def _png_chunks(data: bytes, chunks: list[tuple[bytes, memoryview]] | None = None) -> str | None:
-    """Why a PNG's chunks are not whole (lengths, CRCs, an IEND at the end), or None;
-    each chunk's kind and data added to `chunks`, when given."""
-    view = memoryview(data)
-    at = 8  # past the signature
-    while at + 8 <= len(data):
-        length, kind = struct.unpack_from(">I4s", data, at)
-        end = at + 12 + length
-        if end > len(data):
-            return f"its {_name(kind)} chunk is cut short"
-        if crc32(view[at + 4 : end - 4]) != int.from_bytes(view[end - 4 : end], "big"):
-            return f"the CRC of its {_name(kind)} chunk is wrong"
-        if chunks is not None:
-            chunks.append((kind, view[at + 8 : end - 4]))
-        if kind == b"IEND":
-            return None
-        at = end
-    return "it ends without an IEND chunk"
-
-
-def _name(kind: bytes) -> str:
-    return kind.decode("latin-1").encode("unicode_escape").decode()
-
-
-# Channels per PNG color type: gray, RGB, palette, gray and alpha, RGBA.
-_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_FILTERS = bytes(range(5))  # None, Sub, Up, Average, Paeth
-
-
-def _inflates(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bool:
-    """Whether a PNG with whole chunks decodes without a fault (see `_inflated`)."""
-    return _inflated(chunks, size) is not None
-
-
-def _inflated(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bytearray | None:
-    """The rows of a PNG with whole chunks, each its filter byte and its pixels, when its
-    one run of IDAT chunks (the data Pillow reads) inflates (libdeflate, checking the
-    stream's Adler-32) to exactly the bytes its rows need and every row has a known
-    filter: then Pillow decodes it without a fault. None when in doubt (interlaced,
-    chunks other than IEND after the data, another stream length), for Pillow to decode
-    and say why."""
-    kinds = [kind for kind, _ in chunks]
-    if kinds[0] != b"IHDR" or len(chunks[0][1]) != 13 or b"IDAT" not in kinds:
-        return None
-    first = kinds.index(b"IDAT")
-    last = first
-    while kinds[last + 1] == b"IDAT":
-        last += 1
-    if kinds[last + 1 :] != [b"IEND"]:
-        return None
-    width, height, depth, color, _, _, interlaced = struct.unpack(">IIBBBBB", chunks[0][1])
-    channels = _CHANNELS.get(color)
-    if (width, height) != size or interlaced or channels is None:
-        return None
-    if color == 3 and b"PLTE" not in kinds[:first]:
-        return None
-    row = (width * channels * depth + 7) // 8 + 1  # its filter byte, then its pixels
-    stream = b"".join(body for _, body in chunks[first : last + 1])
-    try:
-        rows: bytearray = deflate.zlib_decompress(stream, row * height)
-    except deflate.DeflateError:
-        return None
-    if len(rows) != row * height or rows[::row].translate(None, _FILTERS):
-        return None
-    return rows
 
 
 def _check_mask(
@@ -286,7 +178,8 @@ def _check_mask(
     if data is None:
         yield _error("mask-image.missing", where, f"no object at {facts.mask_uri}")
         return
-    if not exact and (present := _sound_mask(data, size, facts.colors)) is not None:
+    png = _png(data, len(data))
+    if not exact and (present := _sound_mask(png, size, facts.colors)) is not None:
         yield from _mask_colors(facts, present, None, where, chosen)
         return
     mask = _open(data)
@@ -294,8 +187,8 @@ def _check_mask(
         kind = "not an image" if mask is None else f"a {mask.format} image"
         yield _error("mask-image.format", where, f"the mask {facts.mask_uri} is {kind}, not PNG")
         return
-    chunks: list[tuple[bytes, memoryview]] = []
-    if max(mask.size) <= MAX_IMAGE_SIDE and (broken := _png_chunks(data, chunks)) is not None:
+    if max(mask.size) <= MAX_IMAGE_SIDE and not isinstance(png, Png):
+        broken = png or "it does not start with the PNG signature"
         yield _error(
             "mask-image.format",
             where,
@@ -308,27 +201,17 @@ def _check_mask(
             where,
             f"the mask is {mask.size[0]}x{mask.size[1]}, its image {size[0]}x{size[1]}",
         )
-    if max(mask.size) > MAX_IMAGE_SIDE:
+    if not isinstance(png, Png):
         return  # no such image is valid (image.size or mask-image.size): not worth decoding
-    counted = None  # pixels per index, from rows that inflated whole: no _short to ask
-    key = None if exact else _header(chunks)
+    counted = None if exact else _indices(png)  # pixels per index, from its rows
     try:
-        if not exact and mask.mode in ("P", "L"):
-            counted = _indices(chunks, mask.size)
-        colors, pixels = _color_counts(mask, key, counted)
+        colors, pixels = _color_counts(mask, None if exact else png.key, counted)
     except (OSError, ValueError, SyntaxError, zlib.error) as exc:
         yield _error(
             "mask-image.format",
             where,
             f"the mask {facts.mask_uri} does not decode completely: its pixels cannot be "
             f"decoded ({exc})",
-        )
-        return
-    if counted is None and (short := _short(chunks)) is not None:
-        yield _error(
-            "mask-image.format",
-            where,
-            f"the mask {facts.mask_uri} does not decode completely: {short}",
         )
         return
     yield from _mask_colors(facts, colors.tolist(), pixels.tolist(), where, chosen)
@@ -441,32 +324,30 @@ _LUTS: dict[bytes, np.ndarray] = {}
 _HELD = 64
 
 
-def _indices(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> np.ndarray | None:
-    """The pixels per index of an 8-bit palette or gray PNG whose data inflates whole
-    (as `_inflates` checks it) and whose every row is unfiltered (its bytes are its
-    indices: synth writes its masks so), as Pillow's histogram counts them; None for
-    Pillow to decode it."""
-    rows = _unfiltered(chunks, size)
+def _indices(png: Png) -> np.ndarray | None:
+    """The pixels per index of an 8-bit palette or gray PNG whose every row is unfiltered
+    (its bytes are its indices: synth writes its masks so), as Pillow's histogram counts
+    them; None for Pillow to decode it."""
+    rows = _unfiltered(png)
     if rows is None:
         return None
+    width, height = png.size
     # The rows as a gray image one column wider (the filter bytes), counted by Pillow.
     per_index = np.array(
-        Image.frombuffer("L", (size[0] + 1, size[1]), rows, "raw", "L", 0, 1).histogram()
+        Image.frombuffer("L", (width + 1, height), rows, "raw", "L", 0, 1).histogram()
     )
-    per_index[0] -= size[1]  # each row's filter byte, 0
+    per_index[0] -= height  # each row's filter byte, 0
     return per_index.astype(np.int64)
 
 
-def _unfiltered(chunks: list[tuple[bytes, memoryview]], size: tuple[int, int]) -> bytearray | None:
-    """The rows of an 8-bit palette or gray PNG whose data inflates whole (as `_inflates`
-    checks it) and whose every row is unfiltered, each a 0 and its indices; else None."""
-    header = chunks[0][1]
-    if len(header) != 13 or header[8] != 8 or header[9] not in (0, 3):
+def _unfiltered(png: Png) -> bytearray | None:
+    """The rows of an 8-bit palette or gray PNG, not interlaced, whose every row is
+    unfiltered, each a 0 and its indices; else None."""
+    if png.depth != 8 or png.color not in (0, 3) or png.interlaced:
         return None
-    rows = _inflated(chunks, size)
-    if rows is None or rows[:: size[0] + 1].count(0) != size[1]:
-        return None
-    return rows
+    width, height = png.size
+    rows = png.rows
+    return rows if rows[:: width + 1].count(0) == height else None
 
 
 def _present(rows: bytearray, width: int) -> list[int]:
@@ -480,70 +361,39 @@ def _present(rows: bytearray, width: int) -> list[int]:
     return [0, *found] if at > 0 else found
 
 
-def _sound_png(data: bytes, length: int) -> tuple[bytes, tuple[int, int]] | None:
-    """The header key (see `_header`) and size of a PNG that has no finding, when that
-    is sure without Pillow: its chunks whole, its size allowed, its data inflating whole
-    (see `_inflated`), and Pillow opened a sound PNG of the same header before (its open
-    reads no more than the header: it opens this one the same). Else None."""
-    walked = None if length > MAX_IMAGE_BYTES else _walk(data)
-    if walked is None or walked[0] not in _OPENED:
+def _sound_png(png: Png | str | None) -> tuple[int, int] | None:
+    """The size of a sound PNG (see `read_png`) that has no finding, when that is sure
+    without Pillow: its size allowed, and Pillow opened a sound PNG of the same header
+    before (its open reads no more than the header: it opens this one the same)."""
+    if not isinstance(png, Png) or png.key not in _OPENED:
         return None
-    key, size, chunks = walked
-    if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in size):
+    if not all(MIN_IMAGE_SIDE <= side <= MAX_IMAGE_SIDE for side in png.size):
         return None
-    return (key, size) if _inflates(chunks, size) else None
+    return png.size
 
 
 def _sound_mask(
-    data: bytes, size: tuple[int, int] | None, colors: frozenset[str] | None
+    png: Png | str | None, size: tuple[int, int] | None, colors: frozenset[str] | None
 ) -> list[int] | None:
     """The colors (as `_color_counts` gives them) of a mask that has no finding of its
-    format, size or colors not in the line's map, when that is sure without Pillow: an
-    8-bit palette or gray PNG of a header whose colors Pillow read before (`_LUTS`), its
-    chunks whole, its size its image's, its rows inflating whole and unfiltered. Else None."""
-    walked = _walk(data)
-    if walked is None or (lut := _LUTS.get(walked[0])) is None:
+    format, size or colors not in the line's map, when that is sure without Pillow: a
+    sound 8-bit palette or gray PNG of a header whose colors Pillow read before
+    (`_LUTS`), its size its image's, its rows unfiltered. Else None."""
+    if not isinstance(png, Png) or (lut := _LUTS.get(png.key)) is None:
         return None
-    _, shape, chunks = walked
-    if max(shape) > MAX_IMAGE_SIDE or (size is not None and shape != size):
+    if size is not None and png.size != size:
         return None
-    rows = _unfiltered(chunks, shape)
+    rows = _unfiltered(png)
     if rows is None:
         return None
-    present = sorted({int(lut[index]) for index in _present(rows, shape[0])})
+    present = sorted({int(lut[index]) for index in _present(rows, png.size[0])})
     if colors is not None and any(key & 0xFFFFFF not in _packed_colors(colors) for key in present):
         return None  # the finding needs its pixels counted: Pillow's path
     return present
 
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# The headers (see `_header`) of sound PNGs Pillow opened. Bounded: cleared when full.
+# The headers (see `header_key`) of sound PNGs Pillow opened. Bounded: cleared when full.
 _OPENED: set[bytes] = set()
-
-
-def _walk(data: bytes) -> tuple[bytes, tuple[int, int], list[tuple[bytes, memoryview]]] | None:
-    """A PNG's header key (see `_header`), size and chunks, when its chunks are whole."""
-    chunks: list[tuple[bytes, memoryview]] = []
-    if not data.startswith(_SIGNATURE) or _png_chunks(data, chunks) is not None:
-        return None
-    key = _header(chunks)
-    if key is None:
-        return None
-    width, height = struct.unpack_from(">II", chunks[0][1])
-    return key, (width, height), chunks
-
-
-def _header(chunks: list[tuple[bytes, memoryview]]) -> bytes | None:
-    """All that Pillow's open reads of a PNG but its size, as one key: its IHDR's other
-    fields and every chunk before its first IDAT. None without an IHDR first."""
-    if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
-        return None
-    parts = [bytes(chunks[0][1][8:])]
-    for kind, body in chunks[1:]:
-        if kind == b"IDAT":
-            break
-        parts += (kind, len(body).to_bytes(4, "big"), bytes(body))
-    return b"".join(parts)
 
 
 def _convert(picture: Image.Image, alpha: bool) -> Image.Image:
