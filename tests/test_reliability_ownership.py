@@ -27,6 +27,7 @@ from tests.invariants import (
     PATIENCE,
     SYNTH,
     assert_whole_or_nothing,
+    empty_folders,
     finish,
     one_line,
     published_manifests,
@@ -410,3 +411,61 @@ def test_merge_leaves_no_empty_shards_folder(tmp_path: Path) -> None:
     merge(out)
     assert not (out / "shards").exists()
     assert assert_whole_or_nothing(out)  # no empty folder either
+
+
+def _unrelated(root: Path) -> None:
+    """Files no dataset writes: a note beside it and a folder of the user's."""
+    (root / "photos").mkdir(parents=True)
+    (root / "photos" / "a.png").write_bytes(b"not synth's")
+    (root / "notes.txt").write_text("mine")
+
+
+# The old datasets: more images, other styles (masks in a Ground Truth job's folder, clean
+# twins), another layout, or shards not merged yet.
+OLD_RUNS: list[dict[str, Any]] = [
+    {"count": 20},
+    {"count": 12, "seed": 3, "style": "ground-truth"},
+    {"count": 8, "preset": "dents", "layout": "mvtec"},
+    {"count": 10, "shards": 2},
+]
+
+
+@pytest.mark.parametrize("old", OLD_RUNS, ids=["more", "gt-job", "mvtec", "shards"])
+def test_overwrite_leaves_what_a_clean_run_would(tmp_path: Path, old: dict[str, Any]) -> None:
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    for root in (out, clean):
+        _unrelated(root)
+    options = {**OPTIONS, "count": old["count"], "seed": old.get("seed", OPTIONS["seed"])}
+    options |= {name: old[name] for name in ("layout", "style") if name in old}
+    preset = old.get("preset", "mixed")
+    shards = old.get("shards")
+    if shards:
+        for index in range(shards):
+            generate(preset, out=out, shard=Shard(index, shards), overwrite=True, **options)
+    else:
+        generate(preset, out=out, overwrite=True, **options)
+    generate("mixed", out=out, overwrite=True, **OPTIONS)
+    generate("mixed", out=clean, overwrite=True, **OPTIONS)
+    assert files_of(out) == files_of(clean)
+    assert not empty_folders(out)
+
+
+def test_overwrite_leaves_what_a_clean_run_would_on_s3(mocked: Any) -> None:
+    def put_unrelated() -> None:
+        mocked.put_object(Bucket="data", Key="p/notes.txt", Body=b"mine")
+        mocked.put_object(Bucket="data", Key="p/photos/a.png", Body=b"not synth's")
+
+    def objects() -> dict[str, bytes]:
+        listed = mocked.list_objects_v2(Bucket="data")["Contents"]
+        found = {item["Key"]: mocked.get_object(Bucket="data", Key=item["Key"]) for item in listed}
+        return {key: answer["Body"].read() for key, answer in found.items()}
+
+    put_unrelated()
+    generate("mixed", out="s3://data/p", overwrite=True, **{**OPTIONS, "count": 20})
+    generate("mixed", out="s3://data/p", overwrite=True, **OPTIONS)
+    overwritten = objects()
+    for item in mocked.list_objects_v2(Bucket="data")["Contents"]:
+        mocked.delete_object(Bucket="data", Key=item["Key"])
+    put_unrelated()
+    generate("mixed", out="s3://data/p", overwrite=True, **OPTIONS)
+    assert overwritten == objects()

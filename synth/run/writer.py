@@ -28,8 +28,8 @@ from typing import TypeGuard
 from synth.annotate.manifest import CONTENT_TYPE as MANIFEST_CONTENT_TYPE
 from synth.annotate.manifest import ManifestSpool, dumps
 from synth.annotate.records import job_names, mask_job, styles_of
-from synth.config.preset import Preset
-from synth.errors import OutputError, option
+from synth.config.preset import Preset, from_dict
+from synth.errors import OutputError, SynthError, option
 from synth.faults import CATALOGUE, DATASET_FAULTS, ProjectFault, choose
 from synth.faults.oracle import ClassLimit
 from synth.imaging.encode import CONTENT_TYPES
@@ -140,7 +140,7 @@ class Writer:
         self.target.prepare(overwrite=config.overwrite or shard is not None)
         self.target.claim(shard.suffix if shard else "")
         if shard is None and config.overwrite:
-            unpublish(self.target, layout, shards=True)
+            unpublish(self.target, layout, shards=True, objects=True)
         elif shard is not None:
             self._check_shared(layout, overwrite=config.overwrite)
 
@@ -442,15 +442,58 @@ def published(target: Sink, layout: Layout) -> list[str]:
     return found
 
 
-def unpublish(target: Sink, layout: Layout, *, shards: bool = False) -> None:
+def unpublish(target: Sink, layout: Layout, *, shards: bool = False, objects: bool = False) -> None:
     """Before an overwrite writes its first object: the old dataset stops being visible.
 
     `shards`: also every shard's parts and summary, which a later merge would publish
-    over the new run's objects.
+    over the new run's objects. `objects`: also every object the old dataset owned
+    (`owned`), so that the output ends as a clean run into an empty one would leave it;
+    its dataset.json goes last, so a run stopped before then still knows what it owned.
     """
+    old = owned(target, layout) if objects else []
     keys = published(target, layout) + (list(target.keys(layout.shards)) if shards else [])
+    keys += [key for key in old if key not in keys]
     for key in sorted(keys, key=lambda k: k == layout.dataset_file):
         target.delete(key)
+
+
+def owned(target: Sink, layout: Layout) -> list[str]:
+    """The objects of the dataset (or of the unmerged shards) at the output.
+
+    What the old run owned is read from its own description (dataset.json, else a shard's
+    summary): its layout's folders (images/, masks/ or the mask job's folder, ...), broken/
+    and clean/; every key below them is its. Files elsewhere (notes, a user's folders) are
+    not, and nothing is when no description can be read.
+    """
+    old = _old_run(target, layout)
+    if old is None:
+        return []
+    keys, preset = old
+    kind = LAYOUTS.get(keys.kind)  # None: a layout of a plugin no longer installed
+    folders = {"broken/", "clean/"} | (kind.folders(keys, preset) if kind else set())
+    return [key for folder in sorted(folders) for key in target.keys(keys.prefix + folder)]
+
+
+def _old_run(target: Sink, layout: Layout) -> tuple[Layout, Preset] | None:
+    """The keys and preset of the run described by dataset.json, or else by a shard's
+    summary (both name the preset and the seed); None if none can be read."""
+    summaries = [
+        key
+        for key in sorted(target.keys(layout.shards))
+        if (file := layout.shard_file(key)) is not None and file.of is None
+    ]
+    for key in [layout.dataset_file, *summaries]:
+        try:
+            found = json.loads(target.read(key))
+            named = found["preset"]
+            preset = from_dict({k: v for k, v in named.items() if k != "name"}, name=named["name"])
+            jobs = job_names(found["seed"])
+        except (OSError, SynthError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        return Layout.of(
+            layout.prefix, preset.image_format, mask_job(preset, jobs), preset.layout
+        ), preset
+    return None
 
 
 def _content_type(data: bytes) -> str:
