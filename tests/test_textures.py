@@ -58,3 +58,20 @@ def test_cast_metals_pores_grow_as_grey_dilation_grows_them(
 
     cells = np.random.default_rng(seed).random(shape) < density
     assert np.array_equal(_grown(cells), ndimage.grey_dilation(cells, size=2))
+
+
+@given(
+    shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_plastics_stipple_is_the_2x2_mean_of_its_grain(shape: tuple[int, int], seed: int) -> None:
+    from scipy import ndimage
+
+    from synth.imaging.textures.base import grain_rows
+    from synth.imaging.textures.plastic import _stipple
+
+    stipple = _stipple(*shape, np.random.default_rng(seed))(0, shape[0])
+    grain = grain_rows(shape, np.random.default_rng(seed))(0, shape[0])
+    expected = ndimage.uniform_filter(grain.astype(np.float64), 2)  # the edge repeated
+    assert stipple.dtype == np.float32
+    np.testing.assert_allclose(stipple, expected, rtol=0, atol=2e-6)
