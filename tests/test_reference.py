@@ -99,8 +99,6 @@ UNFAULTED = {
         "a mask in another bucket than its image breaks dataset.bucket for a reader that "
         "skips the condition",
     ),
-    "mask.uri/key": "no fault yet: a mask URI without a key, the mask moved along in the "
-    "case's objects (as source-ref-no-key moves its image), would break it alone",
     "dataset.color-consistency/class": "class-recolored gives a class another color; no fault "
     "gives a color another class yet",
 }

@@ -462,6 +462,15 @@ CATALOGUE.add(
         ["mask.ref"],
     ),
     row(
+        "mask-ref-no-key",
+        "mask.uri",
+        "The mask attribute is a bucket with no object path.",
+        _moved(_mask_key, lambda u: str(S3Uri(u.bucket, ""))),
+        ["mask.ref"],
+        # source-ref-no-key would move the image to the same bucket-only URI.
+        needs=["source"],
+    ),
+    row(
         "mask-ref-list",
         "mask.uri",
         "The mask attribute is a list holding the URI, not a string.",

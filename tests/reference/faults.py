@@ -59,6 +59,7 @@ FAULT_CHECK = {
     },
     "mask-ref-missing": "mask.missing/present",
     "mask-ref-not-s3": "mask.uri/scheme",
+    "mask-ref-no-key": "mask.uri/key",
     "mask-metadata-missing": "mask.metadata-missing/present",
     "mask-metadata-suffix": "mask.metadata-missing/present",
     "mask-type-wrong": "mask.type/type",
