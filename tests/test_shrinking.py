@@ -8,12 +8,18 @@ the example Hypothesis reports must hold exactly one fault: the one that check c
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, find, settings
 
 from synth.faults import Case
 from synth.testing import ManifestCase, manifest_cases, manifests
 from tests.reference.faults import FAULT_CHECK
 from tests.reference.validator import Reference
+
+# The slower tier (make test-slow, which CI runs): each search costs about 10 CPU s, the
+# shrinker drawing (rendering) hundreds of manifests. What it checks, how the strategies'
+# draws shrink, only a change to those draws can break.
+pytestmark = pytest.mark.slow
 
 # Derandomized: the same example every run; enough examples to find the fault first.
 FIND = settings(

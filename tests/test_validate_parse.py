@@ -23,7 +23,9 @@ from tests.test_validate import VALID, _line
 
 # 30 drawn manifests a test, as tests/test_strategies.py draws its cases: each renders its
 # images; the fast path's own edge cases (colons, escapes, keys given twice, long integers)
-# are test_a_line_parses_as_the_exact_path_reads_it's, 400 hand-written lines.
+# are test_a_line_parses_as_the_exact_path_reads_it's, 400 hand-written lines. Manifests
+# drawn with their objects, broken by every fault, are compared on both paths where they
+# are judged: test_verdicts.py::test_each_line_is_judged_as_it_says_by_both_validators.
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -32,13 +34,6 @@ def _both(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[F
     exact = list(iter_findings(manifest, objects=objects, profile=profile, exact=True))
     assert fast == exact
     return fast
-
-
-@FAST
-@given(manifests(), st.sampled_from(["docs", "service"]))
-def test_fast_and_exact_paths_agree_on_drawn_manifests(m: ManifestCase, profile: str) -> None:
-    """Broken manifests of every fault (duplicate keys among them), objects read."""
-    _both(m.manifest, m.objects, profile)
 
 
 @FAST

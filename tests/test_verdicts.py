@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from synth.format import Severity
 from synth.testing import ManifestCase, manifests
-from synth.validate import validate_manifest
+from synth.validate import Finding, iter_findings, validate_manifest
 from tests.reference.validator import Reference
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _errors(m: ManifestCase, objects: bool = True) -> dict[int, set[str]]:
+    return _by_line(validate_manifest(m.manifest, objects=m.objects if objects else None))
+
+
+def _by_line(findings: list[Finding]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
-    for f in validate_manifest(m.manifest, objects=m.objects if objects else None):
+    for f in findings:
         if f.severity is Severity.ERROR and f.line is not None:
             found.setdefault(f.line, set()).add(f.rule)
     return found
 
 
+def _both_paths(m: ManifestCase, profile: str) -> list[Finding]:
+    """The findings of the fast path (orjson, verdicts reused across lines), which must be
+    those of the exact path (every key hooked, every value checked afresh), messages and
+    line numbers included; the paths themselves are test_validate_parse.py's."""
+    fast = list(iter_findings(m.manifest, objects=m.objects, profile=profile))
+    exact = list(iter_findings(m.manifest, objects=m.objects, profile=profile, exact=True))
+    assert fast == exact
+    return fast
+
+
 @FAST
-@given(manifests())
-def test_each_line_is_judged_as_it_says_by_both_validators(m: ManifestCase) -> None:
+@given(manifests(), st.sampled_from(["docs", "service"]))
+def test_each_line_is_judged_as_it_says_by_both_validators(m: ManifestCase, profile: str) -> None:
+    """Each line's errors, by synth's validator on both its paths and by the reference
+    validator; under either profile, the fast path finds what the exact path finds."""
     assert all(len(case.faults) <= 1 for case in m.lines)
-    m.verify_rules(_errors(m))
+    findings = _both_paths(m, profile)
+    m.verify_rules(_by_line(findings if profile == "docs" else _both_paths(m, "docs")))
     m.verify_lines(Reference().flagged(m.manifest, m.objects))
 
 
