@@ -154,10 +154,12 @@ def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
     assert ": error: " not in found, f"the bench dataset should be valid:\n{found[:2000]}"
     lines_command = [*SYNTH, "validate", *manifests]
     floors = {name: [sys.executable, "-c", script, str(out)] for name, script in _FLOORS.items()}
-    taken = _rounds(runs, {"objects": command, "lines": lines_command, **floors})
+    bare = [sys.executable, "-c", "import deflate, zlib"]  # the floors' own start-up
+    taken = _rounds(runs, {"objects": command, "lines": lines_command, "bare": bare, **floors})
     median, low, high, load = _summary(taken["objects"])
     lines_median = statistics.median(c for c, _ in taken["lines"])
     per_image = median - lines_median
+    bare_median = statistics.median(c for c, _ in taken["bare"])
     rows = [
         f"| `synth validate --objects`: {images} images and masks of {size}x{size} (preset "
         f"mixed), each decoded whole | {median:.2f} ({low:.2f}-{high:.2f}) "
@@ -174,6 +176,11 @@ def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
             f"| floor: the same images' and masks' IDAT bytes read and inflated by {said} "
             f"alone | {floor:.2f} ({low:.2f}-{high:.2f}) | {images / floor:,.0f} images/s "
             f"| {median / floor:.2f} ({per_image / floor:.2f} less the lines) | {load} |"
+        )
+        rows.append(
+            f"| the same, less the floor's start-up ({bare_median:.2f} CPU s: Python, "
+            f"{name}) | {floor - bare_median:.2f} | {images / (floor - bare_median):,.0f} "
+            f"images/s | {per_image / (floor - bare_median):.2f} (both less start-up) | |"
         )
     return rows + _truncated(out, manifests)
 

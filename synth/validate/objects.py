@@ -21,7 +21,6 @@ from synth.format import (
     rgb24,
 )
 from synth.validate.fields import LineFacts, Problem
-from synth.validate.jpeg import jpeg_problem
 from synth.validate.png import SIGNATURE, Png, read_png
 from synth.validate.profiles import Profile, explain, lenient_severity
 from synth.validate.readers import ObjectReader
@@ -156,7 +155,9 @@ def _undecodable(
         problem = png if isinstance(png, str) else None
         if png is None:  # Pillow took it for a PNG, without the signature: never sound
             problem = "it does not start with the PNG signature"
-    else:
+    else:  # libjpeg-turbo's module, only once a JPEG is read
+        from synth.validate.jpeg import jpeg_problem
+
         problem = jpeg_problem(data)
     if problem is not None or not exact:
         return problem
