@@ -8,7 +8,6 @@ import warnings
 import zlib
 from collections.abc import Generator, Iterator
 
-import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from synth.format import (
@@ -215,7 +214,7 @@ def _check_mask(
             f"decoded ({exc})",
         )
         return
-    yield from _mask_colors(facts, colors.tolist(), pixels.tolist(), where, chosen)
+    yield from _mask_colors(facts, colors, pixels, where, chosen)
 
 
 def _mask_colors(
@@ -285,8 +284,8 @@ def _mask_colors(
 
 
 def _color_counts(
-    mask: Image.Image, key: bytes | None = None, counted: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    mask: Image.Image, key: bytes | None = None, counted: list[int] | None = None
+) -> tuple[list[int], list[int]]:
     """The mask's pixel colors (packed 0xRRGGBB, sorted) and how many pixels each.
 
     A fully transparent pixel (alpha 0 in an RGBA, LA or PA mask, or through a tRNS
@@ -294,51 +293,75 @@ def _color_counts(
     is read; alpha is otherwise ignored, as the troubleshooting page's check ignores it.
     Palette and gray masks (synth's own are palette PNGs) are counted by index with
     Pillow's histogram, and the 256 indices read by Pillow's own conversion of a
-    256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its pixels.
-    A palette or gray mask's pixels per index `counted` from its inflated rows (see
-    `_indices`) are used as they are; with the PNG's header `key` (see `_header`), a
-    header seen before reuses its strip's colors.
+    256-pixel strip with the mask's palette: no RGB copy of the mask, no sort of its
+    pixels, no numpy (its import costs more than a dataset's masks). A palette or gray
+    mask's pixels per index `counted` from its inflated rows (see `_indices`) are used
+    as they are; with the PNG's header `key` (see `header_key`), a header seen before
+    reuses its strip's colors.
     """
     alpha = mask.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in mask.info
-    if mask.mode in ("P", "L"):
-        per_index = np.array(mask.histogram(), np.int64) if counted is None else counted
-        lut = None if key is None else _LUTS.get(key)
-        if lut is None:
-            strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
-            strip.putdata(range(256))
-            lut = _keys(np.asarray(_convert(strip, alpha))[0])
-            if key is not None:
-                if len(_LUTS) >= _HELD:
-                    _LUTS.clear()
-                _LUTS[key] = lut
-        used = np.flatnonzero(per_index)
-        present, where = np.unique(lut[used], return_inverse=True)
-        counts = np.zeros(present.size, np.int64)
-        np.add.at(counts, where, per_index[used])
-        return present, counts
-    return np.unique(_keys(np.asarray(_convert(mask, alpha))), return_counts=True)
+    if mask.mode not in ("P", "L"):
+        return _all_colors(_convert(mask, alpha))
+    per_index = mask.histogram() if counted is None else counted
+    lut = None if key is None else _LUTS.get(key)
+    if lut is None:
+        strip = mask.crop((0, 0, 256, 1))  # the same palette, mode and tRNS, 256 pixels
+        strip.putdata(range(256))
+        pixels, step = _convert(strip, alpha).tobytes(), 4 if alpha else 3
+        lut = [_key(pixels[at : at + step]) for at in range(0, 256 * step, step)]
+        if key is not None:
+            if len(_LUTS) >= _HELD:
+                _LUTS.clear()
+            _LUTS[key] = lut
+    totals: dict[int, int] = {}
+    for index, count in enumerate(per_index):
+        if count:
+            totals[lut[index]] = totals.get(lut[index], 0) + count
+    present = sorted(totals)
+    return present, [totals[color] for color in present]
 
 
-# The packed colors of a palette or gray mask's 256 indices, by its header (see `_header`):
-# a dataset's masks share one. Bounded: cleared when full.
-_LUTS: dict[bytes, np.ndarray] = {}
+def _all_colors(picture: Image.Image) -> tuple[list[int], list[int]]:
+    """The colors (see `_color_counts`) of an RGB or RGBA picture, counted by numpy (a
+    mask of other modes may hold as many colors as pixels)."""
+    import numpy as np
+
+    pixels = np.asarray(picture)
+    rgb = pixels.astype(np.uint32)
+    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    if pixels.shape[-1] == 4:
+        packed |= np.where(pixels[..., 3] == 0, np.uint32(_CLEAR), np.uint32(0))
+    present, counts = np.unique(packed, return_counts=True)
+    return present.tolist(), counts.tolist()
+
+
+def _key(pixel: bytes) -> int:
+    """An RGB or RGBA pixel as packed RGB, plus `_CLEAR` where its alpha is 0."""
+    packed: int = (pixel[0] << 16) | (pixel[1] << 8) | pixel[2]
+    return packed | _CLEAR if len(pixel) == 4 and pixel[3] == 0 else packed
+
+
+# The packed colors of a palette or gray mask's 256 indices, by its header (see
+# `header_key`): a dataset's masks share one. Bounded: cleared when full.
+_LUTS: dict[bytes, list[int]] = {}
 _HELD = 64
 
 
-def _indices(png: Png) -> np.ndarray | None:
+def _indices(png: Png) -> list[int] | None:
     """The pixels per index of an 8-bit palette or gray PNG whose every row is unfiltered
     (its bytes are its indices: synth writes its masks so), as Pillow's histogram counts
     them; None for Pillow to decode it."""
     rows = _unfiltered(png)
     if rows is None:
         return None
-    width, height = png.size
-    # The rows as a gray image one column wider (the filter bytes), counted by Pillow.
-    per_index = np.array(
-        Image.frombuffer("L", (width + 1, height), rows, "raw", "L", 0, 1).histogram()
-    )
-    per_index[0] -= height  # each row's filter byte, 0
-    return per_index.astype(np.int64)
+    per_index: list[int] = _rows_image(rows, png.size).histogram()
+    per_index[0] -= png.size[1]  # each row's filter byte, 0
+    return per_index
+
+
+def _rows_image(rows: bytearray, size: tuple[int, int]) -> Image.Image:
+    """Unfiltered 8-bit rows as a gray image one column wider (the filter bytes)."""
+    return Image.frombuffer("L", (size[0] + 1, size[1]), rows, "raw", "L", 0, 1)
 
 
 def _unfiltered(png: Png) -> bytearray | None:
@@ -351,10 +374,12 @@ def _unfiltered(png: Png) -> bytearray | None:
     return rows if rows[:: width + 1].count(0) == height else None
 
 
-def _present(rows: bytearray, width: int) -> list[int]:
-    """The indices the unfiltered rows of `width` pixels hold (a byte search each: no
+def _present(rows: bytearray, size: tuple[int, int]) -> list[int]:
+    """The indices the unfiltered rows of a `size` PNG hold (a byte search each: no
     count). A 0 is a pixel's only where it is no row's filter byte."""
-    top = int(np.frombuffer(rows, np.uint8).max())
+    width = size[0]
+    _, top = _rows_image(rows, size).getextrema()
+    assert isinstance(top, int), "a gray image's extrema are ints"
     found = [index for index in range(1, top + 1) if index in rows]
     at, row = 0, width + 1
     while (at := rows.find(0, at + 1)) > 0 and at % row == 0:
@@ -387,7 +412,7 @@ def _sound_mask(
     rows = _unfiltered(png)
     if rows is None:
         return None
-    present = sorted({int(lut[index]) for index in _present(rows, png.size[0])})
+    present = sorted({lut[index] for index in _present(rows, png.size)})
     if colors is not None and any(key & 0xFFFFFF not in _packed_colors(colors) for key in present):
         return None  # the finding needs its pixels counted: Pillow's path
     return present
@@ -401,15 +426,6 @@ def _convert(picture: Image.Image, alpha: bool) -> Image.Image:
     with warnings.catch_warnings():  # Pillow's palette-transparency advice: read on purpose
         warnings.simplefilter("ignore", UserWarning)
         return picture.convert("RGBA" if alpha else "RGB")
-
-
-def _keys(pixels: np.ndarray) -> np.ndarray:
-    """RGB or RGBA pixels as packed RGB, plus `_CLEAR` where alpha is 0."""
-    rgb = pixels.astype(np.uint32)
-    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    if pixels.shape[-1] == 4:
-        packed |= np.where(pixels[..., 3] == 0, np.uint32(_CLEAR), np.uint32(0))
-    return packed
 
 
 @functools.lru_cache(maxsize=64)  # a manifest's lines share a few color maps
