@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from synth.imaging.noise import linear_zoom_matrix, smooth_noise, zoom_matrix
+from synth.imaging.noise import linear_zoom_matrix, smooth_noise, smooth_noise_rows, zoom_matrix
 
 
 def _zoomed_reference(shape: tuple[int, int], scale: float, seed: int) -> np.ndarray:
@@ -57,3 +57,25 @@ def test_zoom_matrix_is_ndimage_cubic_zoom_bit_for_bit(length: int, points: int)
     assert matrix.has_sorted_indices
     np.testing.assert_array_equal(matrix.toarray().view(np.uint32), expected.view(np.uint32))
     assert matrix.nnz == np.count_nonzero(expected)  # no stored zeros: the same sums
+
+
+@given(
+    shape=st.tuples(st.integers(1, 60), st.integers(1, 60)),
+    scale=st.floats(1.0, 40.0),
+    cut=st.integers(1, 60),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_field_made_whole_has_the_rows_of_one_made_band_by_band(
+    shape: tuple[int, int], scale: float, cut: int, seed: int
+) -> None:
+    from synth.imaging import noise
+
+    whole = smooth_noise_rows(shape, scale, np.random.default_rng(seed))
+    saved, noise.WHOLE_PIXELS = noise.WHOLE_PIXELS, 0  # every field band by band
+    try:
+        banded = smooth_noise_rows(shape, scale, np.random.default_rng(seed))
+        for top in range(0, shape[0], cut):
+            bottom = min(top + cut, shape[0])
+            np.testing.assert_array_equal(whole(top, bottom), banded(top, bottom))
+    finally:
+        noise.WHOLE_PIXELS = saved

@@ -106,10 +106,25 @@ def linear_zoom_matrix(length: int, points: int) -> Zoom:
 Rows = Callable[[int, int], np.ndarray]
 
 
+# Up to this many pixels a field is one product, made now, and its bands are views of it:
+# scipy's overhead per product is about that of a 512 px band's arithmetic, paid once
+# instead of once a band. Larger fields are computed band by band (a 4096 px plane is
+# 64 MiB).
+WHOLE_PIXELS = 1 << 20
+
+
 def zoom_rows(array: np.ndarray, rows: Zoom, columns: Zoom) -> Rows:
     """Rows of rows @ array @ columns.T, a separable zoom: the small product now, the rows'
     weights band by band (each output row is the same sum in the same order either way)."""
     across = np.ascontiguousarray((columns.matrix @ np.asarray(array, np.float32).T).T)
+    if rows.matrix.shape[0] * across.shape[1] <= WHOLE_PIXELS:
+        whole = np.asarray(rows.matrix @ across, dtype=np.float32)
+        whole.flags.writeable = False  # bands are views of it
+
+        def view(top: int, bottom: int) -> np.ndarray:
+            return whole[top:bottom]
+
+        return view
 
     def band(top: int, bottom: int) -> np.ndarray:
         return np.asarray(rows.band(top, bottom) @ across, dtype=np.float32)
