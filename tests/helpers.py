@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 SMALL = {"count": 8, "width": 96, "height": 80}
 # moto takes any credentials; these keep boto3 from looking for real ones.
@@ -29,3 +32,29 @@ def hypothesis_conftest() -> str:
         "    suppress_health_check=[HealthCheck.too_slow])\n"
         "settings.load_profile('suite')\n"
     )
+
+
+# Chunk sizes the fast path is read in besides its own: a line or less a block, a few lines.
+_CHUNKS = (64, 1500)
+
+
+def fast_and_exact(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Any]:
+    """The manifest's findings. Those of a project of this one manifest (the project rules
+    too: limits, training minimums) on the fast path must be the exact path's: as the fast
+    path reads it (blocks of as many lines as its chunk holds, judged together when their
+    shapes are known) and with chunks of a line or a few, so small manifests go through
+    the block path too (with objects, lines are judged one by one)."""
+    from synth.validate import iter_findings, iter_project
+
+    def findings(exact: bool = False) -> list[Any]:
+        project = [("train.manifest", manifest)]
+        return list(iter_project(project, objects=objects, profile=profile, exact=exact))
+
+    reading = importlib.import_module("synth.validate.parse")
+    exact = findings(exact=True)
+    assert findings() == exact
+    for chunk in _CHUNKS if objects is None else ():
+        with patch.object(reading, "CHUNK", chunk):
+            assert findings() == exact
+    # The manifest's own (no project rule): what the callers look at.
+    return list(iter_findings(manifest, objects=objects, profile=profile, exact=True))

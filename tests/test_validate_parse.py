@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from synth.format import S3Uri, is_bucket_name, s3_bucket
 from synth.testing import ManifestCase, manifests
-from synth.validate import Finding, iter_findings, validate_manifest
+from synth.validate import validate_manifest
 from synth.validate.parse import parse, parse_exactly
+from tests.helpers import fast_and_exact
 from tests.test_validate import VALID, _line
 
 # 30 drawn manifests a test, as tests/test_strategies.py draws its cases: each renders its
@@ -29,11 +30,7 @@ from tests.test_validate import VALID, _line
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _both(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Finding]:
-    fast = list(iter_findings(manifest, objects=objects, profile=profile))
-    exact = list(iter_findings(manifest, objects=objects, profile=profile, exact=True))
-    assert fast == exact
-    return fast
+_both = fast_and_exact
 
 
 @FAST

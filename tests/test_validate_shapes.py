@@ -11,10 +11,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synth.validate import iter_findings
+from synth.validate import iter_project
 from synth.validate.fields import LineFacts, check_line
 from synth.validate.parse import parse
 from synth.validate.shapes import Shapes
+from tests.helpers import fast_and_exact
 from tests.test_validate import _line
 
 SHAPES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -112,11 +113,7 @@ def _lines(draw: st.DrawFn) -> bytes:
     return "\n".join(out).encode("utf-8", "surrogatepass") + b"\n"
 
 
-def _both(manifest: bytes, profile: str = "docs") -> list[Any]:
-    fast = list(iter_findings(manifest, profile=profile))
-    exact = list(iter_findings(manifest, profile=profile, exact=True))
-    assert fast == exact
-    return fast
+_both = fast_and_exact
 
 
 @SHAPES
@@ -124,7 +121,7 @@ def _both(manifest: bytes, profile: str = "docs") -> list[Any]:
 def test_a_line_of_a_known_shape_has_the_findings_of_a_fresh_check(
     manifest: bytes, profile: str
 ) -> None:
-    _both(manifest, profile)
+    _both(manifest, profile=profile)
 
 
 @SHAPES
@@ -183,3 +180,47 @@ def test_a_repeated_line_is_matched_by_its_shape_and_gives_its_own_uris() -> Non
     )
     assert shapes.match(other.replace(b"09:59:01", b"09:60:01")) is None  # not a plain date
     assert shapes.match(other.replace(b"000002", b'00"002')) is None
+
+
+@SHAPES
+@given(
+    st.lists(st.integers(0, 40), min_size=2, max_size=60),
+    st.sets(st.integers(0, 59), max_size=3),
+    st.sampled_from([0, 1]),
+)
+def test_lines_judged_by_blocks_have_their_own_findings(
+    keys: list[int], broken: set[int], anomaly: int
+) -> None:
+    """Many lines of two shapes (normal and anomaly, so of two lengths) read in blocks:
+    an image given twice (in one block or across two), a line broken among them; the
+    findings, their lines and their order, are the exact path's."""
+    lines = []
+    for at, key in enumerate(keys):
+        line = _template(**{"source-ref": f"s3://bucket/images/{key:06d}.png"})
+        if (at + anomaly) % 3 == 0:
+            line["anomaly-label"] = 1 - line["anomaly-label"]
+            meta = line["anomaly-label-metadata"]
+            meta["class-name"] = "normal" if meta["class-name"] == "anomaly" else "anomaly"
+        line["anomaly-mask-ref"] = f"s3://bucket/masks/{at:06d}.png"
+        text = _compact(line)
+        lines.append(text.replace("yes", "maybe", 1) if at in broken else text)
+    _both(("\n".join(lines) + "\n").encode())
+
+
+def test_lines_judged_by_blocks_pass_a_limit_where_the_exact_path_does() -> None:
+    """The 8,001st image of a segmentation training dataset is named at its own line, and
+    each anomaly line without a mask (a shape of its own), whatever the blocks."""
+    template = _template()
+    unmasked = _compact({k: v for k, v in template.items() if not k.startswith("anomaly-mask-ref")})
+    many = [
+        (unmasked if n % 3 == 1 else _compact(template)).replace("000001", f"{n:06d}")
+        for n in range(8_003)
+    ]
+    manifest = ("\n".join(many) + "\n").encode()
+    _both(manifest)
+    findings = list(iter_project([("train.manifest", manifest)]))
+    assert [(f.rule, f.line) for f in findings if f.rule == "dataset.max-images"] == [
+        ("dataset.max-images", 8_001)
+    ]
+    missing = [f.line for f in findings if f.rule == "dataset.mask-missing"]
+    assert missing == list(range(2, 8_004, 3))

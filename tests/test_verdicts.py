@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from synth.format import Severity
 from synth.testing import ManifestCase, manifests
 from synth.validate import Finding, iter_findings, validate_manifest
+from tests.helpers import fast_and_exact
 from tests.reference.validator import Reference
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -29,10 +30,12 @@ def _by_line(findings: list[Finding]) -> dict[int, set[str]]:
 def _both_paths(m: ManifestCase, profile: str) -> list[Finding]:
     """The findings of the fast path (orjson, verdicts reused across lines), which must be
     those of the exact path (every key hooked, every value checked afresh), messages and
-    line numbers included; the paths themselves are test_validate_parse.py's."""
+    line numbers included; the paths themselves are test_validate_parse.py's. Lines only,
+    too: then the fast path reads them in blocks, which must change nothing either."""
     fast = list(iter_findings(m.manifest, objects=m.objects, profile=profile))
     exact = list(iter_findings(m.manifest, objects=m.objects, profile=profile, exact=True))
     assert fast == exact
+    fast_and_exact(m.manifest, profile=profile)
     return fast
 
 

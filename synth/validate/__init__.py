@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from synth.errors import InputError
 from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
+from synth.validate.blocks import shaped
 from synth.validate.dataset import ProjectChecks
 from synth.validate.fields import LineFacts, Problem, check_line
 from synth.validate.findings import Finding, format_json, format_text
@@ -143,65 +144,84 @@ def _manifest(
     quiet_buckets: tuple[tuple[str, str], ...] | None = None  # the last that gave no finding
     number = 0
     reading = Lines(source, MAX_MANIFEST_BYTES + 1)
-    for number, raw in enumerate(reading, start=1):
-        if reading.read > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) past the limit
-            checks.unread = True
-            yield _too_large(reading.read, name, whole=False)
-            return
-        if number == 1 and (kind := not_a_manifest(raw, cut=type(raw) is Overlong)) is not None:
-            checks.unread = True  # one line says it all: no per-line or project findings
-            yield Finding(
-                "manifest.encoding",
-                Severity.ERROR,
-                None,
-                None,
-                f"the file {kind}, not a manifest: a manifest is UTF-8 text, one JSON object "
-                "a line",
-                name,
+    for block in reading.blocks():
+        if (
+            shapes is not None
+            and reader is None
+            and number  # the first line is told apart from a file that is no manifest
+            and first_bucket is not None
+            and (grouped := shaped(shapes, block)) is not None
+            and all(
+                not shape.problems
+                and all(bucket == first_bucket for _, bucket in shape.facts.buckets)
+                for shape, _, _ in grouped
             )
-            return
-        if type(raw) is Overlong:  # one finding, and the rest of the line skipped unread
-            yield finding(number, _error("manifest.line-length", None, _OVERLONG))
+            and checks.alike(number + 1, len(block), [(s.facts, at, u) for s, at, u in grouped])
+        ):
+            number += len(block)  # no line gives a finding: counted, their images noted
             continue
-        seen = shapes.match(raw) if shapes is not None else None
-        if seen is not None:
-            shape, facts = seen
-            checked: Sequence[Problem] = shape.problems
-        else:
-            obj, unread = (parse_exactly if exact else parse)(raw, number)
-            for problem_finding in unread:
-                yield replace(problem_finding, source=name)
-            if obj is None:
+        for raw in block:
+            number += 1
+            if reading.read > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) past the limit
+                checks.unread = True
+                yield _too_large(reading.read, name, whole=False)
+                return
+            if number == 1 and (kind := not_a_manifest(raw, cut=type(raw) is Overlong)) is not None:
+                checks.unread = True  # one line says it all: no per-line or project findings
+                yield Finding(
+                    "manifest.encoding",
+                    Severity.ERROR,
+                    None,
+                    None,
+                    f"the file {kind}, not a manifest: a manifest is UTF-8 text, one JSON object "
+                    "a line",
+                    name,
+                )
+                return
+            if type(raw) is Overlong:  # one finding, and the rest of the line skipped unread
+                yield finding(number, _error("manifest.line-length", None, _OVERLONG))
                 continue
-            facts = LineFacts()
-            checked = check_line(obj, facts, chosen, memo=not exact)
-            if shapes is not None and not unread:
-                shapes.learn(raw, obj, facts, checked)
-        for problem in checked:
-            yield finding(number, problem)
-        if facts.buckets is not quiet_buckets:  # a shape's buckets: one tuple, checked once
-            quiet = True
-            for where, bucket in facts.buckets:
-                first_bucket = first_bucket or bucket
-                if bucket != first_bucket:
-                    quiet = False
-                    yield finding(
-                        number,
-                        _error(
-                            "dataset.bucket",
-                            where,
-                            f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's "
-                            "images and masks must be in one bucket",
-                        ),
-                    )
-            if quiet:
-                quiet_buckets = facts.buckets
-        if reader is not None:
-            for problem in check_objects(facts, reader, facts.mask_attribute, chosen, exact=exact):
+            seen = shapes.match(raw) if shapes is not None else None
+            if seen is not None:
+                shape, facts = seen
+                checked: Sequence[Problem] = shape.problems
+            else:
+                obj, unread = (parse_exactly if exact else parse)(raw, number)
+                for problem_finding in unread:
+                    yield replace(problem_finding, source=name)
+                if obj is None:
+                    continue
+                facts = LineFacts()
+                checked = check_line(obj, facts, chosen, memo=not exact)
+                if shapes is not None and not unread:
+                    shapes.learn(raw, obj, facts, checked)
+            for problem in checked:
                 yield finding(number, problem)
-        found = checks.line(number, facts)
-        if found:
-            yield from found
+            if facts.buckets is not quiet_buckets:  # a shape's buckets: one tuple, checked once
+                quiet = True
+                for where, bucket in facts.buckets:
+                    first_bucket = first_bucket or bucket
+                    if bucket != first_bucket:
+                        quiet = False
+                        yield finding(
+                            number,
+                            _error(
+                                "dataset.bucket",
+                                where,
+                                f"bucket {bucket!r} differs from {first_bucket!r}: a dataset's "
+                                "images and masks must be in one bucket",
+                            ),
+                        )
+                if quiet:
+                    quiet_buckets = facts.buckets
+            if reader is not None:
+                for problem in check_objects(
+                    facts, reader, facts.mask_attribute, chosen, exact=exact
+                ):
+                    yield finding(number, problem)
+            found = checks.line(number, facts)
+            if found:
+                yield from found
     if reading.read > MAX_MANIFEST_BYTES:  # reached skipping the rest of a long line
         checks.unread = True
         yield _too_large(reading.read, name, whole=False)

@@ -224,6 +224,49 @@ class ProjectChecks:
         self._count(number, facts, manifest, serial)
         return out
 
+    def alike(
+        self,
+        number: int,
+        count: int,
+        groups: Sequence[tuple[type[LineFacts], list[int], list[str]]],
+    ) -> bool:
+        """Take `count` lines from line `number` on at once, when `line` would find nothing
+        on any of them and only count them: `groups` gives each group's facts (all but
+        the image URI), its lines (offsets from `number`) and their image URIs. False, with
+        nothing taken, when a line may show a finding or mark a place (the first line over a
+        limit, ...): the caller gives them to `line` one by one."""
+        manifest = self._manifests[-1]
+        counts = manifest.counts
+        normal = anomaly = 0
+        unmasked: list[int] = []
+        for facts, lines, _ in groups:
+            if (
+                facts.classes is not self._quiet_classes
+                or (facts.label_attribute, facts.mask_attribute) != manifest.quiet_names
+                or (facts.mask_attribute is not None and self._masked is None)
+            ):
+                return False
+            if facts.class_name == "normal":
+                normal += len(lines)
+            elif facts.class_name == "anomaly":
+                anomaly += len(lines)
+                if facts.mask_attribute is None:
+                    unmasked += lines
+        before = counts.normal + counts.anomaly
+        if any(before < limit <= before + normal + anomaly for limit in manifest.limits):
+            return False
+        uris = [uri for _, _, found in groups for uri in found]
+        if len(set(uris)) < len(uris) or not self._images.keys().isdisjoint(uris):
+            return False  # an image twice
+        serial = manifest.base + number
+        for _, lines, found in groups:
+            self._images.update(zip(found, map(serial.__add__, lines), strict=True))
+        counts.normal += normal
+        counts.anomaly += anomaly
+        self._unmasked += [(manifest.source, number + at) for at in sorted(unmasked)]
+        self._last = serial + count - 1
+        return True
+
     def _classes(self, facts: LineFacts, here: str, finding: _Findings) -> Iterator[Finding]:
         where = facts.mask_attribute and f"{facts.mask_attribute}-metadata"
         quiet = True

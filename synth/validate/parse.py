@@ -39,6 +39,7 @@ def encode(text: str) -> bytes:
 # 512 times the service's entry limit (MAX_LINE_CHARS): no real manifest line comes near.
 MAX_LINE_BYTES = 4 * 1024 * 1024
 _SKIP = 1 << 16  # the rest of a long line is read this much at a time
+CHUNK = 1 << 17  # a file is read this much at a time, its lines split in C (Lines.blocks)
 
 
 class Overlong(bytes):
@@ -70,6 +71,43 @@ class Lines:
         else:
             for line in source:
                 yield from self._held(encode(line) if isinstance(line, str) else line)
+
+    def blocks(self) -> Iterator[list[bytes]]:
+        """The same lines, in lists: a file or text as many lines as a chunk of it holds,
+        split in C; any other source (a stream, lines) a line a list. At a line that may be
+        too long, or at the budget or the end without a line break, the rest of a file is
+        read a line at a time, as iterating reads it (`read` counts the lines' bytes)."""
+        source = self.source
+        if isinstance(source, bytes | str):
+            source = io.BytesIO(encode(source) if isinstance(source, str) else source)
+        if isinstance(source, io.BytesIO):
+            yield from self._chunks(source)
+        elif isinstance(source, Path):
+            with source.open("rb") as handle:
+                if handle.seekable():
+                    yield from self._chunks(handle)
+                else:
+                    yield from ([line] for line in self._lines(handle.readline))
+        else:
+            yield from ([line] for line in self)
+
+    def _chunks(self, handle: Any) -> Iterator[list[bytes]]:
+        carry = b""  # the start of a line the last chunk cut
+        while self.read + len(carry) + CHUNK < self.budget:
+            chunk = handle.read(CHUNK)
+            if not chunk:
+                break
+            lines = io.BytesIO(chunk).readlines()
+            if carry:
+                lines[0] = carry + lines[0]
+            carry = b"" if lines[-1].endswith(b"\n") else lines.pop()
+            if len(carry) > MAX_LINE_BYTES or (lines and len(lines[0]) > MAX_LINE_BYTES):
+                break  # a line that may be too long: read as iterating reads it
+            if lines:
+                self.read += sum(map(len, lines))
+                yield lines
+        handle.seek(self.read)  # the rest (a last line without its break, say) a line at a time
+        yield from ([line] for line in self._lines(handle.readline))
 
     def _held(self, line: bytes) -> Iterator[bytes]:
         """A line the caller already holds whole (lines given as a list, text)."""

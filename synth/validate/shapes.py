@@ -45,6 +45,13 @@ class Shape(NamedTuple):
     mask: int
     problems: tuple[Problem, ...]  # the line's field findings
     facts: type[LineFacts]  # its facts, but for the URIs with holes
+    # The line it was learned from, and where its holes' values are in it: (start, end,
+    # is a date) for each value (a URI's key, after s3://BUCKET/), and the image URI's
+    # (start, end), or None. A line of the same length whose values are in the same
+    # places matches the pattern with the same groups: `blocks` checks many at once so.
+    line: bytes
+    spans: tuple[tuple[int, int, bool], ...]
+    image_span: tuple[int, int] | None
 
 
 class Shapes:
@@ -67,6 +74,10 @@ class Shapes:
                     facts.mask_uri = found[shape.mask].decode()
                 return shape, facts
         return None
+
+    def of_length(self, length: int) -> list[Shape]:
+        """The shapes of lines of this length (bytes, the line break included)."""
+        return self._by_length.get(length, [])
 
     def learn(
         self, raw: bytes, obj: dict[str, Any], facts: LineFacts, problems: Sequence[Problem]
@@ -131,11 +142,19 @@ def _shape(
             placed.append((at, hole))
     placed.sort(key=lambda pair: pair[0])
     pattern, groups, end = [], {"image": 0, "mask": 0}, 0
+    spans: list[tuple[int, int, bool]] = []
+    image_span = None
     for at, hole in placed:
         pattern += [re.escape(raw[end : at + 1]), hole.kind]
         if hole.uri is not None:
             groups[hole.uri] = max(groups.values()) + 1
         end = at + len(hole.text) - 1
+        if hole.uri is None:
+            spans.append((at + 1, end, True))
+        else:  # the key's place: after s3://BUCKET/, which is the shape's own text
+            spans.append((raw.index(b"/", at + 6) + 1, end, False))
+            if hole.uri == "image":
+                image_span = (at + 1, end)
     pattern.append(re.escape(raw[end:]))
     static = {
         name: getattr(facts, name)
@@ -155,4 +174,7 @@ def _shape(
         groups["mask"],
         problems,
         type("ShapeFacts", (LineFacts,), static),
+        raw,
+        tuple(spans),
+        image_span,
     )
