@@ -144,25 +144,30 @@ def _manifest(
     quiet_buckets: tuple[tuple[str, str], ...] | None = None  # the last that gave no finding
     number = 0
     reading = Lines(source, MAX_MANIFEST_BYTES + 1)
-    for block in reading.blocks():
-        if (
-            shapes is not None
-            and reader is None
-            and number  # the first line is told apart from a file that is no manifest
-            and first_bucket is not None
-            and (grouped := shaped(shapes, block)) is not None
+    by_blocks = shapes is not None and reader is None  # lines only, on the fast path
+
+    def at_once(number: int, block: list[bytes], first_bucket: str) -> bool:
+        """Whether the block's lines, from line `number` on, were judged at once: every
+        one of a known shape in its values' places, with no finding (nor a bucket but
+        the first); then they are counted and their images noted."""
+        grouped = shaped(shapes, block) if shapes is not None and by_blocks else None
+        return (
+            grouped is not None
             and all(
                 not shape.problems
                 and all(bucket == first_bucket for _, bucket in shape.facts.buckets)
                 for shape, _, _ in grouped
             )
-            and checks.alike(number + 1, len(block), [(s.facts, at, u) for s, at, u in grouped])
-        ):
+            and checks.alike(number, len(block), [(s.facts, at, u) for s, at, u in grouped])
+        )
+
+    for block in reading.blocks():
+        if number and first_bucket is not None and at_once(number + 1, block, first_bucket):
             number += len(block)  # no line gives a finding: counted, their images noted
             continue
         for raw in block:
             number += 1
-            if reading.read > MAX_MANIFEST_BYTES:  # a stream of unknown size (stdin) past the limit
+            if reading.read > MAX_MANIFEST_BYTES:  # a stream (stdin) past the limit
                 checks.unread = True
                 yield _too_large(reading.read, name, whole=False)
                 return
@@ -173,8 +178,8 @@ def _manifest(
                     Severity.ERROR,
                     None,
                     None,
-                    f"the file {kind}, not a manifest: a manifest is UTF-8 text, one JSON object "
-                    "a line",
+                    f"the file {kind}, not a manifest: a manifest is UTF-8 text, one JSON "
+                    "object a line",
                     name,
                 )
                 return

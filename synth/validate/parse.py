@@ -39,7 +39,7 @@ def encode(text: str) -> bytes:
 # 512 times the service's entry limit (MAX_LINE_CHARS): no real manifest line comes near.
 MAX_LINE_BYTES = 4 * 1024 * 1024
 _SKIP = 1 << 16  # the rest of a long line is read this much at a time
-CHUNK = 1 << 17  # a file is read this much at a time, its lines split in C (Lines.blocks)
+CHUNK = 1 << 18  # a file is read this much at a time, its lines split in C (Lines.blocks)
 
 
 class Overlong(bytes):
