@@ -5,10 +5,10 @@ shared machine: `synth validate` on a manifest of preset mixed, beside a child t
 parses the same lines with `json.loads` and one with `orjson.loads` (the floors: what
 reading the lines costs before any rule is checked), run in turn `--runs` times; the
 table gives medians and ranges, and the load average when each was taken. `--objects`
-validates a generated dataset, every image and mask decoded to its last pixel, beside
-its floors: children that only read every PNG's IDAT bytes and inflate them, with
-libdeflate (what the check uses) and with zlib; a copy with one image cut short is
-validated too, to show the check still catches it.
+validates a generated dataset, every image and mask read to its last byte, beside its
+floors: children that only read every PNG's IDAT bytes and inflate them, with
+libdeflate (what the check uses) and with zlib, also less their own start-up; a copy
+with one image cut short is validated too, to show the check still catches it.
 
 Writes bench/results/validate.md, which `make docs` shows in docs/bench.md.
 
@@ -168,7 +168,7 @@ def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
     bare_median = statistics.median(c for c, _ in taken["bare"])
     rows = [
         f"| `synth validate --objects`: {images} images and masks of {size}x{size} (preset "
-        f"mixed), each decoded whole | {median:.2f} ({low:.2f}-{high:.2f}) "
+        f"mixed), each read to its last byte | {median:.2f} ({low:.2f}-{high:.2f}) "
         f"| {images / median:,.0f} images/s | | {load} |",
         f"| the same, less the command without --objects ({lines_median:.2f} CPU s: start-up "
         f"and lines) | {per_image:.2f} | {images / per_image:,.0f} images/s | | |",
