@@ -301,3 +301,17 @@ def test_an_interlaced_png_is_sound_and_one_cut_short_is_not(side: int) -> None:
     chunks = _chunks(data)
     chunks[1] = (b"IDAT", zlib.compress(zlib.decompress(chunks[1][1])[:-side]))
     assert {rule for rule, _ in _picture_findings(_png(chunks), (side, side))} == {"image.format"}
+
+
+def test_pngs_read_in_threads_at_once_read_as_one_at_a_time() -> None:
+    """The inflate lets go of the GIL: threads reading at once must not share state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synth.validate.png import read_png
+
+    objects = [encode_png(_picture(256, seed)) for seed in range(8)]
+    objects += [PNG_FAULTS["bytes after the zlib stream"][0](data) for data in objects[:4]]
+    alone = [read_png(data, 4096) for data in objects]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda data: read_png(data, 4096), objects)) == alone

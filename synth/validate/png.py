@@ -189,19 +189,25 @@ def _after(extra: int) -> str:
     return f"its pixel data has {extra:,} byte{'s' * (extra > 1)} after its zlib stream"
 
 
-def _load_libdeflate() -> tuple[Callable[..., int], ctypes.c_void_p] | None:
-    """libdeflate's zlib_decompress_ex (which tells how much input a stream used), from
-    the `deflate` package's module, which exports libdeflate's API; None where it does
-    not (zlib's decompressobj tells it then, slower)."""
+def _load_libdeflate() -> (
+    tuple[Callable[..., int], Callable[[], int], Callable[[int], None]] | None
+):
+    """libdeflate's zlib_decompress_ex (which tells how much input a stream used) and a
+    decompressor's allocation and release, from the `deflate` package's module, which
+    exports libdeflate's API; None where it does not (zlib's decompressobj tells it then,
+    slower)."""
     try:
         from deflate import _deflate
 
         library = ctypes.CDLL(_deflate.__file__)
         function = library.libdeflate_zlib_decompress_ex
         allocate = library.libdeflate_alloc_decompressor
+        release = library.libdeflate_free_decompressor
     except (ImportError, OSError, AttributeError):
         return None
     allocate.restype = ctypes.c_void_p
+    release.argtypes = [ctypes.c_void_p]
+    release.restype = None
     function.restype = ctypes.c_int
     function.argtypes = [
         ctypes.c_void_p,
@@ -212,8 +218,7 @@ def _load_libdeflate() -> tuple[Callable[..., int], ctypes.c_void_p] | None:
         ctypes.POINTER(ctypes.c_size_t),
         ctypes.POINTER(ctypes.c_size_t),
     ]
-    decompressor = allocate()
-    return (function, ctypes.c_void_p(decompressor)) if decompressor else None
+    return function, allocate, release
 
 
 _LIBDEFLATE = _load_libdeflate()
@@ -221,14 +226,29 @@ _NO_SPACE = 3  # libdeflate_result: the stream inflates past the buffer
 
 
 def _libdeflate(stream: bytes, need: int) -> bytearray | str:
+    """`inflate_exactly` by libdeflate, a decompressor of its own for each call: ctypes
+    lets go of the GIL during the call, and threads must not share one (its cost, about
+    a microsecond, is nothing beside the inflate)."""
     assert _LIBDEFLATE is not None
-    function, decompressor = _LIBDEFLATE
+    function, allocate, release = _LIBDEFLATE
     rows = bytearray(need + 1)  # one byte more: a stream that inflates past `need` says so
     buffer = (ctypes.c_char * len(rows)).from_buffer(rows)
     used, made = ctypes.c_size_t(), ctypes.c_size_t()
-    result = function(
-        decompressor, stream, len(stream), buffer, len(rows), ctypes.byref(used), ctypes.byref(made)
-    )
+    decompressor = allocate()
+    if not decompressor:
+        raise MemoryError("libdeflate could not allocate a decompressor")
+    try:
+        result = function(
+            decompressor,
+            stream,
+            len(stream),
+            buffer,
+            len(rows),
+            ctypes.byref(used),
+            ctypes.byref(made),
+        )
+    finally:
+        release(decompressor)
     del buffer
     if result == _NO_SPACE or made.value > need:
         return f"its pixel data inflates to more than the {need:,} bytes its rows need"
