@@ -1,8 +1,9 @@
-"""Objects checked without Pillow's decode (a PNG whose data libdeflate inflates whole,
-a mask counted from its unfiltered rows) have the findings Pillow's decode gives: on
-images and masks cut short, with a byte changed (their CRCs fixed or not, so that the
-fault reaches the deflate stream), with bad filter bytes, extra or missing rows, a wrong
-Adler-32, chunks split or added; and the fast path is the one taken on a sound object."""
+"""Objects checked without Pillow's decode (a sound PNG, read to its last byte by
+synth.validate.png; a mask counted from its unfiltered rows) have the findings of the
+exact path, which has Pillow decode every object too: on images and masks cut short,
+with a byte changed (their CRCs fixed or not, so that the fault reaches the deflate
+stream), with bad filter bytes, extra or missing rows, a wrong Adler-32, chunks split
+or added; and the fast path is the one taken on a sound object."""
 
 from __future__ import annotations
 
