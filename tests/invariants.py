@@ -15,6 +15,7 @@ from pathlib import Path
 
 from synth.format import S3Uri
 from synth.output.base import LOCK
+from synth.output.folder import JOURNAL
 
 SYNTH = [sys.executable, "-m", "synth"]
 # Seconds a test waits for a condition before calling it a hang: far past what any load
@@ -59,7 +60,11 @@ def assert_whole_or_nothing(root: Path, reference: Path | None = None) -> bool:
     manifests reference is there, with the bytes of the same run in REFERENCE (not a
     foreign object of another run). No staged or lock file is left either way.
     """
-    leftovers = [p for p in root.rglob("*") if p.name.endswith(".partial") or LOCK in p.name]
+    leftovers = [
+        p
+        for p in root.rglob("*")
+        if p.name.endswith(".partial") or LOCK in p.name or p.name.startswith(JOURNAL)
+    ]
     assert not leftovers, leftovers
     assert not empty_folders(root), empty_folders(root)
     description = root / "dataset.json"

@@ -469,3 +469,24 @@ def test_overwrite_leaves_what_a_clean_run_would_on_s3(mocked: Any) -> None:
     put_unrelated()
     generate("mixed", out="s3://data/p", overwrite=True, **OPTIONS)
     assert overwritten == objects()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_file_size_limit_leaves_no_object(tmp_path: Path, workers: str) -> None:
+    """Images 0 and 7.. are under 16 KiB, 1-6 over: workers write some whole, one cut."""
+    out = tmp_path / "out"
+    (tmp_path / "tmp").mkdir()
+    args = ["generate", "-p", "dents", "-n", "30", "--size", "128", "--workers", workers]
+    result = subprocess.run(
+        [*SYNTH, *args, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        preexec_fn=_limited(16 << 10),
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+    )
+    assert result.returncode == 1
+    assert "cannot write (File too large)" in one_line(result.stderr)
+    assert not out.exists(), files_of(out)
+    assert not list((tmp_path / "tmp").iterdir())

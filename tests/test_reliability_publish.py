@@ -15,6 +15,8 @@ from synth.errors import OutputError
 from synth.output import folder
 from synth.output.layout import Shard
 from synth.run.generate import generate
+from synth.run.merge import merge
+from tests.helpers import files_of
 from tests.invariants import assert_whole_or_nothing, published_manifests
 
 OPTIONS = {"count": 6, "width": 64, "height": 64, "seed": 7, "broken_fraction": 0.5}
@@ -147,3 +149,63 @@ def test_shards_of_different_runs_are_refused(tmp_path: Path) -> None:
         generate("mixed", out=tmp_path, shard=Shard(1, 2), compress_level=1, **OPTIONS)
     with pytest.raises(OutputError, match="holds shards of another run"):
         generate("dents", out=tmp_path, shard=Shard(1, 2), **OPTIONS)
+
+
+def _objects_fail_at(monkeypatch: pytest.MonkeyPatch, at: int, error: int) -> None:
+    """Make the AT-th object write stop partway, as a full disk or a file size limit does:
+    half its bytes written, then the error."""
+    calls = {"n": 0}
+    real = folder._write
+
+    def failing(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == at:
+            real(path, data[: len(data) // 2])
+            raise OSError(error, "injected", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(folder, "_write", failing)
+
+
+# Objects of the run below: 6 images, their masks, clean and broken twins.
+OBJECT_WRITES = [1, 2, 7, 15]
+
+
+@pytest.mark.parametrize("at", OBJECT_WRITES)
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EFBIG])
+def test_a_failed_run_leaves_nothing_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: int, error: int
+) -> None:
+    out = tmp_path / "out"
+    _objects_fail_at(monkeypatch, at, error)
+    with pytest.raises(OutputError, match="cannot write"):
+        generate("mixed", out=out, **OPTIONS)
+    assert not out.exists(), files_of(out)  # nothing half-written, nothing whole either
+
+
+@pytest.mark.parametrize("at", OBJECT_WRITES)
+def test_a_failed_overwrite_keeps_only_unrelated_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Path, at: int
+) -> None:
+    shutil.copytree(reference, tmp_path / "out")
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    _objects_fail_at(monkeypatch, at, errno.ENOSPC)
+    with pytest.raises(OutputError, match="cannot write"):
+        generate("mixed", out=tmp_path / "out", overwrite=True, **OPTIONS)
+    assert files_of(tmp_path / "out") == {"notes.txt": b"mine"}
+
+
+@pytest.mark.parametrize("at", [1, 2, 5])  # a shard's: 3 images
+def test_a_failed_shard_removes_its_own_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Path, at: int
+) -> None:
+    generate("mixed", out=tmp_path, shard=Shard(0, 2), **OPTIONS)
+    before = files_of(tmp_path)
+    with monkeypatch.context() as patched:
+        _objects_fail_at(patched, at, errno.ENOSPC)
+        with pytest.raises(OutputError, match="cannot write"):
+            generate("mixed", out=tmp_path, shard=Shard(1, 2), **OPTIONS)
+    assert files_of(tmp_path) == before
+    generate("mixed", out=tmp_path, shard=Shard(1, 2), **OPTIONS)
+    merge(tmp_path)
+    assert files_of(tmp_path) == files_of(reference)

@@ -5,12 +5,21 @@ syncing the folder to the bucket makes its manifests live. Objects go first; the
 manifests are published last, all or none, only after every object they reference is
 confirmed written. A run claims its output first (a lock file created only if absent),
 so two runs never mix their objects.
+
+No file is ever seen half-written: an object is written under a staged name beside its
+key (`.NAME.partial`) and renamed into place. And a run that fails leaves nothing of its
+own: whoever writes an object for it (the run, its workers) first notes its key in the
+run's journal (`.synth-journal` and the claim's suffix, one JSON string a line), and the
+run, still holding its claim, removes every key noted there unless it published. A
+journal a killed run left is replayed by the next run that takes the same claim (a full
+run, an overwrite or a merge: every journal, since no other run can hold the folder).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import time
@@ -43,14 +52,30 @@ def folder_path(root: Path, key: str) -> Path | None:
     return root.joinpath(*parts)
 
 
+JOURNAL = ".synth-journal"  # the keys a run wrote; a shard's ends in its claim's suffix
+
+
+def _hidden(name: str) -> bool:
+    """A claim or a journal: the run's bookkeeping, no object of the output."""
+    return is_lock(name) or name.startswith(JOURNAL)
+
+
+def _stage_of(path: Path) -> Path:
+    """Where a file is written before it is renamed into place at `path`."""
+    return path.with_name(f".{path.name}.partial")
+
+
 class FolderSink:
     prefix = ""
 
-    def __init__(self, root: Path, bucket: str) -> None:
+    def __init__(self, root: Path, bucket: str, claimed: str | None = None) -> None:
+        """`claimed`: the name of the claim of the run this sink writes for (a worker's
+        sink), whose journal notes every key it puts."""
         self.root = root
         self.bucket = bucket
         self.location = str(root)
         self._lock: Path | None = None
+        self._journal = None if claimed is None else self._journal_of(claimed)
         self._made: list[Path] = []  # the folders this run created, outermost first
         self._known: set[Path] = set()  # folders known to exist: no mkdir per object
 
@@ -60,7 +85,7 @@ class FolderSink:
         if (
             self.root.is_dir()
             and not overwrite
-            and any(not is_lock(path.name) for path in self.root.iterdir())
+            and any(not _hidden(path.name) for path in self.root.iterdir())
         ):
             raise OutputError(
                 f"{self.root}: the output folder is not empty; "
@@ -87,6 +112,64 @@ class FolderSink:
             release=lambda mine: mine.unlink(missing_ok=True),
         )
         self._lock = path
+        self._journal = self._journal_of(path.name)
+        # No run that could still write holds a journal replayed here: not this claim's
+        # (its holder is gone), and with the claim of a full run, no other either.
+        left = self.root.glob(f"{JOURNAL}*") if not name else [self._journal]
+        for journal in sorted(left):
+            self._discard(journal)
+
+    def _journal_of(self, claim: str) -> Path:
+        return self.root / f"{JOURNAL}{claim.removeprefix(LOCK)}"
+
+    def _note(self, key: str) -> None:
+        """Note in the run's journal that `key` is about to be written."""
+        if self._journal is None:
+            return
+        line = (json.dumps(key) + "\n").encode()
+        fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            if os.write(fd, line) != len(line):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._journal))
+        finally:
+            os.close(fd)
+
+    def _noted(self, journal: Path) -> list[str]:
+        """The keys a journal notes (a line cut short by a kill names none)."""
+        try:
+            text = journal.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise OutputError(
+                f"{journal}: cannot read the run's journal ({exc.strerror})"
+            ) from None
+        keys = []
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError):
+                key = json.loads(line)
+                if isinstance(key, str):
+                    keys.append(key)
+        return keys
+
+    def _discard(self, journal: Path) -> None:
+        """Remove every file a journal notes (and its staged copy), then the journal."""
+        self._remove(self._noted(journal))
+        journal.unlink(missing_ok=True)
+
+    def _remove(self, keys: list[str]) -> None:
+        for key in dict.fromkeys(keys):
+            path = folder_path(self.root, key)
+            if path is None:
+                continue
+            try:
+                self._path(key)  # below no symbolic link
+            except OutputError:
+                continue
+            for each in (path, _stage_of(path)):
+                with contextlib.suppress(OSError):
+                    each.unlink()
+            self._prune(path.parent)
 
     def _create_claim(self, path: Path) -> bool:
         """Create the claim with its holder, or return False if it exists."""
@@ -148,34 +231,47 @@ class FolderSink:
         return {
             f"{path.name}/" if path.is_dir() else path.name
             for path in self.root.iterdir()
-            if not is_lock(path.name)
+            if not _hidden(path.name)
         }
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Write an object under its staged name, then rename it into place: whatever
+        stops the write (a full disk, a file size limit, a kill) leaves no part of it at
+        its key; the key is noted in the run's journal first."""
         path = self._path(key)
+        stage = _stage_of(path)
         try:
+            self._note(key)
             self._folder(path.parent)
             try:
-                _write(path, data)
+                _write(stage, data)
             except FileNotFoundError:  # its folder, left empty, removed by another run
                 self._known.discard(path.parent)
                 self._folder(path.parent)
-                _write(path, data)
+                _write(stage, data)
+            stage.replace(path)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                stage.unlink()
             raise OutputError(f"{path}: cannot write ({exc.strerror}){_advice(exc)}") from None
 
     def flush(self) -> None:
         """Writes are synchronous: nothing to wait for."""
 
     def close(self) -> None:
-        """Give the claim up, and remove the folders this run created that are empty (all
-        of them when it failed before its first object: a refused scheduler, a limit)."""
+        """Remove what the run wrote unless it published, give the claim up, and remove
+        the folders this run created that are empty (all of them when it failed before
+        its first object: a refused scheduler, a limit)."""
         if self._lock is not None:
+            if self._journal is not None:
+                self._discard(self._journal)
             self._lock.unlink(missing_ok=True)
             self._lock = None
         for folder in reversed(self._made):
             with contextlib.suppress(OSError):  # not empty: it holds objects, kept
                 folder.rmdir()
+                # and the folders above that this left empty (a worker made them)
+                self._prune(folder.parent)
         self._made.clear()
         self._known.clear()
 
@@ -205,7 +301,7 @@ class FolderSink:
 
     def keys(self, prefix: str) -> Iterator[str]:
         for path in (self.root / prefix).rglob("*"):
-            if path.is_file() and not is_lock(path.name):
+            if path.is_file() and not _hidden(path.name):
                 yield path.relative_to(self.root).as_posix()
 
     def delete(self, key: str) -> None:
@@ -240,6 +336,12 @@ class FolderSink:
             ) from None
         renamed: list[Path] = []
         with signals.held():
+            # The run's objects stop being its to remove: past here they are published (a
+            # kill between the two leaves them, unpublished, for an overwrite to remove).
+            written = []
+            if self._lock is not None and self._journal is not None:
+                written = self._noted(self._journal)
+                self._journal.unlink(missing_ok=True)
             try:
                 for stage, target in staged:
                     stage.replace(target)
@@ -247,6 +349,7 @@ class FolderSink:
             except OSError as exc:  # a rename in one folder: seen only on a broken disk
                 for path in [stage for stage, _ in staged] + renamed:
                     path.unlink(missing_ok=True)
+                self._remove(written)
                 raise OutputError(  # the target, not the staged file: a folder in its way
                     f"{exc.filename2 or exc.filename or self.root}: cannot publish "
                     f"({exc.strerror}); "

@@ -52,7 +52,7 @@ def open_destination(destination: Destination) -> Sink:
 
         client = _client(destination.endpoint_url, destination.region)
         return S3Sink(client, destination.bucket, progress=False)
-    return FolderSink(destination.root, destination.bucket)
+    return FolderSink(destination.root, destination.bucket, destination.claim.key)
 
 
 @functools.cache

@@ -14,13 +14,14 @@ that decides what becomes visible and in which order.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import socket
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeGuard
@@ -69,7 +70,10 @@ class Writer:
         trainable = {split: SplitCounts() for split in self.config.preset.splits}
         with ManifestSpool(self.target.location) as spool:
             spool.touch(job.layout.defects)  # every layout has one, empty if no defect
-            counts = self.store(job, self.render(job), spool, trainable)
+            # Closed before the sink is: every worker is done writing when a failed run
+            # removes what it wrote.
+            with contextlib.closing(self.render(job)) as made:
+                counts = self.store(job, made, spool, trainable)
             shard = self.config.shard
             projects = (
                 LAYOUTS[job.layout.kind].manifests
@@ -193,7 +197,7 @@ class Writer:
                 if file is None or file.shard == theirs_shard or file.shard.count != count:
                     self.target.delete(other)
 
-    def render(self, job: Job) -> Iterator[Made]:
+    def render(self, job: Job) -> Generator[Made]:
         """Each image, in index order, from local processes or a dask cluster alike.
 
         Whoever makes an image writes its objects (into a folder; on a dask cluster, into
@@ -205,8 +209,11 @@ class Writer:
         destination = self.target.destination()
         if destination is not None and (scheduler is not None or isinstance(destination, Folder)):
             into = _Into(job, destination, check=scheduler is not None)
-            return ordered_map(_make_into, into, self.indices, workers=workers, scheduler=scheduler)
-        return ordered_map(make, job, self.indices, workers=workers, scheduler=scheduler)
+            yield from ordered_map(
+                _make_into, into, self.indices, workers=workers, scheduler=scheduler
+            )
+        else:
+            yield from ordered_map(make, job, self.indices, workers=workers, scheduler=scheduler)
 
     def store(
         self,
