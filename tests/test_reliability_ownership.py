@@ -8,6 +8,7 @@ import os
 import resource
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ from tests.invariants import (
     published_manifests,
     session_processes,
     start,
+    synth_here,
     wait_until,
 )
 
@@ -386,18 +388,23 @@ def test_only_spools_of_dead_runs_here_are_removed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("given", ["new", "existing"])
-def test_a_failed_run_removes_the_folders_it_made(tmp_path: Path, given: str) -> None:
+def test_a_failed_run_removes_the_folders_it_made(
+    tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A refused dask scheduler ends the run after its output folder was made: a folder
     (and the parents) the run made goes with it; one the user made stays."""
     pytest.importorskip("dask.distributed")
     out = tmp_path / "made" / "by" / "out" if given == "new" else tmp_path / "mine"
     if given == "existing":
         out.mkdir()
+    temporary = tmp_path / "tmpdir"  # in this process (no process to start): its TMPDIR
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     args = ["--executor", "dask", "--scheduler", "notanaddress", "-o", str(out)]
-    run = start(["generate", "-p", "dents", "-n", "2", "--size", "64", *args], tmp_path)
-    code, stderr = finish(run, tmp_path)
-    assert code == 1
-    assert one_line(stderr).startswith("Error: notanaddress: not a dask scheduler address")
+    done = synth_here("generate", "-p", "dents", "-n", "2", "--size", "64", *args)
+    assert done.returncode == 1
+    assert one_line(done.stderr).startswith("Error: notanaddress: not a dask scheduler address")
+    temporary.rmdir()  # left empty
     assert sorted(p.name for p in tmp_path.iterdir()) == ([] if given == "new" else ["mine"])
     assert given == "new" or not any(out.iterdir())  # the user's folder, as it was
 
