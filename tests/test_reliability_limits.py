@@ -290,7 +290,7 @@ def test_one_broken_plugin_breaks_only_itself(monkeypatch: pytest.MonkeyPatch) -
         metadata.EntryPoint("exits", "sys:exit", group),  # a function that raises SystemExit
         metadata.EntryPoint("good", f"{__name__}:GOOD", group),
     ]
-    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: points)
+    monkeypatch.setattr(metadata, "entry_points", lambda group: points)
     textures = registry.Registry(group, "texture", "synth.imaging.textures.base:Texture", None)
     assert textures.names() == ("good",)
     assert isinstance(textures.get_entry("good"), Texture)
@@ -332,7 +332,7 @@ def test_a_preset_naming_a_broken_plugin_gets_its_failure(
     )
     point = metadata.EntryPoint("broken", "no_such_module_for_synth:thing", chosen.group)
     monkeypatch.setattr(
-        registry.metadata, "entry_points", lambda group: [point] if group == chosen.group else []
+        metadata, "entry_points", lambda group: [point] if group == chosen.group else []
     )
     chosen.load_built_in()
     for name, value in (("_loaded", False), ("_broken", {}), ("_entries", dict(chosen._entries))):
