@@ -20,9 +20,10 @@ from synth.testing.strategies import (
 )
 from synth.validate import validate_manifest
 
-# 30 draws a strategy: the same cases are judged again in test_verdicts.py (whole
-# manifests, by a second validator too) and test_faults.py (each fault on drawn presets),
-# and bench/bench_fuzz.py measures how many bugs such tests find at 100 and 400 examples.
+# 30 draws a strategy: where faults composed on one line are judged (test_faults.py judges
+# each fault alone, on every preset's and style's lines and on drawn presets; test_verdicts
+# whole manifests, by a second validator too); bench/bench_fuzz.py measures how many bugs
+# such tests find at 100 and 400 examples.
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -36,13 +37,9 @@ def _errors(case: Case, objects: bool = True) -> set[str]:
 @FAST
 @given(manifest_cases())
 def test_any_case_is_judged_as_it_says(case: Case) -> None:
+    """Valid, near-miss or broken, up to ten faults composed: exactly the rules it says.
+    A line that cannot be read hides every other fault: it is never composed."""
     assert _errors(case) == case.expected_rules
-
-
-@FAST
-@given(manifest_cases())
-def test_an_unreadable_line_carries_its_fault_alone(case: Case) -> None:
-    """A line that cannot be read hides every other fault: it is never composed."""
     if any(LINE in CATALOGUE[name].touches for name in case.faults):
         assert len(case.faults) == 1
 
