@@ -315,3 +315,14 @@ def test_pngs_read_in_threads_at_once_read_as_one_at_a_time() -> None:
     with ThreadPoolExecutor(4) as pool:
         for _ in range(5):
             assert list(pool.map(lambda data: read_png(data, 4096), objects)) == alone
+
+
+@SOME
+@given(st.integers(1, 40), st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=12))
+def test_a_masks_indices_are_read_from_its_unfiltered_rows(width: int, rows: list[bytes]) -> None:
+    """What the fast path reads of a mask: the indices its rows hold, not a filter byte."""
+    from synth.validate.objects import _present
+
+    pixels = [(row * width)[:width] for row in rows]
+    unfiltered = bytearray(b"".join(b"\0" + row for row in pixels))
+    assert _present(unfiltered, (width, len(pixels))) == sorted(set(b"".join(pixels)))
