@@ -350,3 +350,24 @@ def test_a_scratch_bowing_off_a_small_image_still_labels_a_pixel() -> None:
     preset = preset_of(classes, 96, 64, "synth-dataset")
     labels = render(preset, ImageSpec(0, "train", True), 2638938434).labels
     assert set(np.unique(labels).tolist()) == {0, 4}
+
+
+@given(
+    facing=st.lists(st.floats(-0.5, 1.5, width=32), min_size=1, max_size=40),
+    flat_at=st.lists(st.integers(0, 39), max_size=10),
+    light=st.tuples(st.floats(0.05, 1.0), st.floats(0.0, 1.0), st.floats(0.1, 1.0)),
+    gloss=st.floats(0.0, 1.0),
+)
+def test_the_glint_is_the_power_of_every_pixel_bit_for_bit(
+    facing: list[float], flat_at: list[int], light: tuple[float, float, float], gloss: float
+) -> None:
+    """Powers taken only above the flat cosine give what powers of every pixel give."""
+    half = np.array(light, np.float32)
+    half /= np.linalg.norm(half)
+    flat = half[2]
+    x = np.array(facing, np.float32)
+    x[[i for i in flat_at if i < x.size]] = flat  # flat pixels: exactly the flat cosine
+    every = np.clip(x, 0.0, 1.0) ** 40 - flat**40
+    np.clip(every, 0.0, None, out=every)
+    every *= np.float32(gloss)
+    assert np.array_equal(base._glint(x.copy(), flat, gloss), every)

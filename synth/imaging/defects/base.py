@@ -407,13 +407,7 @@ def shade(
     np.sqrt(norm, out=norm)
     half = light + np.array([0.0, 0.0, 1.0], np.float32)
     half /= np.linalg.norm(half)
-    # The glint: Blinn-Phong relative to a flat surface's.
-    glint = _facing(gx, gy, norm, half)
-    np.clip(glint, 0.0, 1.0, out=glint)
-    glint **= 40
-    glint -= np.float32(half[2]) ** 40
-    np.clip(glint, 0.0, None, out=glint)
-    glint *= np.float32(gloss)
+    glint = _glint(_facing(gx, gy, norm, half), half[2], gloss)
     # Lambert relative to flat: 1 + (lambert - light_z) * strength multiplies the colour.
     relief = _facing(gx, gy, norm, light)
     relief -= light[2]
@@ -422,6 +416,25 @@ def shade(
     lit = patch * relief[..., None]
     lit += glint[..., None]
     return np.clip(lit, 0.0, 1.0, out=lit)
+
+
+def _glint(facing: np.ndarray, flat: np.float32, gloss: float) -> np.ndarray:
+    """Blinn-Phong relative to a flat surface's: gloss * max(x**40 - flat**40, 0) of the
+    cosine x, clipped to [0, 1]. The power (as costly as 50 multiplications) is taken only
+    where x is above `flat`: it rises with x, so elsewhere the glint is 0, and most of a
+    box is flat (x == flat exactly) or faces away."""
+    np.clip(facing, 0.0, 1.0, out=facing)
+    floor = flat**40
+    # A flat pixel's own power would match its floor; were it above, it would glint too.
+    facing_up = facing >= flat if np.power(np.array([flat]), 40)[0] > floor else facing > flat
+    raised = facing[facing_up]
+    raised **= 40
+    raised -= floor
+    np.clip(raised, 0.0, None, out=raised)
+    raised *= np.float32(gloss)
+    glint = np.zeros_like(facing)
+    glint[facing_up] = raised
+    return glint
 
 
 def _facing(gx: np.ndarray, gy: np.ndarray, norm: np.ndarray, toward: np.ndarray) -> np.ndarray:
