@@ -5,7 +5,8 @@ Pillow at levels 1, 3 and 6, with libdeflate under PNG's Sub filter at levels 1 
 2 is the floor issue 26 names), and with synth's own encoder (libdeflate, the filter chosen
 per image) at level 1 and its default. The strongest floor is the fastest of them whose
 files are no larger than Pillow level 6's; every run is also compared with libdeflate level
-2 under the Sub filter. `synth generate` runs in
+2 under the Sub filter, again after every pair of runs, so that the 1-worker run's ratio
+to it is a median over pairs taken as the load drifts. `synth generate` runs in
 a fresh process per run (worker start-up included). With one worker, images are made in
 that process and its CPU time (getrusage) gives ratios that hold on a shared machine; with
 two, that run is judged by wall time (its ratio is to the floor split two ways), and the
@@ -47,7 +48,7 @@ from synth.config.preset import DEFAULT_TEXTURES, load_preset, palette
 from synth.imaging import encode
 from synth.imaging.defects import PAINTERS
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_image, encode_mask
-from synth.imaging.render import render
+from synth.imaging.render import Rendered, render
 from synth.plan import image_spec
 
 PRESET = "mixed"
@@ -96,7 +97,7 @@ from synth.annotate.masks import mask_bytes
 from synth.annotate.records import has_mask, style_of
 from synth.config.preset import load_preset, palette
 from synth.imaging.encode import DEFAULT_COMPRESS_LEVEL, encode_valid_image
-from synth.imaging.render import render
+from synth.imaging.render import Rendered, render
 from synth.plan import image_spec
 started = cpu()
 count, size = int(sys.argv[1]), int(sys.argv[2])
@@ -165,43 +166,54 @@ def _pillow_mask(level: int, colors: list[str]) -> Callable[[np.ndarray], bytes]
     return encode
 
 
-def floors(count: int, size: int) -> list[dict[str, float | str]]:
-    """Encode + write the same images and masks with each encoder: CPU s, wall s, bytes."""
-    preset = load_preset(PRESET).with_overrides(width=size, height=size)
-    colors = palette(preset)
-    rendered = [render(preset, image_spec(preset, 0, i), 0) for i in range(count)]
-    encoders = {
+Encoders = dict[str, tuple[Callable[[np.ndarray], bytes], Callable[[np.ndarray], bytes]]]
+
+
+def encoders(colors: list[str]) -> Encoders:
+    """Each floor's image and mask encoders, by name."""
+    named: Encoders = {
         f"Pillow level {level}": (_pillow(level), _pillow_mask(level, colors))
         for level in (1, 3, 6)
     }
     for level in (1, 2):  # libdeflate alone, every row under the Sub filter
-        encoders[f"{SUB} level {level}, Sub filter"] = (
+        named[f"{SUB} level {level}, Sub filter"] = (
             lambda a, level=level: _sub_png(a, level),
             lambda m, level=level: encode_mask(m, colors, level),
         )
     for level in sorted({1, DEFAULT_COMPRESS_LEVEL}):  # synth's encoder
-        encoders[f"synth's encoder ({SUB}, filter per image) level {level}"] = (
+        named[f"synth's encoder ({SUB}, filter per image) level {level}"] = (
             lambda a, level=level: encode_image(a, "png", level),
             lambda m, level=level: encode_mask(m, colors, level),
         )
-    results = []
-    for name, (image_encoder, mask_encoder) in encoders.items():
-        with tempfile.TemporaryDirectory() as out:
-            cpu0, wall0, total = time.process_time(), time.perf_counter(), 0
-            for i, r in enumerate(rendered):
-                files = {"": image_encoder(r.image), "-mask": mask_encoder(r.labels)}
-                for suffix, data in files.items():
-                    Path(out, f"{i}{suffix}.png").write_bytes(data)
-                    total += len(data)
-            results.append(
-                {
-                    "name": name,
-                    "cpu": time.process_time() - cpu0,
-                    "wall": time.perf_counter() - wall0,
-                    "bytes": total,
-                }
-            )
-    return results
+    return named
+
+
+def rendered_images(count: int, size: int) -> tuple[list[Rendered], list[str]]:
+    """The images and masks every floor encodes (rendering untimed), and their colors."""
+    preset = load_preset(PRESET).with_overrides(width=size, height=size)
+    return [render(preset, image_spec(preset, 0, i), 0) for i in range(count)], palette(preset)
+
+
+def floor(
+    name: str,
+    rendered: list[Rendered],
+    image_encoder: Callable[[np.ndarray], bytes],
+    mask_encoder: Callable[[np.ndarray], bytes],
+) -> dict[str, float | str]:
+    """Encode + write the images and masks with one encoder: CPU s, wall s, bytes."""
+    with tempfile.TemporaryDirectory() as out:
+        cpu0, wall0, total = time.process_time(), time.perf_counter(), 0
+        for i, r in enumerate(rendered):
+            files = {"": image_encoder(r.image), "-mask": mask_encoder(r.labels)}
+            for suffix, data in files.items():
+                Path(out, f"{i}{suffix}.png").write_bytes(data)
+                total += len(data)
+        return {
+            "name": name,
+            "cpu": time.process_time() - cpu0,
+            "wall": time.perf_counter() - wall0,
+            "bytes": total,
+        }
 
 
 # One anomalous image of one texture rendered and encoded in a fresh process: its peak RSS.
@@ -210,7 +222,7 @@ import dataclasses, resource, sys
 import numpy as np
 from synth.config.preset import load_preset
 from synth.imaging.encode import encode_image, encode_mask
-from synth.imaging.render import render
+from synth.imaging.render import Rendered, render
 from synth.config.preset import DEFAULT_TEXTURES
 from synth.imaging.textures import render_base
 from synth.plan import image_spec
@@ -250,7 +262,7 @@ import numpy as np
 from synth.config.preset import DefectClass, palette
 from synth.imaging.defects import PAINTERS
 from synth.imaging.encode import encode_mask, encode_valid_image
-from synth.imaging.render import render
+from synth.imaging.render import Rendered, render
 from synth.plan import ImageSpec
 from synth.testing.cases import preset_of
 name = sys.argv[1]
@@ -341,7 +353,9 @@ def main() -> None:
         "| ratio to libdeflate level 2, Sub filter | bytes/image | peak RSS |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    encoded = floors(count, size)
+    rendered, colors = rendered_images(count, size)
+    named_encoders = encoders(colors)
+    encoded = [floor(name, rendered, *pair) for name, pair in named_encoders.items()]
     ceiling = next(f["bytes"] for f in encoded if f["name"] == "Pillow level 6")
     strongest = min((f for f in encoded if f["bytes"] <= ceiling), key=lambda f: f["cpu"])
     named = next(f for f in encoded if f["name"] == NAMED_FLOOR)
@@ -352,9 +366,14 @@ def main() -> None:
             f"| {f['wall']:.2f} | {count / f['wall']:.0f} | {f['cpu'] / strongest['cpu']:.2f} "
             f"| {f['cpu'] / named['cpu']:.2f} | {f['bytes'] / count:,.0f} | |"
         )
-    pairs = [
-        (run_generate(count, size, 1), run_generate(count, size, 2)) for _ in range(args.pairs)
-    ]
+    # Each pair also encodes the images again with the named floor, in this process: the
+    # 1-worker run's ratio to it is taken pair by pair, as the load drifts.
+    pairs, named_again, loads = [], [], []
+    for _ in range(args.pairs):
+        pairs.append((run_generate(count, size, 1), run_generate(count, size, 2)))
+        named_again.append(floor(NAMED_FLOOR, rendered, *named_encoders[NAMED_FLOOR]))
+        loads.append(os.getloadavg()[0])
+    ratios = sorted(p[0]["cpu"] / f["cpu"] for p, f in zip(pairs, named_again, strict=True))
     one, two = _median([p[0] for p in pairs]), _median([p[1] for p in pairs])
     lines += [
         f"| synth generate, 1 worker (CPU) | {one['cpu']:.2f} | {one['wall']:.2f} "
@@ -368,6 +387,11 @@ def main() -> None:
     ]
     lines += [
         "",
+        f"The 1-worker run against the named floor ({NAMED_FLOOR}, encoding the same "
+        f"images again after each pair): {statistics.median(ratios):.2f}x its CPU (median of "
+        f"{len(ratios)} pairs, {ratios[0]:.2f}-{ratios[-1]:.2f}; the floor "
+        f"{statistics.median(f['cpu'] for f in named_again):.2f} CPU s; load after each pair "
+        f"{', '.join(f'{load:.1f}' for load in loads)}).",
         f"{_scaling(pairs)}, {count} images. Files are {one['bytes'] / ceiling:.3f}x the "
         "bytes of Pillow level 6.",
         stages(count, size, one["cpu"]),
