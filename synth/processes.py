@@ -63,3 +63,30 @@ def stale(text: bytes, age: float) -> bool:
 def gone(host: str, pid: int) -> bool:
     """Whether process `pid` of `host` is known to be gone: only this host's can be."""
     return host == socket.gethostname() and not alive(pid)
+
+
+def open_below(folder: Path) -> bool | None:
+    """Whether a process of this host has a file below `folder` open; None where that
+    cannot be told (no /proc, as on macOS, or a process whose files this one may not list)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    inside = str(folder.resolve()) + os.sep
+    unknown = False
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except PermissionError:
+            unknown = True
+            continue
+        except OSError:  # gone meanwhile
+            continue
+        for fd in fds:
+            try:
+                if str(fd.readlink()).startswith(inside):
+                    return True
+            except OSError:
+                continue
+    return None if unknown else False

@@ -497,3 +497,22 @@ def test_a_file_size_limit_leaves_no_object(tmp_path: Path, workers: str) -> Non
     assert "cannot write (File too large)" in one_line(result.stderr)
     assert not out.exists(), files_of(out)
     assert not list((tmp_path / "tmp").iterdir())
+
+
+def test_idle_spools_of_an_older_synth_are_removed(tmp_path: Path) -> None:
+    """An older synth named its spools `synth-manifests-` and random letters, no run: one
+    idle for two days that no process holds open goes; a recent one, or one held open, stays."""
+    from synth.annotate.manifest import OLD_SPOOL_IDLE_SECONDS, sweep_spools
+
+    old = time.time() - OLD_SPOOL_IDLE_SECONDS - 60
+    names = {"synth-manifests-k2j4_x9q": False, "synth-manifests-a8d_1zz0": True}
+    for name in [*names, "synth-manifests-recent01"]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.manifest").write_text("{}\n")
+    names["synth-manifests-recent01"] = True
+    for name in ("synth-manifests-k2j4_x9q", "synth-manifests-a8d_1zz0"):
+        for path in (tmp_path / name / "train.manifest", tmp_path / name):
+            os.utime(path, (old, old))
+    with (tmp_path / "synth-manifests-a8d_1zz0" / "train.manifest").open("a"):
+        sweep_spools(tmp_path)
+    assert {name: (tmp_path / name).exists() for name in names} == names

@@ -7,6 +7,7 @@ import errno
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -14,7 +15,7 @@ from typing import IO, Any
 
 from synth.errors import OutputError
 from synth.format import is_s3
-from synth.processes import gone, holder
+from synth.processes import gone, holder, open_below
 
 CONTENT_TYPE = "application/x-ndjson"
 
@@ -73,11 +74,33 @@ def _spool_prefix() -> str:
 def sweep_spools(folder: Path) -> None:
     """Remove the spools in `folder` that runs killed with SIGKILL left (nothing runs at
     SIGKILL to remove them): those naming a process of this host that is gone, zombies
-    included (synth.processes, as for a claim); any other is left alone."""
+    included (synth.processes, as for a claim); and those of an older synth, which named
+    no run (`synth-manifests-` and tempfile's random letters), once idle for
+    `OLD_SPOOL_IDLE_SECONDS` with no file of theirs open in any process. Any other is
+    left alone."""
     for spool in folder.glob(f"{_SPOOL}*"):
-        named = spool.name.removeprefix(_SPOOL).rsplit("-", 2)
-        if len(named) == 3 and named[1].isdigit() and gone(named[0], int(named[1])):
+        name = spool.name.removeprefix(_SPOOL)
+        named = name.rsplit("-", 2)
+        if len(named) == 3 and named[1].isdigit():
+            dead = gone(named[0], int(named[1]))
+        else:
+            dead = "-" not in name and _idle(spool) and open_below(spool) is False
+        if dead:
             shutil.rmtree(spool, ignore_errors=True)
+
+
+# A spool of an older synth is a leftover once idle this long: a run appends to its
+# files as its images come, and a dask run waits a day at most for a worker.
+OLD_SPOOL_IDLE_SECONDS = 2 * 86400.0
+
+
+def _idle(spool: Path) -> bool:
+    """Whether nothing in a spool (nor the spool itself) changed for OLD_SPOOL_IDLE_SECONDS."""
+    try:
+        changed = max(path.stat().st_mtime for path in [spool, *spool.rglob("*")])
+    except OSError:
+        return False
+    return time.time() - changed > OLD_SPOOL_IDLE_SECONDS
 
 
 class ManifestSpool:
