@@ -303,3 +303,22 @@ def test_uploads_cancelled_at_shutdown_are_not_reported(caplog: pytest.LogCaptur
     client.release.set()
     sink.close()
     assert not [r for r in caplog.records if "exception calling callback" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    "stop", [OutputError("injected"), KeyboardInterrupt()], ids=["error", "signal"]
+)
+def test_a_failed_s3_run_leaves_nothing_of_its_own(
+    mocked: Any, monkeypatch: pytest.MonkeyPatch, stop: BaseException
+) -> None:
+    """A run that fails (or is stopped) once its objects are up removes them, and keeps
+    what is not its own."""
+    mocked.put_object(Bucket="data", Key="p/notes.txt", Body=b"mine")
+
+    def failing(self: s3_module.S3Sink, files: Any) -> None:
+        raise stop
+
+    monkeypatch.setattr(s3_module.S3Sink, "publish", failing)
+    with pytest.raises(type(stop)):
+        generate("mixed", out="s3://data/p", overwrite=True, **SMALL)
+    assert _keys(mocked) == {"p/notes.txt"}

@@ -298,6 +298,9 @@ class S3Sink:
         self._bar: Bar | None = None
         self._objects = 0
         self._claim: str | None = None
+        # The objects this run put while holding its claim: removed at close unless it
+        # published them (a PUT is atomic, so no object is ever seen half-written).
+        self._written: list[str] = []
 
     def prepare(self, *, overwrite: bool) -> None:
         try:
@@ -430,6 +433,8 @@ class S3Sink:
         if self._failure is not None:  # one failed while this waited for a slot
             self._slots.release()
             self._raise_failure()
+        if self._claim is not None:
+            self._written.append(key)
         future = self._pool.submit(self._put, key, data, content_type)
         with self._lock:
             self._pending.add(future)
@@ -475,6 +480,9 @@ class S3Sink:
         """Each file in order; after a failure, the ones already published are deleted,
         and the one that failed too: a server may have stored it and lost its answer."""
         tried: list[str] = []
+        # The objects stop being the run's to remove before any becomes visible: a signal
+        # landing after the last file leaves them published, never removed under it.
+        written, self._written = self._written, []
         try:
             for key, body, content_type in files:
                 tried.append(key)
@@ -494,8 +502,22 @@ class S3Sink:
             for key in tried:
                 with contextlib.suppress(BotoCoreError, ClientError):
                     self.s3.delete_object(Bucket=self.bucket, Key=key)
+            self._written = written
             raise
         signals.note_published(self.location)
+
+    def _discard(self) -> None:
+        """Remove the objects a run that did not publish put, while it holds its claim; not
+        when the server failed its uploads (it would fail these too, each after its wait)."""
+        written, self._written = sorted(set(self._written)), []
+        if self._failure is not None:
+            return
+        for start in range(0, len(written), 1000):  # DeleteObjects takes 1000 keys
+            batch = [{"Key": key} for key in written[start : start + 1000]]
+            try:
+                self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            except (BotoCoreError, ClientError):
+                return  # left for an overwrite to remove
 
     def keys(self, prefix: str) -> Iterator[str]:
         with translated(self.bucket, prefix):
@@ -518,6 +540,7 @@ class S3Sink:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._claim is not None:
+            self._discard()
             self._release(self._claim)
             self._claim = None
         self._close_bar()
