@@ -64,6 +64,11 @@ class Seen:
     errors: frozenset[str]
     line: dict[str, Any] | None  # the line's JSON object, when it is one
 
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The line's JSON object, or {} when it is none."""
+        return self.line or {}
+
     def meta(self, kind: str) -> dict[str, Any]:
         """The label ("label") or mask ("mask") metadata, or {}."""
         for key, value in (self.line or {}).items():
@@ -198,8 +203,8 @@ MUTANTS = [
         "label.creation-date",
         lambda s: str(s.meta("label").get("creation-date", "")).endswith("Z"),
     ),
-    strict("attribute names fixed", "label.missing", lambda s: "anomaly-label" not in s.line),
-    strict("extra keys rejected", "manifest.object", lambda s: "reviewed-by" in s.line),
+    strict("attribute names fixed", "label.missing", lambda s: "anomaly-label" not in s.fields),
+    strict("extra keys rejected", "manifest.object", lambda s: "reviewed-by" in s.fields),
     strict(
         "label confidence required",
         "label.confidence",
@@ -208,7 +213,7 @@ MUTANTS = [
     strict(
         "source-ref must come first",
         "manifest.object",
-        lambda s: next(iter(s.line), None) != "source-ref",
+        lambda s: next(iter(s.fields), None) != "source-ref",
     ),
     strict(
         "unlabeled class-name an error",
