@@ -542,8 +542,19 @@ def _mocked_s3() -> Iterator[None]:
     moto = require("moto", "mock", "--mock-s3")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
-    with moto.mock_aws():
-        yield
+    # moto answers requests to AWS's own endpoints only: one set in the environment or a
+    # profile (a real S3-compatible server) would receive the dry run's writes.
+    ignore = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    before = os.environ.get(ignore)
+    os.environ[ignore] = "true"
+    try:
+        with moto.mock_aws():
+            yield
+    finally:
+        if before is None:
+            del os.environ[ignore]
+        else:
+            os.environ[ignore] = before
 
 
 @cli.command()

@@ -504,3 +504,66 @@ def test_a_part_that_is_not_a_file_is_named_so(tmp_path: Path) -> None:
     assert one_line(result.stderr) == (
         f"Error: {part}: not a regular file; shard 1 is incomplete, make it again"
     )
+
+
+def test_mock_s3_never_reaches_a_configured_endpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--mock-s3 is a dry run whatever the environment names: an endpoint set there (here a
+    port nothing listens on) receives nothing, and the environment is as it was after."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    monkeypatch.delenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", raising=False)
+    result = synth_here("generate", "-o", "s3://dry/run", "--mock-s3", *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("AWS_DEFAULT_REGION", "", "AWS_DEFAULT_REGION='': not an AWS region name"),
+        ("AWS_ENDPOINT_URL", "notaurl", "AWS_ENDPOINT_URL='notaurl': not an endpoint URL"),
+    ],
+)
+def test_an_endpoint_from_the_environment_is_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = synth_here("validate", "s3://bucket/train.manifest")
+    assert result.returncode == 2
+    assert one_line(result.stderr).startswith(f"Error: {said}")
+
+
+def test_a_preset_nested_too_deep(tmp_path: Path) -> None:
+    preset = tmp_path / "deep.toml"
+    preset.write_text("a=" + "[" * 2000 + "]" * 2000 + "\n")
+    result = synth_here("generate", "-p", str(preset), "-o", str(tmp_path / "out"), *SMALL)
+    assert result.returncode == 1
+    assert (
+        one_line(result.stderr)
+        == f"Error: {preset}: not a preset: arrays or tables nested too deep"
+    )
+
+
+def test_a_base_image_far_from_the_images_shape(tmp_path: Path) -> None:
+    """A 4,000,000x1 image is small to read, but covering 64x64 with it would resize it to
+    320 million pixels: refused from its header, before anything is written."""
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    rows = zlib.compress(b"\0" + b"\0" * 3 * 4_000_000)
+    ihdr = struct.pack(">IIBBBBB", 4_000_000, 1, 8, 2, 0, 0, 0)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    (bases / "wide.png").write_bytes(png)
+    out = tmp_path / "out"
+    result = synth_here("generate", "--base-dir", str(bases), "-o", str(out), *SMALL)
+    assert result.returncode == 1
+    assert one_line(result.stderr).startswith(
+        f"Error: {bases / 'wide.png'}: 4000000x1 pixels is too far from the images' shape (64x64)"
+    )
+    assert not out.exists()

@@ -245,6 +245,8 @@ def load_preset(name_or_path: str | Path) -> Preset:
         raise PresetError(f"{path}: cannot read the preset: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise PresetError(f"{path}: not a preset: arrays or tables nested too deep") from None
     return from_dict(data, name=path.stem, source=str(path))
 
 

@@ -22,9 +22,21 @@ from synth.errors import InputError
 MAX_BASE_PIXELS = 8192 * 8192
 
 
-def check_image(path: Path) -> None:
+# load_part enlarges a crop by up to this much more than covering the image needs.
+MAX_STRETCH = 1.25
+
+
+def cover_size(image: tuple[int, int], width: int, height: int, scale: float) -> tuple[int, int]:
+    """The size (w, h) a base image of size `image` is resized to, by `scale`, to be cropped
+    to (height, width): never smaller than the crop."""
+    return max(width, round(image[0] * scale)), max(height, round(image[1] * scale))
+
+
+def check_image(path: Path, cover: tuple[int, int] | None = None) -> None:
     """Raise InputError naming the file unless Pillow can read its header and its size is
-    within MAX_BASE_PIXELS (a small file can declare a huge image: a decompression bomb)."""
+    within MAX_BASE_PIXELS (a small file can declare a huge image: a decompression bomb);
+    with `cover` (width, height), unless the image resized to cover it stays within the
+    limit too (a 4,000,000x1 image would be resized to 256 million pixels a side of 64)."""
     try:
         with warnings.catch_warnings():
             # The limit below is synth's own, and said in one line: no warning from Pillow.
@@ -37,6 +49,16 @@ def check_image(path: Path) -> None:
                     f"{path}: too large to use as a base image ({width}x{height} pixels; "
                     f"the limit is {MAX_BASE_PIXELS:,}, 8192x8192)"
                 )
+            if cover is not None:
+                width, height = cover
+                scale = max(height / picture.height, width / picture.width) * MAX_STRETCH
+                wide, high = cover_size(picture.size, width, height, scale)
+                if wide * high > MAX_BASE_PIXELS:
+                    raise InputError(
+                        f"{path}: {picture.width}x{picture.height} pixels is too far from the "
+                        f"images' shape ({width}x{height}): covering them needs it resized to "
+                        f"{wide}x{high}, over the limit of {MAX_BASE_PIXELS:,}; crop it nearer"
+                    )
             picture.verify()
     except Image.DecompressionBombError as exc:  # a header declaring a huge image
         raise InputError(f"{path}: too large to use as a base image ({exc})") from None
@@ -88,8 +110,8 @@ def load_part(
     with it, or None without one. The same draws either way, so an image's pixels do
     not depend on whether it has a region."""
     rgb = _read(path, "RGB")
-    scale = max(height / rgb.height, width / rgb.width) * rng.uniform(1.0, 1.25)
-    size = (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale)))
+    scale = max(height / rgb.height, width / rgb.width) * rng.uniform(1.0, MAX_STRETCH)
+    size = cover_size(rgb.size, width, height, scale)
     resized = rgb.resize(size)
     top = int(rng.integers(resized.height - height + 1))
     left = int(rng.integers(resized.width - width + 1))

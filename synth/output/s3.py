@@ -189,11 +189,24 @@ def client(
             "(from AWS_DEFAULT_REGION, AWS_REGION or the profile)"
         ) from None
     except ValueError:
-        raise OutputError(
-            f"{endpoint_url}: not an endpoint URL such as http://127.0.0.1:9000"
-        ) from None
+        raise OutputError(_bad_endpoint(endpoint_url)) from None
     except BotoCoreError as exc:
         raise OutputError(f"cannot set up the S3 client: {exc}") from None
+
+
+def _bad_endpoint(given: str | None) -> str:
+    """What made botocore's endpoint invalid, as a line: the URL given, else the one the
+    environment sets, else the region the endpoint is made of (an empty one)."""
+    example = "not an endpoint URL such as http://127.0.0.1:9000"
+    if given is not None:
+        return f"{given}: {example}"
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        if os.environ.get(name):
+            return f"{name}={os.environ[name]!r}: {example}"
+    named = [
+        f"{n}={os.environ[n]!r}" for n in ("AWS_REGION", "AWS_DEFAULT_REGION") if n in os.environ
+    ]
+    return f"{', '.join(named) or 'the region'}: not an AWS region name such as us-east-1"
 
 
 def _check_endpoint(url: str) -> None:

@@ -99,7 +99,7 @@ class Writer:
         """What every image shares, from the config and the inputs (checked here, before
         any work); the output is neither read nor changed."""
         config, preset = self.config, self.config.preset
-        bases = _bases(config.base_dir, config.roi_dir)
+        bases = _bases(config.base_dir, config.roi_dir, (preset.width, preset.height))
         check_fits(preset, bases, config.compress_level)  # before anything is written
         faults, dataset_faults = (
             ([], [])  # a layout without manifests draws its own faults (synth/faults/layouts/)
@@ -511,7 +511,7 @@ def _content_type(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def _bases(base_dir: Path | None, roi_dir: Path | None) -> tuple[Base, ...]:
+def _bases(base_dir: Path | None, roi_dir: Path | None, cover: tuple[int, int]) -> tuple[Base, ...]:
     if base_dir is None:
         if roi_dir is not None:
             raise OutputError(f"{roi_dir}: {option('roi_dir')} goes with {option('base_dir')}")
@@ -529,7 +529,7 @@ def _bases(base_dir: Path | None, roi_dir: Path | None) -> tuple[Base, ...]:
                 f"{base.image}: not a regular file (a FIFO, a device or a folder); "
                 f"{option('base_dir')} takes image files"
             )
-        check_image(base.image)
+        check_image(base.image, cover)
         if base.roi is not None:
             check_roi(base.roi, base.image)
     return found
