@@ -516,3 +516,20 @@ def test_idle_spools_of_an_older_synth_are_removed(tmp_path: Path) -> None:
     with (tmp_path / "synth-manifests-a8d_1zz0" / "train.manifest").open("a"):
         sweep_spools(tmp_path)
     assert {name: (tmp_path / name).exists() for name in names} == names
+
+
+def test_a_killed_run_is_finished_by_the_same_command(tmp_path: Path, reference: Path) -> None:
+    """SIGKILL mid-run leaves images its journal notes: the same command again (no
+    --overwrite) takes the claim, removes them and makes the dataset a clean run makes."""
+    out = tmp_path / "out"
+    command = ["generate", *ARGS, "-o", str(out)]
+    run = start(
+        ["synth.output.folder:FolderSink.put", "3", "SIGKILL", *command], tmp_path, program=INJECT
+    )
+    code, _ = finish(run, tmp_path, cleaned=False)
+    assert code == -9
+    assert list((out / "images").iterdir())  # what the killed run left, noted in its journal
+    rerun = start(command, tmp_path)
+    code, stderr = finish(rerun, tmp_path)
+    assert code == 0, stderr
+    assert files_of(out) == files_of(reference)

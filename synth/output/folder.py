@@ -85,7 +85,7 @@ class FolderSink:
         if (
             self.root.is_dir()
             and not overwrite
-            and any(not _hidden(path.name) for path in self.root.iterdir())
+            and not self._left_by_a_run([p for p in self.root.iterdir() if not _hidden(p.name)])
         ):
             raise OutputError(
                 f"{self.root}: the output folder is not empty; "
@@ -100,6 +100,23 @@ class FolderSink:
             raise OutputError(
                 f"{self.root}: cannot write to the output folder ({exc.strerror})"
             ) from None
+
+    def _left_by_a_run(self, entries: list[Path]) -> bool:
+        """Whether every file below `entries` is one a journal notes (or its staged copy):
+        what a killed run left, which taking the claim removes once its holder is gone (a
+        holder alive refuses the claim instead). A folder holding no file is no run's."""
+        noted: set[Path] = set()
+        for journal in self.root.glob(f"{JOURNAL}*"):
+            for key in self._noted(journal):
+                path = folder_path(self.root, key)
+                if path is not None:
+                    noted |= {path, _stage_of(path)}
+        for entry in entries:
+            below = entry.rglob("*") if entry.is_dir() and not entry.is_symlink() else [entry]
+            files = [path for path in below if not path.is_dir()]
+            if not files or any(path not in noted for path in files):
+                return False
+        return True
 
     def claim(self, name: str = "") -> None:
         path = self.root / f"{LOCK}{name}"
