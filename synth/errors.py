@@ -56,6 +56,11 @@ def one_line(text: str) -> str:
     return text.translate(_UNPRINTABLE)
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 image`, `2 images`: a count in a message, its noun plural unless it is one."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
 class PresetError(SynthError):
     """A preset that cannot be found or does not describe a dataset.
 

@@ -340,6 +340,8 @@ def test_training_minimum_per_split() -> None:
     assert _project(_split(20, 10, "train")) == []
     [single] = _project(_split(19, 10, "train"))
     assert single.message.startswith("the dataset has 19 normal images; training needs 20")
+    [one] = _project(_split(1, 10, "train"))  # a count of one, its noun not plural
+    assert one.message.startswith("the dataset has 1 normal image; training needs 20")
 
 
 def test_training_minimum_per_anomaly_label_counts_single_type_masks() -> None:

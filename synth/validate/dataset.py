@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from synth.errors import counted
 from synth.format import (
     ANOMALY_NAME,
     BACKGROUND_CLASS,
@@ -69,7 +70,7 @@ def training_shortfalls(
         for kind in ("normal", "anomaly"):
             have = getattr(counts, kind)
             if have < need[kind]:
-                said = f"{name} has {have} {kind} images; training needs {need[kind]}"
+                said = f"{name} has {counted(have, f'{kind} image')}; training needs {need[kind]}"
                 short.append(Shortfall(split, said))
         for label in sorted(labels):
             have = counts.single_label[label]
@@ -77,7 +78,7 @@ def training_shortfalls(
                 short.append(
                     Shortfall(
                         split,
-                        f"{name} has {have} images holding only anomaly {label!r}; "
+                        f"{name} has {counted(have, 'image')} holding only anomaly {label!r}; "
                         f"training needs {per_label}",
                     )
                 )

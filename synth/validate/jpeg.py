@@ -17,6 +17,8 @@ import re
 
 import simplejpeg
 
+from synth.errors import counted
+
 _SOF = frozenset((*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)))
 _PROGRESSIVE = frozenset((0xC2, 0xC6, 0xCA, 0xCE))
 _SOS, _EOI, _SOI = 0xDA, 0xD9, 0xD8
@@ -79,7 +81,7 @@ def _markers(data: bytes) -> str | None:
         marker = data[at + 1]
         if marker == _EOI:
             if data[at + 2 :].strip(b"\0"):
-                return f"it has {end - at - 2:,} bytes after its EOI marker"
+                return f"it has {counted(end - at - 2, 'byte')} after its EOI marker"
             break
         if marker in _STANDALONE or marker == _SOI:
             return f"it has a misplaced marker, 0xFF{marker:02X}"
