@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -17,6 +19,24 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
     }
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks as (kind, body), for a test to alter one and put them back (png_of)."""
+    out, at = [], 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, at)
+        out.append((kind, data[at + 8 : at + 8 + length]))
+        at += 12 + length
+    return out
+
+
+def png_of(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    """A PNG of these chunks, each with its length and a right CRC."""
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in chunks
+    )
 
 
 def hypothesis_conftest() -> str:

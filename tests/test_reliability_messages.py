@@ -26,6 +26,7 @@ from synth.errors import OutputError, PresetError
 from synth.run.generate import generate
 from synth.validate import validate_manifest
 from synth.validate.findings import format_text
+from tests.helpers import png_of
 from tests.invariants import (
     PATIENCE,
     SYNTH,
@@ -550,15 +551,9 @@ def test_a_base_image_far_from_the_images_shape(tmp_path: Path) -> None:
     320 million pixels: refused from its header, before anything is written."""
     bases = tmp_path / "bases"
     bases.mkdir()
-    rows = zlib.compress(b"\0" + b"\0" * 3 * 4_000_000)
     ihdr = struct.pack(">IIBBBBB", 4_000_000, 1, 8, 2, 0, 0, 0)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    rows = zlib.compress(b"\0" + b"\0" * 3 * 4_000_000)
+    png = png_of([(b"IHDR", ihdr), (b"IDAT", rows), (b"IEND", b"")])
     (bases / "wide.png").write_bytes(png)
     out = tmp_path / "out"
     result = synth_here("generate", "--base-dir", str(bases), "-o", str(out), *SMALL)

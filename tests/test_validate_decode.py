@@ -21,6 +21,7 @@ from PIL import Image, ImageFile
 
 from synth.imaging.encode import encode_mask, encode_png
 from synth.validate import iter_findings
+from tests.helpers import png_chunks, png_of
 from tests.test_validate import IMAGE, MASK, _line
 
 DECODE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,29 +37,13 @@ def _objects(seed: int) -> tuple[bytes, bytes]:
     return encode_png(image), encode_mask(labels, _PALETTE)
 
 
-def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    out, at = [], 8
-    while at + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[at : at + 8])
-        out.append((kind, data[at + 8 : at + 8 + length]))
-        at += 12 + length
-    return out
-
-
-def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + b"".join(
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        for kind, body in chunks
-    )
-
-
 @st.composite
 def _mutant(draw: st.DrawFn, data: bytes) -> bytes:
     """The PNG broken one way: cut, a byte changed (CRCs then fixed or not), its rows
     re-deflated with a filter byte, a row or a byte more or less, its Adler-32 changed,
     its IDAT split or a chunk added after it; or as it is."""
     kind = draw(st.integers(0, 7))
-    chunks = _chunks(data)
+    chunks = png_chunks(data)
     header = struct.unpack(">IIBBBBB", chunks[0][1])
     channels = {2: 3, 3: 1, 0: 1}[header[3]]
     row = header[0] * channels + 1
@@ -69,7 +54,7 @@ def _mutant(draw: st.DrawFn, data: bytes) -> bytes:
     if kind in (1, 2):
         at = draw(st.integers(8, len(data) - 1))
         flipped = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
-        return flipped if kind == 1 else _png(_chunks(flipped))  # CRCs made right again
+        return flipped if kind == 1 else png_of(png_chunks(flipped))  # CRCs made right again
     if kind == 3:
         rows[draw(st.integers(0, header[1] - 1)) * row] = draw(st.integers(0, 255))
     elif kind == 4:
@@ -87,7 +72,7 @@ def _mutant(draw: st.DrawFn, data: bytes) -> bytes:
         after = draw(st.sampled_from([b"IDAT", b"tEXt", b"IEND"]))
         split = [(b"IDAT", stream[:cut]), (after, b"a\x00b"), (b"IDAT", stream[cut:])]
         chunks[idat : idat + 1] = split if after != b"IEND" else split[:1] + split[2:]
-    return _png(chunks)
+    return png_of(chunks)
 
 
 def _both(image: bytes, mask: bytes, profile: str) -> list[Any]:
@@ -149,10 +134,10 @@ def test_a_cut_or_corrupt_image_still_fails(cut: Any, said: str) -> None:
 def test_a_bad_deflate_stream_still_fails() -> None:
     """A stream changed inside, its CRC made right: only the decode can tell."""
     image, mask = _objects(0)
-    chunks = _chunks(image)
+    chunks = png_chunks(image)
     stream = bytearray(chunks[1][1])
     stream[len(stream) // 2] ^= 0xFF
     chunks[1] = (b"IDAT", bytes(stream))
-    found = _both(_png(chunks), mask, "docs")
+    found = _both(png_of(chunks), mask, "docs")
     assert [f.rule for f in found] == ["image.format"]
     assert "its pixel data does not inflate" in found[0].message

@@ -21,6 +21,7 @@ from PIL import Image
 
 from synth.imaging.encode import encode_mask, encode_png
 from synth.validate import iter_findings
+from tests.helpers import png_chunks, png_of
 from tests.test_validate import IMAGE, MASK, _line
 
 _PALETTE = ["#ffffff", "#2ca02c", "#1f77b4"]
@@ -58,27 +59,11 @@ def _format_error(image: bytes, mask: bytes, rule: str, said: str) -> None:
 # PNG ----------------------------------------------------------------------------------
 
 
-def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    out, at = [], 8
-    while at + 8 <= len(data):
-        length, kind = struct.unpack_from(">I4s", data, at)
-        out.append((kind, data[at + 8 : at + 8 + length]))
-        at += 12 + length
-    return out
-
-
-def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + b"".join(
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        for kind, body in chunks
-    )
-
-
 def _rechunked(change: Callable[[list[tuple[bytes, bytes]]], None]) -> Callable[[bytes], bytes]:
     def apply(data: bytes) -> bytes:
-        chunks = _chunks(data)
+        chunks = png_chunks(data)
         change(chunks)
-        return _png(chunks)
+        return png_of(chunks)
 
     return apply
 
@@ -128,7 +113,7 @@ PNG_FAULTS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "zeros after IEND": (lambda d: d + bytes(16), "16 bytes after its IEND chunk"),
     "a second PNG after IEND": (lambda d: d + d, "after its IEND chunk"),
     "a chunk after IEND": (
-        lambda d: d + _png([(b"tEXt", b"a\x00b")])[8:],
+        lambda d: d + png_of([(b"tEXt", b"a\x00b")])[8:],
         "after its IEND chunk",
     ),
     "a text chunk between IDATs": (
@@ -289,7 +274,7 @@ def _interlaced(pixels: np.ndarray) -> bytes:
         for row in pixels[y::dy, x::dx]
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
-    return _png([(b"IHDR", header), (b"IDAT", zlib.compress(rows)), (b"IEND", b"")])
+    return png_of([(b"IHDR", header), (b"IDAT", zlib.compress(rows)), (b"IEND", b"")])
 
 
 @pytest.mark.parametrize("side", [64, 67, 131])
@@ -298,9 +283,9 @@ def test_an_interlaced_png_is_sound_and_one_cut_short_is_not(side: int) -> None:
     data = _interlaced(pixels)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), pixels)  # as libpng reads
     assert _picture_findings(data, (side, side)) == []
-    chunks = _chunks(data)
+    chunks = png_chunks(data)
     chunks[1] = (b"IDAT", zlib.compress(zlib.decompress(chunks[1][1])[:-side]))
-    assert {rule for rule, _ in _picture_findings(_png(chunks), (side, side))} == {"image.format"}
+    assert {rule for rule, _ in _picture_findings(png_of(chunks), (side, side))} == {"image.format"}
 
 
 def test_pngs_read_in_threads_at_once_read_as_one_at_a_time() -> None:
