@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import os
 import shutil
@@ -76,6 +77,9 @@ class FolderSink:
         self.location = str(root)
         self._lock: Path | None = None
         self._journal = None if claimed is None else self._journal_of(claimed)
+        # Only the run makes its journal (when it claims): a worker still writing after the
+        # run removed it (a dask task the stop did not reach) fails instead of making another.
+        self._makes_journal = claimed is None
         self._made: list[Path] = []  # the folders this run created, outermost first
         self._known: set[Path] = set()  # folders known to exist: no mkdir per object
 
@@ -135,6 +139,12 @@ class FolderSink:
         left = self.root.glob(f"{JOURNAL}*") if not name else [self._journal]
         for journal in sorted(left):
             self._discard(journal)
+        try:
+            self._open_journal(os.O_CREAT).close()
+        except OSError as exc:
+            raise OutputError(
+                f"{self._journal}: cannot write the run's journal ({exc.strerror}){_advice(exc)}"
+            ) from None
 
     def _journal_of(self, claim: str) -> Path:
         return self.root / f"{JOURNAL}{claim.removeprefix(LOCK)}"
@@ -144,12 +154,14 @@ class FolderSink:
         if self._journal is None:
             return
         line = (json.dumps(key) + "\n").encode()
-        fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            if os.write(fd, line) != len(line):
+        with self._open_journal(os.O_CREAT if self._makes_journal else 0) as journal:
+            if journal.write(line) != len(line):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._journal))
-        finally:
-            os.close(fd)
+
+    def _open_journal(self, create: int) -> io.FileIO:
+        assert self._journal is not None
+        fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | create, 0o644)
+        return io.FileIO(fd, "w")
 
     def _noted(self, journal: Path) -> list[str]:
         """The keys a journal notes (a line cut short by a kill names none)."""
