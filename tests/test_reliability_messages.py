@@ -562,3 +562,52 @@ def test_a_base_image_far_from_the_images_shape(tmp_path: Path) -> None:
         f"Error: {bases / 'wide.png'}: 4000000x1 pixels is too far from the images' shape (64x64)"
     )
     assert not out.exists()
+
+
+def test_a_preset_is_read_up_to_its_size_limit(tmp_path: Path) -> None:
+    """`-p` naming /dev/zero or a huge file: refused after reading past the limit, not read
+    whole (a link to /dev/zero grew to 23 GB)."""
+    from synth.config.preset import MAX_PRESET_BYTES
+
+    preset = tmp_path / "zero.toml"
+    preset.symlink_to("/dev/zero")
+    result = synth_here("generate", "-p", str(preset), "-o", str(tmp_path / "out"), *SMALL)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {preset}: over {MAX_PRESET_BYTES:,} bytes: not a preset"
+    )
+
+
+def test_a_shard_summary_is_read_up_to_its_size_limit(tmp_path: Path) -> None:
+    from synth.run.merge import MAX_SUMMARY_BYTES
+
+    out = tmp_path / "out"
+    for index in (0, 1):
+        assert (
+            synth_here("generate", "-o", str(out), "--shard", f"{index}/2", *SMALL).returncode == 0
+        )
+    summary = out / "shards" / "part-00001-of-00002.json"
+    os.truncate(summary, 1 << 40)  # a sparse terabyte: read whole, a MemoryError
+    result = synth_here("merge", str(out))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"Error: {summary}: not a shard summary (over {MAX_SUMMARY_BYTES:,} bytes); "
+        "make that shard again"
+    )
+
+
+def test_a_palette_base_image_with_transparency_prints_no_warning(tmp_path: Path) -> None:
+    """Pillow warns converting such an image to RGB; the warning is no line of synth's."""
+    from PIL import Image
+
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    Image.new("P", (128, 128), 3).save(bases / "p.png", transparency=3)
+    result = subprocess.run(
+        [*SYNTH, "generate", "--base-dir", str(bases), "-o", str(tmp_path / "out"), *SMALL],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr

@@ -221,6 +221,10 @@ def builtin_presets() -> dict[str, Path]:
     }
 
 
+# A preset is a page of TOML; the largest built-in is a few KiB.
+MAX_PRESET_BYTES = 1 << 20
+
+
 def load_preset(name_or_path: str | Path) -> Preset:
     """A built-in preset by name, or a user's TOML file by path."""
     builtin = builtin_presets()
@@ -240,7 +244,11 @@ def load_preset(name_or_path: str | Path) -> Preset:
             )
     try:
         # utf-8-sig: an editor's byte-order mark (Notepad writes one) is not TOML's to see.
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        with path.open("rb") as file:
+            raw = file.read(MAX_PRESET_BYTES + 1)
+        if len(raw) > MAX_PRESET_BYTES:  # /dev/zero, a log named .toml: not read whole
+            raise PresetError(f"{path}: over {MAX_PRESET_BYTES:,} bytes: not a preset")
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PresetError(f"{path}: cannot read the preset: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

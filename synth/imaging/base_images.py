@@ -126,6 +126,10 @@ def load_part(
 def _read(path: Path, mode: str) -> Image.Image:
     try:
         with Image.open(path) as picture:
+            if picture.mode == "P" and "transparency" in picture.info:
+                # Pillow warns on P to RGB or L with transparency; through RGBA it does
+                # not, and the colors are the same.
+                return picture.convert("RGBA").convert(mode)
             return picture.convert(mode)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise InputError(f"{path}: not an image Pillow can read ({exc})") from None

@@ -68,7 +68,9 @@ class Sink(Protocol):
     def publish(self, files: Sequence[Published]) -> None:
         """Make finished files visible, in order, all or none: after a failure none is left."""
 
-    def read(self, key: str) -> bytes: ...
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        """The object's bytes, at most `limit` of them (a summary is small: a huge file
+        in its place is not read whole)."""
 
     def close(self) -> None:
         """Release the claim, connections and threads; the sink is not used after."""

@@ -338,8 +338,9 @@ class FolderSink:
         path.unlink(missing_ok=True)
         self._prune(path.parent)
 
-    def read(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        with self._path(key).open("rb") as file:
+            return file.read(-1 if limit is None else limit)
 
     def publish(self, files: Sequence[Published]) -> None:
         """Every file staged beside its target first, then each renamed into place.

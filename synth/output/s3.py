@@ -546,9 +546,10 @@ class S3Sink:
         with translated(self.bucket, key):
             self.s3.delete_object(Bucket=self.bucket, Key=key)
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
         with translated(self.bucket, key):
-            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            return body.read() if limit is None else body.read(limit)  # streamed: bounded
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -148,10 +148,20 @@ def _merge(target: Sink) -> Dataset:
     )
 
 
+# A shard's summary names its parts and counts: a few KiB; far more is no summary.
+MAX_SUMMARY_BYTES = 1 << 20
+
+
 def _summary(target: Sink, key: str) -> dict[str, Any]:
     """A shard's summary, or one line saying why it is not one."""
+    data = target.read(key, MAX_SUMMARY_BYTES + 1)
+    if len(data) > MAX_SUMMARY_BYTES:
+        raise OutputError(
+            f"{_where(target, key)}: not a shard summary (over {MAX_SUMMARY_BYTES:,} bytes); "
+            "make that shard again"
+        )
     try:
-        summary = json.loads(target.read(key))
+        summary = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise OutputError(f"{_where(target, key)}: not a shard summary ({exc})") from None
     shape = {"preset": dict, "seed": int, "options": dict, "counts": dict, "parts": dict}
