@@ -491,12 +491,17 @@ def test_a_folder_in_a_manifests_place_is_named(tmp_path: Path) -> None:
     )
 
 
-def test_a_part_that_is_not_a_file_is_named_so(tmp_path: Path) -> None:
-    out = tmp_path / "out"
+def _two_shards(out: Path) -> None:
+    """Shards 0/2 and 1/2 of one small run in OUT, not merged."""
     for index in (0, 1):
         assert (
             synth_here("generate", "-o", str(out), "--shard", f"{index}/2", *SMALL).returncode == 0
         )
+
+
+def test_a_part_that_is_not_a_file_is_named_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _two_shards(out)
     part = out / "shards" / "train.manifest.part-00001-of-00002"
     part.unlink()
     os.mkfifo(part)
@@ -582,10 +587,7 @@ def test_a_shard_summary_is_read_up_to_its_size_limit(tmp_path: Path) -> None:
     from synth.run.merge import MAX_SUMMARY_BYTES
 
     out = tmp_path / "out"
-    for index in (0, 1):
-        assert (
-            synth_here("generate", "-o", str(out), "--shard", f"{index}/2", *SMALL).returncode == 0
-        )
+    _two_shards(out)
     summary = out / "shards" / "part-00001-of-00002.json"
     os.truncate(summary, 1 << 40)  # a sparse terabyte: read whole, a MemoryError
     result = synth_here("merge", str(out))
