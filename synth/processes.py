@@ -44,20 +44,26 @@ def alive(pid: int) -> bool:
     return state not in (b"Z", b"X")
 
 
+def named(text: bytes) -> tuple[str, int] | None:
+    """The holder a claim's text names as `HOST PID`, or None if it names none."""
+    try:
+        host, pid = text.decode().split()
+        number = int(pid)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return (host, number) if number > 0 else None
+
+
 def stale(text: bytes, age: float) -> bool:
     """Whether a claim (its text and age in seconds) was left by a run that is gone.
 
     Gone: a process of this host that no longer runs (a zombie included); or a claim that
     names no holder at all (a run that failed to write it) and is older than a run takes to.
     """
-    try:
-        host, pid = text.decode().split()
-        number = int(pid)
-        if number <= 0:
-            raise ValueError(pid)
-    except (UnicodeDecodeError, ValueError):
+    holder = named(text)
+    if holder is None:
         return age > UNREADABLE_CLAIM_SECONDS
-    return gone(host, number)
+    return gone(*holder)
 
 
 def gone(host: str, pid: int) -> bool:

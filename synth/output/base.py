@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from synth.errors import OutputError
+from synth.processes import named
 
 if TYPE_CHECKING:
     from synth.output.remote import Destination
@@ -125,10 +126,5 @@ def conflicts(mine: str, other: str) -> bool:
 def claimant(text: bytes) -> str:
     """Who a claim names, for a message: its `HOST PID`, never other bytes (a claim made a
     link to some file would otherwise print that file's start)."""
-    try:
-        host, pid = text.decode().split()
-        if int(pid) > 0:
-            return f"{host} {pid}"
-    except (UnicodeDecodeError, ValueError):
-        pass
-    return "its lock names no holder"
+    holder = named(text)
+    return "its lock names no holder" if holder is None else "{} {}".format(*holder)
