@@ -86,36 +86,34 @@ class Cluster:
     def __init__(self, folder: Path, env: dict[str, str]) -> None:
         port = _free_port()
         self.address = f"tcp://127.0.0.1:{port}"
-        quiet = {
-            "stdout": subprocess.DEVNULL,
-            "stderr": subprocess.DEVNULL,
-            "env": {**os.environ, **env},
-        }
+        environ = {**os.environ, **env}
+
+        def spawn(*argv: str | Path) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                argv,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=environ,
+                start_new_session=True,
+            )
+
         self.processes = [
-            subprocess.Popen(
-                [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), *QUIET],
-                start_new_session=True,
-                **quiet,  # type: ignore[arg-type]
-            ),
-            subprocess.Popen(
-                [
-                    BIN / "dask",
-                    "worker",
-                    self.address,
-                    "--host",
-                    "127.0.0.1",
-                    *WORKERS,
-                    *QUIET,
-                    "--local-directory",
-                    str(folder),
-                ],
-                start_new_session=True,
-                **quiet,  # type: ignore[arg-type]
+            spawn(BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port), *QUIET),
+            spawn(
+                BIN / "dask",
+                "worker",
+                self.address,
+                "--host",
+                "127.0.0.1",
+                *WORKERS,
+                *QUIET,
+                "--local-directory",
+                str(folder),
             ),
         ]
         from dask.distributed import Client
 
-        with Client(self.address, timeout="60s") as client:
+        with Client(self.address, timeout="60s") as client:  # type: ignore[no-untyped-call]
             client.wait_for_workers(2, timeout=300)
 
     def cpu(self) -> float:

@@ -17,7 +17,10 @@ from collections.abc import Callable
 import numpy as np
 
 from synth.imaging.defects import PAINTERS, resolve_params
+from synth.imaging.defects.base import Painter
 from synth.imaging.textures import TEXTURES, render_base
+
+Ranges = dict[str, tuple[float, float]]  # a painter's resolved parameter ranges
 
 
 def _median_ms(run: Callable[[int], object], repeats: int) -> float:
@@ -34,16 +37,18 @@ def main(size: int = 512, repeats: int = 40) -> None:
     bases = [render_base("painted", size, size, np.random.default_rng(s)) for s in range(4)]
     for name, painter in PAINTERS.items():
         params = resolve_params(painter, {})
-        ms = _median_ms(
-            lambda seed, p=painter, r=params: p(bases[seed % 4], np.random.default_rng(seed), r),
-            repeats,
-        )
+
+        def paint(seed: int, p: Painter = painter, r: Ranges = params) -> object:
+            return p(bases[seed % 4], np.random.default_rng(seed), r)
+
+        ms = _median_ms(paint, repeats)
         print(f"painter  {name:<16} {ms:6.2f} ms per defect")
     for name in TEXTURES:
-        ms = _median_ms(
-            lambda seed, n=name: render_base(n, size, size, np.random.default_rng(seed)),
-            max(5, repeats // 4),
-        )
+
+        def texture(seed: int, n: str = name) -> object:
+            return render_base(n, size, size, np.random.default_rng(seed))
+
+        ms = _median_ms(texture, max(5, repeats // 4))
         print(f"texture  {name:<16} {ms:6.2f} ms per image")
 
 

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from anomalib.data.datasets import FolderDataset, MVTecADDataset
 from PIL import Image
 
 
-def check_item(item: object, mask_path: str) -> None:
+class Item(Protocol):
+    """What anomalib hands back for one sample (torch tensors, read through numpy)."""
+
+    gt_mask: Any
+    gt_label: Any
+
+
+def check_item(item: Item, mask_path: str) -> None:
     gt = np.asarray(item.gt_mask).astype(bool)
     if mask_path:
         expected = np.asarray(Image.open(mask_path).convert("L")) == 255

@@ -66,7 +66,7 @@ def transform(data: bytes, how: str, entry: dict[str, Any]) -> bytes:
         return ("\n".join(out) + "\n").encode("utf-8")
     if how.startswith("json-block:"):
         blocks = re.findall(r"```\n(.*?)```", data.decode("utf-8"), re.DOTALL)
-        text = blocks[int(how.partition(":")[2])]
+        text: str = blocks[int(how.partition(":")[2])]
         if len(text.strip().splitlines()) == 1:  # a line as the page writes it
             return (text.strip() + "\n").encode("utf-8")
         text = re.sub(r"(?m)^\s*//.*$", "", text).replace('"*:', '":')
