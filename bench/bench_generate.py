@@ -37,7 +37,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from docs_block import write_block
@@ -177,13 +180,13 @@ def encoders(colors: list[str]) -> Encoders:
     }
     for level in (1, 2):  # libdeflate alone, every row under the Sub filter
         named[f"{SUB} level {level}, Sub filter"] = (
-            lambda a, level=level: _sub_png(a, level),
-            lambda m, level=level: encode_mask(m, colors, level),
+            partial(_sub_png, level=level),
+            partial(encode_mask, palette=colors, compress_level=level),
         )
     for level in sorted({1, DEFAULT_COMPRESS_LEVEL}):  # synth's encoder
         named[f"synth's encoder ({SUB}, filter per image) level {level}"] = (
-            lambda a, level=level: encode_image(a, "png", level),
-            lambda m, level=level: encode_mask(m, colors, level),
+            partial(encode_image, fmt="png", compress_level=level),
+            partial(encode_mask, palette=colors, compress_level=level),
         )
     return named
 
@@ -194,12 +197,22 @@ def rendered_images(count: int, size: int) -> tuple[list[Rendered], list[str]]:
     return [render(preset, image_spec(preset, 0, i), 0) for i in range(count)], palette(preset)
 
 
+@dataclass(frozen=True)
+class Floor:
+    """One encoder's figures for encoding and writing the images and masks."""
+
+    name: str
+    cpu: float  # CPU s
+    wall: float  # wall s
+    bytes: int  # written, images and masks
+
+
 def floor(
     name: str,
     rendered: list[Rendered],
     image_encoder: Callable[[np.ndarray], bytes],
     mask_encoder: Callable[[np.ndarray], bytes],
-) -> dict[str, float | str]:
+) -> Floor:
     """Encode + write the images and masks with one encoder: CPU s, wall s, bytes."""
     with tempfile.TemporaryDirectory() as out:
         cpu0, wall0, total = time.process_time(), time.perf_counter(), 0
@@ -208,12 +221,7 @@ def floor(
             for suffix, data in files.items():
                 Path(out, f"{i}{suffix}.png").write_bytes(data)
                 total += len(data)
-        return {
-            "name": name,
-            "cpu": time.process_time() - cpu0,
-            "wall": time.perf_counter() - wall0,
-            "bytes": total,
-        }
+        return Floor(name, time.process_time() - cpu0, time.perf_counter() - wall0, total)
 
 
 # One anomalous image of one texture rendered and encoded in a fresh process: its peak RSS.
@@ -292,7 +300,10 @@ def peak_per_painter(seed: int = 1) -> str:
     )
 
 
-def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[str, float]:
+Run = dict[str, Any]  # a run's figures, as its JSON line gives them
+
+
+def run_generate(count: int, size: int, workers: int, *textures: str) -> Run:
     """The run's figures; SystemExit with its last line of error if it failed."""
     output, usage = measured(
         [sys.executable, "-c", _RUN, str(count), str(size), str(workers), PRESET]
@@ -301,7 +312,7 @@ def run_generate(count: int, size: int, workers: int, *textures: str) -> dict[st
     return {**json.loads(output), "peak": usage["peak_mib"]}
 
 
-def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+def _median(runs: list[Run]) -> Run:
     """Each figure's median over the runs (None where a run could not measure it)."""
     return {
         key: None if runs[0][key] is None else statistics.median(run[key] for run in runs)
@@ -309,7 +320,7 @@ def _median(runs: list[dict[str, float]]) -> dict[str, float]:
     }
 
 
-def _scaling(pairs: list[tuple[dict[str, float], dict[str, float]]]) -> str:
+def _scaling(pairs: list[tuple[Run, Run]]) -> str:
     """How much faster 2 workers are than 1, by wall time, over alternating pairs; and what
     the CPU time predicts for 2 idle cores: all the 2-worker run's work (the run's and its
     workers') split evenly, against the 1-worker run's."""
@@ -356,15 +367,15 @@ def main() -> None:
     rendered, colors = rendered_images(count, size)
     named_encoders = encoders(colors)
     encoded = [floor(name, rendered, *pair) for name, pair in named_encoders.items()]
-    ceiling = next(f["bytes"] for f in encoded if f["name"] == "Pillow level 6")
-    strongest = min((f for f in encoded if f["bytes"] <= ceiling), key=lambda f: f["cpu"])
-    named = next(f for f in encoded if f["name"] == NAMED_FLOOR)
+    ceiling = next(f.bytes for f in encoded if f.name == "Pillow level 6")
+    strongest = min((f for f in encoded if f.bytes <= ceiling), key=lambda f: f.cpu)
+    named = next(f for f in encoded if f.name == NAMED_FLOOR)
     for f in encoded:
         mark = " (strongest floor)" if f is strongest else ""
         lines.append(
-            f"| floor: {f['name']}{mark}, encode + write, 1 process | {f['cpu']:.2f} "
-            f"| {f['wall']:.2f} | {count / f['wall']:.0f} | {f['cpu'] / strongest['cpu']:.2f} "
-            f"| {f['cpu'] / named['cpu']:.2f} | {f['bytes'] / count:,.0f} | |"
+            f"| floor: {f.name}{mark}, encode + write, 1 process | {f.cpu:.2f} "
+            f"| {f.wall:.2f} | {count / f.wall:.0f} | {f.cpu / strongest.cpu:.2f} "
+            f"| {f.cpu / named.cpu:.2f} | {f.bytes / count:,.0f} | |"
         )
     # Each pair also encodes the images again with the named floor, in this process: the
     # 1-worker run's ratio to it is taken pair by pair, as the load drifts.
@@ -373,16 +384,16 @@ def main() -> None:
         pairs.append((run_generate(count, size, 1), run_generate(count, size, 2)))
         named_again.append(floor(NAMED_FLOOR, rendered, *named_encoders[NAMED_FLOOR]))
         loads.append(os.getloadavg()[0])
-    ratios = sorted(p[0]["cpu"] / f["cpu"] for p, f in zip(pairs, named_again, strict=True))
+    ratios = sorted(p[0]["cpu"] / f.cpu for p, f in zip(pairs, named_again, strict=True))
     one, two = _median([p[0] for p in pairs]), _median([p[1] for p in pairs])
     lines += [
         f"| synth generate, 1 worker (CPU) | {one['cpu']:.2f} | {one['wall']:.2f} "
-        f"| {count / one['wall']:.0f} | {one['cpu'] / strongest['cpu']:.2f} "
-        f"| {one['cpu'] / named['cpu']:.2f} | {one['bytes'] / count:,.0f} "
+        f"| {count / one['wall']:.0f} | {one['cpu'] / strongest.cpu:.2f} "
+        f"| {one['cpu'] / named.cpu:.2f} | {one['bytes'] / count:,.0f} "
         f"| {one['peak']:.0f} MiB |",
         f"| synth generate, 2 workers (wall, floors split 2 ways) | | {two['wall']:.2f} "
-        f"| {count / two['wall']:.0f} | {two['wall'] / (strongest['wall'] / 2):.2f} "
-        f"| {two['wall'] / (named['wall'] / 2):.2f} | {two['bytes'] / count:,.0f} "
+        f"| {count / two['wall']:.0f} | {two['wall'] / (strongest.wall / 2):.2f} "
+        f"| {two['wall'] / (named.wall / 2):.2f} | {two['bytes'] / count:,.0f} "
         f"| {two['peak']:.0f} MiB |",
     ]
     lines += [
@@ -390,7 +401,7 @@ def main() -> None:
         f"The 1-worker run against the named floor ({NAMED_FLOOR}, encoding the same "
         f"images again after each pair): {statistics.median(ratios):.2f}x its CPU (median of "
         f"{len(ratios)} pairs, {ratios[0]:.2f}-{ratios[-1]:.2f}; the floor "
-        f"{statistics.median(f['cpu'] for f in named_again):.2f} CPU s; load after each pair "
+        f"{statistics.median(f.cpu for f in named_again):.2f} CPU s; load after each pair "
         f"{', '.join(f'{load:.1f}' for load in loads)}).",
         f"{_scaling(pairs)}, {count} images. Files are {one['bytes'] / ceiling:.3f}x the "
         "bytes of Pillow level 6.",
@@ -408,14 +419,14 @@ def main() -> None:
         lines.append(peak_per_texture())
         lines.append(peak_per_painter())
         for textures in ((), LARGE_TEXTURES):
-            named = f"textures {', '.join(textures)}" if textures else f"preset {PRESET}"
+            what = f"textures {', '.join(textures)}" if textures else f"preset {PRESET}"
             try:
                 big = run_generate(4, 4096, 1, *textures)
             except SystemExit as refused:
-                lines.append(f"At 4096x4096, {named}: synth stops the run: {refused}")
+                lines.append(f"At 4096x4096, {what}: synth stops the run: {refused}")
                 continue
             lines.append(
-                f"At 4096x4096, {named} (4 images, 1 worker): {big['wall'] / 4:.1f} s and "
+                f"At 4096x4096, {what} (4 images, 1 worker): {big['wall'] / 4:.1f} s and "
                 f"{big['cpu'] / 4:.1f} CPU s per image, the largest image "
                 f"{big['largest_image'] / 1e6:.1f} MB (the limit is 8 MB), peak RSS "
                 f"{big['peak']:.0f} MiB."
