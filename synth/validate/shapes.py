@@ -10,7 +10,9 @@ with other values in those places. No finding depends on those values but their 
 (a key's bucket is outside its hole, a date's form is checked by the hole's pattern), so
 such a line has the shape's findings and the shape's facts with its own URIs: one dict
 lookup and one regular expression (the shape's bytes, its holes' patterns), where a parse
-and the field checks cost several times as much.
+and the field checks cost several times as much. The expression is compiled when a line
+of the shape's length is first tried against it: most lines of a small manifest are the
+only ones of their length, and compiling one costs more than checking its line in full.
 
 A line of no known shape is parsed and checked in full (`fields.check_line`), then
 becomes a shape when its holes can be found without doubt. The holes are found by their
@@ -39,8 +41,9 @@ _PER_LENGTH = 8  # shapes of one line length: past this, the line's values vary 
 
 class Shape(NamedTuple):
     # The line as it must be written: its bytes outside the holes as they are, each hole
-    # its kind's value written plainly; the URIs' holes are groups.
-    pattern: re.Pattern[bytes]
+    # its kind's value written plainly; the URIs' holes are groups. Its text; `pattern`
+    # compiles it once, when first asked.
+    source: bytes
     image: int  # the group of the image's URI (the text of source-ref), 0 when no hole
     mask: int
     problems: tuple[Problem, ...]  # the line's field findings
@@ -52,6 +55,13 @@ class Shape(NamedTuple):
     line: bytes
     spans: tuple[tuple[int, int, bool], ...]
     image_span: tuple[int, int] | None
+    compiled: list[re.Pattern[bytes]]  # empty until `pattern` is first asked
+
+    @property
+    def pattern(self) -> re.Pattern[bytes]:
+        if not self.compiled:
+            self.compiled.append(re.compile(self.source))
+        return self.compiled[0]
 
 
 class Shapes:
@@ -169,7 +179,7 @@ def _shape(
         )
     } | {"classes": facts.classes}
     return Shape(
-        re.compile(b"".join(pattern)),
+        b"".join(pattern),
         groups["image"],
         groups["mask"],
         problems,
@@ -177,4 +187,5 @@ def _shape(
         raw,
         tuple(spans),
         image_span,
+        [],
     )
