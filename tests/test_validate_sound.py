@@ -303,11 +303,21 @@ def test_pngs_read_in_threads_at_once_read_as_one_at_a_time() -> None:
 
 
 @SOME
-@given(st.integers(1, 40), st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=12))
-def test_a_masks_indices_are_read_from_its_unfiltered_rows(width: int, rows: list[bytes]) -> None:
-    """What the fast path reads of a mask: the indices its rows hold, not a filter byte."""
+@given(
+    st.integers(1, 40),
+    st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=12),
+    st.lists(st.integers(0, 11), max_size=12),
+    st.integers(1, 4),
+)
+def test_a_masks_indices_are_read_from_its_unfiltered_rows(
+    width: int, rows: list[bytes], copies: list[int], block: int
+) -> None:
+    """What the fast path reads of a mask: the indices its rows hold, not a filter byte,
+    runs of rows like its first pixel's skipped `block` rows at a time or not."""
     from synth.validate.objects import _present
 
     pixels = [(row * width)[:width] for row in rows]
+    for at in copies:  # rows of the first pixel's index alone, where runs are skipped
+        pixels.insert(min(at, len(pixels)), bytes([pixels[0][0]]) * width)
     unfiltered = bytearray(b"".join(b"\0" + row for row in pixels))
-    assert _present(unfiltered, (width, len(pixels))) == sorted(set(b"".join(pixels)))
+    assert _present(unfiltered, (width, len(pixels)), block) == sorted(set(b"".join(pixels)))

@@ -76,7 +76,7 @@ def check_objects(
         if found is None:
             yield _error("image.missing", "source-ref", f"no object at {facts.image_uri}")
         else:
-            png = _png(*found)
+            png = _png(*found, rows=False)
             if not exact and (sound := _sound_png(png)) is not None:
                 facts.image_size = size = sound  # no finding: its size is all checks need
             else:
@@ -92,11 +92,12 @@ def check_objects(
             )
 
 
-def _png(data: bytes, length: int) -> Png | str | None:
-    """The object read as a PNG (see `read_png`), when it is a whole one that says so."""
+def _png(data: bytes, length: int, *, rows: bool = True) -> Png | str | None:
+    """The object read as a PNG (see `read_png`; its `rows` kept, a mask's), when it is
+    a whole one that says so."""
     if length > MAX_IMAGE_BYTES or not data.startswith(SIGNATURE):
         return None
-    return read_png(data, MAX_IMAGE_SIDE)
+    return read_png(data, MAX_IMAGE_SIDE, rows=rows)
 
 
 def _check_image(
@@ -367,16 +368,52 @@ def _rows_image(rows: bytearray, size: tuple[int, int]) -> Image.Image:
 def _unfiltered(png: Png) -> bytearray | None:
     """The rows of an 8-bit palette or gray PNG, not interlaced, whose every row is
     unfiltered, each a 0 and its indices; else None."""
-    if png.depth != 8 or png.color not in (0, 3) or png.interlaced:
+    rows = png.rows
+    if rows is None or png.depth != 8 or png.color not in (0, 3) or png.interlaced:
         return None
     width, height = png.size
-    rows = png.rows
     return rows if rows[:: width + 1].count(0) == height else None
 
 
-def _present(rows: bytearray, size: tuple[int, int]) -> list[int]:
-    """The indices the unfiltered rows of a `size` PNG hold (a byte search each: no
-    count). A 0 is a pixel's only where it is no row's filter byte."""
+# Rows a mask's index search skips at once when they hold only its first pixel's index:
+# fewer, and a few comparisons find them; more, and the search reads more of the rest.
+_BLOCK = 32
+
+
+def _present(rows: bytearray, size: tuple[int, int], block: int = _BLOCK) -> list[int]:
+    """The indices the unfiltered rows of a `size` PNG hold. A run of rows of the first
+    pixel's index alone (a mask's background, most of it) is found by comparing memory,
+    `block` rows or more at a time, and not read again; the rest is searched by Pillow's
+    extrema and a byte search an index (no count). A 0 is a pixel's only where it is no
+    row's filter byte."""
+    width, height = size
+    row = width + 1
+    first = rows[1]
+    blank = bytes((0, *(first,) * width))
+    view = memoryview(rows)
+    kept: list[tuple[int, int]] = []  # runs of rows with another index, in order
+    runs = [(0, height)]
+    while runs:
+        top, end = runs.pop()
+        # Rows all `blank`: the first is, and each is the one before it.
+        if rows.startswith(blank, top * row) and rows.startswith(
+            view[(top + 1) * row : end * row], top * row
+        ):
+            continue
+        if end - top <= block:
+            kept.append((top, end))
+        else:
+            middle = (top + end) // 2
+            runs += ((middle, end), (top, middle))
+    if not kept:
+        return [first]
+    rest = bytearray().join(view[top * row : end * row] for top, end in kept)
+    found = _searched(rest, (width, sum(end - top for top, end in kept)))
+    return sorted({first, *found})
+
+
+def _searched(rows: bytearray, size: tuple[int, int]) -> list[int]:
+    """`_present`'s search of the rows: each index up to their top one looked for."""
     width = size[0]
     _, top = _rows_image(rows, size).getextrema()
     assert isinstance(top, int), "a gray image's extrema are ints"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,26 +41,28 @@ _ADAM7 = (
 @dataclass(frozen=True, slots=True)
 class Png:
     """A sound PNG: its size, IHDR fields, header key and inflated rows (each row its
-    filter byte, then its pixels; Adam7's passes one after another)."""
+    filter byte, then its pixels; Adam7's passes one after another), when asked for."""
 
     size: tuple[int, int]
     depth: int
     color: int
     interlaced: bool
     key: bytes  # its IHDR but the size, and every chunk before its data: see `header_key`
-    rows: bytearray
+    rows: bytearray | None
 
 
-def read_png(data: bytes, max_side: int) -> Png | str:
+def read_png(data: bytes, max_side: int, *, rows: bool = True) -> Png | str:
     """The PNG, or why it is not sound (a phrase: 'its IDAT chunk is cut short'). Its
     data is not inflated when a side is over `max_side` (memory is bounded): such a PNG
-    is not called sound."""
+    is not called sound. Without `rows` its rows are checked in a buffer the thread
+    reuses, and not kept (an image's: no fresh pages zeroed for each)."""
     if not data.startswith(SIGNATURE):
         return "it does not start with the PNG signature"
     view = memoryview(data)
     at, end_of_data = len(SIGNATURE), len(data)
     kinds: list[bytes] = []
     bodies: list[memoryview] = []
+    starts: list[int] = []  # where each body starts in `data`
     while True:
         if at + 8 > end_of_data:
             return "it ends without an IEND chunk"
@@ -75,16 +78,24 @@ def read_png(data: bytes, max_side: int) -> Png | str:
             return f"the CRC of its {_name(kind)} chunk is wrong"
         kinds.append(kind)
         bodies.append(view[at + 8 : end - 4])
+        starts.append(at + 8)
         at = end
         if kind == b"IEND":
             break
     if at != end_of_data:
         extra = end_of_data - at
         return f"it has {extra:,} byte{'s' * (extra > 1)} after its IEND chunk"
-    return _sound(kinds, bodies, max_side)
+    return _sound(data, kinds, bodies, starts, max_side, rows)
 
 
-def _sound(kinds: list[bytes], bodies: list[memoryview], max_side: int) -> Png | str:
+def _sound(
+    data: bytes,
+    kinds: list[bytes],
+    bodies: list[memoryview],
+    starts: list[int],
+    max_side: int,
+    keep: bool,
+) -> Png | str:
     """The PNG of whole chunks `kinds` and `bodies`, or why their order or data is wrong."""
     if kinds[0] != b"IHDR" or len(bodies[0]) != 13:
         return "its first chunk is not a 13-byte IHDR"
@@ -124,7 +135,11 @@ def _sound(kinds: list[bytes], bodies: list[memoryview], max_side: int) -> Png |
         return "its PLTE chunk is misplaced, repeated or of a wrong length"
     passes = _passes(width, height, depth, color, bool(interlace))
     need = sum(rows * row for rows, row in passes)
-    rows = inflate_exactly(b"".join(bodies[first : last + 1]), need)
+    if first == last and _LIBDEFLATE is not None and type(data) is bytes:
+        # One IDAT: inflated where it lies in the file's bytes, not copied out first.
+        rows = _libdeflate(data, starts[first], len(bodies[first]), need, keep)
+    else:
+        rows = inflate_exactly(b"".join(bodies[first : last + 1]), need, keep)
     if isinstance(rows, str):
         return rows
     at = 0
@@ -132,7 +147,8 @@ def _sound(kinds: list[bytes], bodies: list[memoryview], max_side: int) -> Png |
         if rows[at : at + count * row : row].translate(None, _FILTERS):
             return "a row of its pixel data has an unknown filter type"
         at += count * row
-    return Png((width, height), depth, color, bool(interlace), header_key(kinds, bodies), rows)
+    key = header_key(kinds, bodies)
+    return Png((width, height), depth, color, bool(interlace), key, rows if keep else None)
 
 
 def _passes(
@@ -163,12 +179,13 @@ def _name(kind: bytes) -> str:
     return kind.decode("latin-1").encode("unicode_escape").decode()
 
 
-def inflate_exactly(stream: bytes, need: int) -> bytearray | str:
+def inflate_exactly(stream: bytes, need: int, keep: bool = True) -> bytearray | str:
     """The `need` bytes the zlib `stream` inflates to, or why it does not inflate to
     exactly those: it is cut, corrupt (its Adler-32 checked), longer or shorter, or
-    has bytes after its end."""
+    has bytes after its end. Without `keep`, they are the first `need` bytes of the
+    thread's scratch buffer, good until its next call."""
     if _LIBDEFLATE is not None:
-        return _libdeflate(stream, need)
+        return _libdeflate(stream, 0, len(stream), need, keep)
     inflater = zlib.decompressobj()
     try:
         rows = bytearray(inflater.decompress(stream, need + 1))
@@ -211,7 +228,7 @@ def _load_libdeflate() -> (
     function.restype = ctypes.c_int
     function.argtypes = [
         ctypes.c_void_p,
-        ctypes.c_char_p,
+        ctypes.c_void_p,
         ctypes.c_size_t,
         ctypes.c_void_p,
         ctypes.c_size_t,
@@ -223,16 +240,35 @@ def _load_libdeflate() -> (
 
 _LIBDEFLATE = _load_libdeflate()
 _NO_SPACE = 3  # libdeflate_result: the stream inflates past the buffer
+# Rows not kept are inflated into a buffer each thread reuses, up to this size (a 4096 px
+# RGBA image's rows are 64 MiB: not held after it); a larger one is made for the call.
+_SCRATCH_BYTES = 16 << 20
+_scratch = threading.local()
 
 
-def _libdeflate(stream: bytes, need: int) -> bytearray | str:
-    """`inflate_exactly` by libdeflate, a decompressor of its own for each call: ctypes
-    lets go of the GIL during the call, and threads must not share one (its cost, about
-    a microsecond, is nothing beside the inflate)."""
+def _buffer(size: int, keep: bool) -> bytearray:
+    """A buffer of at least `size` bytes: a new one for rows kept, else the thread's."""
+    if keep or size > _SCRATCH_BYTES:
+        return bytearray(size)
+    held: bytearray | None = getattr(_scratch, "buffer", None)
+    if held is None or len(held) < size:
+        held = _scratch.buffer = bytearray(max(size, 1 << 20))
+    return held
+
+
+def _libdeflate(
+    data: bytes, start: int, length: int, need: int, keep: bool = True
+) -> bytearray | str:
+    """`inflate_exactly` by libdeflate, of the stream of `length` bytes at `start` in
+    `data` (read where it lies: bytes never move), a decompressor of its own for each
+    call: ctypes lets go of the GIL during the call, and threads must not share one
+    (its cost, about a microsecond, is nothing beside the inflate)."""
     assert _LIBDEFLATE is not None
     function, allocate, release = _LIBDEFLATE
-    rows = bytearray(need + 1)  # one byte more: a stream that inflates past `need` says so
+    # One byte more than `need`: a stream that inflates past it says so.
+    rows = _buffer(need + 1, keep)
     buffer = (ctypes.c_char * len(rows)).from_buffer(rows)
+    stream = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
     used, made = ctypes.c_size_t(), ctypes.c_size_t()
     decompressor = allocate()
     if not decompressor:
@@ -240,10 +276,10 @@ def _libdeflate(stream: bytes, need: int) -> bytearray | str:
     try:
         result = function(
             decompressor,
-            stream,
-            len(stream),
+            stream + start,
+            length,
             buffer,
-            len(rows),
+            need + 1,
             ctypes.byref(used),
             ctypes.byref(made),
         )
@@ -256,7 +292,8 @@ def _libdeflate(stream: bytes, need: int) -> bytearray | str:
         return _CORRUPT
     if made.value < need:
         return f"its pixel data ends after {made.value:,} of the {need:,} bytes its rows need"
-    if used.value != len(stream):
-        return _after(len(stream) - used.value)
-    del rows[need:]
+    if used.value != length:
+        return _after(length - used.value)
+    if keep:
+        del rows[need:]
     return rows

@@ -35,7 +35,9 @@ class FolderReader:
         from synth.output.folder import folder_path
 
         self.root, self._path = root, folder_path
-        self._inside: dict[Path, bool] = {}  # folder -> whether it resolves inside the root
+        # A key's folder ("" for the root) -> its path and whether it resolves inside the
+        # root, or None when no file can be in it: a dataset's objects share a few folders.
+        self._folders: dict[str, tuple[str, bool] | None] = {}
 
     def read(self, uri: str) -> bytes | None:
         found = self.read_within(uri, None)
@@ -49,34 +51,61 @@ class FolderReader:
         folder), a link when it resolves there itself.
         """
         parsed = S3Uri.find(uri)
-        path = None if parsed is None else self._path(self.root, parsed.key)
-        if path is None:
+        if parsed is None:
             return None
+        within, _, name = parsed.key.rpartition("/")
+        if name in ("", ".", "..") or "\0" in name:
+            return None
+        if within not in self._folders:
+            self._folders[within] = self._folder(within)
+        folder = self._folders[within]
+        if folder is None:
+            return None
+        path = f"{folder[0]}/{name}"
         try:
-            inside = self._inside.get(path.parent)
-            if inside is None:
-                inside = self._inside[path.parent] = self._resolves_inside(path.parent)
             try:
-                handle = os.open(path, _OPEN | os.O_NOFOLLOW) if inside else -1
+                handle = os.open(path, _OPEN | os.O_NOFOLLOW) if folder[1] else -1
             except OSError as exc:
                 if exc.errno != errno.ELOOP:
                     raise
                 handle = -1  # a symbolic link: followed only to a file inside the root
             if handle < 0:
-                if not self._resolves_inside(path) or not path.is_file():
+                if not self._resolves_inside(Path(path)) or not Path(path).is_file():
                     return None
                 handle = os.open(path, _OPEN)
-            with os.fdopen(handle, "rb") as file:
+            try:
                 stat = os.fstat(handle)
                 if not S_ISREG(stat.st_mode):
                     return None
-                within = limit is None or stat.st_size <= limit
-                return file.read(-1 if within else _HEAD_BYTES), stat.st_size
+                size = stat.st_size
+                if limit is not None and size > limit:
+                    return os.read(handle, _HEAD_BYTES), size
+                return _read_all(handle, size), size
+            finally:
+                os.close(handle)
         except OSError:
             return None
 
+    def _folder(self, within: str) -> tuple[str, bool] | None:
+        """The path of the key folder `within` and whether it resolves inside the root;
+        None when it names no folder (see `folder_path`)."""
+        folder = self.root if not within else self._path(self.root, within)
+        return None if folder is None else (str(folder), self._resolves_inside(folder))
+
     def _resolves_inside(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root.resolve())
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """A file's bytes to its end, `size` by its stat (read as one call when it has not
+    grown since: a byte more is asked for, to see its end)."""
+    data = os.read(handle, size + 1)
+    if len(data) <= size:  # a regular file reads short only at its end
+        return data
+    parts = [data]
+    while chunk := os.read(handle, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class MappingReader:
