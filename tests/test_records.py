@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from hypothesis import given
+from faker import Faker
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synth.annotate.records import DATES_FROM, DATES_TO, job_names, record
+from synth.annotate.records import (
+    DATES_FROM,
+    DATES_TO,
+    SEGMENT_AFTER,
+    job_names,
+    job_start,
+    record,
+)
 from synth.config.preset import load_preset
 from synth.plan import image_spec
+from synth.seeding import Stream, image_seed
 
 MIXED = load_preset("mixed")
 
@@ -50,6 +59,28 @@ def test_job_names_are_per_run() -> None:
     assert segmentation.endswith("-segmentation")
     assert job_names(4) == (classification, segmentation)
     assert job_names(5) != job_names(4)
+
+
+def _full_faker(seed: int) -> Faker:
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    return fake
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1))
+def test_job_names_and_start_are_a_full_en_us_fakers(seed: int) -> None:
+    """The run-wide draws take three providers, not a whole Faker: the values a
+    `Faker("en_US")` seeded alike draws."""
+    fake = _full_faker(seed)
+    project = fake.slug(fake.catch_phrase())
+    assert job_names(seed) == (
+        f"labeling-job/{project}-classification",
+        f"labeling-job/{project}-segmentation",
+    )
+    fake = _full_faker(image_seed(seed, 0, Stream.ANNOTATION) ^ 0x5EED)
+    latest = DATES_TO - SEGMENT_AFTER * 2
+    assert job_start(seed) == fake.date_time_between(DATES_FROM, latest, tzinfo=UTC)
 
 
 def test_records_drawn_by_many_threads_are_the_ones_drawn_alone() -> None:
