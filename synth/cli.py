@@ -527,6 +527,8 @@ def preview(
 
 
 def _report(dataset: Any) -> None:
+    if dataset.note is not None:
+        click.echo(f"note: {one_line(dataset.note)}", err=True)
     kind = dataset.layout.kind
     for split, counts in dataset.counts.items():
         where = dataset.manifest_location(split) if kind == "lfv" else f"{dataset.location} {split}"

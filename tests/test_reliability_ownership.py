@@ -533,3 +533,89 @@ def test_a_killed_run_is_finished_by_the_same_command(tmp_path: Path, reference:
     code, stderr = finish(rerun, tmp_path)
     assert code == 0, stderr
     assert files_of(out) == files_of(reference)
+
+
+# The run publishes 12 files (4 manifests, 2 expected.jsonl, 4 project manifests,
+# defects.jsonl, dataset.json): SIGKILL before the staging of the first, before the
+# first, a middle and the last rename (the journal still notes them all), and as the run
+# notes its publish (the journal is gone: the dataset is published in full).
+IN_PUBLISH = "@synth.output.folder:FolderSink.publish"
+KILL_POINTS = [
+    ("synth.output.folder:_stage", 1),
+    (f"pathlib:Path.replace{IN_PUBLISH}", 1),
+    (f"pathlib:Path.replace{IN_PUBLISH}", 6),
+    (f"pathlib:Path.replace{IN_PUBLISH}", 12),
+    ("synth.output.signals:note_published", 1),
+]
+
+
+def _killed(command: list[str], point: tuple[str, int], tmp: Path) -> None:
+    """`synth COMMAND`, sent SIGKILL at `point`."""
+    target, nth = point
+    run = start([target, str(nth), "SIGKILL", *command], tmp, program=INJECT)
+    code, _ = finish(run, tmp, cleaned=False)
+    assert code == -9
+
+
+@pytest.mark.parametrize(
+    ("mode", "point"),
+    [
+        pytest.param(mode, point, marks=[] if (mode, n) == ("full", 6) else pytest.mark.slow)
+        for mode in ("full", "overwrite", "shard")
+        for n, point in enumerate(KILL_POINTS, 1)
+    ],
+)
+def test_a_run_killed_in_its_publish_is_finished_by_the_same_command(
+    tmp_path: Path, reference: Path, mode: str, point: tuple[str, int]
+) -> None:
+    """A run killed while it stages or renames its published files (a full run, an
+    overwrite of an old dataset, a shard beside its sibling) is finished by the same
+    command: its journal notes the published files until the last is in place, so the
+    next run removes them with its objects. Killed once its journal is gone (the dataset
+    is published in full), the same full run is refused as after a run that finished,
+    and removes the dead run's lock."""
+    out = tmp_path / "out"
+    command = ["generate", *ARGS, "-o", str(out)]
+    if mode == "overwrite":
+        generate("dents", out=out, **{**OPTIONS, "seed": 1, "count": 6})
+        command.append("--overwrite")
+    if mode == "shard":  # shard 0 publishes 12 files too (the projects' parts)
+        generate("mixed", out=out, shard=Shard(1, 2), **OPTIONS)
+        command += ["--shard", "0/2"]
+    _killed(command, point, tmp_path)
+    rerun = start(command, tmp_path)
+    code, stderr = finish(rerun, tmp_path)
+    if point[0].endswith("note_published") and mode == "full":
+        assert code == 1
+        assert one_line(stderr).startswith(f"Error: {out}: the output folder is not empty")
+    else:
+        assert code == 0, stderr
+        assert "Error" not in stderr
+    if mode == "shard":
+        merge(out)
+    assert files_of(out) == files_of(reference)
+
+
+@pytest.mark.parametrize("nth", [1, pytest.param(9, marks=pytest.mark.slow), 17])
+def test_a_merge_killed_removing_the_parts_is_finished_by_the_same_command(
+    tmp_path: Path, reference: Path, nth: int
+) -> None:
+    """A merge killed once it published, as it removes the shards' parts and summaries
+    (17 of them), is finished by `synth merge` again: it removes what is left, says so
+    and exits 0; the output is a clean merge's."""
+    out = tmp_path / "out"
+    for index in range(2):
+        generate("mixed", out=out, shard=Shard(index, 2), **OPTIONS)
+    shards = [path for path in (out / "shards").rglob("*") if path.is_file()]
+    _killed(["merge", str(out)], ("synth.output.folder:FolderSink.delete", nth), tmp_path)
+    assert (out / "dataset.json").exists()
+    assert list((out / "shards").iterdir())
+    rerun = start(["merge", str(out)], tmp_path)
+    code, stderr = finish(rerun, tmp_path)
+    assert code == 0, stderr
+    left = len(shards) - nth + 1
+    assert one_line(stderr) == (
+        f"note: {out}: was merged by a run stopped before it removed the shards; "
+        f"removed the {left} shard file{'s' * (left > 1)} it left"
+    )
+    assert files_of(out) == files_of(reference)

@@ -54,11 +54,12 @@ def folder_path(root: Path, key: str) -> Path | None:
 
 
 JOURNAL = ".synth-journal"  # the keys a run wrote; a shard's ends in its claim's suffix
+PROBE = ".synth-write-probe"  # written and removed to see that the folder takes files
 
 
 def _hidden(name: str) -> bool:
-    """A claim or a journal: the run's bookkeeping, no object of the output."""
-    return is_lock(name) or name.startswith(JOURNAL)
+    """A claim, a journal or the probe: the run's bookkeeping, no object of the output."""
+    return is_lock(name) or name.startswith(JOURNAL) or name == PROBE
 
 
 def _stage_of(path: Path) -> Path:
@@ -91,13 +92,19 @@ class FolderSink:
             and not overwrite
             and not self._left_by_a_run([p for p in self.root.iterdir() if not _hidden(p.name)])
         ):
+            # A run killed once its dataset was published (its journal gone) left its claim
+            # only: refused as after a run that finished, the dead run's claim is removed.
+            for lock in self.root.glob(f"{LOCK}*"):
+                if not self._journal_of(lock.name).exists():
+                    with contextlib.suppress(OutputError):
+                        self._take_over(lock)
             raise OutputError(
                 f"{self.root}: the output folder is not empty; "
                 f"pass {option('overwrite', flag=True)} to write over it"
             )
         try:
             self._folder(self.root)
-            probe = self.root / ".synth-write-probe"
+            probe = self.root / PROBE
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
@@ -149,11 +156,11 @@ class FolderSink:
     def _journal_of(self, claim: str) -> Path:
         return self.root / f"{JOURNAL}{claim.removeprefix(LOCK)}"
 
-    def _note(self, key: str) -> None:
-        """Note in the run's journal that `key` is about to be written."""
+    def _note(self, *keys: str) -> None:
+        """Note in the run's journal that `keys` are about to be written."""
         if self._journal is None:
             return
-        line = (json.dumps(key) + "\n").encode()
+        line = "".join(json.dumps(key) + "\n" for key in keys).encode()
         with self._open_journal(os.O_CREAT if self._makes_journal else 0) as journal:
             if journal.write(line) != len(line):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._journal))
@@ -345,14 +352,18 @@ class FolderSink:
     def publish(self, files: Sequence[Published]) -> None:
         """Every file staged beside its target first, then each renamed into place.
 
-        All or none under any failure, signal or limit: staging can stop anywhere (what
-        was staged is removed), and the renames run with SIGINT and SIGTERM held off.
+        All or none under any failure, signal or limit: the files are noted in the run's
+        journal before they are staged, and the journal goes once the last is in place,
+        so a run that stops anywhere before (what was staged or renamed is removed: by
+        itself, or by the next run replaying its journal after a kill) publishes nothing;
+        the renames run with SIGINT and SIGTERM held off.
         """
         staged: list[tuple[Path, Path]] = []
         try:
+            self._note(*(key for key, _, _ in files))
             for key, body, _ in files:
                 target = self._path(key)
-                staged.append((target.with_name(f".{target.name}.partial"), target))
+                staged.append((_stage_of(target), target))
                 self._folder(target.parent)
                 _stage(body, staged[-1][0])
         except BaseException as exc:
@@ -364,22 +375,21 @@ class FolderSink:
             raise OutputError(
                 f"{failed}: cannot write ({exc.strerror}){_advice(exc)}; nothing was published"
             ) from None
-        renamed: list[Path] = []
         with signals.held():
-            # The run's objects stop being its to remove: past here they are published (a
-            # kill between the two leaves them, unpublished, for an overwrite to remove).
-            written = []
-            if self._lock is not None and self._journal is not None:
-                written = self._noted(self._journal)
-                self._journal.unlink(missing_ok=True)
+            renamed: list[Path] = []
             try:
                 for stage, target in staged:
                     stage.replace(target)
                     renamed.append(target)
+                # The commit: past here the run's files are published, no longer its to
+                # remove (a kill before it leaves them noted, for the next run to remove).
+                if self._lock is not None and self._journal is not None:
+                    self._journal.unlink(missing_ok=True)
             except OSError as exc:  # a rename in one folder: seen only on a broken disk
                 for path in [stage for stage, _ in staged] + renamed:
                     path.unlink(missing_ok=True)
-                self._remove(written)
+                if self._lock is not None and self._journal is not None:
+                    self._discard(self._journal)
                 raise OutputError(  # the target, not the staged file: a folder in its way
                     f"{exc.filename2 or exc.filename or self.root}: cannot publish "
                     f"({exc.strerror}); "

@@ -36,6 +36,9 @@ class Dataset:
     read: Callable[[str], bytes] = field(repr=False, compare=False)
     # Unmet training minimums (empty: the project can train); None when not judged (shards).
     shortfalls: tuple[str, ...] | None = None
+    # What the user should know of how the command ended besides the dataset (a merge
+    # finishing what a killed one began), one line.
+    note: str | None = None
 
     @property
     def splits(self) -> tuple[str, ...]:

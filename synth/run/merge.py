@@ -21,12 +21,12 @@ from typing import Any
 
 from synth.annotate.manifest import ManifestSpool
 from synth.config.preset import from_dict
-from synth.errors import OutputError, PresetError
+from synth.errors import OutputError, PresetError, SynthError, counted
 from synth.faults.oracle import ClassLimit
 from synth.format import S3Uri, is_s3
 from synth.output import signals
 from synth.output.base import Published, Sink
-from synth.output.layout import Layout, Shard
+from synth.output.layout import DATASET_FILE, Layout, Shard
 from synth.output.location import open_sink
 from synth.registry import LAYOUTS
 from synth.run.dataset import Dataset, describe
@@ -61,6 +61,9 @@ def _merge(target: Sink) -> Dataset:
             summaries[found.shard.index] = _summary(target, key)
         else:
             parts[found.shard.index][found.of] = key
+    done = _merged(target, scan, keys, summaries)
+    if done is not None:
+        return done
     if not summaries:
         raise OutputError(f"{target.location}: no shards to merge under {scan.shards}")
     if len(counts) != 1:
@@ -145,6 +148,45 @@ def _merge(target: Sink) -> Dataset:
         count=preset.count,
         counts=totals,
         read=target.read,
+    )
+
+
+def _merged(
+    target: Sink, scan: Layout, keys: list[str], summaries: Mapping[int, Mapping[str, Any]]
+) -> Dataset | None:
+    """A merge killed once it had published (dataset.json is written last of all, and no
+    other run leaves it beside shards) finished: the shards' files it had yet to remove
+    are removed. None unless dataset.json is published and names the run of every summary
+    left (the parts of shards whose summary is gone are its too)."""
+    if not keys or DATASET_FILE not in target.entries():
+        return None
+    try:
+        found = json.loads(target.read(scan.dataset_file, MAX_SUMMARY_BYTES + 1))
+        named = found["preset"]
+        preset = from_dict({k: v for k, v in named.items() if k != "name"}, name=named["name"])
+        counts = {
+            split: {"normal": int(each["normal"]), "anomaly": int(each["anomaly"])}
+            for split, each in found["counts"].items()
+        }
+        if any(
+            summary[name] != found[name] for summary in summaries.values() for name in RUN_FIELDS
+        ):
+            return None
+    except (OSError, SynthError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    with signals.held():
+        for key in keys:
+            target.delete(key)
+    layout = Layout.of(target.prefix, preset.image_format, kind=preset.layout)
+    return Dataset(
+        location=target.location,
+        bucket=target.bucket if is_s3(target.location) else preset.bucket,
+        layout=layout,
+        count=preset.count,
+        counts=counts,
+        read=target.read,
+        note=f"{target.location}: was merged by a run stopped before it removed the shards; "
+        f"removed the {counted(len(keys), 'shard file')} it left",
     )
 
 
