@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -37,6 +38,14 @@ def png_of(chunks: list[tuple[bytes, bytes]]) -> bytes:
         struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
         for kind, body in chunks
     )
+
+
+def examples_to_see_each(classes: int, rarest: float, miss: float = 0.01) -> int:
+    """Examples enough for a test to draw each of `classes` kinds of input at least once but
+    with chance `miss` (a union bound over the kinds), when the rarest kind comes in an
+    example with chance `rarest` (measured on the test's own strategy: Hypothesis' draws
+    are not uniform, sampled_from favours its first elements)."""
+    return math.ceil(math.log(miss / classes) / math.log1p(-rarest))
 
 
 def hypothesis_conftest() -> str:
