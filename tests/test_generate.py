@@ -126,17 +126,26 @@ def test_dataset_json_records_every_library_a_run_imports(tmp_path: Path) -> Non
     assert imported <= set(recorded), imported - set(recorded)
 
 
-# Every preset's painters and textures, and the style whose keys carry each mask's
-# creation time (ground-truth), with broken manifests and their objects.
+# The one test of "the same bytes whatever the workers" (shards merged: test_shards.py,
+# test_layouts.py; dask: test_dask.py): every preset's painters and textures, with broken
+# manifests and their objects; the mixed preset in a mix of styles (one whose keys carry
+# each mask's creation time, ground-truth, and the chained one's jobs) and in the mvtec
+# layout (files in folders by label, no manifest), so no style or layout has a check of
+# its own.
+_MIX = "console+ground-truth+ground-truth-chained"
+
+
 @pytest.mark.parametrize(
-    ("preset", "style"),
-    [(name, "synth") for name in sorted(builtin_presets())] + [("mixed", "ground-truth")],
+    ("preset", "style", "layout"),
+    [(name, "synth", "lfv") for name in sorted(builtin_presets()) if name != "mixed"]
+    + [("mixed", _MIX, "lfv"), ("mixed", None, "mvtec")],
 )
 def test_same_seed_same_bytes_whatever_the_worker_count(
-    preset: str, style: str, tmp_path: Path
+    preset: str, style: str | None, layout: str, tmp_path: Path
 ) -> None:
-    options = {"seed": 11, "count": 5, "width": 64, "height": 72, "style": style}
-    options["broken_fraction"] = 0.5
+    options = {"seed": 11, "count": 5, "width": 64, "height": 72, "layout": layout}
+    if style is not None:  # a manifest's: with broken lines
+        options |= {"style": style, "broken_fraction": 0.5}
     one = generate(preset, out=tmp_path / "one", **options)
     two = generate(preset, out=tmp_path / "two", workers=2, **options)
     assert files_of(Path(one.location)) == files_of(Path(two.location))

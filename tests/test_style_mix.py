@@ -2,7 +2,8 @@
 
 A mix (`style = "console+ground-truth"`, `--style a+b`) writes each image's line in one of
 its styles, chosen from (seed, index) alone: image i's line and objects are exactly those
-the chosen style alone writes for image i, whatever the workers. The chained Ground Truth
+the chosen style alone writes for image i (whatever the workers: a mix is one case of
+test_generate's test_same_seed_same_bytes_whatever_the_worker_count). The chained Ground Truth
 style adds a verification job's attribute and an adjustment job's status to the line.
 """
 
@@ -94,17 +95,6 @@ def test_a_mix_is_valid_under_its_profile_to_both_validators(tmp_path: Path) -> 
             assert not [f for f in found if f.severity is Severity.ERROR], (mix, found)
             if profile == "docs":
                 assert Reference().errors(manifest.read_bytes(), objects) == {}
-
-
-def test_a_mix_is_the_same_bytes_with_any_workers(tmp_path: Path) -> None:
-    mix = "console+ground-truth+ground-truth-chained"
-    generate("mixed", out=tmp_path / "one", style=mix, **OPTIONS)
-    generate("mixed", out=tmp_path / "two", style=mix, workers=2, **OPTIONS)
-    one, two = (
-        {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-        for root in (tmp_path / "one", tmp_path / "two")
-    )
-    assert one == two
 
 
 def test_the_chained_style_s_lines(tmp_path: Path) -> None:
