@@ -14,7 +14,7 @@ from PIL import Image
 
 from synth.errors import OutputError
 from synth.format import MAX_IMAGE_BYTES
-from synth.imaging import encode
+from synth.imaging import encode, render
 from synth.imaging.encode import (
     MAX_COMPRESS_LEVEL,
     encode_image,
@@ -97,15 +97,23 @@ def test_mask_decodes_to_the_same_indices_and_palette(
     np.testing.assert_array_equal(rgb, expected.reshape(-1, 3)[labels])
 
 
-def test_a_valid_image_over_the_file_size_limit_is_refused_naming_it() -> None:
-    side = 1700  # 1700 x 1700 x 3 bytes of noise do not deflate under 8 MB
+def test_a_valid_image_over_the_file_size_limit_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The limit scaled down to a 64 x 64 image's raw size (the service's 8 MB took a
+    1700 x 1700 image of noise, deflated at every level of the ladder): noise does not
+    deflate under its own size, a gradient does."""
+    side = 64
+    limit = side * side * 3
+    assert limit < MAX_IMAGE_BYTES
+    monkeypatch.setattr(encode, "MAX_IMAGE_BYTES", limit)
     noise = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
-    with pytest.raises(OutputError, match=f"{MAX_IMAGE_BYTES:,}-byte limit"):
+    with pytest.raises(OutputError, match=f"{limit:,}-byte limit"):
         encode_valid_image(noise, "png")
     smooth = np.broadcast_to(np.arange(side, dtype=np.uint8)[:, None, None], noise.shape)
     data = encode_valid_image(smooth, "png")
     assert data == encode_image(smooth, "png")
-    assert len(data) <= MAX_IMAGE_BYTES
+    assert len(data) <= limit
 
 
 @given(
@@ -118,17 +126,32 @@ def test_to_uint8_in_bands_is_the_whole_image_rounded(image: np.ndarray) -> None
     np.testing.assert_array_equal(to_uint8(image), expected)
 
 
-@pytest.mark.parametrize("shape", [(2048, 2048), (1399, 3001), (40, 30)])
-def test_into_uint8_over_the_images_own_memory_is_to_uint8(shape: tuple[int, int]) -> None:
+# The threshold scaled down from 2048 x 2048 (render._TRIM_PIXELS): at it, rounded in place;
+# three bands of 64 rows, the last of 3, odd columns; under it, copied.
+_TRIM = 64 * 64
+
+
+@pytest.mark.parametrize(
+    ("shape", "in_place"), [((64, 64), True), ((131, 67), True), ((40, 30), False)]
+)
+def test_into_uint8_over_the_images_own_memory_is_to_uint8(
+    shape: tuple[int, int], in_place: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Large images are rounded over their own memory (odd rows and columns too), small
     ones copied: the pixels are to_uint8's either way."""
+    monkeypatch.setattr(render, "_TRIM_PIXELS", _TRIM)
     image = np.random.default_rng(sum(shape)).uniform(-0.2, 1.2, (*shape, 3)).astype(np.float32)
     expected = to_uint8(image)
-    np.testing.assert_array_equal(into_uint8(image), expected)
+    made = into_uint8(image)
+    np.testing.assert_array_equal(made, expected)
+    assert np.shares_memory(made, image) == in_place
 
 
-def test_into_uint8_leaves_an_image_it_does_not_own_as_it_was() -> None:
-    whole = np.random.default_rng(1).random((2100, 2100, 3), np.float32)
+def test_into_uint8_leaves_an_image_it_does_not_own_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render, "_TRIM_PIXELS", _TRIM)
+    whole = np.random.default_rng(1).random((140, 140, 3), np.float32)
     before = whole.copy()
-    np.testing.assert_array_equal(into_uint8(whole[:2050]), to_uint8(before[:2050]))
+    np.testing.assert_array_equal(into_uint8(whole[:130]), to_uint8(before[:130]))
     np.testing.assert_array_equal(whole, before)
