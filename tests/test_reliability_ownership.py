@@ -334,6 +334,26 @@ def _spools(tmp: Path) -> list[Path]:
     return sorted((tmp / "tmpdir").glob("synth-manifests-*"))
 
 
+def test_a_run_removes_a_dead_runs_spool_from_its_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run sweeps its temporary folder before it spools: a spool of a gone run of this
+    host goes, and the run leaves nothing of its own there. Which spools are a gone run's:
+    test_only_spools_of_dead_runs_here_are_removed; one a real SIGKILL left, in the slower
+    tier: test_a_spool_a_killed_run_left_is_removed_by_the_next_run."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = tmp_path / "tmpdir"
+    left = folder / f"synth-manifests-{socket.gethostname()}-{gone.pid}-abc_12"
+    left.mkdir(parents=True)
+    (left / "train.manifest").write_text("{}\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    generate("dents", out=tmp_path / "out", **{**OPTIONS, "count": 2})
+    assert list(folder.iterdir()) == []
+    assert assert_whole_or_nothing(tmp_path / "out")
+
+
+@pytest.mark.slow
 def test_a_spool_a_killed_run_left_is_removed_by_the_next_run(tmp_path: Path) -> None:
     """Nothing runs at SIGKILL: the killed run's spool stays in TMPDIR until the next run
     there, which removes it; and that run leaves nothing in TMPDIR, nor a process."""
