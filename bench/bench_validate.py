@@ -7,12 +7,15 @@ reading the lines costs before any rule is checked), run in turn `--runs` times;
 table gives medians and ranges, and the load average when each was taken. `--objects`
 validates a generated dataset, every image and mask read to its last byte, beside its
 floors: children that only read every PNG's IDAT bytes and inflate them, with
-libdeflate (what the check uses) and with zlib, also less their own start-up; a copy
-with one image cut short is validated too, to show the check still catches it.
+libdeflate (what the check uses) and with zlib, also less their own start-up; it runs
+with `-j 1` and `-j 2` (`--workers`), by CPU (per image: all its processes) and by wall
+(under the machine's load, printed beside it); a copy with one image cut short is
+validated too, to show the check still catches it.
 
 Writes bench/results/validate.md, which `make docs` shows in docs/bench.md.
 
 Run: .venv/bin/python bench/bench_validate.py [--lines 200000] [--images 400] [--runs 5]
+[--workers 2]
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from docs_block import write_block
 
@@ -64,15 +68,26 @@ _FLOORS = {
 }
 
 
-def _cpu(command: list[str]) -> tuple[float, str]:
-    """The CPU seconds (user + sys) of running `command` to its end, and its output."""
+class Run(NamedTuple):
+    """One run of a command: its CPU seconds (user + sys, its children's too), its wall
+    seconds, and the load average (1 min) when it ended."""
+
+    cpu: float
+    wall: float
+    load: float
+
+
+def _run(command: list[str]) -> tuple[Run, str]:
+    """Run `command` to its end: its figures and its output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):  # 1: the manifest has errors (the broken copy)
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return used, done.stdout
+    return Run(used, wall, os.getloadavg()[0]), done.stdout
 
 
 def _manifest(path: Path, lines: int) -> None:
@@ -87,30 +102,36 @@ def _manifest(path: Path, lines: int) -> None:
             out.write(dumps(record(preset, image_spec(preset, 0, i), 0, jobs=jobs, **uris)) + "\n")
 
 
-def _rounds(runs: int, commands: dict[str, list[str]]) -> dict[str, list[tuple[float, float]]]:
-    """Each command `runs` times, in turn: (CPU seconds, load average) per run."""
-    taken: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+def _rounds(runs: int, commands: dict[str, list[str]]) -> dict[str, list[Run]]:
+    """Each command `runs` times, in turn (alternating, so a change of load falls on all)."""
+    taken: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            taken[name].append((_cpu(command)[0], os.getloadavg()[0]))
+            taken[name].append(_run(command)[0])
     return taken
 
 
-def _summary(runs: list[tuple[float, float]]) -> tuple[float, float, float, str]:
-    cpu = [c for c, _ in runs]
-    loads = [load for _, load in runs]
-    return (
-        statistics.median(cpu),
-        min(cpu),
-        max(cpu),
-        f"{min(loads):.1f}-{max(loads):.1f}",
-    )
+def _cpu(runs: list[Run]) -> float:
+    return statistics.median(run.cpu for run in runs)
+
+
+def _summary(runs: list[Run]) -> tuple[float, float, float, str]:
+    """The median CPU seconds, their range, and the range of the load."""
+    cpu = [run.cpu for run in runs]
+    loads = [run.load for run in runs]
+    return statistics.median(cpu), min(cpu), max(cpu), f"{min(loads):.1f}-{max(loads):.1f}"
+
+
+def _wall(runs: list[Run]) -> tuple[float, float, float]:
+    """The median wall seconds and their range."""
+    wall = [run.wall for run in runs]
+    return statistics.median(wall), min(wall), max(wall)
 
 
 def lines_only(lines: int, runs: int, folder: Path) -> list[str]:
     manifest = folder / "train.manifest"
     _manifest(manifest, lines)
-    found = _cpu([*SYNTH, "validate", str(manifest)])[1].splitlines()
+    found = _run([*SYNTH, "validate", str(manifest)])[1].splitlines()
     # Every line valid; only the project is too large for the service (8,000 images).
     assert [f.split(": ")[2] for f in found] == ["dataset.max-images"], found[:20]
     taken = _rounds(
@@ -122,7 +143,7 @@ def lines_only(lines: int, runs: int, folder: Path) -> list[str]:
             "orjson": [sys.executable, "-c", _FLOOR.format(module="orjson"), str(manifest)],
         },
     )
-    start = statistics.median(c for c, _ in taken["start"])
+    start = _cpu(taken["start"])
     rows = []
     median_validate = _summary(taken["validate"])[0]
     for name, said in (
@@ -141,7 +162,7 @@ def lines_only(lines: int, runs: int, folder: Path) -> list[str]:
         f"synth.cli, synth.validate) | {median_validate - start:.2f} "
         f"| {lines / (median_validate - start):,.0f} | | |"
     )
-    floors = {name: statistics.median(c for c, _ in taken[name]) for name in ("json", "orjson")}
+    floors = {name: _cpu(taken[name]) for name in ("json", "orjson")}
     rows.append(
         f"\nLines only, the whole command: {lines / median_validate:,.0f} lines/s by CPU, "
         f"{floors['json'] / median_validate:.2f}x the speed of `json.loads` alone on the same "
@@ -150,45 +171,77 @@ def lines_only(lines: int, runs: int, folder: Path) -> list[str]:
     return rows
 
 
-def with_objects(images: int, size: int, runs: int, folder: Path) -> list[str]:
+def with_objects(
+    images: int, size: int, runs: int, workers: int, folder: Path
+) -> tuple[list[str], list[str]]:
+    """`--objects` with 1 and `workers` processes, beside the floors: by CPU (per image:
+    less the lines, the floors less their start-up) and by wall (the machine's load)."""
     out = folder / "dataset"
     generate("mixed", out=str(out), count=images, width=size, height=size, overwrite=True)
     # The project: its training manifest first, then its test manifest.
     manifests = [str(out / f"{split}.manifest") for split in ("train", "test")]
     command = [*SYNTH, "validate", "--objects", *manifests]
-    found = _cpu(command)[1]
+    found = _run(command)[1]
     assert ": error: " not in found, f"the bench dataset should be valid:\n{found[:2000]}"
-    lines_command = [*SYNTH, "validate", *manifests]
+    assert _run([*command, "-j", str(workers)])[1] == found, "the same findings for any -j"
     floors = {name: [sys.executable, "-c", script, str(out)] for name, script in _FLOORS.items()}
-    bare = [sys.executable, "-c", "import deflate, zlib"]  # the floors' own start-up
-    taken = _rounds(runs, {"objects": command, "lines": lines_command, "bare": bare, **floors})
-    median, low, high, load = _summary(taken["objects"])
-    lines_median = statistics.median(c for c, _ in taken["lines"])
-    per_image = median - lines_median
-    bare_median = statistics.median(c for c, _ in taken["bare"])
-    rows = [
-        f"| `synth validate --objects`: {images} images and masks of {size}x{size} (preset "
-        f"mixed), each read to its last byte | {median:.2f} ({low:.2f}-{high:.2f}) "
-        f"| {images / median:,.0f} images/s | | {load} |",
-        f"| the same, less the command without --objects ({lines_median:.2f} CPU s: start-up "
-        f"and lines) | {per_image:.2f} | {images / per_image:,.0f} images/s | | |",
-    ]
-    for name, said in (
+    taken = _rounds(
+        runs,
+        {
+            "one": [*command, "-j", "1"],
+            "many": [*command, "-j", str(workers)],
+            "lines": [*SYNTH, "validate", *manifests],
+            "bare": [sys.executable, "-c", "import deflate, zlib"],  # the floors' start-up
+            **floors,
+        },
+    )
+    lines, bare = _cpu(taken["lines"]), _cpu(taken["bare"])
+    floor = _cpu(taken["libdeflate"]) - bare  # per image: the floor less its start-up
+    said = f"{images} images and masks of {size}x{size} (preset mixed), each read to its last byte"
+    rows = []
+    for name, run in (("one", f"`-j 1`: {said}"), ("many", f"`-j {workers}`: the same")):
+        median, low, high, load = _summary(taken[name])
+        wall, fastest, slowest = _wall(taken[name])
+        per_image = median - lines
+        rows.append(
+            f"| `synth validate --objects` {run} | {median:.2f} ({low:.2f}-{high:.2f}) "
+            f"| {per_image / images * 1000:.2f} ({per_image / floor:.2f}x) "
+            f"| {images / median:,.0f} | {wall:.2f} ({fastest:.2f}-{slowest:.2f}) "
+            f"| {images / wall:,.0f} | {load} |"
+        )
+    median, low, high, load = _summary(taken["lines"])
+    wall, fastest, slowest = _wall(taken["lines"])
+    rows.append(
+        f"| `synth validate` without `--objects`: start-up and lines, taken from the above "
+        f"per image | {median:.2f} ({low:.2f}-{high:.2f}) | | | {wall:.2f} "
+        f"({fastest:.2f}-{slowest:.2f}) | | {load} |"
+    )
+    for name, what in (
         ("libdeflate", "libdeflate's `zlib_decompress`"),
         ("zlib", "`zlib.decompress`"),
     ):
-        floor, low, high, load = _summary(taken[name])
+        median, low, high, load = _summary(taken[name])
+        wall, fastest, slowest = _wall(taken[name])
+        per_image = median - bare
         rows.append(
-            f"| floor: the same images' and masks' IDAT bytes read and inflated by {said} "
-            f"alone | {floor:.2f} ({low:.2f}-{high:.2f}) | {images / floor:,.0f} images/s "
-            f"| {median / floor:.2f} ({per_image / floor:.2f} less the lines) | {load} |"
+            f"| floor: the same IDAT bytes read and inflated by {what} alone, one process "
+            f"| {median:.2f} ({low:.2f}-{high:.2f}) | {per_image / images * 1000:.2f} "
+            f"({per_image / floor:.2f}x) | {images / median:,.0f} | {wall:.2f} "
+            f"({fastest:.2f}-{slowest:.2f}) | {images / wall:,.0f} | {load} |"
         )
-        rows.append(
-            f"| the same, less the floor's start-up ({bare_median:.2f} CPU s: Python, "
-            f"{name}) | {floor - bare_median:.2f} | {images / (floor - bare_median):,.0f} "
-            f"images/s | {per_image / (floor - bare_median):.2f} (both less start-up) | |"
-        )
-    return rows + _truncated(out, manifests)
+    one, many = _cpu(taken["one"]) - lines, _cpu(taken["many"]) - lines
+    wall_many = _wall(taken["many"])[0]
+    notes = [
+        f"\nPer image, by CPU: synth {one / images * 1000:.2f} ms with `-j 1`, "
+        f"{many / images * 1000:.2f} ms with `-j {workers}` (all its processes), against the "
+        f"libdeflate floor's {floor / images * 1000:.2f} ms: {one / floor:.2f}x and "
+        f"{many / floor:.2f}x (synth less its start-up and lines, {lines:.2f} CPU s; the "
+        f"floor less its start-up, {bare:.2f} CPU s). By wall, `-j {workers}` validates "
+        f"{images / wall_many:,.0f} images/s, the whole command, at a load of "
+        f"{_summary(taken['many'])[3]} on {os.cpu_count()} cores: the machine is shared, "
+        "so wall figures are taken under that load; CPU figures hold whatever the load."
+    ]
+    return rows, notes + _truncated(out, manifests)
 
 
 def _truncated(out: Path, manifests: list[str]) -> list[str]:
@@ -199,7 +252,7 @@ def _truncated(out: Path, manifests: list[str]) -> list[str]:
     shutil.copyfile(image, saved)
     try:
         image.write_bytes(data[: len(data) // 2])
-        _, printed = _cpu([*SYNTH, "validate", "--objects", *manifests])
+        _, printed = _run([*SYNTH, "validate", "--objects", *manifests])
     finally:
         saved.replace(image)
     caught = [line for line in printed.splitlines() if "image.format" in line]
@@ -211,9 +264,21 @@ def _machine() -> str:
     return (
         f"Measured by `make bench` ({Path(__file__).name}) on {os.uname().machine}, "
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}: CPU seconds (user + sys) "
-        "of each child process, the median of the runs and their range, the commands run "
-        "in turn; the load average (1 min) over the runs beside them (the machine is shared)."
+        "of each child process and of its own workers, the median of the runs and their "
+        "range, the commands run in turn; the load average (1 min) over the runs beside "
+        "them (the machine is shared: wall seconds are taken under that load)."
     )
+
+
+_LINES_HEADER = [
+    "| run | CPU s, median (range) | rate (CPU) | `synth validate`'s CPU / this | load |",
+    "|---|---|---|---|---|",
+]
+_OBJECTS_HEADER = [
+    "| run | CPU s, median (range) | CPU ms an image (/ floor's) | images/s by CPU "
+    "| wall s, median (range) | images/s by wall | load |",
+    "|---|---|---|---|---|---|---|",
+]
 
 
 def main() -> None:
@@ -222,25 +287,29 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=400)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="-j of the second --objects run")
     parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args()
-    header = [
-        "| run | CPU s, median (range) | rate (CPU) | `synth validate`'s CPU / this | load |",
-        "|---|---|---|---|---|",
-    ]
-    steps: list[Callable[[Path], list[str]]] = [
-        lambda folder: lines_only(args.lines, args.runs, folder),
-        lambda folder: with_objects(args.images, args.size, args.runs, folder),
-    ]
-    rows: list[str] = []
-    for step in steps:
-        with tempfile.TemporaryDirectory() as folder:
-            rows += step(Path(folder))
-    table = [row for row in rows if row.startswith("|")]
-    notes = [row for row in rows if not row.startswith("|")]
-    text = "\n".join([_machine(), "", *header, *table, *notes])
+    print(json.dumps({"load at the start": os.getloadavg()}))
+    with tempfile.TemporaryDirectory() as folder:
+        lines = lines_only(args.lines, args.runs, Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        objects, notes = with_objects(args.images, args.size, args.runs, args.workers, Path(folder))
+    text = "\n".join(
+        [
+            _machine(),
+            "",
+            *_LINES_HEADER,
+            *(row for row in lines if row.startswith("|")),
+            *(row for row in lines if not row.startswith("|")),
+            "",
+            *_OBJECTS_HEADER,
+            *objects,
+            *notes,
+        ]
+    )
     print(text)
-    print(json.dumps({"load": os.getloadavg()}))
+    print(json.dumps({"load at the end": os.getloadavg()}))
     if not args.no_docs:
         write_block("validate", text)
 

@@ -164,6 +164,18 @@ def _style(value: str | None) -> str | None:
     return value
 
 
+def _note_workers(workers: int) -> None:
+    """Say so when `--workers` asks for more processes than a run uses on this machine."""
+    from synth.run.executor import WORKERS_PER_CPU, max_workers
+
+    if workers > max_workers():
+        click.echo(
+            f"note: --workers {workers} is more than this machine can use; "
+            f"using {max_workers()} ({WORKERS_PER_CPU} per CPU)",
+            err=True,
+        )
+
+
 def _seed(help: str) -> Callable[[_Command], _Command]:
     """The `--seed` option: every command that draws takes one, 0 unless given."""
     return _whole("--seed", "-s", span=(0, None), default=0, help=help)
@@ -299,7 +311,6 @@ def generate(
       synth generate --preset mixed --out ./data --broken 0.2 --faults color-map.hex-color
     """
     from synth.run.config import RunConfig
-    from synth.run.executor import WORKERS_PER_CPU, max_workers
     from synth.run.generate import write
 
     # Every other option is named as RunConfig.build takes it.
@@ -330,12 +341,7 @@ def generate(
             progress=None,
             **options,
         )
-        if config.workers > max_workers():
-            click.echo(
-                f"note: --workers {config.workers} is more than this machine can use; "
-                f"using {max_workers()} ({WORKERS_PER_CPU} per CPU)",
-                err=True,
-            )
+        _note_workers(config.workers)
         try:
             dataset = write(config)
         except SynthError as exc:
@@ -600,6 +606,14 @@ def merge(out: str, endpoint_url: str | None) -> None:
     help="docs: every documented rule is an error; service: deviations the service "
     "is known to accept (no BACKGROUND, no color-map confidence) are warnings.",
 )
+@_whole(
+    "--workers",
+    "-j",
+    span=(1, None),
+    default=1,
+    help="With --objects: processes (threads for S3) checking the objects; the findings "
+    "are the same, in the same order, for any number.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -609,6 +623,7 @@ def validate(
     fmt: str,
     endpoint_url: str | None,
     profile: str,
+    workers: int,
 ) -> None:
     """Check a project's manifests (TRAIN [TEST ...], files or s3://BUCKET/KEY) as one.
 
@@ -622,6 +637,8 @@ def validate(
 
     if endpoint_url is not None and not any(is_s3(manifest) for manifest in manifests):
         raise click.UsageError("--endpoint-url needs an s3://BUCKET/KEY manifest")
+    if objects:
+        _note_workers(workers)
     try:
         code = report(
             manifests,
@@ -631,6 +648,7 @@ def validate(
             root=root,
             endpoint_url=endpoint_url,
             profile=profile,
+            workers=workers,
         )
     except SynthError as exc:
         click.echo(f"Error: {exc.for_cli()}", err=True)

@@ -33,6 +33,7 @@ from synth.extras import require
 from synth.processes import alive
 
 C = TypeVar("C")
+T = TypeVar("T")  # an item of work: an image's index, a line's facts
 R = TypeVar("R")
 
 _context: Any = None
@@ -86,19 +87,21 @@ def _watch(parent: int) -> None:
     os._exit(1)
 
 
-def _call(fn: Callable[[Any, int], R], batch: list[int]) -> list[R]:
+def _call(fn: Callable[[Any, T], R], batch: list[T]) -> list[R]:
     return [fn(_context, index) for index in batch]
 
 
 def ordered_map(
-    fn: Callable[[C, int], R],
+    fn: Callable[[C, T], R],
     context: C,
-    indices: Iterable[int],
+    indices: Iterable[T],
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    batch: int = BATCH,
 ) -> Iterator[R]:
-    """`fn(context, i)` for each index, in order; `context` is sent to each worker once.
+    """`fn(context, i)` for each index, in order; `context` is sent to each worker once,
+    the indices (or any other items) `batch` a round trip.
 
     With `scheduler`, the work runs on that dask.distributed cluster instead.
     """
@@ -112,7 +115,8 @@ def ordered_map(
         for index in indices:
             yield fn(context, index)
         return
-    window = workers * 4 // BATCH  # batches in flight: 4 images a worker, as memory allows
+    # Batches in flight: 4 items a worker, as memory allows, and two batches a worker.
+    window = max(workers * 4 // batch, 2 * workers)
     method = start_method()
     mp_context = multiprocessing.get_context(method)
     if method == "forkserver":
@@ -139,11 +143,11 @@ def ordered_map(
                 target=_start, args=(pool, workers, started), daemon=True, name="synth-start"
             )
             starter.start()
-        for batch in _batches(indices, BATCH):
+        for items in _batches(indices, batch):
             if not started.is_set():  # nothing is in flight yet: these come next in order
-                yield from (fn(context, index) for index in batch)
+                yield from (fn(context, index) for index in items)
                 continue
-            pending.append(_submit(pool, fn, batch, method))
+            pending.append(_submit(pool, fn, items, method))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:
@@ -180,7 +184,7 @@ def _fork(pool: ProcessPoolExecutor, workers: int, started: threading.Event) -> 
         _start(pool, workers, started)
 
 
-def _batches(indices: Iterable[int], size: int) -> Iterator[list[int]]:
+def _batches(indices: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive indices, `size` at a time (the last batch may be shorter)."""
     remaining = iter(indices)
     while batch := list(itertools.islice(remaining, size)):
@@ -188,7 +192,7 @@ def _batches(indices: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _submit(
-    pool: ProcessPoolExecutor, fn: Callable[[Any, int], R], batch: list[int], method: str
+    pool: ProcessPoolExecutor, fn: Callable[[Any, T], R], batch: list[T], method: str
 ) -> Future[list[R]]:
     try:
         return pool.submit(_call, fn, batch)
@@ -215,7 +219,7 @@ MAX_NO_WORKER_SECONDS = 86400.0  # a day: past that, no worker is coming
 
 
 def _dask_map(
-    fn: Callable[[C, int], R], context: C, indices: Iterable[int], scheduler: str
+    fn: Callable[[C, T], R], context: C, indices: Iterable[T], scheduler: str
 ) -> Iterator[R]:
     """The images made on a dask cluster, `DASK_BATCH` a task; a cluster that fails (a
     wrong address, a scheduler gone, no worker left for `no_worker_seconds()`) ends the
@@ -250,9 +254,9 @@ def _drop(record: logging.LogRecord) -> bool:
 
 def _on_cluster(
     Client: Any,
-    fn: Callable[[C, int], R],
+    fn: Callable[[C, T], R],
     context: C,
-    indices: Iterable[int],
+    indices: Iterable[T],
     scheduler: str,
     patience: float,
 ) -> Iterator[R]:
@@ -299,7 +303,7 @@ def _on_cluster(
                 client.cancel(list(pending))
 
 
-def _call_on(fn: Callable[[C, int], R], context: C, batch: list[int]) -> list[R]:
+def _call_on(fn: Callable[[C, T], R], context: C, batch: list[T]) -> list[R]:
     _malloc_as_glibc_adapts()
     return [fn(context, index) for index in batch]
 

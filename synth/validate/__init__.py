@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from synth.errors import InputError
 from synth.format import MAX_LINE_CHARS, MAX_MANIFEST_BYTES, S3Uri, Severity, is_s3
@@ -36,6 +36,7 @@ from synth.validate.parse import (
 from synth.validate.profiles import Profile, parse_profile
 from synth.validate.readers import FirstOf, FolderReader, ObjectReader, S3Reader, object_reader
 from synth.validate.shapes import Shapes
+from synth.validate.workers import Later
 
 __all__ = [
     "Finding",
@@ -70,18 +71,21 @@ def iter_findings(
     objects: Objects = None,
     profile: str | Profile = Profile.DOCS,
     exact: bool = False,
+    workers: int = 1,
 ) -> Iterator[Finding]:
     """Findings in line order, as the manifest is read, then those across its lines.
 
     One manifest may be half of a project, so the project rules (image limits, training
     minimums) are left to `iter_project`. `exact` reads every line with Python's json,
     checks every value afresh and decodes every object with Pillow: the same findings,
-    several times slower (the reference the fast path is tested against).
+    several times slower (the reference the fast path is tested against). `workers`
+    check the objects (see `synth.validate.workers`): the same findings, in the same order.
     """
     checks = ProjectChecks()
     name = str(source) if isinstance(source, Path) else None
     shapes = None if exact else Shapes()
-    yield from _manifest(source, name, checks, _reader(objects), _profile(profile), shapes)
+    reader, chosen = _reader(objects), _profile(profile)
+    yield from _checked(source, name, checks, reader, chosen, shapes, workers)
     yield from checks.finish()
 
 
@@ -91,16 +95,17 @@ def iter_project(
     objects: Objects = None,
     profile: str | Profile = Profile.DOCS,
     exact: bool = False,
+    workers: int = 1,
 ) -> Iterator[Finding]:
     """Findings for a project: (name, manifest) pairs, the training manifest first.
 
     One manifest is a single-dataset project; further ones are its test dataset.
-    `exact` is `iter_findings`'.
+    `exact` and `workers` are `iter_findings`'.
     """
     checks, reader, chosen = ProjectChecks(), _reader(objects), _profile(profile)
     shapes = None if exact else Shapes()
     for name, source in manifests:
-        yield from _manifest(source, name, checks, reader, chosen, shapes)
+        yield from _checked(source, name, checks, reader, chosen, shapes, workers)
     yield from checks.finish()
     yield from checks.finish_project()
 
@@ -116,6 +121,26 @@ def _profile(value: str | Profile) -> Profile:
         raise ValidationSetupError(str(exc)) from None
 
 
+def _checked(
+    source: Source,
+    name: str | None,
+    checks: ProjectChecks,
+    reader: ObjectReader | None,
+    chosen: Profile,
+    shapes: Shapes | None,
+    workers: int,
+) -> Iterator[Finding]:
+    """The manifest's findings (see `_manifest`), its objects checked by `workers`."""
+    if reader is None or workers <= 1:
+        # Without `later`, every item is a finding.
+        yield from cast(Iterator[Finding], _manifest(source, name, checks, reader, chosen, shapes))
+        return
+    from synth.validate.workers import in_order
+
+    stream = _manifest(source, name, checks, reader, chosen, shapes, later=True)
+    yield from in_order(stream, reader, chosen, shapes is None, workers)
+
+
 def _manifest(
     source: Source,
     name: str | None,
@@ -123,9 +148,13 @@ def _manifest(
     reader: ObjectReader | None,
     chosen: Profile,
     shapes: Shapes | None,
-) -> Iterator[Finding]:
+    *,
+    later: bool = False,
+) -> Iterator[Finding | Later]:
     """The manifest's findings; with `shapes`, the fast path (a line of a known shape is
-    not parsed, any other is parsed by orjson and its shape kept), else the exact path."""
+    not parsed, any other is parsed by orjson and its shape kept), else the exact path.
+    With `later`, a line that reaches its object checks is a `Later` in its place, its
+    objects' findings and the dataset checks of it left to the caller."""
     exact = shapes is None
 
     def finding(number: int | None, problem: Problem) -> Finding:
@@ -219,6 +248,9 @@ def _manifest(
                         )
                 if quiet:
                     quiet_buckets = facts.buckets
+            if later:
+                yield Later(number, facts, finding, checks.line)
+                continue
             if reader is not None:
                 for problem in check_objects(
                     facts, reader, facts.mask_attribute, chosen, exact=exact
@@ -313,11 +345,13 @@ def report(
     root: Path | None = None,
     endpoint_url: str | None = None,
     profile: str = Profile.DOCS,
+    workers: int = 1,
 ) -> int:
     """The `synth validate` command: print the findings, return 0 with no errors, 1 with.
 
     `source` is where the manifest is, as the command line gives it (a path, an s3://
     URI, or - for standard input), or a project's manifests: the training one first.
+    `workers` check the objects.
     """
     sources = [source] if isinstance(source, str) else list(source)
     formatter = format_json if fmt == "json" else format_text
@@ -346,7 +380,9 @@ def report(
     if client is not None and folder is not None:
         reader = FirstOf(S3Reader(client), FolderReader(folder))
     errors = 0
-    findings = iter_project(manifests, objects=reader if objects else None, profile=profile)
+    findings = iter_project(
+        manifests, objects=reader if objects else None, profile=profile, workers=workers
+    )
     # Only reading is guarded: a failure to print (`| head`, `> /dev/full`) is the caller's.
     while (finding := _next(findings, sources)) is not None:
         errors += finding.severity is Severity.ERROR
