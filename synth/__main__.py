@@ -1,3 +1,3 @@
-from synth.cli import main
+from synth.entry import main
 
 main()

@@ -8,7 +8,7 @@ import io
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
 
@@ -842,10 +842,16 @@ def _reopen_closed_streams() -> None:
             setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
 
 
-def main() -> None:
+def main(caught: Sequence[int] = ()) -> None:
+    """The command line; `caught`: the signals that landed as synth started (synth.entry)."""
     _reopen_closed_streams()
     for each in (signal.SIGINT, signal.SIGTERM):
         signal.signal(each, _stop)
+    if caught:  # landed as synth started, before any work: stopped with its line
+        global _stopped_by
+        _stopped_by = caught[0]
+        _settle()
+        _stopped()
     # Past `ulimit -f` a write fails (EFBIG) and is reported, instead of killing the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     # Findings and messages echo what users wrote: on an ASCII terminal, escaped, not a crash.

@@ -41,7 +41,7 @@ SHARED = {
     "synth.environment",
     "synth.processes",  # whether a claim's or a spool's holder is gone: annotate, output, run
 }
-ENTRY = {"synth", "synth.cli", "synth.__main__", "synth.strategies"}
+ENTRY = {"synth", "synth.cli", "synth.entry", "synth.__main__", "synth.strategies"}
 
 
 def module_name(path: Path) -> str:

@@ -40,7 +40,7 @@ def test_the_wheel_is_synth_lfv_with_the_import_package_synth(wheel: zipfile.Zip
     unconditional = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     assert not [r for r in unconditional if r.startswith(("moto", "hypothesis", "dask"))]
     entry_points = _member(wheel, ".dist-info/entry_points.txt")
-    assert "synth = synth.cli:main" in entry_points
+    assert "synth = synth.entry:main" in entry_points
     assert "synth = synth.testing.pytest_plugin" in entry_points
 
 

@@ -124,3 +124,27 @@ def test_a_signal_after_the_outcome_leaves_it(
     said = clean_out.replace(str(tmp_path / "clean"), str(out))
     assert (code, stderr, stdout) == (clean_code, clean_err, said)
     assert files_of(out) == files_of(tmp_path / "clean")
+
+
+AT_IMPORT = Path(__file__).parent / "inject_import"
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("command", ["generate", "merge"])
+def test_a_signal_as_synth_starts_is_its_one_line(tmp_path: Path, name: str, command: str) -> None:
+    """A signal landing as synth imports its command line (click), before the command's
+    handlers could exist, stops it with one line and 128 + the signal, and nothing was
+    written: a SIGTERM killed it silently (143, no line), a SIGINT printed a traceback."""
+    out = tmp_path / "out"
+    args = ["generate", "-p", "dents", "-n", "2", "--size", "64", "-o", str(out)]
+    run = start(
+        args if command == "generate" else ["merge", str(out)],
+        tmp_path,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(AT_IMPORT), os.environ.get("PYTHONPATH")])),
+        SYNTH_TEST_SIGNAL_AT_IMPORT=f"click {name}",
+    )
+    code, stderr = finish(run, tmp_path)
+    signum = signal.Signals[name]
+    assert code == 128 + signum, stderr
+    assert one_line(stderr) == f"synth: stopped by {name}"
+    assert not out.exists()
