@@ -46,6 +46,8 @@ SYNTH = [sys.executable, "-m", "synth"]
 _FLOOR = "import sys, {module}\nfor line in open(sys.argv[1], 'rb'):\n    {module}.loads(line)\n"
 # What the command prints once, so the children's start-up can be told apart.
 _START = "import synth.validate, synth.cli"
+# What --objects imports besides: what it pays once a run, not per image.
+_OBJECT_MODULES = "synth.validate.objects"
 # The floors of --objects: every PNG's IDAT bytes read and inflated, nothing else checked.
 _INFLATE = """import pathlib, struct, sys, {module}
 for path in pathlib.Path(sys.argv[1]).rglob("*.png"):
@@ -192,10 +194,13 @@ def with_objects(
             "many": [*command, "-j", str(workers)],
             "lines": [*SYNTH, "validate", *manifests],
             "bare": [sys.executable, "-c", "import deflate, zlib"],  # the floors' start-up
+            "start": [sys.executable, "-c", _START],
+            "imports": [sys.executable, "-c", f"{_START}, {_OBJECT_MODULES}"],
             **floors,
         },
     )
     lines, bare = _cpu(taken["lines"]), _cpu(taken["bare"])
+    imports = max(_cpu(taken["imports"]) - _cpu(taken["start"]), 0.0)
     floor = _cpu(taken["libdeflate"]) - bare  # per image: the floor less its start-up
     said = f"{images} images and masks of {size}x{size} (preset mixed), each read to its last byte"
     rows = []
@@ -230,16 +235,21 @@ def with_objects(
             f"({fastest:.2f}-{slowest:.2f}) | {images / wall:,.0f} | {load} |"
         )
     one, many = _cpu(taken["one"]) - lines, _cpu(taken["many"]) - lines
-    wall_many = _wall(taken["many"])[0]
+    wall_one, wall_many = _wall(taken["one"])[0], _wall(taken["many"])[0]
     notes = [
         f"\nPer image, by CPU: synth {one / images * 1000:.2f} ms with `-j 1`, "
         f"{many / images * 1000:.2f} ms with `-j {workers}` (all its processes), against the "
         f"libdeflate floor's {floor / images * 1000:.2f} ms: {one / floor:.2f}x and "
         f"{many / floor:.2f}x (synth less its start-up and lines, {lines:.2f} CPU s; the "
-        f"floor less its start-up, {bare:.2f} CPU s). By wall, `-j {workers}` validates "
-        f"{images / wall_many:,.0f} images/s, the whole command, at a load of "
-        f"{_summary(taken['many'])[3]} on {os.cpu_count()} cores: the machine is shared, "
-        "so wall figures are taken under that load; CPU figures hold whatever the load."
+        f"floor less its start-up, {bare:.2f} CPU s). Of synth's, {imports:.2f} CPU s is "
+        f"paid once, not per image: importing the object checks ({_OBJECT_MODULES}, with "
+        f"Pillow and ctypes); less that too, synth is {(one - imports) / floor:.2f}x the "
+        f"floor with `-j 1`, {(many - imports) / floor:.2f}x with `-j {workers}`.",
+        f"\nBy wall, the whole command: {images / wall_one:,.0f} images/s with `-j 1`, "
+        f"{images / wall_many:,.0f} images/s with `-j {workers}` ({wall_one / wall_many:.2f}x), "
+        f"at a load of {_summary(taken['many'])[3]} on {os.cpu_count()} cores: the machine "
+        "is shared, so wall figures are taken under that load (another's process takes "
+        "a core from ours); CPU figures hold whatever the load.",
     ]
     return rows, notes + _truncated(out, manifests)
 

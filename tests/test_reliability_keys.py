@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synth.errors import OutputError
-from synth.output.folder import FolderSink, folder_path
+from synth.output.folder import FolderSink
+from synth.output.keys import folder_path
 
 SEGMENTS = st.sampled_from(["..", ".", "", "a", "b.png", "..a", "a..", "/", "\\", " "])
 KEYS = st.lists(SEGMENTS | st.text(max_size=4), max_size=6).map("/".join)

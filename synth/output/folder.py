@@ -37,21 +37,9 @@ from synth.output.base import (
     claimant,
     is_lock,
 )
+from synth.output.keys import folder_path
 from synth.output.remote import Claimed, Folder
 from synth.processes import holder_text, stale
-
-
-def folder_path(root: Path, key: str) -> Path | None:
-    """The file of object KEY in a bucket-root folder, or None if no file can be it.
-
-    S3 keys are opaque: `a/../b` is not `b`. A folder cannot hold such a key, so
-    segments `.`, `..` and empty ones name no file, and nothing resolves outside ROOT.
-    """
-    parts = key.split("/")
-    if not key or any(part in ("", ".", "..") for part in parts) or "\0" in key:
-        return None
-    return root.joinpath(*parts)
-
 
 JOURNAL = ".synth-journal"  # the keys a run wrote; a shard's ends in its claim's suffix
 PROBE = ".synth-write-probe"  # written and removed to see that the folder takes files

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.format import RULES, S3Uri
-from synth.output.folder import folder_path
+from synth.output.keys import folder_path
 from synth.testing.probes import Line, Probe, fixed
 
 SUITE_FORMAT = 1  # the layout's version; the verdicts' is the rule table's digest

@@ -13,6 +13,7 @@ from stat import S_ISREG
 from typing import Any, Protocol
 
 from synth.format import S3Uri
+from synth.output.keys import folder_path
 
 
 class ObjectReader(Protocol):
@@ -31,10 +32,7 @@ class FolderReader:
     """A local folder that is a bucket's root: s3://BUCKET/KEY is ROOT/KEY."""
 
     def __init__(self, root: Path) -> None:
-        # The output's path rules (shutil, the signal handlers) only when objects are read.
-        from synth.output.folder import folder_path
-
-        self.root, self._path = root, folder_path
+        self.root = root
         # A key's folder ("" for the root) -> its path and whether it resolves inside the
         # root, or None when no file can be in it: a dataset's objects share a few folders.
         self._folders: dict[str, tuple[str, bool] | None] = {}
@@ -89,7 +87,7 @@ class FolderReader:
     def _folder(self, within: str) -> tuple[str, bool] | None:
         """The path of the key folder `within` and whether it resolves inside the root;
         None when it names no folder (see `folder_path`)."""
-        folder = self.root if not within else self._path(self.root, within)
+        folder = self.root if not within else folder_path(self.root, within)
         return None if folder is None else (str(folder), self._resolves_inside(folder))
 
     def _resolves_inside(self, path: Path) -> bool:
