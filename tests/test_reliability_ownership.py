@@ -616,26 +616,70 @@ def test_a_run_killed_in_its_publish_is_finished_by_the_same_command(
     assert files_of(out) == files_of(reference)
 
 
-@pytest.mark.parametrize("nth", [1, pytest.param(9, marks=pytest.mark.slow), 17])
+RELEASE = ("pathlib:Path.unlink@synth.output.folder:FolderSink.close", 2)  # the lock's
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        (DELETE := "synth.output.folder:FolderSink.delete", 1),
+        pytest.param((DELETE, 9), marks=pytest.mark.slow),
+        (DELETE, 17),
+        RELEASE,
+    ],
+)
 def test_a_merge_killed_removing_the_parts_is_finished_by_the_same_command(
-    tmp_path: Path, reference: Path, nth: int
+    tmp_path: Path, reference: Path, point: tuple[str, int]
 ) -> None:
     """A merge killed once it published, as it removes the shards' parts and summaries
     (17 of them), is finished by `synth merge` again: it removes what is left, says so
-    and exits 0; the output is a clean merge's."""
+    and exits 0; the output is a clean merge's. Killed as it gives its claim up (every
+    shard file removed), the same merge finds its dead claim and exits 0 too, saying
+    nothing was left to do."""
     out = tmp_path / "out"
     for index in range(2):
         generate("mixed", out=out, shard=Shard(index, 2), **OPTIONS)
     shards = [path for path in (out / "shards").rglob("*") if path.is_file()]
-    _killed(["merge", str(out)], ("synth.output.folder:FolderSink.delete", nth), tmp_path)
+    _killed(["merge", str(out)], point, tmp_path)
     assert (out / "dataset.json").exists()
-    assert list((out / "shards").iterdir())
+    assert (out / ".synth-lock").exists()
     rerun = start(["merge", str(out)], tmp_path)
     code, stderr = finish(rerun, tmp_path)
     assert code == 0, stderr
-    left = len(shards) - nth + 1
-    assert one_line(stderr) == (
-        f"note: {out}: was merged by a run stopped before it removed the shards; "
-        f"removed the {left} shard file{'s' * (left > 1)} it left"
-    )
+    if point == RELEASE:
+        assert not (out / "shards").exists()
+        said = "holds the dataset a stopped run published in full; no shard was left to merge"
+    else:
+        left = len(shards) - point[1] + 1
+        said = (
+            "was merged by a run stopped before it removed the shards; "
+            f"removed the {left} shard file{'s' * (left > 1)} it left"
+        )
+    assert one_line(stderr) == f"note: {out}: {said}"
     assert files_of(out) == files_of(reference)
+
+
+def test_a_merge_stopped_removing_the_parts_is_finished_on_s3(mocked: Any) -> None:
+    """On S3 too: a merged prefix still holding some of its shards' objects (a merge
+    killed as it deleted them) is finished by merging again, to a clean merge's objects."""
+
+    def objects() -> dict[str, bytes]:
+        listed = mocked.list_objects_v2(Bucket="data").get("Contents", [])
+        return {
+            item["Key"]: mocked.get_object(Bucket="data", Key=item["Key"])["Body"].read()
+            for item in listed
+        }
+
+    for index in range(2):
+        generate("mixed", out="s3://data/p", shard=Shard(index, 2), **OPTIONS)
+    shards = {key: body for key, body in objects().items() if key.startswith("p/shards/")}
+    merge("s3://data/p")
+    merged = objects()
+    for key in sorted(shards)[::2]:  # what a merge killed midway had yet to delete
+        mocked.put_object(Bucket="data", Key=key, Body=shards[key])
+    dataset = merge("s3://data/p")
+    assert dataset.note == (
+        f"{dataset.location}: was merged by a run stopped before it removed the shards; "
+        f"removed the {len(sorted(shards)[::2])} shard files it left"
+    )
+    assert objects() == merged

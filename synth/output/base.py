@@ -43,8 +43,9 @@ class Sink(Protocol):
     def prepare(self, *, overwrite: bool) -> None:
         """Fail early, before any work, if the output cannot be written as asked."""
 
-    def claim(self, name: str = "") -> None:
-        """Take the output for this run, or fail naming who holds it.
+    def claim(self, name: str = "") -> bool:
+        """Take the output for this run, or fail naming who holds it; True if it took the
+        place of the same claim a dead run left.
 
         One claim for every kind of run: without `name` (a full run, an overwrite, a
         merge) it excludes every other claim; a shard's (`name` is its suffix) excludes
@@ -90,18 +91,21 @@ def claim(
     held_by: Callable[[Claim], OutputError],
     claims: Callable[[], Iterable[Claim]],
     release: Callable[[Claim], None],
-) -> None:
+) -> bool:
     """The claim algorithm of `Sink.claim`, whatever a claim is (a file, an object).
 
     `create` makes `mine` only if absent (False if it exists); `take_over` removes a
     claim whose holder is gone (False if it may be alive); `claims` lists every claim
     after `mine` exists; `release` removes `mine` if a conflicting claim is alive.
+    Returns whether `mine` was there first, left by a run that is gone.
     """
+    took_over = False
     for _ in range(2):  # a claim taken over may be re-made by a racing run: once more
         if create(mine):
             break
         if not take_over(mine):
             raise held_by(mine)
+        took_over = True
     else:
         raise held_by(mine)
     try:
@@ -111,6 +115,7 @@ def claim(
     except BaseException:
         release(mine)
         raise
+    return took_over
 
 
 def is_lock(key: str) -> bool:

@@ -117,9 +117,9 @@ class FolderSink:
                 return False
         return True
 
-    def claim(self, name: str = "") -> None:
+    def claim(self, name: str = "") -> bool:
         path = self.root / f"{LOCK}{name}"
-        claim(
+        took_over = claim(
             path,
             create=self._create_claim,
             take_over=self._take_over,
@@ -140,6 +140,7 @@ class FolderSink:
             raise OutputError(
                 f"{self._journal}: cannot write the run's journal ({exc.strerror}){_advice(exc)}"
             ) from None
+        return took_over
 
     def _journal_of(self, claim: str) -> Path:
         return self.root / f"{JOURNAL}{claim.removeprefix(LOCK)}"

@@ -333,10 +333,10 @@ class S3Sink:
                 f"pass {option('overwrite', flag=True)} to write over it"
             )
 
-    def claim(self, name: str = "") -> None:
+    def claim(self, name: str = "") -> bool:
         """A marker object put only if absent (If-None-Match: *), as S3 has done since 2024."""
         key = f"{self.prefix}{LOCK}{name}"
-        claim(
+        took_over = claim(
             key,
             create=self._create_claim,
             take_over=self._take_over,
@@ -345,6 +345,7 @@ class S3Sink:
             release=self._release,
         )
         self._claim = key
+        return took_over
 
     def _claims(self) -> list[str]:
         with translated(self.bucket, f"{self.prefix}{LOCK}"):

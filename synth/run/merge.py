@@ -40,13 +40,13 @@ def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
         raise OutputError(f"{out}: {problem}; give the folder the shards were written to")
     target = open_sink(out, "merge", endpoint_url=endpoint_url)
     try:
-        target.claim()
-        return _merge(target)
+        return _merge(target, took_over=target.claim())
     finally:
         target.close()
 
 
-def _merge(target: Sink) -> Dataset:
+def _merge(target: Sink, *, took_over: bool) -> Dataset:
+    """`took_over`: the merge's claim took the place of one a dead run left."""
     scan = Layout(target.prefix)
     keys = sorted(target.keys(scan.shards))
     parts: dict[int, dict[str, str]] = defaultdict(dict)  # shard -> manifest key -> part key
@@ -61,7 +61,7 @@ def _merge(target: Sink) -> Dataset:
             summaries[found.shard.index] = _summary(target, key)
         else:
             parts[found.shard.index][found.of] = key
-    done = _merged(target, scan, keys, summaries)
+    done = _merged(target, scan, keys, summaries, took_over=took_over)
     if done is not None:
         return done
     if not summaries:
@@ -152,13 +152,19 @@ def _merge(target: Sink) -> Dataset:
 
 
 def _merged(
-    target: Sink, scan: Layout, keys: list[str], summaries: Mapping[int, Mapping[str, Any]]
+    target: Sink,
+    scan: Layout,
+    keys: list[str],
+    summaries: Mapping[int, Mapping[str, Any]],
+    *,
+    took_over: bool,
 ) -> Dataset | None:
-    """A merge killed once it had published (dataset.json is written last of all, and no
-    other run leaves it beside shards) finished: the shards' files it had yet to remove
-    are removed. None unless dataset.json is published and names the run of every summary
-    left (the parts of shards whose summary is gone are its too)."""
-    if not keys or DATASET_FILE not in target.entries():
+    """A merge killed once it had published, finished: dataset.json is written last of
+    all, and no other run leaves it beside shards, so the shards' files left are removed.
+    None unless dataset.json is published and names the run of every summary left (the
+    parts of shards whose summary is gone are its too). With no shard file left, only
+    after a dead run's claim (killed as it gave its claim up): there is nothing to do."""
+    if not (keys or took_over) or DATASET_FILE not in target.entries():
         return None
     try:
         found = json.loads(target.read(scan.dataset_file, MAX_SUMMARY_BYTES + 1))
@@ -177,6 +183,13 @@ def _merged(
     with signals.held():
         for key in keys:
             target.delete(key)
+    note = (
+        f"{target.location}: was merged by a run stopped before it removed the shards; "
+        f"removed the {counted(len(keys), 'shard file')} it left"
+        if keys
+        else f"{target.location}: holds the dataset a stopped run published in full; "
+        "no shard was left to merge"
+    )
     layout = Layout.of(target.prefix, preset.image_format, kind=preset.layout)
     return Dataset(
         location=target.location,
@@ -185,8 +198,7 @@ def _merged(
         count=preset.count,
         counts=counts,
         read=target.read,
-        note=f"{target.location}: was merged by a run stopped before it removed the shards; "
-        f"removed the {counted(len(keys), 'shard file')} it left",
+        note=note,
     )
 
 
