@@ -67,13 +67,13 @@ def hypothesis_conftest() -> str:
 _CHUNKS = (64, 1500)
 
 
-def fast_and_exact(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Any]:
-    """The manifest's findings. Those of a project of this one manifest (the project rules
-    too: limits, training minimums) on the fast path must be the exact path's: as the fast
-    path reads it (blocks of as many lines as its chunk holds, judged together when their
-    shapes are known) and with chunks of a line or a few, so small manifests go through
-    the block path too (with objects, lines are judged one by one)."""
-    from synth.validate import iter_findings, iter_project
+def fast_is_exact(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Any]:
+    """The findings of a project of this one manifest (the project rules too: limits,
+    training minimums), which on the fast path must be the exact path's: as the fast path
+    reads it (blocks of as many lines as its chunk holds, judged together when their shapes
+    are known) and with chunks of a line or a few, so small manifests go through the block
+    path too (with objects, lines are judged one by one)."""
+    from synth.validate import iter_project
 
     def findings(exact: bool = False) -> list[Any]:
         project = [("train.manifest", manifest)]
@@ -85,5 +85,13 @@ def fast_and_exact(manifest: bytes, objects: Any = None, profile: str = "docs") 
     for chunk in _CHUNKS if objects is None else ():
         with patch.object(reading, "CHUNK", chunk):
             assert findings() == exact
-    # The manifest's own (no project rule): what the callers look at.
+    return exact
+
+
+def fast_and_exact(manifest: bytes, objects: Any = None, profile: str = "docs") -> list[Any]:
+    """fast_is_exact, then the manifest's own findings (no project rule): what the callers
+    that look at findings look at."""
+    from synth.validate import iter_findings
+
+    fast_is_exact(manifest, objects, profile)
     return list(iter_findings(manifest, objects=objects, profile=profile, exact=True))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from synth.format import Severity
 from synth.testing import ManifestCase, manifests
 from synth.validate import Finding, iter_findings, validate_manifest
-from tests.helpers import fast_and_exact
+from tests.helpers import fast_is_exact
 from tests.reference.validator import Reference
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,7 +35,7 @@ def _both_paths(m: ManifestCase, profile: str) -> list[Finding]:
     fast = list(iter_findings(m.manifest, objects=m.objects, profile=profile))
     exact = list(iter_findings(m.manifest, objects=m.objects, profile=profile, exact=True))
     assert fast == exact
-    fast_and_exact(m.manifest, profile=profile)
+    fast_is_exact(m.manifest, profile=profile)
     return fast
 
 
