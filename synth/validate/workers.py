@@ -1,8 +1,6 @@
 """The object checks of many lines at once: processes for a folder's objects, threads for
 any other reader's (S3's reads wait on the network), the findings in line order.
 
-Light to import (no imaging library): `Later` is part of every validation.
-
 A line's objects are checked apart from the rest of validation: `check_objects` reads
 only the line's facts and sets two of them (the image's size, the mask's colors). So
 the manifest is read as ever, in this process, and each line that reaches its object
@@ -10,6 +8,8 @@ checks becomes a `Later`: its facts go to a worker, and the line's findings wait
 order with every other finding, until its objects' come back; then the dataset checks
 take the line, in line order as without workers. The findings are the same, in the same
 order, whatever the number of workers.
+
+Light to import (no imaging library): `Later` is part of every validation.
 """
 
 from __future__ import annotations
