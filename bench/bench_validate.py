@@ -236,6 +236,7 @@ def with_objects(
         )
     one, many = _cpu(taken["one"]) - lines, _cpu(taken["many"]) - lines
     wall_one, wall_many = _wall(taken["one"])[0], _wall(taken["many"])[0]
+    wall_lines = _wall(taken["lines"])[0]
     notes = [
         f"\nPer image, by CPU: synth {one / images * 1000:.2f} ms with `-j 1`, "
         f"{many / images * 1000:.2f} ms with `-j {workers}` (all its processes), against the "
@@ -246,10 +247,13 @@ def with_objects(
         f"Pillow and ctypes); less that too, synth is {(one - imports) / floor:.2f}x the "
         f"floor with `-j 1`, {(many - imports) / floor:.2f}x with `-j {workers}`.",
         f"\nBy wall, the whole command: {images / wall_one:,.0f} images/s with `-j 1`, "
-        f"{images / wall_many:,.0f} images/s with `-j {workers}` ({wall_one / wall_many:.2f}x), "
-        f"at a load of {_summary(taken['many'])[3]} on {os.cpu_count()} cores: the machine "
-        "is shared, so wall figures are taken under that load (another's process takes "
-        "a core from ours); CPU figures hold whatever the load.",
+        f"{images / wall_many:,.0f} images/s with `-j {workers}` ({wall_one / wall_many:.2f}x); "
+        f"less the wall of the command without `--objects` ({wall_lines:.2f} s: start-up and "
+        f"lines, which no worker shortens): {images / (wall_one - wall_lines):,.0f} and "
+        f"{images / (wall_many - wall_lines):,.0f} images/s. At a load of "
+        f"{_summary(taken['many'])[3]} on {os.cpu_count()} cores: the machine is shared, so "
+        "wall figures are taken under that load (another's process takes a core from "
+        "ours); CPU figures hold whatever the load.",
     ]
     return rows, notes + _truncated(out, manifests)
 
