@@ -6,11 +6,17 @@ of its rows smallest, then deflated by libdeflate (the `deflate` package, pinned
 bytes are fixed for a synth version). No one filter suits every surface: unfiltered rows
 are smallest for grainy ones (Sub doubles the noise it subtracts), Sub for smooth shading
 along the rows, Up for rows that repeat; choosing per image made synth's files 10% smaller
-than Sub alone at the same level, for 1-2% of the encode's CPU. At level 2 they are smaller
+than Sub alone at the same level. The choice deflates its 16 sample rows three times at
+level 1 whatever the image's height: 7% of a 512 px image's encode, 1.7% at 2048 px
+(synth's mixed preset), and the choice included, synth's encoder costs 0.89-1.01x
+libdeflate under Sub alone at the same level (bench/bench_generate.py: a grainy image's
+unfiltered rows deflate faster than under Sub). At level 2 they are smaller
 than Pillow's at level 6 at about a tenth of its CPU (bench/bench_generate.py measures it;
-docs/bench.md has the figures). zlib-ng and ISA-L were faster but wrote larger files,
-libpng, libspng and libvips were slower; Paeth and Average cost more in numpy than they
-saved, and choosing a filter per row cost several times more for barely smaller files.
+docs/bench.md has the figures), on all built-in presets but dents at 512 px (0.84-0.97x
+the bytes, images and masks; dents, brushed metal and painted only, 1.01x). zlib-ng and
+ISA-L were faster but wrote larger files, libpng, libspng and libvips were slower; Paeth
+and Average cost more in numpy than they saved, and choosing a filter per row cost
+several times more for barely smaller files.
 """
 
 from __future__ import annotations
