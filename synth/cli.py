@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
@@ -20,6 +20,9 @@ from synth.config.styles import STYLES, mix_of
 from synth.errors import ArgumentError, SynthError, one_line
 from synth.extras import require
 from synth.format import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, is_s3
+
+if TYPE_CHECKING:
+    from synth.validate.workers import OrderedMap
 
 _stopped_by: int = signal.SIGINT  # the signal that stopped the run, for its one line
 
@@ -637,7 +640,11 @@ def validate(
 
     if endpoint_url is not None and not any(is_s3(manifest) for manifest in manifests):
         raise click.UsageError("--endpoint-url needs an s3://BUCKET/KEY manifest")
-    if objects:
+    processes: OrderedMap | None = None
+    if objects and workers > 1:  # the run's process pool, only when it is used
+        from synth.run.executor import ordered_map
+
+        processes = ordered_map
         _note_workers(workers)
     try:
         code = report(
@@ -649,6 +656,7 @@ def validate(
             endpoint_url=endpoint_url,
             profile=profile,
             workers=workers,
+            processes=processes,
         )
     except SynthError as exc:
         click.echo(f"Error: {exc.for_cli()}", err=True)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from synth.run.executor import ordered_map
 from synth.run.generate import generate
 from synth.validate import iter_project, report
 
@@ -71,7 +72,14 @@ def _manifests(root: Path) -> list[str]:
 def _findings(root: Path, workers: int) -> str:
     """What `synth validate --objects --format json -j WORKERS` prints."""
     out = io.StringIO()
-    report(_manifests(root), objects=True, fmt="json", out=out, workers=workers)
+    report(
+        _manifests(root),
+        objects=True,
+        fmt="json",
+        out=out,
+        workers=workers,
+        processes=ordered_map,
+    )
     return out.getvalue()
 
 

@@ -9,6 +9,7 @@ judged as one: duplicates across them, training minimums per split.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from synth.validate.parse import (
 from synth.validate.profiles import Profile, parse_profile
 from synth.validate.readers import FirstOf, FolderReader, ObjectReader, S3Reader, object_reader
 from synth.validate.shapes import Shapes
-from synth.validate.workers import Later
+from synth.validate.workers import Later, OrderedMap, Then
 
 __all__ = [
     "Finding",
@@ -72,6 +73,7 @@ def iter_findings(
     profile: str | Profile = Profile.DOCS,
     exact: bool = False,
     workers: int = 1,
+    processes: OrderedMap | None = None,
 ) -> Iterator[Finding]:
     """Findings in line order, as the manifest is read, then those across its lines.
 
@@ -79,13 +81,15 @@ def iter_findings(
     minimums) are left to `iter_project`. `exact` reads every line with Python's json,
     checks every value afresh and decodes every object with Pillow: the same findings,
     several times slower (the reference the fast path is tested against). `workers`
-    check the objects (see `synth.validate.workers`): the same findings, in the same order.
+    check the objects (see `synth.validate.workers`): the same findings, in the same order;
+    threads, or processes for a folder's objects given `processes`
+    (`synth.run.executor.ordered_map`, as the command line gives it).
     """
     checks = ProjectChecks()
     name = str(source) if isinstance(source, Path) else None
     shapes = None if exact else Shapes()
     reader, chosen = _reader(objects), _profile(profile)
-    yield from _checked(source, name, checks, reader, chosen, shapes, workers)
+    yield from _checked([(name, source)], checks, reader, chosen, shapes, workers, processes)
     yield from checks.finish()
 
 
@@ -96,16 +100,16 @@ def iter_project(
     profile: str | Profile = Profile.DOCS,
     exact: bool = False,
     workers: int = 1,
+    processes: OrderedMap | None = None,
 ) -> Iterator[Finding]:
     """Findings for a project: (name, manifest) pairs, the training manifest first.
 
     One manifest is a single-dataset project; further ones are its test dataset.
-    `exact` and `workers` are `iter_findings`'.
+    `exact`, `workers` and `processes` are `iter_findings`'.
     """
     checks, reader, chosen = ProjectChecks(), _reader(objects), _profile(profile)
     shapes = None if exact else Shapes()
-    for name, source in manifests:
-        yield from _checked(source, name, checks, reader, chosen, shapes, workers)
+    yield from _checked(manifests, checks, reader, chosen, shapes, workers, processes)
     yield from checks.finish()
     yield from checks.finish_project()
 
@@ -122,23 +126,30 @@ def _profile(value: str | Profile) -> Profile:
 
 
 def _checked(
-    source: Source,
-    name: str | None,
+    manifests: Sequence[tuple[str | None, Source]],
     checks: ProjectChecks,
     reader: ObjectReader | None,
     chosen: Profile,
     shapes: Shapes | None,
     workers: int,
+    processes: OrderedMap | None,
 ) -> Iterator[Finding]:
-    """The manifest's findings (see `_manifest`), its objects checked by `workers`."""
+    """The findings of (name, manifest) pairs in turn (see `_manifest`), their objects
+    checked by `workers`: one set of workers for them all."""
     if reader is None or workers <= 1:
-        # Without `later`, every item is a finding.
-        yield from cast(Iterator[Finding], _manifest(source, name, checks, reader, chosen, shapes))
+        for name, source in manifests:
+            # Without `later`, every item is a finding.
+            found = _manifest(source, name, checks, reader, chosen, shapes)
+            yield from cast(Iterator[Finding], found)
         return
     from synth.validate.workers import in_order
 
-    stream = _manifest(source, name, checks, reader, chosen, shapes, later=True)
-    yield from in_order(stream, reader, chosen, shapes is None, workers)
+    stream = (
+        item
+        for name, source in manifests
+        for item in _manifest(source, name, checks, reader, chosen, shapes, later=True)
+    )
+    yield from in_order(stream, reader, chosen, shapes is None, workers, processes)
 
 
 def _manifest(
@@ -150,18 +161,22 @@ def _manifest(
     shapes: Shapes | None,
     *,
     later: bool = False,
-) -> Iterator[Finding | Later]:
+) -> Iterator[Finding | Later | Then]:
     """The manifest's findings; with `shapes`, the fast path (a line of a known shape is
     not parsed, any other is parsed by orjson and its shape kept), else the exact path.
     With `later`, a line that reaches its object checks is a `Later` in its place, its
-    objects' findings and the dataset checks of it left to the caller."""
+    objects' findings and the dataset checks of it left to the caller, and the dataset
+    checks start the manifest in its place too (a `Then`: after the lines before it)."""
     exact = shapes is None
 
     def finding(number: int | None, problem: Problem) -> Finding:
         rule, where, message, severity, decided = Problem(*problem)
         return Finding(rule, severity, number, where, message, name, profile=decided)
 
-    checks.start(name)
+    if later:
+        yield Then(functools.partial(checks.start, name))
+    else:
+        checks.start(name)
     known = _known_size(source)
     if known > MAX_MANIFEST_BYTES:  # refused by its size, before a byte is read
         checks.unread = True
@@ -346,12 +361,13 @@ def report(
     endpoint_url: str | None = None,
     profile: str = Profile.DOCS,
     workers: int = 1,
+    processes: OrderedMap | None = None,
 ) -> int:
     """The `synth validate` command: print the findings, return 0 with no errors, 1 with.
 
     `source` is where the manifest is, as the command line gives it (a path, an s3://
     URI, or - for standard input), or a project's manifests: the training one first.
-    `workers` check the objects.
+    `workers` check the objects, processes given `processes` (see `iter_findings`).
     """
     sources = [source] if isinstance(source, str) else list(source)
     formatter = format_json if fmt == "json" else format_text
@@ -381,7 +397,11 @@ def report(
         reader = FirstOf(S3Reader(client), FolderReader(folder))
     errors = 0
     findings = iter_project(
-        manifests, objects=reader if objects else None, profile=profile, workers=workers
+        manifests,
+        objects=reader if objects else None,
+        profile=profile,
+        workers=workers,
+        processes=processes,
     )
     # Only reading is guarded: a failure to print (`| head`, `> /dev/full`) is the caller's.
     while (finding := _next(findings, sources)) is not None:

@@ -6,7 +6,9 @@ only the line's facts and sets two of them (the image's size, the mask's colors)
 the manifest is read as ever, in this process, and each line that reaches its object
 checks becomes a `Later`: its facts go to a worker, and the line's findings wait, in
 order with every other finding, until its objects' come back; then the dataset checks
-take the line, in line order as without workers. The findings are the same, in the same
+take the line, in line order as without workers. One set of workers serves a project's
+manifests: the dataset checks start the next manifest once the last line of the one
+before it is taken (a `Then`). The findings are the same, in the same
 order, whatever the number of workers.
 
 Light to import (no imaging library): `Later` is part of every validation.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from synth.validate.fields import LineFacts, Problem
 from synth.validate.findings import Finding
@@ -25,6 +27,11 @@ from synth.validate.readers import FolderReader, ObjectReader
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+# How workers run as processes: `synth.run.executor.ordered_map` (fn(context, item) for
+# each item, in order, `workers` processes, `batch` items a round trip), given by the
+# caller: validation stands before the run's stage and does not import it.
+OrderedMap = Callable[..., Iterator[Any]]
 
 # Lines a process checks a round trip: each trip costs both ends pickling and queue
 # hand-offs, about a tenth of a millisecond, beside 2 to 3 ms a 512 px line.
@@ -38,6 +45,13 @@ class Later(NamedTuple):
     facts: LineFacts
     finding: Callable[[int, Problem], Finding]  # makes the line's findings
     after: Callable[[int, LineFacts], list[Finding]]  # the dataset checks of the line
+
+
+class Then(NamedTuple):
+    """A step of the dataset checks, taken in its place: after the lines before it (the
+    start of a project's next manifest)."""
+
+    step: Callable[[], None]
 
 
 class _Context(NamedTuple):
@@ -72,15 +86,17 @@ def _sent(facts: LineFacts) -> LineFacts:
 
 
 def in_order(
-    stream: Iterable[Finding | Later],
+    stream: Iterable[Finding | Later | Then],
     reader: ObjectReader,
     chosen: Profile,
     exact: bool,
     workers: int,
+    processes: OrderedMap | None = None,
 ) -> Iterator[Finding]:
     """The findings of `stream`, each `Later` completed by `workers` processes (a folder's
-    objects) or threads (any other reader's), in the order of the stream."""
-    held: deque[Finding | Later] = deque()
+    objects, with `processes`) or threads (any other reader's, or without it), in the
+    order of the stream, its `Then` steps taken there."""
+    held: deque[Finding | Later | Then] = deque()
 
     def facts() -> Iterator[LineFacts]:
         for item in stream:
@@ -89,28 +105,34 @@ def in_order(
                 yield _sent(item.facts)
 
     context = _Context(reader, chosen, exact)
-    if isinstance(reader, FolderReader):
+    if processes is not None and isinstance(reader, FolderReader):
         # The object checks' modules and Pillow's image plugins imported here, before the
         # workers start: a forked worker has them already, none imports them again.
         from PIL import Image
 
         import synth.validate.objects  # noqa: F401
-        from synth.run.executor import ordered_map
 
         Image.preinit()
-
-        results = ordered_map(_check, context, facts(), workers=workers, batch=_BATCH)
+        results = processes(_check, context, facts(), workers=workers, batch=_BATCH)
     else:
         results = _threads(context, facts(), workers)
     for problems, size, colors in results:
         while not isinstance(first := held.popleft(), Later):
-            yield first
+            yield from _taken(first)
         first.facts.image_size, first.facts.mask_colors = size, colors
         for problem in problems:
             yield first.finding(first.number, problem)
         yield from first.after(first.number, first.facts)
-    for item in held:  # findings after the last line with objects
+    for item in held:  # what comes after the last line with objects
         assert not isinstance(item, Later), "every line's objects were checked"
+        yield from _taken(item)
+
+
+def _taken(item: Finding | Then) -> Iterator[Finding]:
+    """A finding, or nothing once a step is taken."""
+    if isinstance(item, Then):
+        item.step()
+    else:
         yield item
 
 
