@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 import click
 
 from synth import __version__
-from synth.config.choices import MASK_EXTENTS, TASKS
+from synth.config.choices import MASK_EXTENTS, MAX_COUNT, TASKS
 from synth.config.styles import STYLES, mix_of
 from synth.errors import ArgumentError, SynthError, one_line
 from synth.extras import require
@@ -210,7 +210,9 @@ def cli() -> None:
     type=_Place(),
     help="A folder, the bucket's root (s3://BUCKET/KEY is OUT/KEY), or s3://BUCKET/PREFIX.",
 )
-@click.option("--count", "-n", type=click.IntRange(min=1), help="Number of images [preset's].")
+@click.option(
+    "--count", "-n", type=click.IntRange(1, MAX_COUNT), help="Number of images [preset's]."
+)
 @_seed("The same seed gives the same bytes.")
 @click.option("--size", type=_Size(), help="Image size, 512 or 640x480 [preset's].")
 @click.option("--anomaly-fraction", type=click.FloatRange(0, 1), help="Share of anomalous images.")
@@ -356,7 +358,7 @@ def generate(
             raise
     shard = config.shard
     if shard is not None:
-        click.echo(f"{dataset.location}: shard {shard.index} of {shard.count} written")
+        click.echo(f"{one_line(dataset.location)}: shard {shard.index} of {shard.count} written")
         return
     _report(dataset)
 
@@ -460,7 +462,9 @@ def gallery(out: Path, seed: int, markdown: bool) -> None:
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
     click.echo(
-        gallery_markdown(out.as_posix()) if markdown else f"{out}: {len(written)} gallery rows"
+        gallery_markdown(out.as_posix())
+        if markdown
+        else f"{one_line(str(out))}: {len(written)} gallery rows"
     )
 
 
@@ -532,7 +536,7 @@ def preview(
         with contextlib.suppress(OSError):  # its folder may be a file, or read-only
             out.unlink(missing_ok=True)
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
-    click.echo(f"{out}: {count} images of preset {chosen.name!r} beside their masks")
+    click.echo(f"{one_line(str(out))}: {count} images of preset {chosen.name!r} beside their masks")
 
 
 def _report(dataset: Any) -> None:
@@ -541,7 +545,7 @@ def _report(dataset: Any) -> None:
     kind = dataset.layout.kind
     for split, counts in dataset.counts.items():
         where = dataset.manifest_location(split) if kind == "lfv" else f"{dataset.location} {split}"
-        click.echo(f"{where}: {counts['normal']} normal, {counts['anomaly']} anomaly")
+        click.echo(f"{one_line(where)}: {counts['normal']} normal, {counts['anomaly']} anomaly")
     if dataset.shortfalls == ():
         click.echo("the project meets Lookout for Vision's training minimums")
     for sentence in dataset.shortfalls or ():
@@ -799,7 +803,7 @@ def suite(out: Path, seed: int) -> None:
         count = write_suite(out, seed=seed)
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write ({exc.strerror or exc})") from None
-    click.echo(f"{out}: {count} cases (index.json, cases.tsv)")
+    click.echo(f"{one_line(str(out))}: {count} cases (index.json, cases.tsv)")
 
 
 def _stop(signum: int, frame: object) -> None:

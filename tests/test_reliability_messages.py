@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.config.preset import load_preset
+from synth.config.preset import builtin_presets, load_preset
 from synth.errors import OutputError, PresetError
 from synth.run.generate import generate
 from synth.validate import validate_manifest
@@ -613,3 +613,36 @@ def test_a_palette_base_image_with_transparency_prints_no_warning(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["flag", "preset"])
+def test_a_count_past_the_limit_is_one_line(tmp_path: Path, where: str) -> None:
+    """2**63 images overflowed the progress bar's length (a traceback)."""
+    from synth.config.choices import MAX_COUNT
+
+    huge = str(2**63)
+    if where == "flag":
+        args, said = ["-p", "dents", "-n", huge], f"is not in the range 1<=x<={MAX_COUNT}"
+    else:
+        preset = tmp_path / "big.toml"
+        text = builtin_presets()["dents"].read_text()
+        preset.write_text(text.replace("count = 200", f"count = {huge}"))
+        args, said = ["-p", str(preset)], f"dataset.count: must be at most {MAX_COUNT:,}"
+    result = synth_here("generate", *args, "--size", "64", "-o", str(tmp_path / "out"))
+    assert result.returncode in (1, 2)
+    [line] = result.stderr.splitlines()
+    assert said in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_summary_lines_escape_the_output_they_name(tmp_path: Path) -> None:
+    """stdout's summary names the output as stderr's messages do: escaped, one line each."""
+    out = tmp_path / "a\nb\u2028c\x07\x1b[31m"
+    result = synth_here("generate", "-p", "dents", *SMALL, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    shown = str(tmp_path) + "/a\\nb\\u2028c\\x07\\x1b[31m"
+    lines = result.stdout.splitlines()
+    assert [line.partition(".manifest: ")[0] for line in lines] == [
+        f"{shown}/train",
+        f"{shown}/test",
+    ]

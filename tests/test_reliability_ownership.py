@@ -353,6 +353,33 @@ def test_a_run_removes_a_dead_runs_spool_from_its_tmpdir(
     assert assert_whole_or_nothing(tmp_path / "out")
 
 
+@pytest.mark.parametrize("run", ["refused", "merge"])
+def test_a_run_that_spools_nothing_still_removes_a_dead_runs_spool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: str
+) -> None:
+    """The sweep is the start of every run, not of its spool: a run refused ("not empty")
+    and a merge with nothing to merge (as one finishing a killed merge) sweep too."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = tmp_path / "tmpdir"
+    left = folder / f"synth-manifests-{socket.gethostname()}-{gone.pid}-abc_12"
+    left.mkdir(parents=True)
+    (left / "train.manifest").write_text("{}\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    starts: Callable[[], object] = (
+        (lambda: generate("dents", out=out, **{**OPTIONS, "count": 2}))
+        if run == "refused"
+        else (lambda: merge(out))
+    )
+    with pytest.raises(OutputError):
+        starts()
+    assert list(folder.iterdir()) == []
+    assert files_of(out) == {"notes.txt": b"mine"}
+
+
 @pytest.mark.slow
 def test_a_spool_a_killed_run_left_is_removed_by_the_next_run(tmp_path: Path) -> None:
     """Nothing runs at SIGKILL: the killed run's spool stays in TMPDIR until the next run

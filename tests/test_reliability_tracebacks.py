@@ -79,6 +79,37 @@ def test_merge_on_a_summary_with_wrong_values(
         assert assert_whole_or_nothing(tmp_path)
 
 
+# --- JSON nested past the parser's depth (json raises RecursionError, no ValueError) ------
+
+NESTED = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("where", ["shards/part-00000-of-00002.json", "dataset.json"])
+def test_merge_reads_json_nested_too_deeply_as_unreadable(tmp_path: Path, where: str) -> None:
+    for index in range(2):
+        generate("mixed", out=tmp_path, shard=Shard(index, 2), **SMALL)
+    (tmp_path / where).write_text(NESTED)
+    if where == "dataset.json":  # no dataset of a run: the merge writes its own
+        result = CliRunner().invoke(cli, ["merge", str(tmp_path)])
+        assert (result.exit_code, result.exception) == (0, None), result.stderr
+        assert assert_whole_or_nothing(tmp_path)
+    else:
+        status, line = _cli("merge", str(tmp_path))
+        assert (status, line) == (
+            1,
+            f"Error: {tmp_path / where}: not a shard summary (nested too deeply); "
+            "make that shard again",
+        )
+
+
+def test_overwrite_reads_a_dataset_json_nested_too_deeply_as_unreadable(tmp_path: Path) -> None:
+    generate("mixed", out=tmp_path, **SMALL)
+    before = files_of(tmp_path)
+    (tmp_path / "dataset.json").write_text(NESTED)
+    generate("mixed", out=tmp_path, overwrite=True, **SMALL)
+    assert files_of(tmp_path) == before
+
+
 # --- the AWS environment ------------------------------------------------------------------
 
 ENVIRONMENTS = {

@@ -33,6 +33,7 @@ _NOT_MANIFESTS = {
     "utf16-bom.manifest": ((VALID + "\n").encode("utf-16"), "is UTF-16 text"),
     "utf16.manifest": ((VALID + "\n").encode("utf-16-le"), "is UTF-16 text"),
     "data.bin": (bytes(range(256)) * 40, "holds binary data"),
+    "zeros.manifest": (bytes(100) + b"\n", "holds binary data"),  # no text, in no encoding
     "latin1.txt": ("Liste des pièces\n".encode("latin-1") * 50, "is not UTF-8 text"),
 }
 

@@ -71,14 +71,16 @@ def _spool_prefix() -> str:
     return f"{_SPOOL}{host}-{pid}-"
 
 
-def sweep_spools(folder: Path) -> None:
-    """Remove the spools in `folder` that runs killed with SIGKILL left (nothing runs at
+def sweep_spools(folder: Path | None = None) -> None:
+    """Remove the spools in `folder` (the temporary folder, TMPDIR) that runs killed with
+    SIGKILL left (nothing runs at
     SIGKILL to remove them): those naming a process of this host that is gone, zombies
     included (synth.processes, as for a claim); and those of an older synth, which named
     no run (`synth-manifests-` and tempfile's random letters), once idle for
     `OLD_SPOOL_IDLE_SECONDS` with no file of theirs open in any process. Any other is
-    left alone."""
-    for spool in folder.glob(f"{_SPOOL}*"):
+    left alone. Every run and merge sweeps as it starts, whether or not it goes on to
+    spool anything (refused, or finishing a killed merge)."""
+    for spool in (folder or Path(tempfile.gettempdir())).glob(f"{_SPOOL}*"):
         name = spool.name.removeprefix(_SPOOL)
         named = name.rsplit("-", 2)
         if len(named) == 3 and named[1].isdigit():
@@ -112,7 +114,6 @@ class ManifestSpool:
     def __init__(self, output: str | Path | None = None) -> None:
         """`output`: where the lines will be published (a folder, an s3:// location),
         which a failure to spool them names: it is what the user asked for."""
-        sweep_spools(Path(tempfile.gettempdir()))
         self._dir = tempfile.TemporaryDirectory(prefix=_spool_prefix())
         self._output = output
         self._files: dict[str, IO[str]] = {}

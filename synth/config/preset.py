@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from synth.config.choices import MASK_EXTENTS as MASK_EXTENTS  # re-exported
+from synth.config.choices import MAX_COUNT
 from synth.config.choices import TASKS as TASKS
 from synth.config.styles import DEFAULT_STYLE, mix_of
 from synth.errors import ArgumentError, PresetError, option
@@ -389,6 +390,8 @@ def _check_preset(preset: Preset) -> None:
             )
     if preset.count < 1:
         raise fail("dataset.count", f"must be at least 1, got {preset.count}")
+    if preset.count > MAX_COUNT:
+        raise fail("dataset.count", f"must be at most {MAX_COUNT:,}, got {preset.count}")
     for key, value in (
         ("dataset.anomaly_fraction", preset.anomaly_fraction),
         ("dataset.test_fraction", preset.test_fraction),

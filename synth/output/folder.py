@@ -171,7 +171,7 @@ class FolderSink:
             ) from None
         keys = []
         for line in text.splitlines():
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, RecursionError):
                 key = json.loads(line)
                 if isinstance(key, str):
                     keys.append(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
+from synth.annotate.manifest import sweep_spools
 from synth.output.base import Sink
 from synth.output.location import open_sink
 from synth.run.config import Options, PresetSource, RunConfig
@@ -34,6 +35,7 @@ def generate(
 
 def write(config: RunConfig, *, sink: Sink | None = None) -> Dataset:
     """Write the dataset `config` describes, to `sink` or to the sink its `out` names."""
+    sweep_spools()
     target = sink or open_sink(
         config.out,
         config.preset.bucket,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from synth.annotate.manifest import ManifestSpool
+from synth.annotate.manifest import ManifestSpool, sweep_spools
 from synth.config.preset import from_dict
 from synth.errors import OutputError, PresetError, SynthError, counted
 from synth.faults.oracle import ClassLimit
@@ -38,6 +38,7 @@ def merge(out: str | Path, *, endpoint_url: str | None = None) -> Dataset:
     if not is_s3(out) and not Path(out).is_dir():
         problem = "is not a folder" if Path(out).exists() else "no such folder"
         raise OutputError(f"{out}: {problem}; give the folder the shards were written to")
+    sweep_spools()
     target = open_sink(out, "merge", endpoint_url=endpoint_url)
     try:
         return _merge(target, took_over=target.claim())
@@ -122,7 +123,7 @@ def _merge(target: Sink, *, took_over: bool) -> Dataset:
                     if "image" not in entry:  # a manifest's line, not a tree's image
                         entry["line"] += offsets[entry["manifest"], index]
                         text = broken[entry["manifest"]][entry["line"] - 1]
-                except (ValueError, TypeError, KeyError, IndexError):
+                except (ValueError, RecursionError, TypeError, KeyError, IndexError):
                     part = _where(target, parts[index][layout.expected])
                     raise OutputError(
                         f"{part}:{number}: not an entry of expected.jsonl (manifest, line); "
@@ -178,7 +179,7 @@ def _merged(
             summary[name] != found[name] for summary in summaries.values() for name in RUN_FIELDS
         ):
             return None
-    except (OSError, SynthError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, SynthError, ValueError, RecursionError, TypeError, KeyError, AttributeError):
         return None
     with signals.held():
         for key in keys:
@@ -218,6 +219,10 @@ def _summary(target: Sink, key: str) -> dict[str, Any]:
         summary = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise OutputError(f"{_where(target, key)}: not a shard summary ({exc})") from None
+    except RecursionError:  # json recurses once per nested array or object
+        raise OutputError(
+            f"{_where(target, key)}: not a shard summary (nested too deeply); make that shard again"
+        ) from None
     shape = {"preset": dict, "seed": int, "options": dict, "counts": dict, "parts": dict}
     if not isinstance(summary, dict) or any(
         not isinstance(summary.get(name), kind) for name, kind in shape.items()

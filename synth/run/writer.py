@@ -182,7 +182,7 @@ class Writer:
                 same = theirs_shard.count == count and all(
                     theirs[name] == mine[name] for name in RUN_FIELDS
                 )
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, RecursionError, TypeError, KeyError):
                 same = False
             if same:
                 continue
@@ -495,7 +495,15 @@ def _old_run(target: Sink, layout: Layout) -> tuple[Layout, Preset] | None:
             named = found["preset"]
             preset = from_dict({k: v for k, v in named.items() if k != "name"}, name=named["name"])
             jobs = job_names(found["seed"])
-        except (OSError, SynthError, ValueError, TypeError, KeyError, AttributeError):
+        except (
+            OSError,
+            SynthError,
+            ValueError,
+            RecursionError,
+            TypeError,
+            KeyError,
+            AttributeError,
+        ):
             continue
         return Layout.of(
             layout.prefix, preset.image_format, mask_job(preset, jobs), preset.layout

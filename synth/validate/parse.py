@@ -169,7 +169,7 @@ def not_a_manifest(first: bytes, *, cut: bool = False) -> str | None:
             return kind
     if b"\x00" in first:
         ascii_utf16 = (
-            first.strip(b"\x00") != b""
+            first.strip(b"\x00\r\n") != b""
             and (  # zeros only are no text at all
                 first[1::2].strip(b"\x00") == b"" or first[::2].strip(b"\x00") == b""
             )
@@ -300,7 +300,11 @@ def parse_exactly(raw: bytes, number: int) -> tuple[dict[str, Any] | None, list[
         duplicate = str(exc)
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        reason = (
+            f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
         findings.append(
             _finding(number, "manifest.json", f"not one JSON value on this line: {reason}")
         )
