@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -710,3 +711,64 @@ def test_a_merge_stopped_removing_the_parts_is_finished_on_s3(mocked: Any) -> No
         f"removed the {len(sorted(shards)[::2])} shard files it left"
     )
     assert objects() == merged
+
+
+def test_a_run_killed_as_it_probes_its_output_is_finished_by_the_same_command(
+    tmp_path: Path, reference: Path
+) -> None:
+    """The file a run writes to see that its folder takes files (`.synth-write-probe`),
+    left by a SIGKILL before its removal, is no file of the output: the same command
+    again writes the dataset (it called the folder not empty)."""
+    out = tmp_path / "out"
+    command = ["generate", *ARGS, "-o", str(out)]
+    _killed(command, ("pathlib:Path.unlink", 1), tmp_path)
+    assert [path.name for path in out.iterdir()] == [".synth-write-probe"]
+    code, stderr = finish(start(command, tmp_path), tmp_path)
+    assert code == 0, stderr
+    assert files_of(out) == files_of(reference)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return files_of(root) if root.exists() else {}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+@pytest.mark.parametrize("command", ["generate", "merge"])
+def test_sigkill_at_every_rename_and_unlink(tmp_path: Path, command: str) -> None:
+    """SIGKILL at each rename and each unlink the run makes (strace counts them), then the
+    same command again: the output is a clean run's, byte for byte, nothing beside it (no
+    staged file, journal or lock). A generate killed past its commit finds its dataset
+    published and is refused as after a run that finished. (The tests above stop the run
+    at named points without strace.)"""
+    args = ["-p", "dents", "-n", "3", "--size", "64", "--seed", "3"]
+    clean, out, shards = tmp_path / "clean", tmp_path / "out", tmp_path / "shards"
+    assert synth_here("generate", *args, "-o", str(clean)).returncode == 0
+    for index in range(2):
+        made = synth_here("generate", *args, "-o", str(shards), "--shard", f"{index}/2")
+        assert made.returncode == 0, made.stderr
+    run = [*SYNTH, "merge", str(out)]
+    if command == "generate":
+        run = [*SYNTH, "generate", *args, "-o", str(out)]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    for call in ("rename", "unlink"):
+        for when in range(1, 200):
+            shutil.rmtree(out, ignore_errors=True)
+            if command == "merge":
+                shutil.copytree(shards, out)
+            inject = f"inject={call}:signal=KILL:when={when}"
+            killed = subprocess.run(
+                ["strace", "-f", "-o", "/dev/null", "-e", inject, *run],
+                capture_output=True,
+                env=env,
+                check=False,
+            )
+            if killed.returncode == 0:  # the run makes fewer such calls: all were seen
+                assert _files(out) == files_of(clean), (call, when)
+                break
+            again = subprocess.run(run, capture_output=True, text=True, env=env, check=False)
+            refused = command == "generate" and "the output folder is not empty" in again.stderr
+            assert again.returncode == 0 or refused, (call, when, again.stderr)
+            assert _files(out) == files_of(clean), (call, when)
+        else:
+            pytest.fail(f"the run makes over 200 {call} calls")
