@@ -80,7 +80,12 @@ def sweep_spools(folder: Path | None = None) -> None:
     `OLD_SPOOL_IDLE_SECONDS` with no file of theirs open in any process. Any other is
     left alone. Every run and merge sweeps as it starts, whether or not it goes on to
     spool anything (refused, or finishing a killed merge)."""
-    for spool in (folder or Path(tempfile.gettempdir())).glob(f"{_SPOOL}*"):
+    if folder is None:
+        try:
+            folder = Path(tempfile.gettempdir())
+        except OSError:  # no writable temporary folder: the run says so where it needs one
+            return
+    for spool in folder.glob(f"{_SPOOL}*"):
         name = spool.name.removeprefix(_SPOOL)
         named = name.rsplit("-", 2)
         if len(named) == 3 and named[1].isdigit():
