@@ -335,13 +335,9 @@ def _spools(tmp: Path) -> list[Path]:
     return sorted((tmp / "tmpdir").glob("synth-manifests-*"))
 
 
-def test_a_run_removes_a_dead_runs_spool_from_its_tmpdir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A run sweeps its temporary folder before it spools: a spool of a gone run of this
-    host goes, and the run leaves nothing of its own there. Which spools are a gone run's:
-    test_only_spools_of_dead_runs_here_are_removed; one a real SIGKILL left, in the slower
-    tier: test_a_spool_a_killed_run_left_is_removed_by_the_next_run."""
+@pytest.fixture
+def dead_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This process's temporary folder, holding the spool of a gone run of this host."""
     gone = subprocess.Popen(["true"])
     gone.wait()
     folder = tmp_path / "tmpdir"
@@ -349,24 +345,25 @@ def test_a_run_removes_a_dead_runs_spool_from_its_tmpdir(
     left.mkdir(parents=True)
     (left / "train.manifest").write_text("{}\n")
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_run_removes_a_dead_runs_spool_from_its_tmpdir(tmp_path: Path, dead_spool: Path) -> None:
+    """A run sweeps its temporary folder before it spools: a spool of a gone run of this
+    host goes, and the run leaves nothing of its own there. Which spools are a gone run's:
+    test_only_spools_of_dead_runs_here_are_removed; one a real SIGKILL left, in the slower
+    tier: test_a_spool_a_killed_run_left_is_removed_by_the_next_run."""
     generate("dents", out=tmp_path / "out", **{**OPTIONS, "count": 2})
-    assert list(folder.iterdir()) == []
+    assert list(dead_spool.iterdir()) == []
     assert assert_whole_or_nothing(tmp_path / "out")
 
 
 @pytest.mark.parametrize("run", ["refused", "merge"])
 def test_a_run_that_spools_nothing_still_removes_a_dead_runs_spool(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: str
+    tmp_path: Path, dead_spool: Path, run: str
 ) -> None:
     """The sweep is the start of every run, not of its spool: a run refused ("not empty")
     and a merge with nothing to merge (as one finishing a killed merge) sweep too."""
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    folder = tmp_path / "tmpdir"
-    left = folder / f"synth-manifests-{socket.gethostname()}-{gone.pid}-abc_12"
-    left.mkdir(parents=True)
-    (left / "train.manifest").write_text("{}\n")
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
@@ -377,7 +374,7 @@ def test_a_run_that_spools_nothing_still_removes_a_dead_runs_spool(
     )
     with pytest.raises(OutputError):
         starts()
-    assert list(folder.iterdir()) == []
+    assert list(dead_spool.iterdir()) == []
     assert files_of(out) == {"notes.txt": b"mine"}
 
 
