@@ -885,6 +885,11 @@ def main(caught: Sequence[int] = ()) -> None:
     except click.ClickException as exc:
         click.echo(f"Error: {one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the group's own --help or --version, outside _Group.invoke
+        if exc.errno not in _STDOUT_ERRORS:
+            raise
+        _stdout_failed(exc)
+        sys.exit(1)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # stopped outside a command's run
             _stopped()

@@ -111,6 +111,20 @@ def test_a_full_standard_output_is_not_blamed_on_the_input(
     )
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h", "--version"])
+def test_the_groups_own_flags_on_a_full_standard_output(flag: str) -> None:
+    """The group's eager --help and --version write before any command's run: a full
+    stdout is the same one line as a command's (it was a traceback)."""
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(
+            [*SYNTH, flag], stdout=full, stderr=subprocess.PIPE, text=True, timeout=PATIENCE
+        )
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error: standard output: cannot write (No space left on device)\n",
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
