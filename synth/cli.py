@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
-from synth import __version__
+from synth import __version__, wakeup
 from synth.config.choices import MASK_EXTENTS, MAX_COUNT, TASKS
 from synth.config.styles import STYLES, mix_of
 from synth.errors import ArgumentError, SynthError, one_line
@@ -859,6 +859,7 @@ def main(caught: Sequence[int] = ()) -> None:
     _reopen_closed_streams()
     for each in (signal.SIGINT, signal.SIGTERM):
         signal.signal(each, _stop)
+    wakeup.install()  # a stop that a pool's thread took still ends a read in this one
     if caught:  # landed as synth started, before any work: stopped with its line
         global _stopped_by
         _stopped_by = caught[0]

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from synth import wakeup
 from synth.format import MAX_LINE_CHARS, Severity
 from synth.validate.findings import Finding
 
@@ -62,12 +63,12 @@ class Lines:
             source = io.BytesIO(encode(source) if isinstance(source, str) else source)
         if isinstance(source, Path):
             with source.open("rb") as handle:
-                yield from self._lines(handle.readline)
+                yield from self._lines(wakeup.readline(handle))
         elif isinstance(source, io.TextIOBase):  # read as characters, held as bytes
             text = source
             yield from self._lines(lambda size: encode(text.readline(size)))
         elif isinstance(source, io.IOBase):
-            yield from self._lines(source.readline)
+            yield from self._lines(wakeup.readline(source))  # type: ignore[arg-type]
         else:
             for line in source:
                 yield from self._held(encode(line) if isinstance(line, str) else line)
@@ -87,7 +88,7 @@ class Lines:
                 if handle.seekable():
                     yield from self._chunks(handle)
                 else:
-                    yield from ([line] for line in self._lines(handle.readline))
+                    yield from ([line] for line in self._lines(wakeup.readline(handle)))
         else:
             yield from ([line] for line in self)
 
