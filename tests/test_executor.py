@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,12 @@ def _tagged(context: str, index: int) -> tuple[str, int]:
     return context, index
 
 
+def _slow_tagged(context: str, index: int) -> tuple[str, int, int]:
+    """Slow enough that the workers are still busy when the run could help."""
+    time.sleep(0.002)
+    return context, index, os.getpid()
+
+
 @pytest.mark.parametrize("count", [1, 2, 5, 9])
 @pytest.mark.parametrize("iterator", [False, True])
 def test_results_come_in_index_order(count: int, iterator: bool) -> None:
@@ -45,6 +52,22 @@ def test_results_come_in_index_order(count: int, iterator: bool) -> None:
     indices = range(3, 3 + count)
     made = ordered_map(_tagged, "job", iter(indices) if iterator else indices, workers=2)
     assert list(made) == [("job", i) for i in indices]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 8])
+def test_a_helping_run_makes_batches_itself_in_their_place(batch: int) -> None:
+    """While its workers have their window's worth, the run makes the next batch itself:
+    the results still in order, the run's batches among its workers'."""
+    indices = range(400)
+    made = list(
+        ordered_map(_slow_tagged, "job", iter(indices), workers=2, batch=batch, helping=True)
+    )
+    assert [(context, index) for context, index, _ in made] == [("job", i) for i in indices]
+    makers = [pid for _, _, pid in made]
+    assert os.getpid() in makers, "the run helped"
+    assert len(set(makers)) > 1, "beside its workers"
+    # a batch is made by one process, whole
+    assert all(len(set(makers[at : at + batch])) == 1 for at in range(0, len(makers), batch))
 
 
 @pytest.fixture

@@ -99,10 +99,14 @@ def ordered_map(
     workers: int = 1,
     scheduler: str | None = None,
     batch: int = BATCH,
+    helping: bool = False,
 ) -> Iterator[R]:
     """`fn(context, i)` for each index, in order; `context` is sent to each worker once,
     the indices (or any other items) `batch` a round trip.
 
+    `helping`: this thread makes the next batch itself, instead of waiting, while the
+    workers have their window's worth of batches (for work that costs this thread little
+    else: a worker's round trip is dearer than the work is to move).
     With `scheduler`, the work runs on that dask.distributed cluster instead.
     """
     if scheduler is not None:
@@ -147,9 +151,20 @@ def ordered_map(
             if not started.is_set():  # nothing is in flight yet: these come next in order
                 yield from (fn(context, index) for index in items)
                 continue
-            pending.append(_submit(pool, fn, items, method))
-            if len(pending) >= window:
+            if not helping:
+                pending.append(_submit(pool, fn, items, method))
+                if len(pending) >= window:
+                    yield from pending.popleft().result()
+                continue
+            while pending and pending[0].done():  # what is made, in order, as it comes
                 yield from pending.popleft().result()
+            if sum(not future.done() for future in pending) < window:
+                pending.append(_submit(pool, fn, items, method))
+            elif len(pending) < 2 * window:  # the workers are busy: this thread helps
+                pending.append(_made(fn, context, items))
+            else:  # as far ahead of the oldest batch as memory allows
+                yield from pending.popleft().result()
+                pending.append(_submit(pool, fn, items, method))
         while pending:
             yield from pending.popleft().result()
     except BrokenProcessPool:
@@ -182,6 +197,13 @@ def _fork(pool: ProcessPoolExecutor, workers: int, started: threading.Event) -> 
         # found no other Python thread, and OpenBLAS's pool stops itself around a fork.
         warnings.filterwarnings("ignore", r".*multi-threaded.*fork", DeprecationWarning)
         _start(pool, workers, started)
+
+
+def _made(fn: Callable[[C, T], R], context: C, items: list[T]) -> Future[list[R]]:
+    """A batch made by this thread, as a worker's would come back."""
+    made: Future[list[R]] = Future()
+    made.set_result([fn(context, item) for item in items])
+    return made
 
 
 def _batches(indices: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -60,29 +60,30 @@ class _Context(NamedTuple):
     exact: bool
 
 
+# What a worker is sent of a line: the facts its object checks read, as a plain tuple (a
+# line of a known shape has facts of a class made for that shape, which no worker could
+# unpickle; and a tuple pickles in a fifth of an object's time).
+_Sent = tuple[str | None, str | None, str | None, frozenset[str] | None, str | None]
 # What a worker sends back of a line: its object problems and the facts they set.
-_Checked = tuple[list[Problem], tuple[int, int] | None, frozenset[str] | None]
+_Checked = tuple[tuple[Problem, ...], tuple[int, int] | None, frozenset[str] | None]
 
 
-def _check(context: _Context, facts: LineFacts) -> _Checked:
+def _sent(facts: LineFacts) -> _Sent:
+    return facts.image_uri, facts.mask_uri, facts.class_name, facts.colors, facts.mask_attribute
+
+
+def _check(context: _Context, sent: _Sent) -> _Checked:
     from synth.validate.objects import check_objects  # Pillow: only where objects are read
 
-    problems = list(
+    facts = LineFacts()
+    facts.image_uri, facts.mask_uri, facts.class_name, facts.colors = sent[:4]
+    facts.mask_attribute = sent[4]
+    problems = tuple(
         check_objects(
             facts, context.reader, facts.mask_attribute, context.chosen, exact=context.exact
         )
     )
     return problems, facts.image_size, facts.mask_colors
-
-
-def _sent(facts: LineFacts) -> LineFacts:
-    """What the object checks read of a line's facts, as a plain `LineFacts` (a line of a
-    known shape has facts of a class made for that shape, which no worker could unpickle)."""
-    sent = LineFacts()
-    sent.image_uri, sent.mask_uri = facts.image_uri, facts.mask_uri
-    sent.class_name, sent.colors = facts.class_name, facts.colors
-    sent.mask_attribute = facts.mask_attribute
-    return sent
 
 
 def in_order(
@@ -98,7 +99,7 @@ def in_order(
     order of the stream, its `Then` steps taken there."""
     held: deque[Finding | Later | Then] = deque()
 
-    def facts() -> Iterator[LineFacts]:
+    def facts() -> Iterator[_Sent]:
         for item in stream:
             held.append(item)
             if isinstance(item, Later):
@@ -113,7 +114,7 @@ def in_order(
         import synth.validate.objects  # noqa: F401
 
         Image.preinit()
-        results = processes(_check, context, facts(), workers=workers, batch=_BATCH)
+        results = processes(_check, context, facts(), workers=workers, batch=_BATCH, helping=True)
     else:
         results = _threads(context, facts(), workers)
     for problems, size, colors in results:
@@ -136,7 +137,7 @@ def _taken(item: Finding | Then) -> Iterator[Finding]:
         yield item
 
 
-def _threads(context: _Context, lines: Iterator[LineFacts], workers: int) -> Iterator[_Checked]:
+def _threads(context: _Context, lines: Iterator[_Sent], workers: int) -> Iterator[_Checked]:
     """`_check` of each line by `workers` threads, in order, a few lines a thread ahead."""
     from concurrent.futures import ThreadPoolExecutor
 
