@@ -83,16 +83,6 @@ def test_the_class_limit_is_counted_across_lines(tmp_path: Path) -> None:
     assert any(e["rules"] == ["dataset.max-classes"] for e in entries)
 
 
-def test_broken_one_draws_dataset_faults(tmp_path: Path) -> None:
-    """With every line broken, each split's first line takes a fault of its label only,
-    and later lines take dataset faults against it (a quarter of them)."""
-    options = {"preset": "mixed", "count": 24, "seed": 5, "broken_fraction": 1.0}
-    assert _mismatches(tmp_path, **options) == []
-    entries = [json.loads(x) for x in (tmp_path / "broken/expected.jsonl").read_text().splitlines()]
-    assert any(e.get("level") == "dataset" for e in entries)
-    assert all(e["fault"] for e in entries)
-
-
 def test_class_limit_counts_error_free_maps_only() -> None:
     def line(*names: str) -> str:
         cmap = {str(i): {"class-name": n, "hex-color": f"#{i:06x}"} for i, n in enumerate(names)}
