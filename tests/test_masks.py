@@ -17,6 +17,7 @@ from synth.imaging.defects import PAINTERS, base, resolve_params
 from synth.imaging.render import Rendered, render
 from synth.imaging.textures import TEXTURES, render_base
 from synth.plan import ImageSpec
+from tests.helpers import examples_to_see_each
 
 SEEDS = st.integers(0, 2**32 - 1)
 VISIBLE = 8  # levels of 255: a change anyone sees, the issue's measure
@@ -48,20 +49,23 @@ def _change(image: np.ndarray, known: np.ndarray) -> np.ndarray:
     return change
 
 
-@pytest.mark.parametrize("texture", sorted(TEXTURES))
 @pytest.mark.parametrize("painter", sorted(PAINTERS))
-def test_the_default_mask_holds_what_the_defect_visibly_changed(painter: str, texture: str) -> None:
-    """At most 5% of the pixels a defect changes by 8 levels or more lie outside its mask
-    (the core-only masks left 60-70% out for scratches, cracks and dents)."""
-    preset = _preset(painter, texture, 160)
-    changed = outside = 0
+def test_an_image_differs_from_its_base_only_where_its_mask_is(painter: str) -> None:
+    """By default (the visible extent) the renderer changes no pixel, by any level, outside
+    the labels: an exact check, the image against its seed's normal image. A painter's
+    defect changing its mask and nothing else, on every texture, is
+    test_a_visible_defect_changes_its_mask_and_nothing_else's; here the renderer puts it
+    into the image and labels, three seeds a painter, the textures in turn (all of them
+    over the painters)."""
+    turn = sorted(PAINTERS).index(painter) * 3
+    changed = 0
     for seed in range(3):
-        rendered, known = _pair(preset, seed)
-        visible = _change(rendered.image, known) >= VISIBLE
-        changed += int(visible.sum())
-        outside += int((visible & (rendered.labels == 0)).sum())
+        texture = sorted(TEXTURES)[(turn + seed) % len(TEXTURES)]
+        rendered, known = _pair(_preset(painter, texture, 160), seed)
+        change = _change(rendered.image, known)
+        assert not change[rendered.labels == 0].any(), (texture, seed)
+        changed += int((change >= VISIBLE).sum())
     assert changed > 0, "the defects changed nothing visibly: the check would be empty"
-    assert outside <= 0.05 * changed, f"{outside} of {changed} changed pixels lie outside"
 
 
 @pytest.mark.parametrize("painter", ["scratch", "crack", "dent"])
@@ -79,7 +83,11 @@ def test_the_core_extent_keeps_the_old_masks(painter: str) -> None:
     assert outside > 0.3 * changed
 
 
-@settings(max_examples=80, deadline=None)
+# Examples enough to draw every painter and every texture (24 kinds) but with chance 1%:
+# the rarest, a texture, comes in 162 of 3,000 random draws of this strategy.
+@settings(
+    max_examples=examples_to_see_each(len(PAINTERS) + len(TEXTURES), 162 / 3000), deadline=None
+)
 @given(
     name=st.sampled_from(sorted(PAINTERS)),
     texture=st.sampled_from(sorted(TEXTURES)),
