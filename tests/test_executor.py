@@ -68,8 +68,23 @@ def test_a_helping_run_makes_batches_itself_in_their_place(batch: int) -> None:
     assert os.getpid() in makers, "the run helped"
     # Forked workers start before the first batch: the first window's batches are theirs.
     assert len(set(makers)) > 1 or not forked, "beside its workers"
-    # a batch is made by one process, whole
-    assert all(len(set(makers[at : at + batch])) == 1 for at in range(0, len(makers), batch))
+
+
+def test_a_helping_run_sizes_its_batches_by_the_cpu_its_own_take() -> None:
+    """As many items as it made in `_BATCH_SECONDS` of CPU, on average, 1 to `_MAX_BATCH`."""
+    sizes = executor._Sizes(8)
+    assert sizes.size == 8, "the size given, until the run has made a batch"
+    sizes.made(8, 8 * executor._BATCH_SECONDS / 20)  # 20 items take _BATCH_SECONDS
+    assert sizes.size == 20
+    sizes.made(8, 0.0)  # 16 items in the same time: an average, not the last batch's
+    assert sizes.size == 40
+    sizes.made(1, 1000 * executor._BATCH_SECONDS)
+    assert sizes.size == 1, "never none"
+    free = executor._Sizes(8)
+    free.made(8, 0.0)  # no CPU to tell by
+    assert free.size == 8
+    free.made(8, 1e-9)
+    assert free.size == executor._MAX_BATCH
 
 
 @pytest.fixture
