@@ -371,3 +371,36 @@ def test_the_glint_is_the_power_of_every_pixel_bit_for_bit(
     np.clip(every, 0.0, None, out=every)
     every *= np.float32(gloss)
     assert np.array_equal(base._glint(x.copy(), flat, gloss), every)
+
+
+@given(
+    height=st.integers(1, 30),
+    width=st.integers(1, 30),
+    op=st.sampled_from([np.multiply, np.add, np.subtract]),
+    dtypes=st.sampled_from([(np.float32, np.float32), (np.float32, np.float64)]),
+    seed=SEEDS,
+)
+def test_channel_at_a_time_is_numpys_broadcast_bit_for_bit(
+    height: int, width: int, op: np.ufunc, dtypes: tuple[type, type], seed: int
+) -> None:
+    """each_channel, outer and revert give what numpy's broadcast over the last axis gives,
+    value and dtype, in place or not."""
+    rng = np.random.default_rng(seed)
+    planes = (rng.standard_normal((height, width, 3)) * 3).astype(dtypes[0])
+    plane = (rng.standard_normal((height, width)) * 3).astype(dtypes[1])
+    color = rng.random(3).astype(dtypes[1])
+    expected = op(planes, plane[..., None])
+    made = base.each_channel(op, planes, plane)
+    assert made.dtype == expected.dtype and np.array_equal(made, expected)
+    if expected.dtype == planes.dtype:
+        in_place = planes.copy()
+        base.each_channel(op, in_place, plane, out=in_place)
+        assert np.array_equal(in_place, expected)
+    product = base.outer(plane, color)
+    assert product.dtype == (color * plane[..., None]).dtype
+    assert np.array_equal(product, color * plane[..., None])
+    where = rng.random((height, width)) < 0.5
+    old = rng.random((height, width, 3)).astype(dtypes[0])
+    reverted = planes.copy()
+    base.revert(reverted, old, where)
+    assert np.array_equal(reverted, np.where(where[..., None], old, planes))

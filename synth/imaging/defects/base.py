@@ -89,6 +89,35 @@ def _levels(pixels: np.ndarray) -> np.ndarray:
     return np.rint(scaled, out=scaled)
 
 
+def each_channel(
+    op: np.ufunc, planes: np.ndarray, plane: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    """`op(planes, plane[..., None])`: an (n, w) array applied to each channel of an
+    (n, w, c) one, a channel at a time, the same values as numpy's broadcast, which is
+    2-3x slower onto a last axis of 3 (it was a fifth of a 512 px defect's painting).
+    `out` may be `planes` itself."""
+    if out is None:
+        out = np.empty(planes.shape, np.result_type(planes, plane))
+    for channel in range(planes.shape[-1]):
+        op(planes[..., channel], plane, out=out[..., channel])
+    return out
+
+
+def outer(plane: np.ndarray, color: np.ndarray) -> np.ndarray:
+    """`plane[..., None] * color`: an (n, w) array times each entry of a colour (c,), into
+    an (n, w, c) one a channel at a time (see `each_channel`)."""
+    out = np.empty((*plane.shape, len(color)), np.result_type(plane, color))
+    for channel, value in enumerate(color):
+        np.multiply(plane, value, out=out[..., channel])
+    return out
+
+
+def revert(patch: np.ndarray, old: np.ndarray, where: np.ndarray) -> None:
+    """Set `patch` (n, w, c) back to `old` wherever `where` (bool (n, w)) holds, in place:
+    the condition repeated per channel, twice as fast as a broadcast one."""
+    np.copyto(patch, old, where=np.repeat(where, patch.shape[-1]).reshape(patch.shape))
+
+
 @dataclass(frozen=True, slots=True)
 class Painted:
     """A defect within its box only: a full-size copy per defect would cost 192 MiB at 4096 px,
@@ -131,7 +160,7 @@ class Painted:
         mask = fill_holes(mask)
         for top in range(0, mask.shape[0], step):
             rows = slice(top, top + step)
-            np.copyto(self.patch[rows], old[rows], where=~mask[rows, :, None])
+            revert(self.patch[rows], old[rows], ~mask[rows])
         return Painted(box=self.box, patch=self.patch, mask=mask, band=0)
 
     def inside(self, region: np.ndarray, old: np.ndarray) -> Painted | None:
@@ -141,7 +170,7 @@ class Painted:
         mask = self.mask & region
         if not mask.any():
             return None
-        np.copyto(self.patch, old, where=~region[..., None])
+        revert(self.patch, old, ~region)
         return Painted(box=self.box, patch=self.patch, mask=mask, band=self.band)
 
 
@@ -413,8 +442,8 @@ def shade(
     relief -= light[2]
     relief *= np.float32(strength)
     relief += 1.0
-    lit = patch * relief[..., None]
-    lit += glint[..., None]
+    lit = each_channel(np.multiply, patch, relief)
+    each_channel(np.add, lit, glint, out=lit)
     return np.clip(lit, 0.0, 1.0, out=lit)
 
 
@@ -497,7 +526,7 @@ def keep_far(patch: np.ndarray, old: np.ndarray, mask: np.ndarray, band: int) ->
         near = np.maximum.accumulate(right, axis=1) >= columns
         near |= np.minimum.accumulate(left[:, ::-1], axis=1)[:, ::-1] <= columns
         rows = slice(top, top + len(reach))
-        np.copyto(patch[rows], old[rows], where=~near[..., None])
+        revert(patch[rows], old[rows], ~near)
 
 
 def _column_gaps(mask: np.ndarray, band: int) -> np.ndarray:

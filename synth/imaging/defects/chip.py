@@ -53,16 +53,19 @@ class Chip(base.Painter, name="chip", surfaces=("painted", "ceramic-tile")):
             )
             coverage = np.clip(inset + 0.5, 0.0, 1.0)
             grains = grain(top, bottom)
-            floor = primer * (1 + 0.04 * grains)[..., None]
+            floor = base.outer(1 + 0.04 * grains, primer)
             depth = step * coverage
             if to_metal:
-                metal = np.clip(inset - ring + 0.5, 0.0, 1.0)[..., None]
-                floor = floor * (1 - metal) + (steel * (1 + 0.06 * grains))[..., None] * metal
-                depth += 0.6 * step * metal[..., 0]
+                metal = np.clip(inset - ring + 0.5, 0.0, 1.0)
+                base.each_channel(np.multiply, floor, 1 - metal, out=floor)
+                base.each_channel(np.add, floor, (steel * (1 + 0.06 * grains)) * metal, out=floor)
+                depth += 0.6 * step * metal
             # Under the step the floor gets less light: a dark fringe just inside the edge.
             fringe = 1 - 0.25 * np.exp(-np.maximum(inset, 0.0) / 1.5) * coverage
             patch = image[at.box][top:bottom]
-            chipped = patch * (1 - coverage[..., None]) + floor * (coverage * fringe)[..., None]
+            chipped = base.each_channel(np.multiply, patch, 1 - coverage)
+            base.each_channel(np.multiply, floor, coverage * fringe, out=floor)
+            np.add(chipped, floor, out=chipped)
             shaded = base.shade(chipped, -depth, lit, strength=1.2, gloss=0.25)
             return base.Strip(shaded, coverage >= 0.5, -inset)
 

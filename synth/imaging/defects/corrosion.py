@@ -52,11 +52,15 @@ class Corrosion(base.Painter, name="corrosion", surfaces=("painted", "machined-m
             # Pits: dark, steep dimples scattered over the thick part of the crust.
             pitted = (seeds[top:bottom] & (alpha > 0.8)).astype(np.float32)
             pits = np.clip(ndimage.gaussian_filter(pitted, spread) * 6, 0.0, 1.0)
-            rust = tint * (mottle * (1 - 0.75 * pits) * shine)[..., None]
+            rust = base.outer(mottle * (1 - 0.75 * pits) * shine, tint)
             # Bleed: a thin orange stain just beyond the crust.
             bleed = 0.3 * np.clip((field + 0.08) / 0.08, 0.0, 1.0) * (1 - alpha)
-            stained = image[at.box][top:bottom] * (1 + bleed[..., None] * (tint * 1.6 - 1))
-            crusted = stained * (1 - alpha[..., None]) + rust * alpha[..., None]
+            stained = base.outer(bleed, tint * 1.6 - 1)
+            stained += 1
+            np.multiply(image[at.box][top:bottom], stained, out=stained)
+            base.each_channel(np.multiply, stained, 1 - alpha, out=stained)
+            base.each_channel(np.multiply, rust, alpha, out=rust)
+            crusted = np.add(stained, rust, out=stained)
             height = alpha * (1.2 + 1.0 * layered + 0.6 * grain) - 2.5 * pits
             shaded = base.shade(crusted, height, lit, strength=0.6, gloss=0.03)
             return base.Strip(shaded, field >= 0.1, -field)

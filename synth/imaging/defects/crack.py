@@ -52,7 +52,7 @@ class Crack(base.Painter, name="crack", surfaces=("ceramic-tile", "cast-metal"))
             # A hairline is fainter than a full pixel of gap: its darkness follows its width.
             darkness = coverage * np.clip(hw * 1.6, 0.55, 0.92)
             darkness += 0.18 * np.exp(-(((distance - hw) / 1.2) ** 2)) * (distance > hw)  # halo
-            dark = image[box][top:bottom] * (1 - darkness)[..., None]
+            dark = base.each_channel(np.multiply, image[box][top:bottom], 1 - darkness)
             # The lips of the fracture: a narrow groove, one lip lit and the other in shade.
             relief = -1.5 * opening * np.clip(1 - distance / (hw + 1.0), 0.0, 1.0)
             shaded = base.shade(dark, relief, lit, strength=0.5, gloss=0.1)

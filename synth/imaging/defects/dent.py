@@ -37,7 +37,7 @@ class Dent(base.Painter, name="dent", surfaces=("painted", "brushed-metal")):
             bowl = -amplitude * (np.cos(np.pi * np.minimum(rho, 1.0)) + 1) / 2
             rim = 0.12 * amplitude * np.exp(-(((rho - 1.05) / 0.12) ** 2))
             occlusion = 1 - 0.12 * depth * (bowl / -amplitude)
-            patch = image[at.box][top:bottom] * occlusion[..., None]
+            patch = base.each_channel(np.multiply, image[at.box][top:bottom], occlusion)
             shaded = base.shade(patch, bowl + rim, lit, 1.6, 0.35 * depth)
             return base.Strip(shaded, rho <= 0.7, rho)
 

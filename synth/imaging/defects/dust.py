@@ -46,7 +46,9 @@ class Dust(base.Painter, name="dust", surfaces=("pcb", "plastic")):
             specks += ndimage.gaussian_filter(clumps, grain) * (2 * np.pi * grain**2)
             amount = np.clip(0.35 * density * cover + 0.5 * np.clip(specks, 0.0, 1.0), 0.0, 0.9)
             patch = image[at.box][top:bottom]
-            dusted = patch + (dust - patch) * amount[..., None]
+            step = dust - patch
+            base.each_channel(np.multiply, step, amount, out=step)
+            dusted = np.add(patch, step, out=step)
             return base.Strip(dusted, cover >= 0.5, -field)
 
         halo = math.ceil(4 * grain) + 1  # the clumps' blur reaches 4 sigma

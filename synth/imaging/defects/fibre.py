@@ -47,7 +47,9 @@ class Fibre(base.Painter, name="fibre", surfaces=("pcb", "fabric")):
             shadow = ndimage.gaussian_filter(ndimage.shift(coverage, offset, order=1), 0.8)
             shaded = color * (1 - 0.5 * shadow * (1 - coverage))[..., None]
             patch = image[box][top:bottom]
-            fibred = patch + (shaded - patch) * (0.9 * coverage)[..., None]
+            step = shaded - patch
+            base.each_channel(np.multiply, step, 0.9 * coverage, out=step)
+            fibred = np.add(patch, step, out=step)
             return base.Strip(np.clip(fibred, 0, 1, out=fibred), distance <= drawn, distance)
 
         # The shadow is shifted by up to 2 rows and blurred over 4 more.

@@ -40,13 +40,15 @@ class Oil(base.Painter, name="oil", surfaces=("machined-metal", "ceramic-tile"))
             rim_line = np.exp(-(((thick - 0.06) / 0.05) ** 2))
             alpha = np.sqrt(np.clip(thick / 0.35, 0.0, 1.0)) + 0.25 * rim_line
             alpha = opacity * np.clip(alpha, 0.0, 1.0)
-            filmed = image[at.box][top:bottom] * (1 - alpha[..., None] * (1 - _OIL))
+            filmed = base.outer(alpha, 1 - _OIL)
+            np.subtract(1, filmed, out=filmed)
+            np.multiply(image[at.box][top:bottom], filmed, out=filmed)
             # Thin-film interference: colour bands that follow the thickness, strongest
             # at the rim.
             phase = 2 * np.pi * (4 * thick + lobed)
             rainbow = np.cos(phase[..., None] - _PHASES)
             rim = np.clip(thick / 0.35, 0.0, 1.0) * np.clip(1 - thick / 0.6, 0.0, 1.0)
-            rainbow *= (0.2 * iridescence * rim)[..., None]
+            base.each_channel(np.multiply, rainbow, 0.2 * iridescence * rim, out=rainbow)
             filmed += rainbow
             return base.Strip(np.clip(filmed, 0, 1, out=filmed), alpha >= opacity / 2, -thick)
 

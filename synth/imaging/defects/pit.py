@@ -32,7 +32,7 @@ class Pit(base.Painter, name="pit", surfaces=("cast-metal", "plastic")):
             height = -2.0 * depth * radius * np.sqrt(inside) + lip
             # Little light reaches the bottom of a deep hole: darken toward its centre.
             occlusion = 1 - depth * 0.85 * np.clip(inside * 2.5, 0.0, 1.0) ** 0.7
-            patch = image[at.box][top:bottom] * occlusion[..., None]
+            patch = base.each_channel(np.multiply, image[at.box][top:bottom], occlusion)
             shaded = base.shade(patch, height, lit, 1.5, 0.15)
             return base.Strip(shaded, rho <= 1.0, rho)
 

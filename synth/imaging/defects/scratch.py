@@ -57,7 +57,9 @@ class Scratch(base.Painter, name="scratch", surfaces=("brushed-metal", "plastic"
             burr = 0.35 * depth * np.exp(-(((distance - hw - 0.7) / 0.7) ** 2)) * (hw > 0.2)
             patch = image[box][top:bottom]
             tone = patch * 0.45 if dark else patch * 0.5 + 0.45
-            toned = patch + (tone - patch) * (coverage * depth * 0.8)[..., None]
+            step = tone - patch
+            base.each_channel(np.multiply, step, coverage * depth * 0.8, out=step)
+            toned = np.add(patch, step, out=step)
             relief = (groove + burr) * stroke
             shaded = base.shade(toned, relief, lit, strength=0.9, gloss=0.5 * depth)
             return base.Strip(shaded, coverage >= 0.5, distance)

@@ -32,7 +32,9 @@ class Stain(base.Painter, name="stain", surfaces=("wood", "ceramic-tile")):
         def strip(top: int, bottom: int) -> base.Strip:
             rho = at.rho(top, bottom) * (1 + 0.35 * noise(top, bottom))
             alpha = opacity * np.clip((1.2 - rho) / 0.4, 0.0, 1.0)
-            stained = image[at.box][top:bottom] * (1 + alpha[..., None] * tint)
+            factor = base.outer(alpha, tint)
+            factor += 1
+            stained = np.multiply(image[at.box][top:bottom], factor, out=factor)
             return base.Strip(stained, alpha >= opacity / 2, rho)
 
         return base.paint_strips(image, at.box, strip, math.ceil(0.6 * radius) + 2)
