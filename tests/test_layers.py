@@ -40,6 +40,7 @@ SHARED = {
     "synth.extras",
     "synth.environment",
     "synth.processes",  # whether a claim's or a spool's holder is gone: annotate, output, run
+    "synth.wakeup",  # reads a stop ends in any thread: installed by the command line
 }
 ENTRY = {"synth", "synth.cli", "synth.entry", "synth.__main__", "synth.strategies"}
 
