@@ -19,6 +19,7 @@ from synth.imaging.defects import PAINTERS, base, resolve_params
 from synth.imaging.gallery import write_gallery
 from synth.imaging.listing import textures_markdown
 from synth.imaging.textures import TEXTURES, load_base, render_base
+from tests.helpers import examples_to_see_each
 
 SIDES = st.integers(64, 200)
 SEEDS = st.integers(0, 2**32 - 1)
@@ -28,8 +29,16 @@ def _surface(height: int, width: int, seed: int, texture: str = "painted") -> np
     return render_base(texture, height, width, np.random.default_rng(seed))
 
 
-# Every registered painter (a plugin's too) on every registered texture.
-@settings(max_examples=150, deadline=None)
+# Examples enough to draw each test's kinds of input at least once but with chance 1%
+# (examples_to_see_each), from the rarest kind's rate in 3,000 random draws of the test's
+# own strategy (sampled_from favours its first elements).
+
+
+# Every registered painter (a plugin's too) and every registered texture (24 kinds); the
+# rarest, a texture, 187 of 3,000.
+@settings(
+    max_examples=examples_to_see_each(len(PAINTERS) + len(TEXTURES), 187 / 3000), deadline=None
+)
 @given(
     name=st.sampled_from(sorted(PAINTERS)),
     texture=st.sampled_from(sorted(TEXTURES)),
@@ -63,7 +72,7 @@ def test_painter_properties(name: str, texture: str, height: int, width: int, se
     assert change > 0.005
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples_to_see_each(len(PAINTERS), 285 / 3000), deadline=None)
 @given(name=st.sampled_from(sorted(PAINTERS)), seed=SEEDS)
 def test_painters_are_deterministic(name: str, seed: int) -> None:
     painter = PAINTERS[name]
@@ -76,7 +85,7 @@ def test_painters_are_deterministic(name: str, seed: int) -> None:
     assert np.array_equal(one.mask, two.mask)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples_to_see_each(len(PAINTERS), 242 / 3000), deadline=None)
 @given(
     name=st.sampled_from(sorted(PAINTERS)),
     height=SIDES,
@@ -111,7 +120,7 @@ def test_painters_give_the_same_defect_in_any_strip_height(
     assert np.array_equal(whole.patch[far], image[whole.box][far])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples_to_see_each(5 + 2, 548 / 3000), deadline=None)  # density 0.0
 @given(
     height=st.integers(1, 40),
     width=st.integers(1, 40),
@@ -136,7 +145,7 @@ def test_keep_far_is_the_euclidean_band(
     assert np.array_equal(kept, np.where(near[..., None], new, old))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples_to_see_each(4 + 2, 723 / 3000), deadline=None)  # density 0.05
 @given(
     height=st.integers(1, 40),
     width=st.integers(1, 40),
@@ -171,7 +180,7 @@ def test_resolve_params_errors(given: dict[str, object], message: str) -> None:
         resolve_params(PAINTERS["scratch"], given)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples_to_see_each(len(TEXTURES), 166 / 3000), deadline=None)
 @given(texture=st.sampled_from(sorted(TEXTURES)), height=SIDES, width=SIDES, seed=SEEDS)
 def test_textures_render_any_size(texture: str, height: int, width: int, seed: int) -> None:
     image = render_base(texture, height, width, np.random.default_rng(seed))
@@ -212,7 +221,7 @@ def test_cli_lists_every_registered_painter_and_texture() -> None:
     assert textures.output.strip() == textures_markdown()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples_to_see_each(len(PAINTERS), 278 / 3000), deadline=None)
 @given(name=st.sampled_from(sorted(PAINTERS)), seed=SEEDS, data=st.data())
 def test_get_params_draws_each_parameter_within_its_range(
     name: str, seed: int, data: st.DataObject
