@@ -19,27 +19,38 @@ from synth.format import S3Uri, is_bucket_name, s3_bucket
 from synth.testing import ManifestCase, manifests
 from synth.validate import validate_manifest
 from synth.validate.parse import parse, parse_exactly
-from tests.helpers import fast_and_exact
+from tests.helpers import examples_to_see_each, fast_and_exact
 from tests.test_validate import VALID, _line
 
-# 30 drawn manifests a test, as tests/test_strategies.py draws its cases: each renders its
-# images; the fast path's own edge cases (colons, escapes, keys given twice, long integers)
-# are test_a_line_parses_as_the_exact_path_reads_it's, 400 hand-written lines. Manifests
-# drawn with their objects, broken by every fault, are compared on both paths where they
-# are judged: test_verdicts.py::test_each_line_is_judged_as_it_says_by_both_validators.
-FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Examples enough to draw each kind of input a test writes at least once but with chance
+# 1% (examples_to_see_each), from the rarest kind's rate in 3,000 random draws of the
+# test's own strategy. Manifests drawn with their objects, broken by every fault, are
+# compared on both paths where they are judged:
+# test_verdicts.py::test_each_line_is_judged_as_it_says_by_both_validators; the fast
+# path's own edge cases (colons, escapes, keys given twice, long integers) are
+# test_a_line_parses_as_the_exact_path_reads_it's, on lines written by hand.
+#
+# Each object line written spaced or not, escaped or not, with a key given twice or not
+# (6 kinds): the rarest, a spaced line, in 2,512 of 3,280 manifests.
+SPACINGS = examples_to_see_each(6, 2512 / 3280)
+# Each raw token (8), special scalar (5) and key (3), a key that is one escaped colon, a
+# key given twice, a nested object and a spaced object (20 kinds): the rarest, the lone
+# surrogate and the é scalars, in 127 of 3,000 lines.
+RAW_LINES = examples_to_see_each(20, 127 / 3000)
 
 
 _both = fast_and_exact
 
 
-@FAST
+@settings(max_examples=SPACINGS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifests(objects=False, max_lines=6), st.data())
 def test_they_agree_whatever_the_spacing(m: ManifestCase, data: st.DataObject) -> None:
     """The same lines written as other producers write them (spaces after separators,
-    escaped non-ASCII), where the fast path cannot compare its own text with the line."""
-    lines = []
-    for raw in m.manifest.splitlines(keepends=True):
+    escaped non-ASCII), where the fast path cannot compare its own text with the line; a
+    key given twice is found on the lines written with one, and on no other line
+    rewritten (json.loads keeps one of any key a drawn line gave twice)."""
+    lines, twice = [], {}  # of the lines rewritten, by number: whether a key is given twice
+    for number, raw in enumerate(m.manifest.splitlines(keepends=True), 1):
         try:
             value = json.loads(raw)
         except ValueError:
@@ -51,13 +62,15 @@ def test_they_agree_whatever_the_spacing(m: ManifestCase, data: st.DataObject) -
         spaced = data.draw(st.booleans())
         separators = (", ", ": ") if spaced else (",", ":")
         text = json.dumps(value, ensure_ascii=data.draw(st.booleans()), separators=separators)
-        if data.draw(st.booleans()) and value:  # a key given twice, written as the rest
+        twice[number] = data.draw(st.booleans()) and bool(value)
+        if twice[number]:  # a key given twice, written as the rest
             key = data.draw(st.sampled_from(list(value)))
             pair = json.dumps({key: value[key]}, separators=separators)[1:-1]
             text = f"{text[:-1]}{separators[0]}{pair}}}"
         lines.append(text.encode("utf-8", "surrogateescape") + b"\n")
     findings = _both(b"".join(lines))
-    assert len([f for f in findings if f.rule == "manifest.duplicate-key"]) <= len(lines)
+    found = {f.line for f in findings if f.rule == "manifest.duplicate-key" and f.line in twice}
+    assert found == {number for number, given in twice.items() if given}
 
 
 def _typed(value: Any) -> Any:
@@ -110,7 +123,7 @@ def _raw_objects(draw: st.DrawFn, depth: int = 2) -> str:
     return "{" + f",{space}".join(items) + "}"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=RAW_LINES, deadline=None)
 @given(_raw_objects(), st.integers(1, 3))
 def test_a_line_parses_as_the_exact_path_reads_it(text: str, number: int) -> None:
     """Values, their types and key order, and the findings (a key given twice first)."""
