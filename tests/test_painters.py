@@ -400,7 +400,8 @@ def test_channel_at_a_time_is_numpys_broadcast_bit_for_bit(
     color = rng.random(3).astype(dtypes[1])
     expected = op(planes, plane[..., None])
     made = base.each_channel(op, planes, plane)
-    assert made.dtype == expected.dtype and np.array_equal(made, expected)
+    assert made.dtype == expected.dtype
+    assert np.array_equal(made, expected)
     if expected.dtype == planes.dtype:
         in_place = planes.copy()
         base.each_channel(op, in_place, plane, out=in_place)
