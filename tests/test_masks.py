@@ -70,17 +70,18 @@ def test_an_image_differs_from_its_base_only_where_its_mask_is(painter: str) -> 
 
 @pytest.mark.parametrize("painter", ["scratch", "crack", "dent"])
 def test_the_core_extent_keeps_the_old_masks(painter: str) -> None:
-    """mask_extent = "core": the painter's core only, a subset of the default mask, with
-    much of what the defect visibly changed outside it."""
-    changed = outside = 0
+    """mask_extent = "core": the painter's core only, a subset of the default mask, which
+    holds every pixel the defect visibly changed outside the core; and there are such
+    pixels (the default extent's reason: 51-71% of them for these painters)."""
+    outside = 0
     for seed in range(4):
         core = render(_preset(painter, "painted", 160, "core"), ImageSpec(0, "train", True), seed)
         full, known = _pair(_preset(painter, "painted", 160), seed)
         assert not ((core.labels > 0) & (full.labels == 0)).any()
-        visible = _change(core.image, known) >= VISIBLE
-        changed += int(visible.sum())
-        outside += int((visible & (core.labels == 0)).sum())
-    assert outside > 0.3 * changed
+        missed = (_change(core.image, known) >= VISIBLE) & (core.labels == 0)
+        assert not (missed & (full.labels == 0)).any()
+        outside += int(missed.sum())
+    assert outside > 0, "the core held all the defect visibly changed"
 
 
 # Examples enough to draw every painter and every texture (24 kinds) but with chance 1%:
