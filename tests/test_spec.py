@@ -39,10 +39,12 @@ def test_image_spec_depends_on_seed_and_index_only(seed: int, index: int) -> Non
 
 
 def test_test_split_gets_its_share_of_anomalies() -> None:
+    """Within the test split too, the anomalies are their fraction of its images but for
+    the Weyl sequences' slack (as in test_fractions_hold_for_any_count: measured below
+    0.73 (1 + ln n) over 300 random seeds and counts up to 5,000)."""
     preset = DENTS.with_overrides(anomaly_fraction=0.5, test_fraction=0.2)
     test = [s for s in plan(preset, 7, range(5000)) if s.split == "test"]
-    share = sum(s.anomalous for s in test) / len(test)
-    assert 0.45 < share < 0.55
+    assert abs(sum(s.anomalous for s in test) - 0.5 * len(test)) <= 1 + math.log(len(test))
 
 
 @given(seed=st.integers(0, 2**32), count=st.integers(1, 3000), classes=st.integers(1, 10))
