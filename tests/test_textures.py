@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from synth.config.preset import DEFAULT_TEXTURES
 from synth.imaging.textures import base as texture_base
 from synth.imaging.textures import render_base
+from tests.helpers import examples_to_see_each
 
 
 @contextmanager
@@ -24,7 +25,9 @@ def band_pixels(pixels: int) -> Iterator[None]:
         texture_base.BAND_PIXELS = saved
 
 
-@settings(max_examples=60, deadline=None)
+# Every default texture (12) but with chance 1% (examples_to_see_each): the rarest, 166 of
+# 3,000 random draws of this strategy.
+@settings(max_examples=examples_to_see_each(len(DEFAULT_TEXTURES), 166 / 3000), deadline=None)
 @given(
     texture=st.sampled_from(sorted(DEFAULT_TEXTURES)),
     height=st.integers(2, 70),
