@@ -204,7 +204,7 @@ def test_mvtec_refuses_a_class_that_cannot_name_a_folder() -> None:
 def test_pycocotools_reads_each_defect_as_its_pixels_of_the_class_mask(
     coco: Path, lfv: Path
 ) -> None:
-    seen = present = 0  # annotations; classes present in an image, one annotation at least
+    present = 0  # classes present in an image: the annotations' union holds each
     for split in ("train", "test"):
         api = COCO(str(coco / "annotations" / f"instances_{split}.json"))
         assert [c["name"] for c in api.loadCats(api.getCatIds())] == ["scratch", "dent"]
@@ -224,9 +224,8 @@ def test_pycocotools_reads_each_defect_as_its_pixels_of_the_class_mask(
                 assert ann["bbox"] == [x, y, cols.max() - x + 1, rows.max() - y + 1]
                 assert not (union[decoded]).any()  # no pixel in two annotations
                 union[decoded] = ann["category_id"]
-                seen += 1
             np.testing.assert_array_equal(union, labels)  # and together, the class mask
-    assert seen >= present > 0  # not vacuous: the run drew defects, and each is read
+    assert present > 0  # not vacuous: the run drew defects (each read: the union is the mask)
 
 
 def test_the_sidecar_describes_every_defect_in_every_layout(
