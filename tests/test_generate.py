@@ -258,9 +258,20 @@ def test_base_dir_paints_on_users_images(tmp_path: Path) -> None:
     bases = tmp_path / "bases"
     bases.mkdir()
     Image.fromarray(np.full((120, 150, 3), (200, 30, 30), np.uint8)).save(bases / "red.png")
-    dataset = generate("dents", out=tmp_path / "out", count=2, width=64, height=64, base_dir=bases)
-    image = _rgb((tmp_path / "out" / next(dataset.object_keys())).read_bytes())
-    assert np.median(image.reshape(-1, 3), axis=0)[0] > 150
+    dataset = generate("dents", out=tmp_path / "out", count=4, width=64, height=64, base_dir=bases)
+    labels = set()
+    for split in dataset.splits:
+        for record in dataset.records(split):
+            image, mask = (
+                _rgb((tmp_path / "out" / _key(record[key], dataset.bucket)).read_bytes())
+                for key in ("source-ref", "anomaly-mask-ref")
+            )
+            # The user's pixels as they were, but where a defect is (none on a normal image).
+            background = (mask == 255).all(axis=-1)
+            assert (image[background] == (200, 30, 30)).all()
+            assert background.all() == (record["anomaly-label"] == 0)
+            labels.add(record["anomaly-label"])
+    assert labels == {0, 1}
     (bases / "zz-corrupt.png").write_bytes(b"nope")
     with pytest.raises(InputError, match=r"zz-corrupt\.png: not an image"):
         generate(
