@@ -409,7 +409,11 @@ def test_channel_at_a_time_is_numpys_broadcast_bit_for_bit(
     assert product.dtype == (color * plane[..., None]).dtype
     assert np.array_equal(product, color * plane[..., None])
     where = rng.random((height, width)) < 0.5
-    old = rng.random((height, width, 3)).astype(dtypes[0])
-    reverted = planes.copy()
-    base.revert(reverted, old, where)
-    assert np.array_equal(reverted, np.where(where[..., None], old, planes))
+    old = rng.random((height, width, 3)).astype(dtypes[1])  # float64: copied per channel
+    kept = planes.copy()
+    base.revert(kept, old, where)
+    assert np.array_equal(kept, np.where(where[..., None], old.astype(planes.dtype), planes))
+    backwards = planes.copy()[..., ::-1]  # channels not contiguous: copied per channel too
+    base.revert(backwards, old, where)
+    expected = np.where(where[..., None], old.astype(planes.dtype), planes[..., ::-1])
+    assert np.array_equal(backwards, expected)
