@@ -21,6 +21,7 @@ from synth.imaging.defects import PAINTERS, resolve_params
 from synth.testing.cases import build_case, preset_of
 from synth.testing.strategies import presets
 from synth.validate import validate_manifest
+from tests.helpers import examples_to_see_each
 
 # Faults that add a class or give one a new color: on a line of their own, and across lines.
 LINE_FAULTS = (
@@ -110,7 +111,9 @@ def test_one_fault_on_several_lines_adds_agreeing_classes() -> None:
             assert warnings <= case.expected_warnings, (name, case)
 
 
-@settings(max_examples=30, deadline=None)
+# Every fault on each of two lines an example; presets of each class count (1 to 4) but with
+# chance 1% (examples_to_see_each): the rarest, one class, in 724 of 3,000 random draws.
+@settings(max_examples=examples_to_see_each(4, 724 / 3000), deadline=None)
 @given(preset=presets(max_classes=4), data=st.data())
 def test_added_classes_keep_one_color_per_name_across_lines(
     preset: Preset, data: st.DataObject
