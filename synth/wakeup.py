@@ -56,16 +56,16 @@ class _Woken(io.RawIOBase):
     def __init__(self, fd: int, wake: int) -> None:
         super().__init__()
         self._fd, self._wake = fd, wake
+        self._ready = select.poll()  # poll, not select: any descriptor number
+        self._ready.register(fd, select.POLLIN)
+        self._ready.register(wake, select.POLLIN)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        waiting = select.poll()  # poll, not select: any descriptor number
-        waiting.register(self._fd, select.POLLIN)
-        waiting.register(self._wake, select.POLLIN)
         while True:
-            ready = {fd for fd, _ in waiting.poll()}
+            ready = {fd for fd, _ in self._ready.poll()}
             if self._wake in ready:
                 _drain(self._wake)  # a handled signal's byte; its handler runs on the way
             if self._fd in ready:  # data, its end or an error: the read says which

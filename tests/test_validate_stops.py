@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from synth.run.dataset import Dataset
-from tests.invariants import one_line
+from tests.invariants import one_line, wait_until
 
 # Per machine: the system calls tgkill, read, and the waits on descriptors (poll, ppoll).
 _CALLS = {"x86_64": (234, 0, {7, 271}), "aarch64": (131, 63, {73})}
@@ -51,6 +51,14 @@ def _waiting_for(pid: int, source: Path | None) -> bool:
         return False
 
 
+def _still_waiting(pid: int, source: Path | None) -> bool:
+    """Waiting for input at two looks 0.1 s apart: not a passing read of a module."""
+    if not _waiting_for(pid, source):
+        return False
+    time.sleep(0.1)
+    return _waiting_for(pid, source)
+
+
 def _other_threads(pid: int) -> list[int]:
     """The threads of `pid` but its main one that take a SIGTERM (do not block it)."""
     taking = []
@@ -63,13 +71,6 @@ def _other_threads(pid: int) -> list[int]:
     except (OSError, IndexError):
         pass
     return taking
-
-
-def _wait(condition: object, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("source", ["fifo", "stdin"])
@@ -95,14 +96,9 @@ def test_a_stop_taken_by_another_thread_ends_a_blocked_read(
     try:
         writer.writelines(lines)
         writer.flush()
-        # The lines checked (two stable looks), the main thread waits for the next one.
-        _wait(lambda: _other_threads(run.pid), "the pool's threads started")
-        _wait(
-            lambda: (
-                _waiting_for(run.pid, fifo) and not time.sleep(0.1) and _waiting_for(run.pid, fifo)
-            ),
-            "the validation waits for the next line",
-        )
+        # The lines checked, the main thread waits for the next one.
+        wait_until(lambda: _other_threads(run.pid), 60, "the pool's threads started")
+        wait_until(lambda: _still_waiting(run.pid, fifo), 60, "the validation waits for a line")
         tgkill = _CALLS[platform.machine()][0]
         other = _other_threads(run.pid)[0]
         assert (
